@@ -1,0 +1,7 @@
+from shared.serve import serve
+
+from meters.main import create_app
+from meters.settings import Settings
+
+if __name__ == "__main__":
+    serve(create_app, Settings())

@@ -1,0 +1,3 @@
+"""Imports every model so the metadata is complete (migrations, tests)."""
+
+from meters.devices.models import Device, DeviceAssignment  # noqa: F401

@@ -1,0 +1,286 @@
+"""The message bus on aio-pika.
+
+Topology per consuming service (names carry the configured prefix):
+  exchanges   selfservice.events, canon.sync                         durable topic
+  <svc>.events                quorum queue bound to the handled types; x-delivery-limit, dead-letters to parked
+  <svc>.events.retry.<ms>     one classic queue per delay tier; its TTL dead-letters back to <svc>.events
+  <svc>.events.parked         quorum queue of messages that failed every retry or could not be understood
+
+A handler runs in its own transaction together with its inbox row; the message is acked after the commit.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database, upsert_ignore
+from shared.events import PORTAL_EXCHANGE, REGISTRY, VENDOR_EXCHANGE, CloudEvent, EventData
+from shared.events.envelope import CONTENT_TYPE
+from shared.logging import correlation_id, event_id
+from shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, EVENTS_UNROUTABLE
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+RETRY_HEADER = "x-retry-count"
+
+
+class PermanentError(Exception):
+    """A handler failure that retrying cannot fix: the message is parked at once with this reason."""
+
+
+@dataclass(frozen=True)
+class RegisteredHandler:
+    name: str
+    event_type: str
+    func: Handler
+
+
+class EventHandlers:
+    """Registry of event type -> handlers of one service. Each handler is named after what it reacts to."""
+
+    def __init__(self) -> None:
+        self.by_type: dict[str, list[RegisteredHandler]] = {}
+
+    def on(self, event_type: str) -> Callable[[Handler], Handler]:
+        if event_type not in REGISTRY:
+            raise ValueError(f"no contract for event type {event_type}")
+
+        def register(func: Handler) -> Handler:
+            name = f"{func.__module__}.{func.__name__}"
+            self.by_type.setdefault(event_type, []).append(RegisteredHandler(name, event_type, func))
+            return func
+
+        return register
+
+    def include(self, other: "EventHandlers") -> None:
+        for event_type, handlers in other.by_type.items():
+            self.by_type.setdefault(event_type, []).extend(handlers)
+
+
+class Names:
+    def __init__(self, prefix: str, service: str) -> None:
+        self.portal_exchange = prefix + PORTAL_EXCHANGE
+        self.vendor_exchange = prefix + VENDOR_EXCHANGE
+        self.queue = f"{prefix}{service}.events"
+        self.parked = f"{self.queue}.parked"
+
+    def exchange(self, logical: str) -> str:
+        return {PORTAL_EXCHANGE: self.portal_exchange, VENDOR_EXCHANGE: self.vendor_exchange}[logical]
+
+    def retry_queue(self, delay_ms: int) -> str:
+        return f"{self.queue}.retry.{delay_ms}"
+
+
+class Bus:
+    def __init__(self, *, amqp_url: str, service: str, prefix: str = "", prefetch: int = 32,
+                 retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000), delivery_limit: int = 10) -> None:
+        self.amqp_url, self.service = amqp_url, service
+        self.names = Names(prefix, service)
+        self.prefetch, self.retry_delays_ms, self.delivery_limit = prefetch, retry_delays_ms, delivery_limit
+        # Strong references: aio-pika holds channels weakly, and a lost channel is a silently lost consumer.
+        self.connection: AbstractRobustConnection | None = None
+        self.publish_channel: AbstractRobustChannel | None = None
+        self.consume_channel: AbstractRobustChannel | None = None
+        self.queue: aio_pika.abc.AbstractRobustQueue | None = None
+        self.consumer_tag: str | None = None
+        self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
+        self._consuming = False
+        self._db: Database | None = None
+        self._inbox: Table | None = None
+        self._handlers: EventHandlers | None = None
+
+    async def connect(self) -> None:
+        self.connection = await aio_pika.connect_robust(
+            self.amqp_url, client_properties={"connection_name": f"{self.names.queue}:{id(self):x}"})
+        self.publish_channel = await self.connection.channel(publisher_confirms=True)
+        self.publish_channel.return_callbacks.add(self._on_returned)
+        for logical in (PORTAL_EXCHANGE, VENDOR_EXCHANGE):
+            self._exchanges[logical] = await self.publish_channel.declare_exchange(
+                self.names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True)
+
+    async def close(self) -> None:
+        if self.connection:
+            await self.connection.close()
+
+    # Publishing -----------------------------------------------------------------------------------------
+
+    async def publish_raw(self, exchange: str, routing_key: str, body: bytes, message_id: str,
+                          *, timeout: float = 10.0) -> None:
+        """Publish one CloudEvent body and wait for the broker's confirm (the outbox relay's publish)."""
+        envelope = json.loads(body)
+        message = aio_pika.Message(
+            body, content_type=CONTENT_TYPE, message_id=message_id, type=routing_key,
+            correlation_id=envelope.get("correlationid"), app_id=envelope.get("source"),
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, timestamp=datetime.now(UTC),
+        )
+        await self._exchanges[exchange].publish(message, routing_key, mandatory=True, timeout=timeout)
+        EVENTS_PUBLISHED.labels(routing_key).inc()
+
+    async def publish(self, event: CloudEvent, exchange: str = PORTAL_EXCHANGE) -> None:
+        """Publish directly, outside any transaction: for tools and tests, never for business changes."""
+        await self.publish_raw(exchange, event.type, event.model_dump_json(exclude_none=True).encode(), event.id)
+
+    def _on_returned(self, _channel: Any, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        # Mandatory publishing makes an event nobody is bound for visible instead of silently dropped.
+        EVENTS_UNROUTABLE.labels(message.type or "").inc()
+        log.warning("event %s (%s) was not routed to any queue", message.message_id, message.type)
+
+    # Consuming ------------------------------------------------------------------------------------------
+
+    async def start_consuming(self, handlers: EventHandlers, db: Database, inbox: Table) -> None:
+        self._db, self._inbox, self._handlers = db, inbox, handlers
+        self.consume_channel = await self.connection.channel(publisher_confirms=True)
+        await self.consume_channel.set_qos(prefetch_count=self.prefetch)
+        self.queue = await self.declare_topology(self.consume_channel, handlers.by_type)
+        self.consumer_tag = await self.queue.consume(self._on_message)
+        self._consuming = True
+
+    async def declare_topology(self, channel: aio_pika.abc.AbstractChannel, event_types) -> Any:
+        names = self.names
+        for logical in (PORTAL_EXCHANGE, VENDOR_EXCHANGE):
+            await channel.declare_exchange(names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True)
+        await channel.declare_queue(names.parked, durable=True, arguments={"x-queue-type": "quorum"})
+        for delay in self.retry_delays_ms:
+            await channel.declare_queue(names.retry_queue(delay), durable=True, arguments={
+                "x-message-ttl": delay, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.queue})
+        queue = await channel.declare_queue(names.queue, durable=True, arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": self.delivery_limit,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": names.parked,
+        })
+        for event_type in sorted(event_types):
+            await queue.bind(names.exchange(REGISTRY[event_type].exchange), routing_key=event_type)
+        return queue
+
+    def is_ready(self) -> bool:
+        """Connected, and consuming when this service consumes (readiness fails while a consumer is missing)."""
+        if self.connection is None or self.connection.is_closed or not self.connection.connected.is_set():
+            return False
+        if self._consuming:
+            return self.consume_channel is not None and not self.consume_channel.is_closed
+        return True
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            event = CloudEvent.model_validate_json(message.body)
+            payload = REGISTRY[event.type].model_validate(event.data) if event.type in REGISTRY else None
+        except (ValidationError, ValueError) as exc:
+            await self._park(message, f"malformed event: {_short(exc)}")
+            return
+        if payload is None:
+            await self._park(message, f"unknown event type {event.type!r}")
+            return
+        try:
+            await dispatch(self._handlers, self._db, self._inbox, event, payload)
+        except PermanentError as exc:
+            EVENTS_CONSUMED.labels(event.type, "parked").inc()
+            await self._park(message, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            log.exception("handler failed for %s %s", event.type, event.id)
+            await self._retry_or_park(message, event.type, exc)
+        else:
+            EVENTS_CONSUMED.labels(event.type, "ok").inc()
+            await message.ack()
+
+    async def _retry_or_park(self, message: AbstractIncomingMessage, event_type: str, exc: Exception) -> None:
+        attempt = int((message.headers or {}).get(RETRY_HEADER, 0))
+        if attempt >= len(self.retry_delays_ms):
+            EVENTS_CONSUMED.labels(event_type, "parked").inc()
+            await self._park(message, f"failed after {attempt + 1} attempts: {_short(exc)}")
+            return
+        EVENTS_CONSUMED.labels(event_type, "retried").inc()
+        headers = {**(message.headers or {}), RETRY_HEADER: attempt + 1, "x-last-error": _short(exc)}
+        await self._republish(message, self.names.retry_queue(self.retry_delays_ms[attempt]), headers)
+
+    async def _park(self, message: AbstractIncomingMessage, reason: str) -> None:
+        log.error("parking message %s: %s", message.message_id, reason)
+        headers = {**(message.headers or {}), "x-parked-reason": reason[:1000],
+                   "x-parked-at": datetime.now(UTC).isoformat(), "x-original-routing-key": message.routing_key or ""}
+        await self._republish(message, self.names.parked, headers)
+
+    async def _republish(self, message: AbstractIncomingMessage, queue_name: str, headers: dict) -> None:
+        # Publish the copy (confirmed) before acking the original: a crash in between gives a duplicate,
+        # which the inbox absorbs, never a loss.
+        copy = aio_pika.Message(
+            message.body, headers=headers, content_type=message.content_type, message_id=message.message_id,
+            correlation_id=message.correlation_id, type=message.type, app_id=message.app_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, timestamp=message.timestamp,
+        )
+        await self.consume_channel.default_exchange.publish(copy, routing_key=queue_name)
+        await message.ack()
+
+
+async def dispatch(handlers: EventHandlers, db: Database, inbox: Table, event: CloudEvent,
+                   payload: EventData) -> None:
+    """Run every handler of the event, each in its own transaction with its inbox row."""
+    correlation_id.set(event.correlationid)
+    event_id.set(event.id)
+    try:
+        for handler in handlers.by_type.get(event.type, []):
+            async with db.session() as session, session.begin():
+                if not await record_in_inbox(session, inbox, handler.name, event.id):
+                    EVENTS_CONSUMED.labels(event.type, "duplicate").inc()
+                    continue
+                await handler.func(session, payload, event)
+    finally:
+        correlation_id.set(None)
+        event_id.set(None)
+
+
+class InMemoryBus:
+    """A stand-in for handler logic in unit tests (`AMQP_URL=memory://`): it records what is published and
+    delivers events straight to the handlers. It proves nothing about routing, retries or delivery."""
+
+    def __init__(self, **_ignored: Any) -> None:
+        self.published: list[CloudEvent] = []
+        self._handlers, self._db, self._inbox = EventHandlers(), None, None
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def publish_raw(self, exchange: str, routing_key: str, body: bytes, message_id: str, **_: Any) -> None:
+        self.published.append(CloudEvent.model_validate_json(body))
+
+    async def publish(self, event: CloudEvent, exchange: str = PORTAL_EXCHANGE) -> None:
+        self.published.append(event)
+
+    async def start_consuming(self, handlers: EventHandlers, db: Database, inbox: Table) -> None:
+        self._handlers, self._db, self._inbox = handlers, db, inbox
+
+    async def deliver(self, event: CloudEvent) -> None:
+        await dispatch(self._handlers, self._db, self._inbox, event, event.payload())
+
+    def of_type(self, event_type: str) -> list[CloudEvent]:
+        return [e for e in self.published if e.type == event_type]
+
+
+def make_bus(*, amqp_url: str, **options: Any) -> "Bus | InMemoryBus":
+    return InMemoryBus() if amqp_url.startswith("memory://") else Bus(amqp_url=amqp_url, **options)
+
+
+async def record_in_inbox(session: AsyncSession, inbox: Table, handler: str, event_id_: str) -> bool:
+    """Record (handler, event id) in the caller's transaction; False when it was handled before."""
+    result = await session.execute(
+        upsert_ignore(session, inbox).values(handler=handler, event_id=event_id_, processed_at=datetime.now(UTC))
+        .on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]

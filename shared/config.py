@@ -1,0 +1,69 @@
+"""Settings common to every service, read from environment variables only."""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+Environment = Literal["development", "demo", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's settings; a service subclasses it and sets its own defaults."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str = "service"
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Embedded default: one SQLite file per service under var/.
+    database_url: str = ""
+    amqp_url: str = "amqp://guest:guest@localhost:5672/"
+    # Prefix for exchange and queue names; tests set one per run so runs never see each other.
+    bus_prefix: str = ""
+    bus_prefetch: int = 32
+    bus_retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
+    bus_delivery_limit: int = 10
+
+    jwt_issuer: str = "selfservice-accounts"
+    jwt_audience: str = "selfservice"
+    # Public keys that verify access tokens (PEM, one or more, separated by blank lines) or a file holding them.
+    jwt_public_keys: str = ""
+    jwt_public_keys_file: str = ""
+
+    public_url: str = "http://localhost:8000"
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "ServiceSettings":
+        # A launcher running all services in one environment may set <SERVICE>_DATABASE_URL for each.
+        self.database_url = os.environ.get(f"{self.service_name.upper()}_DATABASE_URL") or self.database_url
+        if not self.database_url:
+            VAR_DIR.mkdir(exist_ok=True)
+            self.database_url = f"sqlite+aiosqlite:///{VAR_DIR / (self.service_name + '.db')}"
+        if not self.jwt_public_keys and not self.jwt_public_keys_file:
+            self.jwt_public_keys_file = str(VAR_DIR / "keys" / "jwt-public.pem")
+        return self
+
+    def public_keys_pem(self) -> str:
+        if self.jwt_public_keys:
+            return self.jwt_public_keys
+        path = Path(self.jwt_public_keys_file)
+        return path.read_text() if path.exists() else ""
+
+    def refuse_defaults_in_production(self, **secrets: str) -> None:
+        """A production start with a missing or development secret refuses to start."""
+        if self.environment != "production":
+            return
+        weak = [name for name, value in secrets.items() if not value or "change-me" in value or "dev" == value]
+        if weak:
+            raise RuntimeError(f"refusing to start in production with default secrets: {', '.join(weak)}")
+        if self.database_url.startswith("sqlite"):
+            raise RuntimeError("refusing to start in production on SQLite: set DATABASE_URL to PostgreSQL")

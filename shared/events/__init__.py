@@ -1,0 +1,8 @@
+"""Event contracts: the CloudEvents envelope and one pydantic model per event type.
+
+Importing this package registers every contract in `REGISTRY`."""
+
+from shared.events.envelope import PORTAL_EXCHANGE, VENDOR_EXCHANGE, REGISTRY, CloudEvent, EventData, new_event
+from shared.events import accounts, cases, vendor  # noqa: F401  (registers the contracts)
+
+__all__ = ["PORTAL_EXCHANGE", "VENDOR_EXCHANGE", "REGISTRY", "CloudEvent", "EventData", "new_event"]

@@ -1,0 +1,134 @@
+"""Events of `accounts`: the state other services keep local copies of (event-carried state transfer),
+and the security messages `notifications` sends."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from shared.events.envelope import EventData
+
+Role = Literal["administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user"]
+StaffRole = Literal["agent", "supervisor"]
+Language = Literal["en", "es", "sv"]
+
+
+class Membership(BaseModel):
+    account_id: str
+    role: Role
+
+
+class AccountUpserted(EventData):
+    event_type = "accounts.account.upserted"
+    account_id: str
+    number: str
+    name: str
+    country: str
+    language: Language
+    time_zone: str
+    active: bool
+
+
+class UserUpserted(EventData):
+    """Everything other services need of a user: who to email, in which language, what they want to receive,
+    and where they belong. `notification_preferences` maps a kind of message (F-60) to on/off."""
+
+    event_type = "accounts.user.upserted"
+    user_id: str
+    email: str
+    name: str
+    language: Language
+    time_zone: str
+    active: bool
+    staff_role: StaffRole | None = None
+    memberships: list[Membership] = []
+    notification_preferences: dict[str, bool] = {}
+
+
+class Location(BaseModel):
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    building: str = ""
+    floor: str = ""
+    room: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class DeviceUpserted(EventData):
+    """A device with its assignment: `assigned_user_ids` is the full current set (not a delta)."""
+
+    event_type = "accounts.device.upserted"
+    device_id: str
+    account_id: str
+    serial: str
+    model: str
+    model_class: Literal["mono", "colour", "a3_colour"]
+    counters: list[str]
+    location: Location
+    response_time_hours: int
+    daily_volume: int = 200
+    assigned_user_ids: list[str] = []
+    active: bool = True
+
+
+class DeviceRemoved(EventData):
+    event_type = "accounts.device.removed"
+    device_id: str
+    account_id: str
+
+
+class SessionRevoked(EventData):
+    """A session ended on the server (logout, deactivation): its tokens are refused until they expire."""
+
+    event_type = "accounts.session.revoked"
+    session_id: str
+    user_id: str
+    expires_at: datetime
+
+
+class EmailVerificationRequested(EventData):
+    event_type = "accounts.email_verification.requested"
+    user_id: str
+    email: str
+    name: str
+    language: Language
+    link_path: str
+
+
+class PasswordResetRequested(EventData):
+    event_type = "accounts.password_reset.requested"
+    user_id: str
+    email: str
+    name: str
+    language: Language
+    link_path: str
+
+
+class RegistrationAwaitingApproval(EventData):
+    """Sent to the account's administrators (or to agents when it has none)."""
+
+    event_type = "accounts.registration.awaiting_approval"
+    registration_id: str
+    account_id: str
+    account_name: str
+    applicant_name: str
+    applicant_email: str
+    approver_user_ids: list[str]
+    link_path: str
+
+
+class InvitationIssued(EventData):
+    event_type = "accounts.invitation.issued"
+    invitation_id: str
+    account_id: str
+    account_name: str
+    email: str
+    name: str
+    language: Language
+    role: Role
+    link_path: str
+    expires_at: datetime

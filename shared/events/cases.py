@@ -1,0 +1,58 @@
+"""Events of `cases` (SPEC F-51). `follower_ids` are the customer users who receive the case's updates."""
+
+from datetime import datetime
+from typing import Literal
+
+from shared.events.envelope import EventData
+
+CaseType = Literal["incident", "consumables", "relocation", "removal", "account_inquiry"]
+CaseStatus = Literal["new", "in_progress", "waiting_for_customer", "resolved", "closed", "cancelled"]
+Side = Literal["customer", "vendor"]
+
+
+class CaseCreated(EventData):
+    event_type = "cases.case.created"
+    case_id: str
+    number: str
+    account_id: str
+    device_id: str | None
+    type: CaseType
+    category: str
+    subject: str
+    status: CaseStatus
+    department: str
+    created_by: str
+    follower_ids: list[str]
+    created_at: datetime
+    response_due_at: datetime | None = None
+
+
+class CaseStatusChanged(EventData):
+    event_type = "cases.case.status_changed"
+    case_id: str
+    number: str
+    account_id: str
+    subject: str
+    old_status: CaseStatus
+    new_status: CaseStatus
+    changed_by: str
+    changed_by_side: Side
+    follower_ids: list[str]
+    changed_at: datetime
+
+
+class CaseMessageAdded(EventData):
+    """Internal notes are published for the vendor's systems with `internal: true`; they never reach a customer."""
+
+    event_type = "cases.message.added"
+    case_id: str
+    number: str
+    account_id: str
+    subject: str
+    message_id: str
+    author_id: str
+    author_side: Side
+    internal: bool
+    body: str
+    follower_ids: list[str]
+    added_at: datetime
