@@ -71,7 +71,8 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
         await admin.dispose()
 
 
-async def delete_bus_objects(amqp: str, prefix: str, services: list[str]) -> None:
+async def delete_bus_objects(amqp: str, prefix: str, services: list[str],
+                             retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)) -> None:
     """Remove a test run's queues and exchanges from the shared broker."""
     import aio_pika
 
@@ -80,18 +81,15 @@ async def delete_bus_objects(amqp: str, prefix: str, services: list[str]) -> Non
     connection = await aio_pika.connect(amqp)
     async with connection:
         channel = await connection.channel()
+        doomed_queues = []
         for service in services:
             names = Names(prefix, service)
-            for queue in [names.queue, names.parked, *[names.retry_queue(d) for d in (1_000, 10_000, 60_000, 50, 100, 200)]]:
-                try:
-                    await channel.queue_delete(queue)
-                except Exception:
-                    channel = await connection.channel()
+            doomed_queues += [names.queue, names.parked, *[names.retry_queue(d) for d in retry_delays_ms]]
+        for queue in doomed_queues:
+            await channel.queue_delete(queue)
+        names = Names(prefix, "any")
         for exchange in (names.portal_exchange, names.vendor_exchange):
-            try:
-                await channel.exchange_delete(exchange)
-            except Exception:
-                channel = await connection.channel()
+            await channel.exchange_delete(exchange)
 
 
 @asynccontextmanager

@@ -39,6 +39,7 @@ class CaseStatusChanged(EventData):
     changed_by_side: Side
     follower_ids: list[str]
     changed_at: datetime
+    reason: str | None = None
 
 
 class CaseMessageAdded(EventData):

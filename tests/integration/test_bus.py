@@ -1,0 +1,183 @@
+"""The bus over the real RabbitMQ and PostgreSQL: routing, idempotency, retries, parking, reconnection."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import aio_pika
+import pytest
+from sqlalchemy import func, insert, select
+
+from shared.bus import EventHandlers, PermanentError
+from shared.events import VENDOR_EXCHANGE, new_event
+from shared.events.cases import CaseMessageAdded, CaseStatusChanged
+from shared.events.vendor import CrmProductRemoved
+from tests.integration.conftest import close_broker_connections, effects, eventually, tables
+
+pytestmark = pytest.mark.integration
+
+
+def status_changed(case_id: str = "c1") -> CaseStatusChanged:
+    return CaseStatusChanged(case_id=case_id, number="CS-2026-000001", account_id="a1", subject="Jam",
+                             old_status="new", new_status="in_progress", changed_by="u1", changed_by_side="vendor",
+                             follower_ids=["u2"], changed_at=datetime.now(UTC))
+
+
+def message_added() -> CaseMessageAdded:
+    return CaseMessageAdded(case_id="c1", number="CS-2026-000001", account_id="a1", subject="Jam", message_id="m1",
+                            author_id="u1", author_side="vendor", internal=False, body="Hi", follower_ids=[],
+                            added_at=datetime.now(UTC))
+
+
+def recording_handlers(*event_types: str, fail_times: int = 0, permanent: bool = False) -> EventHandlers:
+    handlers, failures = EventHandlers(), {"left": fail_times}
+
+    async def record(session, data, event) -> None:
+        if permanent:
+            raise PermanentError("this event can never be applied")
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise RuntimeError("database hiccup")
+        await session.execute(insert(effects).values(event_id=event.id, note=event.type))
+
+    for event_type in event_types:
+        handlers.on(event_type)(record)
+    return handlers
+
+
+async def effect_count(db, event_id: str | None = None) -> int:
+    async with db.session() as session:
+        query = select(func.count()).select_from(effects)
+        if event_id:
+            query = query.where(effects.c.event_id == event_id)
+        return await session.scalar(query)
+
+
+async def parked_messages(bus, expected: int) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    channel = await bus.connection.channel()
+    queue = await channel.get_queue(bus.names.parked)
+    found = []
+
+    async def collect():
+        while (message := await queue.get(fail=False)) is not None:
+            found.append(message)
+            await message.ack()
+        return len(found) >= expected
+
+    await eventually(collect)
+    return found
+
+
+async def test_routing_delivers_only_bound_types_from_both_exchanges(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(
+        recording_handlers("cases.case.status_changed", "crm.product.removed"), db, tables.inbox)
+    publisher = await make_bus("publisher")
+    wanted = new_event(status_changed(), source="test")
+    vendor = new_event(CrmProductRemoved(serial="SN1"), source="crm")
+    await publisher.publish(new_event(message_added(), source="test"))  # not bound: never delivered
+    await publisher.publish(wanted)
+    await publisher.publish(vendor, VENDOR_EXCHANGE)
+    await eventually(lambda: _has(db, 2))
+    async with db.session() as session:
+        notes = set((await session.scalars(select(effects.c.note))).all())
+    assert notes == {"cases.case.status_changed", "crm.product.removed"}
+
+
+async def _has(db, count: int) -> bool:
+    return await effect_count(db) >= count
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    publisher = await make_bus("publisher")
+    event, marker = new_event(status_changed(), source="test"), new_event(status_changed("c2"), source="test")
+    await publisher.publish(event)
+    await publisher.publish(event)
+    await publisher.publish(marker)  # once this one is handled, the duplicate before it was too
+    await eventually(lambda: _has_event(db, marker.id))
+    assert await effect_count(db, event.id) == 1
+
+
+async def _has_event(db, event_id: str) -> bool:
+    return await effect_count(db, event_id) == 1
+
+
+async def test_a_failing_handler_is_retried_through_the_delay_queues(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed", fail_times=2), db, tables.inbox)
+    publisher = await make_bus("publisher")
+    event = new_event(status_changed(), source="test")
+    await publisher.publish(event)
+    await eventually(lambda: _has_event(db, event.id))
+
+
+async def test_malformed_messages_are_parked_with_their_reason_and_the_rest_still_flow(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    exchange = consumer._exchanges["selfservice.events"]
+    key = "cases.case.status_changed"
+    await exchange.publish(aio_pika.Message(b"{not json"), routing_key=key)
+    bad_data = new_event(status_changed(), source="test").model_dump(mode="json")
+    bad_data["data"]["new_status"] = "exploded"
+    await exchange.publish(aio_pika.Message(json.dumps(bad_data).encode()), routing_key=key)
+    good = new_event(status_changed(), source="test")
+    await consumer.publish(good)
+    await eventually(lambda: _has_event(db, good.id))
+    parked = await parked_messages(consumer, 2)
+    reasons = sorted(m.headers["x-parked-reason"] for m in parked)
+    assert all(r.startswith("malformed event") for r in reasons)
+    assert any("new_status" in r for r in reasons)
+    assert {m.body for m in parked} == {b"{not json", json.dumps(bad_data).encode()}
+
+
+async def test_a_handler_that_keeps_failing_is_parked_after_the_last_retry(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed", fail_times=99), db, tables.inbox)
+    event = new_event(status_changed(), source="test")
+    await consumer.publish(event)
+    [parked] = await parked_messages(consumer, 1)
+    assert parked.message_id == event.id
+    assert "failed after 3 attempts" in parked.headers["x-parked-reason"]
+    assert "database hiccup" in parked.headers["x-parked-reason"]
+    assert await effect_count(db) == 0
+
+
+async def test_a_permanent_error_is_parked_at_once(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed", permanent=True), db, tables.inbox)
+    await consumer.publish(new_event(status_changed(), source="test"))
+    [parked] = await parked_messages(consumer, 1)
+    assert "can never be applied" in parked.headers["x-parked-reason"]
+    assert "x-retry-count" not in parked.headers
+
+
+async def test_consumer_keeps_consuming_after_the_broker_closes_its_connection(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    publisher = await make_bus("publisher")
+    first = new_event(status_changed(), source="test")
+    await publisher.publish(first)
+    await eventually(lambda: _has_event(db, first.id))
+
+    assert close_broker_connections(consumer.names.queue) == 1
+    await eventually(lambda: not consumer.is_ready(), timeout=10)
+    await eventually(consumer.is_ready, timeout=30)
+
+    second = new_event(status_changed(), source="test")
+    await publisher.publish(second)
+    await eventually(lambda: _has_event(db, second.id), timeout=30)
+
+
+
+async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    envelope = new_event(status_changed(), source="test").model_dump(mode="json")
+    envelope["type"] = "cases.case.teleported"
+    envelope["id"] = str(uuid.uuid4())
+    exchange = consumer._exchanges["selfservice.events"]
+    await exchange.publish(aio_pika.Message(json.dumps(envelope).encode()), routing_key="cases.case.status_changed")
+    [parked] = await parked_messages(consumer, 1)
+    assert "unknown event type" in parked.headers["x-parked-reason"]
