@@ -55,20 +55,35 @@ def unique_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
 
 
-@asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    """Create an empty database for one test (or one run) and drop it afterwards; yields its URL."""
+async def create_postgres_database() -> str:
+    """Create an empty database on the test server; returns its URL."""
     admin_url = make_url(postgres_admin_url()).set(drivername="postgresql+asyncpg")
     name = f"test_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(url: str) -> None:
+    target = make_url(url)
+    await _admin_execute(make_url(postgres_admin_url()).set(drivername="postgresql+asyncpg"),
+                         f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+
+
+async def _admin_execute(admin_url, statement: str) -> None:
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await conn.execute(text(statement))
+    await admin.dispose()
+
+
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """An empty database for one test, dropped afterwards; yields its URL."""
+    url = await create_postgres_database()
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await drop_postgres_database(url)
 
 
 async def delete_bus_objects(amqp: str, prefix: str, services: list[str],

@@ -181,3 +181,23 @@ async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
     await exchange.publish(aio_pika.Message(json.dumps(envelope).encode()), routing_key="cases.case.status_changed")
     [parked] = await parked_messages(consumer, 1)
     assert "unknown event type" in parked.headers["x-parked-reason"]
+
+
+async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):
+    from shared.parked import list_parked, replay_parked
+
+    handlers = recording_handlers("cases.case.status_changed", fail_times=3)  # fails through every retry once
+    consumer = await make_bus()
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    event = new_event(status_changed(), source="test")
+    await consumer.publish(event)
+
+    async def parked_listing():
+        return await list_parked(consumer.amqp_url, consumer.names)
+
+    [entry] = await eventually(parked_listing)
+    assert entry["message_id"] == event.id and "database hiccup" in entry["reason"]
+    assert await effect_count(db) == 0
+    assert await replay_parked(consumer.amqp_url, consumer.names) == 1
+    await eventually(lambda: _has_event(db, event.id))
+    assert await list_parked(consumer.amqp_url, consumer.names) == []
