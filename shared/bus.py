@@ -153,7 +153,7 @@ class Bus:
         await channel.declare_queue(names.parked, durable=True, arguments={"x-queue-type": "quorum"})
         for delay in self.retry_delays_ms:
             await channel.declare_queue(names.retry_queue(delay), durable=True, arguments={
-                "x-message-ttl": delay, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.queue})
+                "x-queue-type": "classic", "x-message-ttl": delay, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.queue})
         queue = await channel.declare_queue(names.queue, durable=True, arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": self.delivery_limit,

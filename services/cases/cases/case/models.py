@@ -1,0 +1,88 @@
+"""A case, its followers, its conversation (messages and internal notes) and its status history."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cases.database import Base
+from shared.db import UtcDateTime
+
+
+class Case(Base):
+    __tablename__ = "support_case"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    account_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    type: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    error_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    created_by: Mapped[str] = mapped_column(String(36), index=True)
+    assignee_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The SLA clock (F-12): when a response is due, when the vendor first answered, and the time the clock
+    # stood still while the case waited for the customer (`paused_since` is set while it waits).
+    response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+    followers: Mapped[list["CaseFollower"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CaseFollower.user_id")
+
+    @property
+    def follower_ids(self) -> list[str]:
+        return [f.user_id for f in self.followers]
+
+
+class CaseNumberCounter(Base):
+    """The last case number given out per year; incremented in the creating transaction (row-locked)."""
+
+    __tablename__ = "case_number_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class CaseFollower(Base):
+    __tablename__ = "case_follower"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_case_follower"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class CaseMessage(Base):
+    """A message of either side, or an internal note (`internal`), which only staff write and read."""
+
+    __tablename__ = "case_message"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str] = mapped_column(String(36))
+    author_side: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatusChange(Base):
+    __tablename__ = "case_status_change"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_side: Mapped[str] = mapped_column(String(10))  # customer | vendor | system
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,16 @@
+"""Which department works a case (F-10), and the categories each type accepts."""
+
+INCIDENT_CATEGORIES = ("paper_jam", "print_quality", "error_code", "network_scanning", "noise_damage", "other")
+
+DEPARTMENT_BY_TYPE = {
+    "incident": "technical_support",
+    "consumables": "supplies",
+    "relocation": "logistics",
+    "removal": "logistics",
+    "account_inquiry": "accounts",
+}
+
+
+def department_for(case_type: str, category: str) -> str:
+    # Routing is by type today; the category is passed so finer rules (F-42) can use it.
+    return DEPARTMENT_BY_TYPE[case_type]

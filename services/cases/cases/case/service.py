@@ -1,0 +1,231 @@
+"""What happens to a case: created, listed, read, moved through the workflow, talked about, assigned.
+
+Each change writes the case, its history, the audit entry and the outbox event in the caller's single
+transaction (F-82: nothing half done; F-83: audited; F-51: published once committed)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.audit import service as audit
+from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
+from cases.case.numbering import next_case_number
+from cases.case.routing import INCIDENT_CATEGORIES, department_for
+from cases.case.schemas import NewCase
+from cases.case.workflow import check_transition, reply_transition
+from cases.directory.access import visible_cases_clause
+from cases.directory.models import Device, User
+from shared.auth import Principal
+from shared.db import upsert_ignore, utcnow
+from shared.errors import Problem, field_error, forbidden, not_found
+from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
+from shared.outbox import Outbox
+
+OPEN_TYPES = ("incident",)  # the other types (F-30, F-32, F-33) get their own forms later
+
+
+def side_of(principal: Principal) -> str:
+    return "vendor" if principal.is_staff else "customer"
+
+
+# Creating --------------------------------------------------------------------------------------------------
+
+def check_new_case(request: NewCase) -> None:
+    """Business rules the schema cannot express; a 422 naming the field, before anything is written."""
+    if request.type not in OPEN_TYPES:
+        raise field_error("type", f"only {', '.join(OPEN_TYPES)} cases can be opened here")
+    if request.category not in INCIDENT_CATEGORIES:
+        raise field_error("category", f"must be one of {', '.join(INCIDENT_CATEGORIES)}")
+
+
+async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, device: Device,
+                      request: NewCase) -> Case:
+    now = utcnow()
+    case = Case(
+        id=str(uuid.uuid4()), account_id=device.account_id, device_id=device.id, type=request.type,
+        category=request.category, error_code=request.error_code or None, subject=request.subject,
+        description=request.description, status="new", department=department_for(request.type, request.category),
+        created_by=principal.user_id, created_at=now, updated_at=now, paused_seconds=0,
+        # The SLA clock (F-12) will set this from the device's response time and business hours.
+        response_due_at=None,
+    )
+    case.followers = [CaseFollower(user_id=u) for u in await initial_followers(session, principal, device)]
+    # The number is taken last: on PostgreSQL its counter row stays locked until this transaction ends.
+    case.number = await next_case_number(session, now)
+    session.add(case)
+    audit.record(session, actor_id=principal.user_id, actor_side="customer", action="case.created",
+                 case_id=case.id, number=case.number, device_id=device.id, type=case.type, category=case.category)
+    await outbox.add(session, CaseCreated(
+        case_id=case.id, number=case.number, account_id=case.account_id, device_id=case.device_id,
+        type=case.type, category=case.category, subject=case.subject, status=case.status,
+        department=case.department, created_by=case.created_by, follower_ids=case.follower_ids,
+        created_at=case.created_at, response_due_at=case.response_due_at), subject=case.id)
+    return case
+
+
+async def initial_followers(session: AsyncSession, principal: Principal, device: Device) -> list[str]:
+    """The creator and the device's assigned users who still belong to its account (when their copy is known)."""
+    candidates = list(dict.fromkeys([principal.user_id, *device.assigned_user_ids]))
+    known = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(candidates)))).all()}
+
+    def still_member(user_id: str) -> bool:
+        user = known.get(user_id)
+        return user is None or (user.active and device.account_id in user.memberships)
+
+    return [u for u in candidates if u == principal.user_id or still_member(u)]
+
+
+# Reading ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class CaseFilters:
+    status: str | None = None
+    type: str | None = None
+    device_id: str | None = None
+    q: str | None = None
+    created_from: date | datetime | None = None
+    created_to: date | datetime | None = None
+    department: str | None = None
+    account_id: str | None = None
+    assignee_id: str | None = None
+
+
+def filtered(query: Select, filters: CaseFilters) -> Select:
+    for column, value in ((Case.status, filters.status), (Case.type, filters.type),
+                          (Case.device_id, filters.device_id), (Case.department, filters.department),
+                          (Case.account_id, filters.account_id), (Case.assignee_id, filters.assignee_id)):
+        if value:
+            query = query.where(column == value)
+    if filters.q and (q := filters.q.strip().lower()):
+        query = query.where(or_(*(func.lower(c).contains(q, autoescape=True)
+                                  for c in (Case.number, Case.subject, Case.description))))
+    if filters.created_from:
+        query = query.where(Case.created_at >= start_of(filters.created_from))
+    if filters.created_to:
+        query = query.where(Case.created_at < end_of(filters.created_to))
+    return query
+
+
+def start_of(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+    return datetime.combine(value, time.min, tzinfo=utcnow().tzinfo)
+
+
+def end_of(value: date | datetime) -> datetime:
+    """The exclusive upper bound: a plain date includes its whole day."""
+    if isinstance(value, datetime):
+        return start_of(value) + timedelta(microseconds=1)
+    return start_of(value) + timedelta(days=1)
+
+
+async def list_cases(session: AsyncSession, principal: Principal, filters: CaseFilters, page: int,
+                     page_size: int) -> tuple[list[Case], int]:
+    visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by)
+    query = filtered(select(Case).where(visible), filters)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await session.scalars(query.order_by(Case.created_at.desc(), Case.number.desc())
+                                 .offset((page - 1) * page_size).limit(page_size))
+    return list(rows.all()), total or 0
+
+
+async def visible_case(session: AsyncSession, principal: Principal, case_id: str, *, for_update: bool = False) -> Case:
+    """The case when the caller may see it; 404 otherwise, the same answer as for a missing one."""
+    visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by)
+    query = select(Case).where(Case.id == case_id, visible)
+    if for_update:
+        # Serialise concurrent changes of one case on PostgreSQL (SQLite serialises writers anyway).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = await session.scalar(query)
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+# Changing --------------------------------------------------------------------------------------------------
+
+async def change_status(session: AsyncSession, outbox: Outbox, case: Case, target: str, *, actor_id: str,
+                        side: str, reason: str | None = None, checked: bool = True) -> None:
+    now = utcnow()
+    if checked:
+        check_transition(side, case.status, target, case.resolved_at, now)
+    previous = case.status
+    track_pause(case, previous, target, now)
+    case.status, case.updated_at = target, now
+    if target == "resolved":
+        case.resolved_at = now
+    elif previous == "resolved" and target == "in_progress":
+        case.resolved_at = None
+    session.add(StatusChange(id=str(uuid.uuid4()), case_id=case.id, from_status=previous, to_status=target,
+                             actor_id=actor_id, actor_side=side, reason=reason, at=now))
+    audit.record(session, actor_id=actor_id, actor_side=side, action="case.status_changed", case_id=case.id,
+                 from_status=previous, to_status=target, reason=reason)
+    await outbox.add(session, CaseStatusChanged(
+        case_id=case.id, number=case.number, account_id=case.account_id, subject=case.subject,
+        old_status=previous, new_status=target, changed_by=actor_id,
+        # The contract knows two sides: the vendor's own scheduled jobs act for the vendor.
+        changed_by_side="customer" if side == "customer" else "vendor",
+        follower_ids=case.follower_ids, changed_at=now, reason=reason), subject=case.id)
+
+
+def track_pause(case: Case, previous: str, target: str, now: datetime) -> None:
+    """The SLA clock stands still while the case waits for the customer (F-12)."""
+    if target == "waiting_for_customer":
+        case.paused_since = now
+    elif previous == "waiting_for_customer" and case.paused_since is not None:
+        case.paused_seconds += int((now - case.paused_since).total_seconds())
+        case.paused_since = None
+
+
+async def add_message(session: AsyncSession, outbox: Outbox, principal: Principal, case: Case, body: str,
+                      internal: bool) -> CaseMessage:
+    side = side_of(principal)
+    if internal and side != "vendor":
+        raise forbidden("Only the vendor's staff may write internal notes.")
+    if side == "customer" and case.status in ("closed", "cancelled"):
+        raise Problem(409, "Case is over", f"Case {case.number} is {case.status}; open a new case instead.",
+                      code="case_closed", status_value=case.status)
+    now = utcnow()
+    message = CaseMessage(id=str(uuid.uuid4()), case_id=case.id, author_id=principal.user_id, author_side=side,
+                          body=body, internal=internal, created_at=now)
+    session.add(message)
+    case.updated_at = now
+    if side == "vendor" and not internal and case.first_response_at is None:
+        case.first_response_at = now
+    if side == "customer":
+        await follow(session, case, principal.user_id)
+    audit.record(session, actor_id=principal.user_id, actor_side=side,
+                 action="case.note_added" if internal else "case.message_added", case_id=case.id,
+                 message_id=message.id)
+    await outbox.add(session, CaseMessageAdded(
+        case_id=case.id, number=case.number, account_id=case.account_id, subject=case.subject,
+        message_id=message.id, author_id=message.author_id, author_side=side, internal=internal, body=body,
+        # An internal note has no customer recipient: it is published for the vendor's systems only.
+        follower_ids=[] if internal else case.follower_ids, added_at=now), subject=case.id)
+    if target := reply_transition(side, case.status):
+        await change_status(session, outbox, case, target, actor_id=principal.user_id, side=side,
+                            reason="customer replied", checked=False)
+    return message
+
+
+async def follow(session: AsyncSession, case: Case, user_id: str) -> None:
+    """A customer who writes on a case follows it from then on."""
+    if user_id in case.follower_ids:
+        return
+    await session.execute(upsert_ignore(session, CaseFollower.__table__).values(case_id=case.id, user_id=user_id)
+                          .on_conflict_do_nothing())
+    await session.flush()
+    await session.refresh(case, ["followers"])
+
+
+async def assign(session: AsyncSession, principal: Principal, case: Case, assignee_id: str | None) -> None:
+    if assignee_id is not None:
+        assignee = await session.get(User, assignee_id)
+        if assignee is None or not assignee.is_staff or not assignee.active:
+            raise field_error("assignee_id", "must be an active member of the vendor's staff")
+    previous, case.assignee_id, case.updated_at = case.assignee_id, assignee_id, utcnow()
+    audit.record(session, actor_id=principal.user_id, actor_side="vendor", action="case.assigned",
+                 case_id=case.id, from_assignee=previous, to_assignee=assignee_id)

@@ -1,0 +1,112 @@
+"""HTTP API of cases under /api/cases/v1 (the gateway relies on these paths and field names)."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from cases.case import presenters, service
+from cases.case.schemas import (
+    AssignRequest,
+    CaseOut,
+    CasePage,
+    CustomerCaseDetail,
+    MessageOut,
+    NewCase,
+    NewMessage,
+    StaffCaseDetail,
+    StaffCasePage,
+    StaffMessageOut,
+    StatusRequest,
+)
+from cases.directory.access import device_for_new_case
+from shared.app import DbSession, OutboxDep
+from shared.auth import CurrentUser, StaffUser
+from shared.errors import field_error, forbidden
+from shared.events.cases import CaseStatus, CaseType
+
+router = APIRouter(prefix="/api/cases/v1", tags=["cases"])
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """Serialise exactly the schema chosen for the caller (customer or staff), nothing merged or inferred.
+    Returning a Response skips FastAPI's response_model conversion; those unions only document the API."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+def day_or_time(field: str, value: str | None) -> date | datetime | None:
+    """A plain date means the whole day (UTC); a date-time without a zone is taken as UTC."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        raise field_error(field, "must be a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
+
+
+@router.post("/cases", status_code=201, response_model=CaseOut)
+async def open_case(request: NewCase, principal: CurrentUser, session: DbSession, outbox: OutboxDep) -> CaseOut:
+    service.check_new_case(request)
+    async with session.begin():
+        device = await device_for_new_case(session, principal, request.device_id)
+        case = await service.create_case(session, outbox, principal, device, request)
+    return CaseOut.model_validate(case)
+
+
+@router.get("/cases", response_model=CasePage | StaffCasePage)
+async def list_cases(
+    principal: CurrentUser, session: DbSession,
+    status: CaseStatus | None = None, type: CaseType | None = None,
+    device_id: Annotated[str | None, Query(max_length=36)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    created_from: Annotated[str | None, Query(max_length=40, description="a date or a date-time")] = None,
+    created_to: Annotated[str | None, Query(max_length=40, description="a date (inclusive) or a date-time")] = None,
+    department: Annotated[str | None, Query(max_length=40)] = None,
+    account_id: Annotated[str | None, Query(max_length=36)] = None,
+    assignee_id: Annotated[str | None, Query(max_length=36)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    # Every filter only narrows what the caller may already see; the assignee is a vendor-only field.
+    if assignee_id and not principal.is_staff:
+        raise forbidden("Only the vendor's staff may filter by assignee.")
+    filters = service.CaseFilters(status=status, type=type, device_id=device_id, q=q,
+                                  created_from=day_or_time("created_from", created_from),
+                                  created_to=day_or_time("created_to", created_to), department=department, account_id=account_id,
+                                  assignee_id=assignee_id)
+    cases, total = await service.list_cases(session, principal, filters, page, page_size)
+    return json_response(presenters.case_page(principal, cases, total, page, page_size))
+
+
+@router.get("/cases/{case_id}", response_model=CustomerCaseDetail | StaffCaseDetail)
+async def get_case(case_id: str, principal: CurrentUser, session: DbSession) -> Response:
+    case = await service.visible_case(session, principal, case_id)
+    return json_response(await presenters.case_detail(session, principal, case))
+
+
+@router.post("/cases/{case_id}/messages", status_code=201, response_model=MessageOut | StaffMessageOut)
+async def post_message(case_id: str, request: NewMessage, principal: CurrentUser, session: DbSession,
+                       outbox: OutboxDep) -> Response:
+    async with session.begin():
+        case = await service.visible_case(session, principal, case_id, for_update=True)
+        message = await service.add_message(session, outbox, principal, case, request.body, request.internal)
+    return json_response(presenters.message_out(principal, message), status_code=201)
+
+
+@router.post("/cases/{case_id}/status", response_model=CustomerCaseDetail | StaffCaseDetail)
+async def change_status(case_id: str, request: StatusRequest, principal: CurrentUser, session: DbSession,
+                        outbox: OutboxDep) -> Response:
+    async with session.begin():
+        case = await service.visible_case(session, principal, case_id, for_update=True)
+        await service.change_status(session, outbox, case, request.status, actor_id=principal.user_id,
+                                    side=service.side_of(principal), reason=request.reason)
+    return json_response(await presenters.case_detail(session, principal, case))
+
+
+@router.post("/cases/{case_id}/assign", response_model=StaffCaseDetail)
+async def assign_case(case_id: str, request: AssignRequest, principal: StaffUser, session: DbSession) -> Response:
+    async with session.begin():
+        case = await service.visible_case(session, principal, case_id, for_update=True)
+        await service.assign(session, principal, case, request.assignee_id)
+    return json_response(await presenters.staff_detail(session, case))

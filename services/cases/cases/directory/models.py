@@ -1,0 +1,59 @@
+"""Local copies of what `accounts` owns (event-carried state transfer): accounts, users and devices with
+their assignment. They decide who may see which case and name the people in a case's timeline."""
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cases.database import Base
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "user_copy"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    staff_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # account id -> role, the same shape as in the access token.
+    memberships: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_role is not None
+
+
+class Device(Base):
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36), index=True)
+    serial: Mapped[str] = mapped_column(String(50))
+    model: Mapped[str] = mapped_column(String(100))
+    # The contract's response time in business hours (the SLA clock, F-12).
+    response_time_hours: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    assignments: Mapped[list["DeviceAssignment"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def assigned_user_ids(self) -> list[str]:
+        return [a.user_id for a in self.assignments]
+
+
+class DeviceAssignment(Base):
+    __tablename__ = "device_assignment"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)

@@ -1,0 +1,18 @@
+from fastapi import FastAPI
+
+from cases.case.jobs import auto_close_hooks
+from cases.case.views import router as cases_router
+from cases.database import tables
+from cases.directory.handlers import handlers as directory_handlers
+from cases.settings import Settings
+from shared.app import create_service_app
+from shared.bus import EventHandlers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    handlers = EventHandlers()
+    handlers.include(directory_handlers)
+    start_auto_close, stop_auto_close = auto_close_hooks(settings)
+    return create_service_app(settings=settings, title="Cases", tables=tables, routers=[cases_router],
+                              handlers=handlers, on_startup=[start_auto_close], on_shutdown=[stop_auto_close])

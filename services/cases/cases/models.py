@@ -1,0 +1,5 @@
+"""Imports every model so the metadata is complete (migrations, tests)."""
+
+from cases.audit.models import AuditEntry  # noqa: F401
+from cases.case.models import Case, CaseFollower, CaseMessage, CaseNumberCounter, StatusChange  # noqa: F401
+from cases.directory.models import Account, Device, DeviceAssignment, User  # noqa: F401
