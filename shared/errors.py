@@ -51,7 +51,7 @@ def problem_response(status: int, title: str, detail: str | None = None, instanc
         body["detail"] = detail
     if instance:
         body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v not in (None, [], {})})
+    body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -64,7 +64,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail, request.url.path,
-                                code=exc.code, errors=exc.errors, **exc.extra)
+                                code=exc.code, errors=exc.errors or None, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,147 @@
+"""The gateway: the only public entry. Routes /api/<service>/... to the services, serves the web portal and holds
+the browser session in cookies. It owns no database and keeps no state between requests (any number of replicas)."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway import proxy
+from gateway.settings import DEV_SECRET, Settings
+from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
+from gateway.web import agent_pages, auth_pages, portal_pages
+from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
+from shared.app import RequestContextMiddleware
+from shared.errors import install_problem_handlers, problem_response
+from shared.logging import configure_logging
+
+log = logging.getLogger(__name__)
+
+# Pages load nothing from outside the deployment (F-70); the policy makes the browser enforce it too.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+
+
+def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`transport` lets tests answer for the services in-process."""
+    settings = settings or Settings()
+    settings.refuse_defaults_in_production(session_secret=settings.session_secret)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        client = make_client(settings.upstream_max_connections, settings.upstream_timeout_seconds, transport)
+        upstreams = Upstreams(settings.service_urls(), client)
+        app.state.settings, app.state.upstreams = settings, upstreams
+        app.state.web = Web(settings, upstreams)
+        if settings.session_secret == DEV_SECRET:
+            log.warning("using the development session secret; set SESSION_SECRET outside development")
+        log.info("gateway started on port %s", settings.port)
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    app = FastAPI(title="Gateway", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    install_problem_handlers(app)
+    install_page_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.middleware("http")(security_headers)
+    app.include_router(operations_router())
+    app.include_router(proxy.router)
+    app.include_router(auth_pages.router)
+    app.include_router(agent_pages.router)
+    app.include_router(portal_pages.router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    return app
+
+
+async def security_headers(request: Request, call_next) -> Response:
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.headers.get("content-type", "").startswith("text/html"):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/api/", "/.well-known/", "/health/", "/metrics"))
+
+
+def install_page_handlers(app: FastAPI) -> None:
+    """Pages answer with pages: the login form, or an error page in the visitor's language."""
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        return visit_of(request).login_redirect()
+
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError) -> Response:
+        return error_page(request, exc.status)
+
+    @app.exception_handler(UpstreamUnavailable)
+    async def _unavailable(request: Request, exc: UpstreamUnavailable) -> Response:
+        log.warning("service %s unavailable while rendering %s: %s", exc.service, request.url.path, exc.reason)
+        if is_api(request):
+            return problem_response(exc.status, "Service unavailable", f"The {exc.service} service cannot be "
+                                    "reached right now.", request.url.path, code="upstream_unavailable")
+        return error_page(request, exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
+            return problem_response(exc.status_code, str(exc.detail), None, request.url.path)
+        return error_page(request, exc.status_code)
+
+
+def visit_of(request: Request):
+    return getattr(request.state, "visit", None) or start_visit(request)
+
+
+def error_page(request: Request, status: int) -> Response:
+    return visit_of(request).render("error.html", status=status, error_status=status)
+
+
+def operations_router():
+    from fastapi import APIRouter
+
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/health/live")
+    async def live() -> dict:
+        return {"status": "live"}
+
+    @router.get("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        """Ready when every service answers its own readiness check."""
+        upstreams: Upstreams = request.app.state.upstreams
+        names = list(upstreams.urls)
+        results = await asyncio.gather(*(service_ready(upstreams, name) for name in names))
+        checks = dict(zip(names, results, strict=True))
+        status = 200 if all(results) else 503
+        return JSONResponse({"status": "ready" if status == 200 else "not ready", "checks": checks},
+                            status_code=status)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def service_ready(upstreams: Upstreams, name: str) -> bool:
+    try:
+        response = await upstreams.client.get(upstreams.url(name, "/health/ready"), timeout=3.0)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200

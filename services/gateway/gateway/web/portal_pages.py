@@ -1,0 +1,219 @@
+"""The customer's pages: dashboard, devices, cases and profile. Each page calls the services' APIs with the
+visitor's bearer token; the services decide what the visitor may see (hiding a link is never the control)."""
+
+import asyncio
+import logging
+import math
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.upstream import UpstreamUnavailable
+from gateway.web import labels
+from gateway.web.session import LANG_COOKIE, TZ_COOKIE
+from gateway.web.visit import PageError, UserVisit, Visit, refresh_tokens
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+ACCOUNTS, CASES, METERS = "/api/accounts/v1", "/api/cases/v1", "/api/meters/v1"
+PAGE_SIZE = 20
+CASE_FILTERS = ("status", "type", "device_id", "q", "created_from", "created_to")
+
+
+async def optional(call) -> tuple[Any, bool]:
+    """A secondary part of a page: when its service is down the page still renders, saying so."""
+    try:
+        return await call, True
+    except (UpstreamUnavailable, PageError) as exc:
+        log.warning("page section unavailable: %s", exc)
+        return None, False
+
+
+async def visible_devices(visit: Visit) -> list[dict]:
+    body = await visit.get("accounts", f"{ACCOUNTS}/devices")
+    return list((body or {}).get("items") or [])
+
+
+@router.get("/", response_class=HTMLResponse)
+async def dashboard(visit: UserVisit) -> Response:
+    """F-71: what needs the user now: open cases and their due times, their devices."""
+    case_lists = [visit.get("cases", f"{CASES}/cases", params={"status": status, "page_size": 50})
+                  for status in labels.OPEN_STATUSES]
+    (devices, devices_ok), *case_answers = await asyncio.gather(
+        optional(visible_devices(visit)), *(optional(call) for call in case_lists))
+    open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
+    open_cases.sort(key=lambda case: (case.get("response_due_at") is None, case.get("response_due_at") or ""))
+    return visit.render("dashboard.html", open_cases=open_cases,
+                        cases_ok=all(ok for _, ok in case_answers), devices=devices or [], devices_ok=devices_ok)
+
+
+@router.get("/devices", response_class=HTMLResponse)
+async def devices_page(visit: UserVisit) -> Response:
+    return visit.render("devices.html", devices=await visible_devices(visit))
+
+
+@router.get("/devices/{device_id}", response_class=HTMLResponse)
+async def device_page(visit: UserVisit, device_id: str) -> Response:
+    device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
+    (cases, cases_ok), (readings, readings_ok) = await asyncio.gather(
+        optional(visit.get("cases", f"{CASES}/cases", params={"device_id": device_id, "page_size": PAGE_SIZE})),
+        optional(visit.get("meters", f"{METERS}/devices/{device_id}/readings")))
+    return visit.render("device.html", device=device, cases=(cases or {}).get("items") or [], cases_ok=cases_ok,
+                        readings=readings or {}, readings_ok=readings_ok)
+
+
+def case_filters(params: dict[str, str]) -> dict[str, str]:
+    return {name: params[name].strip() for name in CASE_FILTERS if params.get(name, "").strip()}
+
+
+def page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
+    """The case list with filters and paging, shared by the customer's list and the agent's queue."""
+    filters = case_filters(dict(visit.request.query_params))
+    page = page_number(visit.request.query_params.get("page"))
+    answer = await visit.call("cases", "GET", f"{CASES}/cases",
+                              params={**filters, "page": page, "page_size": PAGE_SIZE})
+    body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
+    total = int(body.get("total") or 0)
+    devices, _ = await optional(visible_devices(visit))
+    return visit.render(template, status=200 if answer.ok else answer.status, cases=body.get("items") or [],
+                        total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), filters=filters,
+                        devices=devices or [], errors={} if answer.ok else answer.field_errors,
+                        problem=None if answer.ok else answer.detail, statuses=labels.STATUSES,
+                        types=labels.TYPES, **extra)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+async def cases_page(visit: UserVisit) -> Response:
+    return await case_list(visit, "cases.html")
+
+
+def new_case_page(visit: Visit, devices: list[dict], values: dict, status: int = 200, **extra: Any) -> Response:
+    return visit.render("case_new.html", status=status, devices=devices, values=values,
+                        categories=labels.CATEGORIES, errors=extra.pop("errors", {}), **extra)
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+async def new_case_form(visit: UserVisit, device_id: str = "", category: str = "") -> Response:
+    return new_case_page(visit, await visible_devices(visit), {"device_id": device_id, "category": category})
+
+
+@router.post("/cases/new", response_class=HTMLResponse)
+async def create_case(visit: UserVisit) -> Response:
+    form = await visit.form()
+    values = {name: str(form.get(name, "")).strip()
+              for name in ("device_id", "category", "error_code", "subject", "description")}
+    answer = await visit.call("cases", "POST", f"{CASES}/cases", json={
+        **values, "type": "incident", "error_code": values["error_code"] or None})
+    if not answer.ok:
+        return new_case_page(visit, await visible_devices(visit), values, status=answer.status,
+                             errors=answer.field_errors, problem=answer.detail)
+    return visit.redirect(f"/cases/{answer.body['id']}?notice=created")
+
+
+CASE_NOTICES = {
+    "created": labels.N_("Your case has been created."),
+    "sent": labels.N_("Your message has been sent."),
+    "noted": labels.N_("The internal note has been saved."),
+    "status": labels.N_("The status has been changed."),
+}
+
+
+async def case_page(visit: Visit, case_id: str, template: str, status: int = 200, **extra: Any) -> Response:
+    case = await visit.get("cases", f"{CASES}/cases/{case_id}")
+    timeline = sorted(case.get("timeline") or [], key=lambda entry: str(entry.get("at") or ""))
+    notice_key = visit.request.query_params.get("notice", "")
+    return visit.render(template, status=status, case=case, timeline=timeline, notice=CASE_NOTICES.get(notice_key),
+                        request_notice=notice_key,
+                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def case_detail(visit: UserVisit, case_id: str) -> Response:
+    return await case_page(visit, case_id, "case.html")
+
+
+async def post_message(visit: Visit, case_id: str, internal: bool, field: str = "body") -> tuple[Any, dict]:
+    form = await visit.form()
+    values = {"body": str(form.get(field, "")).strip()}
+    answer = await visit.call("cases", "POST", f"{CASES}/cases/{case_id}/messages",
+                              json={"body": values["body"], "internal": internal})
+    return answer, values
+
+
+async def post_status(visit: Visit, case_id: str) -> tuple[Any, dict]:
+    form = await visit.form()
+    values = {"status": str(form.get("status", ""))}
+    answer = await visit.call("cases", "POST", f"{CASES}/cases/{case_id}/status", json=values)
+    return answer, values
+
+
+@router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
+async def reply(visit: UserVisit, case_id: str) -> Response:
+    answer, values = await post_message(visit, case_id, internal=False)
+    if not answer.ok:
+        return await case_page(visit, case_id, "case.html", status=answer.status, values=values,
+                               errors=answer.field_errors, problem=answer.detail)
+    return visit.redirect(f"/cases/{case_id}?notice=sent#timeline")
+
+
+@router.post("/cases/{case_id}/status", response_class=HTMLResponse)
+async def change_status(visit: UserVisit, case_id: str) -> Response:
+    answer, _ = await post_status(visit, case_id)
+    if not answer.ok:
+        return await case_page(visit, case_id, "case.html", status=answer.status,
+                               status_problem=answer.detail or visit.gettext("The status could not be changed."))
+    return visit.redirect(f"/cases/{case_id}?notice=status")
+
+
+# -- profile (F-04)
+@cache
+def time_zones() -> list[str]:
+    return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
+
+
+def profile_page(visit: Visit, me: dict, values: dict, status: int = 200, **extra: Any) -> Response:
+    return visit.render("profile.html", status=status, me=me, values=values, time_zones=time_zones(),
+                        kinds=labels.NOTIFICATION_KINDS, saved=visit.request.query_params.get("saved") == "1",
+                        errors=extra.pop("errors", {}), **extra)
+
+
+def profile_values(me: dict) -> dict:
+    return {"name": me.get("name") or "", "phone": me.get("phone") or "", "language": me.get("language") or "en",
+            "time_zone": me.get("time_zone") or "UTC",
+            "notification_preferences": dict(me.get("notification_preferences") or {})}
+
+
+@router.get("/profile", response_class=HTMLResponse)
+async def profile(visit: UserVisit) -> Response:
+    me = await visit.get("accounts", f"{ACCOUNTS}/me")
+    return profile_page(visit, me, profile_values(me))
+
+
+@router.post("/profile", response_class=HTMLResponse)
+async def save_profile(visit: UserVisit) -> Response:
+    form = await visit.form()
+    chosen = form.get("notifications", [])
+    chosen = set(chosen if isinstance(chosen, list) else [chosen])
+    values = {"name": str(form.get("name", "")).strip(), "phone": str(form.get("phone", "")).strip(),
+              "language": str(form.get("language", "")), "time_zone": str(form.get("time_zone", "")),
+              "notification_preferences": {kind: kind in chosen for kind in labels.NOTIFICATION_KINDS}}
+    answer = await visit.call("accounts", "PATCH", f"{ACCOUNTS}/me", json=values)
+    if not answer.ok:
+        me = await visit.get("accounts", f"{ACCOUNTS}/me")
+        return profile_page(visit, me, values, status=answer.status, errors=answer.field_errors,
+                            problem=answer.detail)
+    visit.extra_cookies[TZ_COOKIE] = values["time_zone"] or "UTC"
+    visit.extra_cookies[LANG_COOKIE] = values["language"]
+    # A fresh token carries the new language, so the next page is already in it.
+    visit.new_tokens = await refresh_tokens(visit) or visit.new_tokens
+    return visit.redirect("/profile?saved=1")

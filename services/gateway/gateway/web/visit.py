@@ -1,0 +1,341 @@
+"""One browser request's context: who is visiting (from the session cookies), in which language and time zone,
+and helpers to call the services on their behalf and to render pages."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from gateway.settings import Settings
+from gateway.upstream import Upstreams, UpstreamUnavailable
+from gateway.web import labels
+from gateway.web.session import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    LANG_COOKIE,
+    REFRESH_COOKIE,
+    TZ_COOKIE,
+    CookiePolicy,
+    CsrfSigner,
+    Tokens,
+    expires_soon,
+    unverified_claims,
+)
+from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
+
+log = logging.getLogger(__name__)
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# Refusals a form shows next to its fields; anything else is a page-level outcome.
+FORM_REFUSALS = frozenset({400, 409, 422, 429})
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class PageError(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    language: str
+    staff_role: str | None
+    memberships: dict[str, str]
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_role in ("agent", "supervisor")
+
+    @classmethod
+    def from_claims(cls, claims: dict) -> "User":
+        return cls(id=str(claims.get("sub", "")), name=str(claims.get("name") or ""),
+                   language=str(claims.get("lang") or ""), staff_role=claims.get("staff_role"),
+                   memberships=dict(claims.get("memberships") or {}))
+
+
+@dataclass
+class Answer:
+    """A service's answer to a page's call."""
+
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if not isinstance(self.body, dict):
+            return errors
+        for item in self.body.get("errors") or []:
+            name, message = str(item.get("field", "")), str(item.get("message", ""))
+            errors.setdefault(name, message)
+            errors.setdefault(name.split(".")[-1], message)  # "body.password" and "password" both reach the field
+        return errors
+
+    @property
+    def detail(self) -> str:
+        if isinstance(self.body, dict):
+            return str(self.body.get("detail") or self.body.get("title") or "")
+        return ""
+
+
+class Web:
+    """What every page shares: templates, catalogs, cookie and CSRF policy, the services."""
+
+    def __init__(self, settings: Settings, upstreams: Upstreams) -> None:
+        self.settings, self.upstreams = settings, upstreams
+        self.catalogs = Catalogs(PACKAGE_DIR / "locales")
+        self.templates = Environment(loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+                                     autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+        self.cookies = CookiePolicy(secure=settings.cookie_secure,
+                                    refresh_max_age=settings.refresh_cookie_max_age_seconds)
+        self.csrf = CsrfSigner(settings.session_secret)
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def local_path(value: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+@dataclass
+class Visit:
+    request: Request
+    web: Web
+    language: str
+    time_zone: str
+    user: User | None = None
+    token: str | None = None
+    new_tokens: Tokens | None = None
+    csrf_token: str = ""
+    new_csrf: bool = False
+    extra_cookies: dict[str, str] = field(default_factory=dict)
+
+    # -- language and formatting
+    @property
+    def translations(self):
+        return self.web.catalogs.get(self.language)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    @property
+    def formatter(self) -> LocaleFormatter:
+        return LocaleFormatter(self.language, self.time_zone)
+
+    def label(self, kind: str, value: Any) -> str:
+        known = labels.KINDS[kind].get(str(value))
+        return self.gettext(known) if known else str(value or "")
+
+    # -- calling the services on the visitor's behalf
+    async def call(self, service: str, method: str, path: str, *, json: Any = None, params: Any = None,
+                   refusals: frozenset[int] | set[int] = FORM_REFUSALS, anonymous: bool = False) -> Answer:
+        response = await self.web.upstreams.send(service, method, path, json=json, params=params,
+                                                 token=None if anonymous else self.token, language=self.language)
+        body: Any = None
+        if response.content:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        answer = Answer(response.status_code, body)
+        if answer.ok or answer.status in refusals:
+            return answer
+        if answer.status == 401:
+            raise LoginRequired()
+        if answer.status in (403, 404):
+            raise PageError(answer.status)
+        log.warning("%s %s %s answered %s", service, method, path, answer.status)
+        raise PageError(502)
+
+    async def get(self, service: str, path: str, params: Any = None) -> Any:
+        return (await self.call(service, "GET", path, params=params, refusals=frozenset())).body
+
+    # -- forms
+    async def form(self) -> dict[str, Any]:
+        """The posted form, after the CSRF check. Multi-valued fields (checkboxes) come as lists."""
+        data = await self.request.form()
+        if not self.web.csrf.matches(self.request.cookies.get(CSRF_COOKIE), str(data.get(CSRF_FIELD) or "")):
+            raise PageError(403)
+        values: dict[str, Any] = {}
+        for key in data:
+            items = [str(v) for v in data.getlist(key) if isinstance(v, str)]
+            values[key] = items if len(items) > 1 else (items[0] if items else "")
+        values.pop(CSRF_FIELD, None)
+        return values
+
+    # -- responses
+    def context(self, **extra: Any) -> dict[str, Any]:
+        formatter = self.formatter
+        return {
+            "_": self.gettext, "gettext": self.gettext, "ngettext": self.translations.ngettext,
+            "lang": self.language, "languages": labels.LANGUAGE_NAMES, "user": self.user,
+            "csrf_field": CSRF_FIELD, "csrf_token": self.csrf_token, "path": self.request.url.path,
+            "current_url": str(self.request.url.path) + (f"?{self.request.url.query}" if self.request.url.query else ""),
+            "label": self.label, "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
+            "day": lambda v: formatter.date(parse_time(v) or v), "number": formatter.number,
+            "due_state": due_state, "query": query_string, "quote": quote, **extra,
+        }
+
+    def render(self, template: str, status: int = 200, **extra: Any) -> HTMLResponse:
+        html = self.web.templates.get_template(template).render(self.context(**extra))
+        return self.finish(HTMLResponse(html, status_code=status))
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def finish(self, response):
+        cookies = self.web.cookies
+        if self.new_tokens:
+            cookies.set_tokens(response, self.new_tokens)
+        if self.new_csrf:
+            # Readable by no script either: the form repeats it from the page.
+            cookies.set(response, CSRF_COOKIE, self.csrf_token, max_age=None)
+        for name, value in self.extra_cookies.items():
+            cookies.set(response, name, value, max_age=365 * 24 * 3600)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def login_redirect(self) -> RedirectResponse:
+        target = self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else "")
+        if self.request.method != "GET":
+            target = local_path(referer_path(self.request), "/")
+        response = RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        self.web.cookies.clear_tokens(response)
+        return response
+
+
+def referer_path(request: Request) -> str | None:
+    referer = request.headers.get("referer") or ""
+    base = str(request.base_url)
+    if referer.startswith(base):
+        return "/" + referer[len(base):]
+    return None
+
+
+def due_state(case: dict) -> str | None:
+    """'overdue' or 'soon' (within two hours) for open cases with a response due time."""
+    if case.get("status") not in labels.OPEN_STATUSES:
+        return None
+    due = parse_time(case.get("response_due_at"))
+    if due is None:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    if due <= now:
+        return "overdue"
+    return "soon" if due - now <= dt.timedelta(hours=2) else None
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def web_of(request: Request) -> Web:
+    return request.app.state.web
+
+
+def start_visit(request: Request) -> Visit:
+    """Language and CSRF token for anyone; the session is read by the user dependencies below."""
+    web = web_of(request)
+    claims = unverified_claims(request.cookies.get(ACCESS_COOKIE))
+    preferred = (claims or {}).get("lang") or request.cookies.get(LANG_COOKIE)
+    language = negotiate_language(request.headers.get("accept-language"), preferred)
+    visit = Visit(request=request, web=web, language=language,
+                  time_zone=request.cookies.get(TZ_COOKIE) or "UTC")
+    cookie_token = request.cookies.get(CSRF_COOKIE)
+    if web.csrf.is_genuine(cookie_token):
+        visit.csrf_token = cookie_token
+    else:
+        visit.csrf_token, visit.new_csrf = web.csrf.new_token(), True
+    request.state.visit = visit
+    return visit
+
+
+async def refresh_tokens(visit: Visit) -> Tokens | None:
+    refresh_token = visit.request.cookies.get(REFRESH_COOKIE)
+    if not refresh_token:
+        return None
+    answer = await visit.call("accounts", "POST", "/api/accounts/v1/auth/refresh",
+                              json={"refresh_token": refresh_token}, anonymous=True,
+                              refusals=frozenset({400, 401, 403, 404, 409, 422}))
+    return Tokens.from_answer(answer.body) if answer.ok and isinstance(answer.body, dict) else None
+
+
+async def resume_session(visit: Visit) -> bool:
+    """Attach the logged-in user to the visit, refreshing the access token when it expired or is about to."""
+    token = visit.request.cookies.get(ACCESS_COOKIE)
+    claims = unverified_claims(token)
+    if claims is None or expires_soon(claims, visit.web.settings.refresh_margin_seconds):
+        tokens = await refresh_tokens(visit)
+        if tokens is None:
+            return False
+        token, claims, visit.new_tokens = tokens.access_token, unverified_claims(tokens.access_token), tokens
+        if claims is None:
+            return False
+    visit.token, visit.user = token, User.from_claims(claims)
+    if visit.user.language in LANGUAGES:
+        visit.language = visit.user.language
+    return True
+
+
+async def anonymous_visit(request: Request) -> Visit:
+    return start_visit(request)
+
+
+async def remember_time_zone(visit: Visit) -> None:
+    """Dates are shown in the profile's time zone; keep it in a cookie so pages need not ask for the profile."""
+    try:
+        answer = await visit.call("accounts", "GET", "/api/accounts/v1/me", refusals=frozenset(range(400, 600)))
+    except UpstreamUnavailable:
+        return
+    if answer.ok and isinstance(answer.body, dict) and answer.body.get("time_zone"):
+        visit.time_zone = visit.extra_cookies[TZ_COOKIE] = str(answer.body["time_zone"])
+
+
+async def user_visit(request: Request) -> Visit:
+    visit = start_visit(request)
+    if not await resume_session(visit):
+        raise LoginRequired()
+    if TZ_COOKIE not in request.cookies:  # a session resumed in a browser that never logged in here
+        await remember_time_zone(visit)
+    return visit
+
+
+async def staff_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
+    if not visit.user.is_staff:
+        raise PageError(403)
+    return visit
+
+
+AnonymousVisit = Annotated[Visit, Depends(anonymous_visit)]
+UserVisit = Annotated[Visit, Depends(user_visit)]
+StaffVisit = Annotated[Visit, Depends(staff_visit)]

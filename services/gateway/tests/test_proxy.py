@@ -1,0 +1,90 @@
+"""/api/<service>/... reaches the service unchanged, and the answer comes back unchanged."""
+
+import pytest
+from gateway.main import create_app
+from gateway_fakes import URLS, gateway_settings
+
+
+async def test_method_path_query_body_and_headers_are_forwarded(gateway, fakes):
+    gateway.cookies.set("access_token", "secret-cookie")
+    response = await gateway.post("/api/accounts/v1/echo/a/b?x=1&x=2&y=%C3%A9", json={"hello": "wörld"},
+                                  headers={"Authorization": "Bearer abc", "X-Correlation-ID": "corr-9",
+                                           "X-Custom": "kept"})
+    assert response.status_code == 201
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-upstream"] == "accounts"
+    assert response.headers["x-correlation-id"] == "corr-9"
+    assert response.json() == {"path": "a/b", "query": {"x": "2", "y": "é"}, "body": {"hello": "wörld"}}
+    call = fakes.of("accounts", "POST", "/api/accounts/v1/echo/a/b")[0]
+    assert call.query == "x=1&x=2&y=%C3%A9"
+    assert call.headers["authorization"] == "Bearer abc"
+    assert call.headers["x-correlation-id"] == "corr-9"
+    assert call.headers["x-custom"] == "kept"
+    assert "cookie" not in call.headers  # the browser session stays at the gateway
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE", "PUT"])
+async def test_every_method_is_forwarded(gateway, fakes, method):
+    await gateway.request(method, "/api/cases/v1/anything")
+    assert fakes.of("cases", method, "/api/cases/v1/anything")
+
+
+async def test_problem_details_pass_through_unchanged(gateway):
+    response = await gateway.post("/api/accounts/v1/registrations", json={"serial": "nope"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "serial",
+                                          "message": "No device with this serial number on the account."}]
+
+
+async def test_each_service_openapi_is_reachable(gateway):
+    for service in ("accounts", "cases"):
+        response = await gateway.get(f"/api/{service}/openapi.json")
+        assert response.status_code == 200 and "paths" in response.json()
+
+
+async def test_jwks_comes_from_accounts(gateway, fakes):
+    response = await gateway.get("/.well-known/jwks.json")
+    assert response.status_code == 200 and response.json()["keys"][0]["crv"] == "Ed25519"
+    assert fakes.of("accounts", "GET", "/.well-known/jwks.json")
+
+
+async def test_unknown_service_is_a_404_problem(gateway):
+    response = await gateway.get("/api/billing/v1/invoices")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "billing" in response.json()["detail"]
+
+
+async def test_service_down_is_a_503_problem(gateway, fakes):
+    fakes.down.add("cases")
+    response = await gateway.get("/api/cases/v1/cases")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "upstream_unavailable"
+
+
+async def test_service_not_listening_is_a_503_problem(unused_tcp_port):
+    """A real connection to a port nobody listens on."""
+    import httpx
+
+    settings = gateway_settings()
+    settings.cases_url = f"http://127.0.0.1:{unused_tcp_port}"
+    app = create_app(settings)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client):
+        response = await client.get("/api/cases/v1/cases")
+        ready = await client.get("/health/ready")
+    assert response.status_code == 503 and response.json()["status"] == 503
+    assert ready.status_code == 503 and ready.json()["checks"]["cases"] is False
+
+
+async def test_health_and_metrics(gateway, fakes):
+    assert (await gateway.get("/health/live")).status_code == 200
+    ready = await gateway.get("/health/ready")
+    assert ready.status_code == 200 and all(ready.json()["checks"].values())
+    assert set(ready.json()["checks"]) == set(URLS)
+    fakes.down.add("meters")
+    assert (await gateway.get("/health/ready")).status_code == 503
+    metrics = await gateway.get("/metrics")
+    assert metrics.status_code == 200 and "http_request_duration_seconds" in metrics.text

@@ -1,0 +1,327 @@
+"""The deployment descriptions agree with the code and with ARCHITECTURE §2-§4: Dockerfiles, docker-compose.yml,
+the RabbitMQ definitions, the PostgreSQL init script, the Kubernetes manifests and .env.example.
+
+Static checks only (no Docker engine, no cluster): each file parses, and names, ports, commands, health checks,
+queues and environment variables match what the services really read."""
+
+import functools
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.config import ServiceSettings
+from shared.events import REGISTRY, VENDOR_EXCHANGE
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTS = {"gateway": 8000, "accounts": 8001, "cases": 8002, "meters": 8003, "notifications": 8004}
+SERVICES = tuple(PORTS)
+CONSUMERS = ("accounts", "cases", "meters", "notifications")  # one <svc>.events queue each; the gateway has none
+STATEFUL = CONSUMERS  # the gateway owns no database, so it has no migration
+INFRASTRUCTURE = ("rabbitmq", "postgres", "mailpit")
+
+# Variables a service reads beyond ServiceSettings; each must be a field of that service's Settings.
+SERVICE_ONLY_VARIABLES = {
+    "accounts": {"JWT_PRIVATE_KEY_FILE", "DEMO_PASSWORD"},
+    "cases": set(),
+    "meters": set(),
+    "notifications": {"SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM"},
+    "gateway": {"ACCOUNTS_URL", "CASES_URL", "METERS_URL", "NOTIFICATIONS_URL", "COOKIE_SECURE", "SESSION_SECRET"},
+}
+
+
+@functools.cache
+def _compose_text() -> str:
+    return (ROOT / "docker-compose.yml").read_text()
+
+
+def compose() -> dict:
+    return yaml.safe_load(_compose_text())
+
+
+def dockerfile_instructions(service: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of services/<service>/Dockerfile, continuation lines joined."""
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    logical = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    instructions = []
+    for line in logical.splitlines():
+        if line.strip():
+            keyword, _, arguments = line.strip().partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+def final_stage(service: str) -> list[tuple[str, str]]:
+    instructions = dockerfile_instructions(service)
+    last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    return instructions[last_from:]
+
+
+def environment_of(definition: dict) -> dict[str, str]:
+    env = definition.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+@functools.cache
+def k8s_documents() -> tuple[tuple[Path, dict], ...]:
+    documents = []
+    for path in sorted((ROOT / "deploy" / "k8s").rglob("*.yaml")):
+        documents += [(path, doc) for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+    return tuple(documents)
+
+
+def of_kind(kind: str) -> list[dict]:
+    return [doc for _, doc in k8s_documents() if doc.get("kind") == kind]
+
+
+# --- Dockerfiles -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_builds_the_service_the_agreed_way(service):
+    instructions = dockerfile_instructions(service)
+    runtime = final_stage(service)
+    assert all(arguments.split()[0] == "python:3.11-slim" for keyword, arguments in instructions if keyword == "FROM")
+    assert any(keyword == "RUN" and "uv sync --frozen --no-dev" in arguments for keyword, arguments in instructions)
+    assert any(keyword == "COPY" and "pyproject.toml" in arguments and "uv.lock" in arguments
+               for keyword, arguments in instructions)
+    copies = [arguments for keyword, arguments in runtime if keyword == "COPY"]
+    assert "shared/ shared/" in copies and f"services/{service}/ services/{service}/" in copies
+    env = " ".join(arguments for keyword, arguments in runtime if keyword == "ENV")
+    assert f"PYTHONPATH=/app:/app/services/{service}" in env
+    assert f"PORT={PORTS[service]}" in env and "HOST=0.0.0.0" in env
+    assert [arguments for keyword, arguments in runtime if keyword == "EXPOSE"] == [str(PORTS[service])]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_runs_the_service_as_a_non_root_user_with_a_health_check(service):
+    runtime = final_stage(service)
+    users = [arguments for keyword, arguments in runtime if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0", "0:0")
+    cmd = [arguments for keyword, arguments in runtime if keyword == "CMD"]
+    assert json.loads(cmd[-1]) == ["python", "-m", service]
+    healthcheck = [arguments for keyword, arguments in runtime if keyword == "HEALTHCHECK"]
+    assert healthcheck and "urllib.request" in healthcheck[-1] and "/health/live" in healthcheck[-1]
+    assert str(PORTS[service]) in healthcheck[-1]
+
+
+# --- docker-compose.yml ------------------------------------------------------------------------------------
+
+def test_compose_has_the_five_services_and_the_infrastructure():
+    services = compose()["services"]
+    for name in SERVICES + INFRASTRUCTURE + ("keys",):
+        assert name in services, name
+    assert services["rabbitmq"]["image"].startswith("rabbitmq:3.13-management")
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["mailpit"]["image"].startswith("axllent/mailpit")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_builds_each_service_from_its_dockerfile(service):
+    build = compose()["services"][service]["build"]
+    assert build["context"] == "."
+    assert build["dockerfile"] == f"services/{service}/Dockerfile"
+    assert (ROOT / build["dockerfile"]).is_file()
+
+
+def test_compose_ports_match_the_architecture():
+    services = compose()["services"]
+    gateway_ports = [str(port) for port in services["gateway"]["ports"]]
+    assert any(re.fullmatch(r"(\$\{GATEWAY_PORT:-8000\}|8000):8000", port) for port in gateway_ports)
+    for service in CONSUMERS:
+        assert "ports" not in services[service], f"{service} must only be reachable through the gateway"
+        assert [str(port) for port in services[service]["expose"]] == [str(PORTS[service])]
+    assert any(str(port).endswith(":8025") for port in services["mailpit"]["ports"])
+    notifications_env = environment_of(services["notifications"])
+    assert notifications_env["SMTP_HOST"] == "mailpit" and notifications_env["SMTP_PORT"] == "1025"
+    gateway_env = environment_of(services["gateway"])
+    for service in CONSUMERS:
+        assert gateway_env[f"{service.upper()}_URL"] == f"http://{service}:{PORTS[service]}"
+
+
+def test_every_long_running_compose_service_has_a_health_check():
+    services = compose()["services"]
+    for name, definition in services.items():
+        one_shot = definition.get("restart") == "no"
+        healthcheck = definition.get("healthcheck", {})
+        if one_shot:
+            continue
+        has_own = bool(healthcheck.get("test")) and not healthcheck.get("disable")
+        from_image = name in SERVICES and any(keyword == "HEALTHCHECK" for keyword, _ in final_stage(name))
+        assert has_own or from_image, name
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_service_waits_for_its_dependencies(service):
+    services = compose()["services"]
+    depends_on = services[service]["depends_on"]
+    assert depends_on["rabbitmq"]["condition"] == "service_healthy"
+    assert depends_on["keys"]["condition"] == "service_completed_successfully"
+    if service in STATEFUL:
+        assert depends_on["postgres"]["condition"] == "service_healthy"
+        assert depends_on[f"{service}-migrate"]["condition"] == "service_completed_successfully"
+    else:
+        for consumer in CONSUMERS:
+            assert depends_on[consumer]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("service", STATEFUL)
+def test_compose_migrates_each_database_before_its_service_starts(service):
+    services = compose()["services"]
+    migrate = services[f"{service}-migrate"]
+    assert migrate["command"] == ["python", "-m", "shared.migrate", service]
+    assert migrate["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert environment_of(migrate)["DATABASE_URL"] == environment_of(services[service])["DATABASE_URL"]
+    assert environment_of(services[service])["DATABASE_URL"].startswith(
+        f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}")
+
+
+def test_compose_keys_job_uses_the_shared_key_generator():
+    keys = compose()["services"]["keys"]
+    script = "\n".join(keys["command"])
+    assert "from shared.auth import generate_keypair" in script
+    from shared.auth import generate_keypair  # the job's import must exist
+
+    assert callable(generate_keypair)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_environment_names_only_settings_fields(service):
+    settings = importlib.import_module(f"{service}.settings").Settings
+    settings_fields = {name.upper() for name in settings.model_fields}
+    extra = SERVICE_ONLY_VARIABLES[service]
+    assert extra <= settings_fields, f"{service}.settings.Settings lacks {sorted(extra - settings_fields)}"
+    allowed = {name.upper() for name in ServiceSettings.model_fields} | extra
+    services = compose()["services"]
+    for name in (service, f"{service}-migrate"):
+        if name in services:
+            unknown = set(environment_of(services[name])) - allowed
+            assert not unknown, f"{name} sets variables no setting reads: {sorted(unknown)}"
+
+
+# --- RabbitMQ definitions and PostgreSQL init --------------------------------------------------------------
+
+def definitions() -> dict:
+    return json.loads((ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text())
+
+
+def test_definitions_declare_both_durable_topic_exchanges_and_quorum_default():
+    exchanges = {exchange["name"]: exchange for exchange in definitions()["exchanges"]}
+    for name in ("selfservice.events", "canon.sync"):
+        assert exchanges[name]["type"] == "topic" and exchanges[name]["durable"] is True
+        assert exchanges[name]["vhost"] == "/"
+    vhost = next(vhost for vhost in definitions()["vhosts"] if vhost["name"] == "/")
+    assert vhost["metadata"]["default_queue_type"] == "quorum"
+    conf = (ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf").read_text()
+    assert re.search(r"^load_definitions = /etc/rabbitmq/definitions\.json$", conf, re.MULTILINE)
+    volumes = compose()["services"]["rabbitmq"]["volumes"]
+    assert "./deploy/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro" in volumes
+
+
+def test_vendor_may_only_write_to_canon_sync_and_read_its_own_queues():
+    permission = next(p for p in definitions()["permissions"] if p["user"] == "vendor")
+
+    def allowed(kind: str, resource: str) -> bool:
+        return re.match(permission[kind], resource) is not None  # RabbitMQ matches permission regexes unanchored
+
+    assert allowed("write", "canon.sync") and not allowed("write", "selfservice.events")
+    assert allowed("read", "selfservice.events") and allowed("read", "vendor.fleet")
+    for portal_queue in ("accounts.events", "cases.events.parked", "canon.sync"):
+        assert not allowed("read", portal_queue) and not allowed("configure", portal_queue)
+        assert portal_queue == "canon.sync" or not allowed("write", portal_queue)
+    assert allowed("configure", "vendor.fleet") and not allowed("configure", "selfservice.events")
+
+
+def test_vendor_topic_permission_admits_every_vendor_event_type_and_nothing_else():
+    topic = next(t for t in definitions()["topic_permissions"]
+                 if t["user"] == "vendor" and t["exchange"] == "canon.sync")
+    vendor_types = [name for name, cls in REGISTRY.items() if cls.exchange == VENDOR_EXCHANGE]
+    assert vendor_types
+    for event_type in vendor_types:
+        assert re.match(topic["write"], event_type), event_type
+    for portal_type in (name for name, cls in REGISTRY.items() if cls.exchange != VENDOR_EXCHANGE):
+        assert not re.match(topic["write"], portal_type), portal_type
+
+
+def test_postgres_init_creates_one_database_per_stateful_service():
+    sql = (ROOT / "deploy" / "postgres" / "init-databases.sql").read_text()
+    for service in STATEFUL:
+        assert re.search(rf"^CREATE DATABASE {service} OWNER {service};$", sql, re.MULTILINE)
+    volumes = compose()["services"]["postgres"]["volumes"]
+    assert any(v.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/") for v in volumes)
+
+
+# --- Kubernetes ----------------------------------------------------------------------------------------------
+
+def test_every_manifest_parses_and_every_kustomization_lists_its_folder():
+    assert k8s_documents()
+    for kustomization in (ROOT / "deploy" / "k8s").rglob("kustomization.yaml"):
+        listed = set(yaml.safe_load(kustomization.read_text())["resources"])
+        present = {p.name for p in kustomization.parent.glob("*.yaml")} - {"kustomization.yaml"}
+        assert listed == present, kustomization
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_has_probes_resources_and_its_migration(service):
+    deployment = next(d for d in of_kind("Deployment") if d["metadata"]["name"] == service)
+    pod = deployment["spec"]["template"]["spec"]
+    container = next(c for c in pod["containers"] if c["name"] == service)
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["ports"][0]["containerPort"] == PORTS[service]
+    for each in pod["containers"] + pod.get("initContainers", []):
+        assert {"cpu", "memory"} <= set(each["resources"]["limits"]), each["name"]
+        assert {"cpu", "memory"} <= set(each["resources"]["requests"]), each["name"]
+    if service in STATEFUL:
+        migrate = next(c for c in pod["initContainers"] if c["name"] == "migrate")
+        assert migrate["command"] == ["python", "-m", "shared.migrate", service]
+    service_object = next(s for s in of_kind("Service") if s["metadata"]["name"] == service)
+    assert service_object["spec"]["ports"][0]["port"] == PORTS[service]
+
+
+def test_gateway_scales_on_cpu():
+    hpa = next(h for h in of_kind("HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == "gateway")
+    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+
+
+@pytest.mark.parametrize("service", CONSUMERS)
+def test_each_consumer_scales_on_the_length_of_its_own_queue(service):
+    scaled = next(s for s in of_kind("ScaledObject") if s["spec"]["scaleTargetRef"]["name"] == service)
+    rabbitmq = next(t for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq")
+    assert rabbitmq["metadata"]["queueName"] == f"{service}.events"
+    assert rabbitmq["metadata"]["mode"] == "QueueLength"
+    auth = rabbitmq["authenticationRef"]["name"]
+    assert any(t["metadata"]["name"] == auth for t in of_kind("TriggerAuthentication"))
+
+
+def test_operator_examples_provide_rabbitmq_and_one_postgres_per_service():
+    assert of_kind("RabbitmqCluster")
+    clusters = {c["spec"]["bootstrap"]["initdb"]["database"] for c in of_kind("Cluster")}
+    assert clusters == set(STATEFUL)
+    exchanges = {e["spec"]["name"] for e in of_kind("Exchange")}
+    assert exchanges == {"selfservice.events", "canon.sync"}
+
+
+# --- .env.example --------------------------------------------------------------------------------------------
+
+def test_env_example_documents_every_variable_with_a_comment():
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    documented = {}
+    for index, line in enumerate(lines):
+        match = re.fullmatch(r"(?:# )?([A-Z][A-Z0-9_]*)=.*", line)
+        if match:
+            documented[match.group(1)] = lines[index - 1].startswith("#") and index > 0
+    expected = {name.upper() for name in ServiceSettings.model_fields} - {"SERVICE_NAME", "BUS_PREFETCH",
+                                                                             "BUS_RETRY_DELAYS_MS", "BUS_DELIVERY_LIMIT",
+                                                                             "JWT_ISSUER", "JWT_AUDIENCE"}
+    expected |= set().union(*SERVICE_ONLY_VARIABLES.values()) | {"TEST_DATABASE_URL", "AMQP_URL"}
+    for service in SERVICES:
+        expected |= set(environment_of(compose()["services"][service]))
+    missing = expected - set(documented)
+    assert not missing, f".env.example does not document {sorted(missing)}"
+    assert all(documented[name] for name in expected), "each variable needs a comment line above it"
