@@ -43,17 +43,22 @@ class OutboxRelay:
         self.db, self.outbox, self.publish = db, outbox, publish
         self.batch, self.idle_interval = batch, idle_interval
         self._task: asyncio.Task | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        # The flag and the wake-up as well as the cancel: Python 3.11's wait_for swallows a cancel that races
+        # the event it waits for (a commit at shutdown), and the relay would then loop on forever.
+        self._stopping = True
         if self._task:
             self._task.cancel()
+            self.outbox.pending.set()
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self.outbox.pending.clear()
             try:
                 sent = await self.relay_once()

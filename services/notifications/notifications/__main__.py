@@ -1,0 +1,6 @@
+from notifications.main import create_app
+from notifications.settings import Settings
+from shared.serve import serve
+
+if __name__ == "__main__":
+    serve(create_app, Settings())

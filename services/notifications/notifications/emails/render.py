@@ -1,0 +1,97 @@
+"""Emails rendered with Jinja2 (autoescape on for HTML) in the recipient's language and time zone.
+
+Each kind has `<kind>.html` and `<kind>.txt` under templates/; the text one holds the subject in a block. Text goes through the
+gettext catalogs under locales/ (English is the msgid), passed into each render: there is no global locale."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel import dates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from shared.i18n import Catalogs, LocaleFormatter
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES, LOCALES = PACKAGE / "templates", PACKAGE / "locales"
+
+
+def N_(msgid: str) -> str:
+    """Marks a message for translation where it is defined; it is translated when rendered."""
+    return msgid
+
+
+KINDS = ("case_created", "case_status_changed", "case_resolved", "case_message", "email_verification",
+         "password_reset", "invitation", "registration_awaiting_approval")
+
+STATUS_WORDS = {
+    "new": N_("New"),
+    "in_progress": N_("In progress"),
+    "waiting_for_customer": N_("Waiting for your reply"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "cancelled": N_("Cancelled"),
+}
+ROLE_WORDS = {
+    "administrator": N_("Administrator"),
+    "device_manager": N_("Device Manager"),
+    "stock_manager": N_("Stock Manager"),
+    "device_stock_manager": N_("Device & Stock Manager"),
+    "knowledge_user": N_("Knowledge User"),
+}
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+class EmailRenderer:
+    def __init__(self, public_url: str) -> None:
+        self.public_url = public_url.rstrip("/")
+        self.catalogs = Catalogs(LOCALES)
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+    def render(self, kind: str, *, language: str, time_zone: str, link_path: str, **values: Any) -> RenderedEmail:
+        context = {**values, **self._helpers(language, time_zone),
+                   "language": language, "link": self.link(link_path)}
+        text_template = self.env.get_template(f"{kind}.txt")
+        subject = "".join(text_template.blocks["subject"](text_template.new_context(context)))
+        context["email_subject"] = subject = " ".join(subject.split())  # a header never carries a line break
+        return RenderedEmail(subject=subject, text=text_template.render(context),
+                             html=self.env.get_template(f"{kind}.html").render(context))
+
+    def link(self, path: str) -> str:
+        """Every link is the portal's public address plus a path: never another host."""
+        return f"{self.public_url}/{path.lstrip('/')}"
+
+    def _helpers(self, language: str, time_zone: str) -> dict[str, Any]:
+        translations = self.catalogs.get(language)
+        formatter = LocaleFormatter(language, time_zone)
+
+        def translate(msgid: str, **values: Any) -> str:
+            text = translations.gettext(msgid)
+            return text % values if values else text
+
+        return {
+            "_": translate,
+            "status": lambda value: translations.gettext(STATUS_WORDS.get(value, value)),
+            "role": lambda value: translations.gettext(ROLE_WORDS.get(value, value)),
+            "moment": lambda value: format_moment(formatter, value),
+        }
+
+
+def format_moment(formatter: LocaleFormatter, value: datetime | None) -> str:
+    """A date and time to the minute in the recipient's locale and zone, naming the zone: '5 de enero de 2026,
+    15:04 (Europe/Madrid)'."""
+    if value is None:
+        return ""
+    day = formatter.date(value, "long")
+    clock = dates.format_time(value, "short", tzinfo=formatter.tz, locale=formatter.locale)
+    pattern = str(formatter.locale.datetime_formats["long"]).replace("'", "")
+    return f"{pattern.format(clock, day)} ({formatter.tz.key})"

@@ -1,0 +1,72 @@
+"""The delivery log for operators (F-61): every email, its status and each attempt. Staff only.
+
+Bodies are not returned: they hold single-use links (password reset, invitation) that operators must not see."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from notifications.emails.models import Email
+from notifications.emails.render import KINDS
+from shared.app import DbSession
+from shared.auth import StaffUser
+
+router = APIRouter(prefix="/api/notifications/v1", tags=["deliveries"])
+
+Status = Literal["pending", "sent", "failed"]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+
+
+class AttemptOut(BaseModel):
+    attempted_at: datetime
+    outcome: str
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    event_id: str
+    kind: str
+    recipient: str
+    user_id: str | None
+    language: str
+    subject: str
+    status: Status
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
+    message_id: str
+    attempt_log: list[AttemptOut]
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+
+
+@router.get("/deliveries", response_model=DeliveryList)
+async def list_deliveries(
+    _staff: StaffUser, session: DbSession,
+    status: Status | None = None,
+    recipient: Annotated[str | None, Query(max_length=320)] = None,
+    kind: Kind | None = None,
+    event_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DeliveryList:
+    """Newest first. `recipient` matches the address case-insensitively."""
+    query = select(Email).options(selectinload(Email.attempt_log)).order_by(Email.created_at.desc(), Email.id)
+    if status:
+        query = query.where(Email.status == status)
+    if recipient:
+        query = query.where(func.lower(Email.recipient) == recipient.strip().lower())
+    if kind:
+        query = query.where(Email.kind == kind)
+    if event_id:
+        query = query.where(Email.event_id == event_id)
+    emails = (await session.scalars(query.limit(limit))).all()
+    return DeliveryList(items=[DeliveryOut.model_validate(e, from_attributes=True) for e in emails])

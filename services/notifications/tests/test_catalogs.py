@@ -1,0 +1,64 @@
+"""Every text of every email is translated into Spanish and Swedish, with the same placeholders,
+and every kind renders in every language."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from babel.messages.pofile import read_po
+from jinja2.ext import extract_from_ast
+from notifications.emails.render import KINDS, LOCALES, ROLE_WORDS, STATUS_WORDS, TEMPLATES, EmailRenderer
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def used_messages() -> set[str]:
+    env = EmailRenderer("http://portal").env
+    found = set(STATUS_WORDS.values()) | set(ROLE_WORDS.values())
+    for path in TEMPLATES.iterdir():
+        for _line, _function, message in extract_from_ast(env.parse(path.read_text()), gettext_functions=("_",)):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("language", ["es", "sv"])
+def test_every_message_is_translated_with_the_same_placeholders(language):
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    for msgid in used_messages():
+        message = catalog.get(msgid)
+        assert message is not None and message.string, f"{language}: no translation of {msgid!r}"
+        assert not message.fuzzy, f"{language}: fuzzy translation of {msgid!r}"
+        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+    unused = {m.id for m in catalog if m.id} - used_messages()
+    assert not unused, f"{language}: messages no template uses: {unused}"
+
+
+VALUES = {
+    "case_created": {"number": "CS-1", "subject": "Jam", "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC)},
+    "case_status_changed": {"number": "CS-1", "subject": "Jam", "old_status": "new", "new_status": "closed"},
+    "case_resolved": {"number": "CS-1", "subject": "Jam"},
+    "case_message": {"number": "CS-1", "subject": "Jam", "body": "Hello"},
+    "email_verification": {},
+    "password_reset": {},
+    "invitation": {"account": "Acme", "invited_role": "administrator",
+                   "expires_at": datetime(2026, 1, 5, 9, tzinfo=UTC)},
+    "registration_awaiting_approval": {"account": "Acme", "applicant": "Nils", "applicant_email": "n@x.example"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "sv"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_in_every_language(kind, language):
+    email = EmailRenderer("https://portal.example").render(
+        kind, language=language, time_zone="Europe/Madrid", link_path="/somewhere", name="Ana", **VALUES[kind])
+    assert email.subject and "\n" not in email.subject
+    assert "https://portal.example/somewhere" in email.text
+    assert 'href="https://portal.example/somewhere"' in email.html
+    assert f'<html lang="{language}">' in email.html
+
+
+def test_links_stay_on_the_portal():
+    renderer = EmailRenderer("https://portal.example/")
+    assert renderer.link("/cases/1") == "https://portal.example/cases/1"
+    assert renderer.link("//evil.example/x") == "https://portal.example/evil.example/x"
