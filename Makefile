@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR):$(addprefix $(CURDIR)/services/,$(subst $() ,:$(C
 install: .venv/.installed
 
 .venv/.installed: pyproject.toml uv.lock
-	uv sync --frozen
+	uv sync --frozen --compile-bytecode
 	touch $@
 
 run: install

@@ -30,6 +30,7 @@ from shared.outbox import Outbox, OutboxRelay
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
+QUIET_PATHS = ("/health/", "/metrics", "/static/")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
@@ -127,11 +128,15 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
                                             f"The request body may not exceed {MAX_BODY_BYTES} bytes.")
             else:
                 response = await call_next(request)
+            elapsed = time.perf_counter() - started
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            HTTP_LATENCY.labels(request.method, route, response.status_code).observe(elapsed)
+            if not request.url.path.startswith(QUIET_PATHS):
+                log.info("%s %s %s", request.method, request.url.path, response.status_code, extra={"fields": {
+                    "method": request.method, "path": request.url.path, "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1)}})
         finally:
             correlation_id.reset(token)
-        route = request.scope.get("route")
-        HTTP_LATENCY.labels(request.method, getattr(route, "path", "unmatched"), response.status_code).observe(
-            time.perf_counter() - started)
         response.headers["X-Correlation-ID"] = cid
         return response
 

@@ -234,6 +234,7 @@ async def dispatch(handlers: EventHandlers, db: Database, inbox: Table, event: C
                     EVENTS_CONSUMED.labels(event.type, "duplicate").inc()
                     continue
                 await handler.func(session, payload, event)
+        log.info("handled %s", event.type, extra={"fields": {"event_type": event.type, "source": event.source}})
     finally:
         correlation_id.set(None)
         event_id.set(None)
