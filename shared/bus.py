@@ -96,6 +96,7 @@ class Bus:
         self.consumer_tag: str | None = None
         self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
         self._consuming = False
+        self._in_order = asyncio.Lock()
         self._db: Database | None = None
         self._inbox: Table | None = None
         self._handlers: EventHandlers | None = None
@@ -173,6 +174,12 @@ class Bus:
         return True
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        # aio-pika runs each delivery as its own task; handling them one at a time keeps the queue's order
+        # (an upsert is never overtaken by an older one), while prefetch still saves the network round trips.
+        async with self._in_order:
+            await self._handle(message)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
         try:
             event = CloudEvent.model_validate_json(message.body)
             payload = REGISTRY[event.type].model_validate(event.data) if event.type in REGISTRY else None

@@ -1,5 +1,6 @@
 """The bus over the real RabbitMQ and PostgreSQL: routing, idempotency, retries, parking, reconnection."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -201,3 +202,22 @@ async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):
     assert await replay_parked(consumer.amqp_url, consumer.names) == 1
     await eventually(lambda: _has_event(db, event.id))
     assert await list_parked(consumer.amqp_url, consumer.names) == []
+
+
+async def test_events_are_handled_in_the_order_they_were_published(db, make_bus):
+    handlers = EventHandlers()
+
+    @handlers.on("cases.case.status_changed")
+    async def record_slowly(session, data, event) -> None:
+        await asyncio.sleep(0.001 * (hash(event.id) % 5))  # uneven handler times must not reorder
+        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+
+    consumer = await make_bus(prefetch=32)
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    case_ids = [f"c{i:03d}" for i in range(60)]
+    for case_id in case_ids:
+        await consumer.publish(new_event(status_changed(case_id), source="test"))
+    await eventually(lambda: _has(db, len(case_ids)))
+    async with db.session() as session:
+        handled = (await session.scalars(select(effects.c.note).order_by(effects.c.id))).all()
+    assert handled == case_ids

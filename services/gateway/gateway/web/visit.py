@@ -158,8 +158,11 @@ class Visit:
     # -- calling the services on the visitor's behalf
     async def call(self, service: str, method: str, path: str, *, json: Any = None, params: Any = None,
                    refusals: frozenset[int] | set[int] = FORM_REFUSALS, anonymous: bool = False) -> Answer:
+        # The visitor's address, so that accounts throttles failed logins per client, not per gateway.
+        client = self.request.client.host if self.request.client else ""
         response = await self.web.upstreams.send(service, method, path, json=json, params=params,
-                                                 token=None if anonymous else self.token, language=self.language)
+                                                 token=None if anonymous else self.token, language=self.language,
+                                                 headers={"X-Forwarded-For": client} if client else None)
         body: Any = None
         if response.content:
             try:

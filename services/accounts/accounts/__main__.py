@@ -1,0 +1,6 @@
+from accounts.main import create_app
+from accounts.settings import Settings
+from shared.serve import serve
+
+if __name__ == "__main__":
+    serve(create_app, Settings())

@@ -1,0 +1,14 @@
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accounts.audit.models import AuditEntry
+from shared.logging import current_correlation_id
+
+CRM = "system:crm"
+SYSTEM = "system:accounts"
+
+
+def record(session: AsyncSession, actor: str, action: str, target_type: str, target_id: str,
+           **details) -> None:
+    """Add an audit row to the caller's transaction, so it exists exactly when the change does."""
+    session.add(AuditEntry(actor=actor, action=action, target_type=target_type, target_id=target_id,
+                           details=details, correlation_id=current_correlation_id()))

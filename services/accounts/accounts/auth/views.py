@@ -1,0 +1,154 @@
+"""Login, refresh, logout and password reset (F-03)."""
+
+from datetime import timedelta
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from accounts.audit.service import record
+from accounts.auth.models import PasswordResetToken, UserSession
+from accounts.auth.service import (
+    forget_failures,
+    open_session,
+    prune_old_failures,
+    record_failure,
+    revoke_all_sessions,
+    revoke_session,
+    rotate_refresh_token,
+    throttled_for,
+    token_response,
+)
+from accounts.tokens import new_secret, secret_hash
+from accounts.users.models import User
+from accounts.users.passwords import check_password_rules, hash_password, verify_password
+from shared.app import DbSession, OutboxDep
+from shared.auth import CurrentUser, unauthorized
+from shared.db import utcnow
+from shared.errors import field_error
+from shared.events.accounts import PasswordResetRequested
+
+router = APIRouter(prefix="/api/accounts/v1", tags=["auth"])
+RESET_LIFETIME = timedelta(hours=1)
+BAD_CREDENTIALS = "The email or password is not correct."
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(min_length=1, max_length=254)
+
+
+class ResetConfirm(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(max_length=1024)
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's proxy_headers puts the gateway's X-Forwarded-For here when the gateway is a trusted proxy.
+    return (request.client.host if request.client else "unknown")[:64]
+
+
+@router.post("/auth/login", response_model=TokenResponse)
+async def login(body: LoginRequest, request: Request, session: DbSession) -> dict:
+    email, ip = body.email.strip().lower(), client_ip(request)
+    async with session.begin():
+        if retry_after := await throttled_for(session, email, ip):
+            raise HTTPException(429, "Too many failed logins. Try again later.",
+                                headers={"Retry-After": str(retry_after)})
+        user = await session.scalar(select(User).where(User.email == email))
+        password_ok = await verify_password(user.password_hash if user else None, body.password)
+        if user is None or not password_ok or not user.can_log_in:
+            await prune_old_failures(session)
+            record_failure(session, email, ip)
+        else:
+            await forget_failures(session, email)
+            user_session, refresh_token = open_session(session, user, request.app.state.settings)
+    if user is None or not password_ok or not user.can_log_in:
+        raise unauthorized(BAD_CREDENTIALS)
+    return token_response(request.app.state.settings, request.app.state.signing_key, user, user_session,
+                          refresh_token)
+
+
+@router.post("/auth/refresh", response_model=TokenResponse)
+async def refresh(body: RefreshRequest, request: Request, session: DbSession, outbox: OutboxDep) -> dict:
+    settings = request.app.state.settings
+    presented = secret_hash(body.refresh_token)
+    refresh_token = None
+    async with session.begin():
+        user_session = await session.scalar(
+            select(UserSession).where(UserSession.refresh_token_hash == presented).with_for_update())
+        user = await session.get(User, user_session.user_id) if user_session else None
+        if user_session is None:
+            await end_session_of_replayed_token(session, outbox, presented, settings)
+        elif (user is not None and user_session.revoked_at is None and user_session.expires_at > utcnow()
+              and user.can_log_in):
+            refresh_token = rotate_refresh_token(user_session, settings)
+    # Refused after the commit, so that ending a replayed token's session is kept.
+    if refresh_token is None:
+        raise unauthorized("This session has ended. Log in again.")
+    return token_response(settings, request.app.state.signing_key, user, user_session, refresh_token)
+
+
+async def end_session_of_replayed_token(session, outbox, presented_hash: str, settings) -> None:
+    """A refresh token already rotated out is used again: someone holds a copy, so end that session."""
+    replayed = await session.scalar(
+        select(UserSession).where(UserSession.previous_refresh_token_hash == presented_hash))
+    if replayed is not None and replayed.revoked_at is None:
+        await revoke_session(session, outbox, session_id=replayed.id, user_id=replayed.user_id, settings=settings)
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(principal: CurrentUser, request: Request, session: DbSession, outbox: OutboxDep) -> Response:
+    async with session.begin():
+        await revoke_session(session, outbox, session_id=principal.session_id, user_id=principal.user_id,
+                             settings=request.app.state.settings)
+    return Response(status_code=204)
+
+
+@router.post("/auth/password-reset", status_code=202)
+async def request_password_reset(body: ResetRequest, session: DbSession, outbox: OutboxDep) -> dict:
+    """Always 202, whether or not the email is known: the answer reveals nothing about who has an account."""
+    email = body.email.strip().lower()
+    async with session.begin():
+        user = await session.scalar(select(User).where(User.email == email))
+        if user is not None and user.active:
+            token = new_secret()
+            session.add(PasswordResetToken(user_id=user.id, token_hash=secret_hash(token),
+                                           expires_at=utcnow() + RESET_LIFETIME))
+            await outbox.add(session, PasswordResetRequested(
+                user_id=user.id, email=user.email, name=user.name, language=user.language,
+                link_path=f"/reset-password?token={token}"), subject=user.id)
+    return {"status": "accepted"}
+
+
+@router.post("/auth/password-reset/confirm", status_code=204)
+async def confirm_password_reset(body: ResetConfirm, request: Request, session: DbSession,
+                                 outbox: OutboxDep) -> Response:
+    async with session.begin():
+        reset = await session.scalar(select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == secret_hash(body.token)).with_for_update())
+        user = await session.get(User, reset.user_id) if reset else None
+        if reset is None or user is None or reset.used_at is not None or reset.expires_at <= utcnow():
+            raise field_error("token", "This link is invalid, expired or already used. Ask for a new one.")
+        check_password_rules(body.password, email=user.email)
+        user.password_hash = await hash_password(body.password)
+        user.email_verified = True  # the emailed link proves the address
+        reset.used_at = utcnow()
+        await revoke_all_sessions(session, outbox, user.id, request.app.state.settings)
+        record(session, user.id, "user.password_reset", "user", user.id)
+    return Response(status_code=204)

@@ -1,0 +1,32 @@
+from fastapi import FastAPI
+
+import accounts.models  # noqa: F401  (every mapped class, so relationships resolve)
+from accounts.auth.jwks import router as jwks_router
+from accounts.auth.views import router as auth_router
+from accounts.crm.handlers import crm_handlers
+from accounts.customer_accounts.views import router as accounts_router
+from accounts.database import tables
+from accounts.devices.views import router as devices_router
+from accounts.invitations.views import router as invitations_router
+from accounts.outbox_link import OutboxLink
+from accounts.registrations.views import router as registrations_router
+from accounts.settings import Settings
+from accounts.users.views import router as profile_router
+from shared.app import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    signing_key = settings.private_key_pem()  # refuses a production start without it
+    settings.trust_own_signing_key()
+    settings.refuse_defaults_in_production()
+    link = OutboxLink()
+    app = create_service_app(
+        settings=settings, title="Accounts", tables=tables,
+        routers=[jwks_router, auth_router, profile_router, registrations_router, invitations_router,
+                 devices_router, accounts_router],
+        handlers=crm_handlers(link, settings), on_startup=[link.attach],
+        # accounts is where sessions are revoked: it writes revoked_session itself.
+        consume_session_revocations=False)
+    app.state.signing_key = signing_key
+    return app

@@ -1,0 +1,108 @@
+"""The caller's own profile (F-04)."""
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from accounts.audit.service import record
+from accounts.users.events import publish_user
+from accounts.users.models import NOTIFICATION_KINDS, User
+from shared.app import DbSession, OutboxDep
+from shared.auth import CurrentUser
+from shared.errors import not_found
+
+router = APIRouter(prefix="/api/accounts/v1", tags=["profile"])
+
+
+class MembershipOut(BaseModel):
+    account_id: str
+    account_number: str
+    account_name: str
+    role: str
+
+
+class Profile(BaseModel):
+    id: str
+    email: str
+    name: str
+    phone: str
+    language: str
+    time_zone: str
+    staff_role: str | None
+    notification_preferences: dict[str, bool]
+    memberships: list[MembershipOut]
+
+
+NotificationPreferences = dict[Literal[NOTIFICATION_KINDS], bool]  # type: ignore[valid-type]
+
+
+def is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+class ProfileChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    phone: str | None = Field(None, max_length=50)
+    language: Literal["en", "es", "sv"] | None = None
+    time_zone: str | None = Field(None, min_length=1, max_length=64)
+    notification_preferences: NotificationPreferences | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not is_time_zone(value):
+            raise ValueError("not a known IANA time zone (e.g. Europe/Stockholm)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("may not be blank")
+        return value.strip() if value else value
+
+
+def profile_of(user: User) -> Profile:
+    return Profile(
+        id=user.id, email=user.email, name=user.name, phone=user.phone, language=user.language,
+        time_zone=user.time_zone, staff_role=user.staff_role,
+        notification_preferences={**{k: True for k in NOTIFICATION_KINDS}, **user.notification_preferences},
+        memberships=[MembershipOut(account_id=m.account_id, account_number=m.account.number,
+                                   account_name=m.account.name, role=m.role) for m in user.memberships],
+    )
+
+
+async def own_user(session, principal) -> User:
+    user = await session.get(User, principal.user_id)
+    if user is None or not user.active:
+        raise not_found("user")
+    return user
+
+
+@router.get("/me", response_model=Profile)
+async def get_me(principal: CurrentUser, session: DbSession) -> Profile:
+    return profile_of(await own_user(session, principal))
+
+
+@router.patch("/me", response_model=Profile)
+async def change_me(body: ProfileChange, principal: CurrentUser, session: DbSession, outbox: OutboxDep) -> Profile:
+    async with session.begin():
+        user = await own_user(session, principal)
+        changes = body.model_dump(exclude_unset=True, exclude_none=True)
+        if "notification_preferences" in changes:
+            changes["notification_preferences"] = {**user.notification_preferences,
+                                                   **changes["notification_preferences"]}
+        for field, value in changes.items():
+            setattr(user, field, value)
+        if changes:
+            record(session, principal.user_id, "user.profile_changed", "user", user.id, fields=sorted(changes))
+            await publish_user(session, outbox, user)
+    return profile_of(user)

@@ -1,0 +1,158 @@
+"""F-03: login, refresh, logout, password reset, password rules, throttling; the JWKS verifies our tokens."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from accounts.auth.models import LoginFailure
+from accounts.users.passwords import common_passwords, password_problem
+from accounts_support import bearer, eventually, login
+from sqlalchemy import func, select
+
+from shared.auth import TokenVerifier
+
+API = "/api/accounts/v1"
+
+
+async def test_login_issues_a_token_carrying_memberships_and_session(client, app, add_user):
+    user = await add_user("Mia@Example.com", memberships={}, staff_role=None)
+    response = await login(client, "mia@example.COM")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 900 and body["refresh_token"]
+    principal = app.state.verifier.verify(body["access_token"])
+    assert principal.user_id == user.id and principal.name == "Mia" and principal.language == "en"
+    me = await client.get(f"{API}/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200 and me.json()["email"] == "mia@example.com"
+
+
+async def test_bad_credentials_get_one_answer_whoever_asks(client, add_user):
+    await add_user("known@example.com")
+    await add_user("unverified@example.com", verified=False)
+    await add_user("inactive@example.com", active=False)
+    answers = [await login(client, "known@example.com", "the wrong password!"),
+               await login(client, "nobody@example.com"),
+               await login(client, "unverified@example.com"),
+               await login(client, "inactive@example.com")]
+    assert {a.status_code for a in answers} == {401}
+    assert len({a.json()["detail"] for a in answers}) == 1
+    assert answers[0].headers["content-type"] == "application/problem+json"
+
+
+async def test_refresh_rotates_and_logout_ends_the_session_everywhere(client, bus, add_user):
+    user = await add_user("lo@example.com")
+    first = (await login(client, "lo@example.com")).json()
+    refreshed = await client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    second = refreshed.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert (await client.get(f"{API}/me", headers=bearer(second["access_token"]))).status_code == 200
+
+    assert (await client.post(f"{API}/auth/logout", headers=bearer(second["access_token"]))).status_code == 204
+    for token in (first["access_token"], second["access_token"]):  # both belong to the ended session
+        assert (await client.get(f"{API}/me", headers=bearer(token))).status_code == 401
+    assert (await client.post(f"{API}/auth/refresh",
+                              json={"refresh_token": second["refresh_token"]})).status_code == 401
+    revoked = await eventually(lambda: bus.of_type("accounts.session.revoked"))
+    assert revoked[0].data["user_id"] == user.id
+    assert (await login(client, "lo@example.com")).status_code == 200  # a new login works
+
+
+async def test_a_replayed_refresh_token_ends_the_session(client, bus, add_user):
+    await add_user("replay@example.com")
+    first = (await login(client, "replay@example.com")).json()
+    second = (await client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    replayed = await client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert replayed.status_code == 401
+    # The legitimate holder's tokens are ended too: one of the two copies was stolen.
+    assert (await client.get(f"{API}/me", headers=bearer(second["access_token"]))).status_code == 401
+    assert (await client.post(f"{API}/auth/refresh",
+                              json={"refresh_token": second["refresh_token"]})).status_code == 401
+    assert (await client.post(f"{API}/auth/refresh", json={"refresh_token": "never issued"})).status_code == 401
+    await eventually(lambda: bus.of_type("accounts.session.revoked"))
+
+
+async def test_password_reset_is_single_use_and_ends_every_session(client, bus, add_user):
+    await add_user("reset@example.com")
+    old = (await login(client, "reset@example.com")).json()
+    for email in ("reset@example.com", "nobody@example.com"):
+        response = await client.post(f"{API}/auth/password-reset", json={"email": email})
+        assert response.status_code == 202
+    requested = await eventually(lambda: bus.of_type("accounts.password_reset.requested"))
+    assert len(requested) == 1 and requested[0].data["email"] == "reset@example.com"
+    link = requested[0].data["link_path"]
+    assert link.startswith("/reset-password?token=")
+    token = parse_qs(urlparse(link).query)["token"][0]
+
+    weak = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "password": "short"})
+    assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "password"
+    new_password = "a brand new passphrase"
+    done = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "password": new_password})
+    assert done.status_code == 204, done.text
+    again = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "password": new_password})
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "token"
+
+    assert (await client.get(f"{API}/me", headers=bearer(old["access_token"]))).status_code == 401
+    assert (await client.post(f"{API}/auth/refresh", json={"refresh_token": old["refresh_token"]})).status_code == 401
+    assert (await login(client, "reset@example.com")).status_code == 401
+    assert (await login(client, "reset@example.com", new_password)).status_code == 200
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("elevenchars", "at least 12"),
+    ("x" * 129, "at most 128"),
+    ("password1234", "too common"),
+    ("QwertyUiop12", "too common"),
+    ("123456789012", "too common"),
+    ("aaaaaaaaaaaaaaaa", "too common"),
+])
+async def test_password_rules(client, crm_world, password, reason):
+    response = await client.post(f"{API}/registrations", json={
+        "name": "P", "email": "p@example.com", "password": password, "language": "en",
+        "account_number": "A-100", "serial": "SN-1"})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "password" and reason in error["message"]
+
+
+async def test_an_acceptable_password_passes_the_rules():
+    assert len(common_passwords()) >= 900
+    assert password_problem("correct horse battery staple") is None
+    assert password_problem("someone@example.com", email="Someone@example.com") is not None
+
+
+async def test_five_failures_for_an_email_throttle_it_with_retry_after(client, app, add_user):
+    await add_user("victim@example.com")
+    for _ in range(5):
+        assert (await login(client, "victim@example.com", "not the password")).status_code == 401
+    throttled = await login(client, "victim@example.com")  # even the right password waits
+    assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert throttled.headers["content-type"] == "application/problem+json"
+    await add_user("bystander@example.com")
+    assert (await login(client, "bystander@example.com")).status_code == 200
+    async with app.state.db.session() as session:  # kept in the database, shared by every replica
+        assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+
+
+async def test_twenty_failures_from_one_client_throttle_it(client, add_user):
+    await add_user("someone@example.com")
+    for n in range(20):
+        assert (await login(client, f"guess{n}@example.com", "whatever it is")).status_code == 401
+    assert (await login(client, "someone@example.com")).status_code == 429
+
+
+async def test_jwks_publishes_the_key_that_verifies_access_tokens(client, add_user, settings_for):
+    await add_user("k@example.com")
+    token = (await login(client, "k@example.com")).json()["access_token"]
+    for path in ("/.well-known/jwks.json", f"{API}/.well-known/jwks.json"):
+        keys = (await client.get(path)).json()["keys"]
+        assert keys and all(k["kty"] == "OKP" and k["alg"] == "EdDSA" and "d" not in k for k in keys)
+    settings = settings_for()
+    verifier = TokenVerifier(settings.signing_public_pem(), issuer=settings.jwt_issuer,
+                             audience=settings.jwt_audience)
+    assert verifier.verify(token).user_id
+
+
+async def test_login_validates_its_input(client):
+    response = await client.post(f"{API}/auth/login", json={"email": "x@example.com"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "password"

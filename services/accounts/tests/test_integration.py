@@ -1,0 +1,124 @@
+"""The critical paths over the real RabbitMQ and PostgreSQL: crm.* events on the vendor exchange become
+accounts data and accounts.* events on the portal exchange; login, refresh and logout on PostgreSQL."""
+
+import asyncio
+import json
+import time
+
+import aio_pika
+import pytest
+from accounts.main import create_app
+from accounts.settings import Settings
+from accounts_support import account_event, bearer, contact_event, login, product_event
+
+from shared.bus import Bus
+from shared.events import PORTAL_EXCHANGE, VENDOR_EXCHANGE
+from shared.migrate import upgrade
+from shared.testing import amqp_url, app_client, delete_bus_objects, fresh_postgres_database, unique_prefix
+
+pytestmark = pytest.mark.integration
+API = "/api/accounts/v1"
+DEMO_PASSWORD = "integration passphrase 2026"
+RETRY_DELAYS_MS = (50, 100, 200)
+
+
+@pytest.fixture
+async def portal(jwt_keys, tmp_path):
+    """The accounts app on a fresh PostgreSQL (migrated) and the real broker, plus a queue that sees
+    everything accounts publishes on the portal exchange, and a publisher standing in for the CRM."""
+    amqp, prefix = amqp_url(), unique_prefix()
+    key_file = tmp_path / "jwt-private.pem"
+    key_file.write_bytes(jwt_keys[0])
+    async with fresh_postgres_database() as url:
+        await asyncio.to_thread(upgrade, "accounts", url)  # the migration itself, on PostgreSQL
+        settings = Settings(database_url=url, amqp_url=amqp, bus_prefix=prefix, environment="demo",
+                            demo_password=DEMO_PASSWORD, jwt_private_key_file=str(key_file),
+                            jwt_public_keys=jwt_keys[1], bus_retry_delays_ms=RETRY_DELAYS_MS)
+        connection = await aio_pika.connect(amqp)
+        crm = Bus(amqp_url=amqp, service="crm-test", prefix=prefix)
+        try:
+            channel = await connection.channel()
+            exchange = await channel.declare_exchange(prefix + PORTAL_EXCHANGE, aio_pika.ExchangeType.TOPIC,
+                                                      durable=True)
+            observed = await channel.declare_queue(exclusive=True, auto_delete=True)
+            await observed.bind(exchange, routing_key="accounts.#")
+            app = create_app(settings)
+            async with app_client(app) as client:
+                await crm.connect()
+                yield client, crm, observed
+        finally:
+            await crm.close()
+            await connection.close()
+            await delete_bus_objects(amqp, prefix, ["accounts"])
+
+
+async def poll(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := await check():
+            return result
+        await asyncio.sleep(0.2)
+    raise AssertionError("not reached before the deadline")
+
+
+async def next_event_of(queue, event_type: str, matches, timeout: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = await queue.get(no_ack=True, fail=False)
+        if message is None:
+            await asyncio.sleep(0.1)
+            continue
+        event = json.loads(message.body)
+        if event["type"] == event_type and matches(event["data"]):
+            return event
+    raise AssertionError(f"no {event_type} before the deadline")
+
+
+async def test_crm_events_become_devices_users_and_portal_events(portal, token_for):
+    client, crm, observed = portal
+    # The product arrives before its account: it is retried through the delay queues, not lost.
+    await crm.publish(product_event("I-1", "SN-INT-1", "a3_colour"), VENDOR_EXCHANGE)
+    await crm.publish(account_event("I-1", "Integration AB"), VENDOR_EXCHANGE)
+    await crm.publish(contact_event("int@example.com", number="I-1", role="device_manager",
+                                    serials=["SN-INT-1"]), VENDOR_EXCHANGE)
+    staff = bearer(token_for(staff_role="agent"))
+
+    async def device_visible():
+        items = (await client.get(f"{API}/devices", headers=staff)).json()["items"]
+        return [d for d in items if d["serial"] == "SN-INT-1" and d["assigned_user_ids"]]
+
+    device = (await poll(device_visible))[0]
+    assert device["counters"] == ["black", "colour", "large"] and device["account_name"] == "Integration AB"
+
+    published = await next_event_of(observed, "accounts.device.upserted",
+                                    lambda d: d["serial"] == "SN-INT-1" and d["assigned_user_ids"])
+    assert published["data"]["device_id"] == device["id"]
+    assert published["source"] == "accounts"
+    await next_event_of(observed, "accounts.user.upserted", lambda d: d["email"] == "int@example.com")
+
+    # Demo mode: the contact logs in with the demo password, on PostgreSQL.
+    response = await login(client, "int@example.com", DEMO_PASSWORD)
+    assert response.status_code == 200, response.text
+    tokens = response.json()
+    mine = (await client.get(f"{API}/devices", headers=bearer(tokens["access_token"]))).json()["items"]
+    assert [d["serial"] for d in mine] == ["SN-INT-1"]
+    refreshed = await client.post(f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 200
+    assert (await client.post(f"{API}/auth/logout", headers=bearer(tokens["access_token"]))).status_code == 204
+    assert (await client.get(f"{API}/me", headers=bearer(refreshed.json()["access_token"]))).status_code == 401
+    await next_event_of(observed, "accounts.session.revoked", lambda d: True)
+
+
+async def test_login_throttling_is_shared_through_postgresql(portal):
+    client, crm, _observed = portal
+    await crm.publish(account_event("I-2"), VENDOR_EXCHANGE)
+    await crm.publish(contact_event("t@example.com", number="I-2", role="knowledge_user"), VENDOR_EXCHANGE)
+
+    async def can_log_in():
+        return (await login(client, "t@example.com", DEMO_PASSWORD)).status_code == 200
+
+    await poll(can_log_in)
+    for _ in range(5):
+        assert (await login(client, "t@example.com", "wrong wrong wrong")).status_code == 401
+    throttled = await login(client, "t@example.com", DEMO_PASSWORD)
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0

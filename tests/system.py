@@ -1,0 +1,143 @@
+"""The whole portal for end-to-end and browser tests: five services as processes on this run's own
+PostgreSQL databases and bus names, a real SMTP server (aiosmtpd) catching every email, and the demo data
+loaded the way `make run` loads it."""
+
+import asyncio
+import email
+import email.policy
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+from aiosmtpd.controller import Controller
+
+from deploy.demo.data import DEMO_PASSWORD
+from deploy.demo.load import load
+from deploy.system import BACKEND_SERVICES, SERVICES, SystemConfig
+from shared.auth import generate_keypair
+from shared.testing import (amqp_url, create_postgres_database, delete_bus_objects, drop_postgres_database,
+                            unique_prefix)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """The SMTP server's side: every message received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.messages if predicate(m)]
+            if found:
+                return found
+            time.sleep(0.1)
+        subjects = [(m["To"], m["Subject"]) for m in self.messages]
+        raise AssertionError(f"no such email within {timeout}s; received: {subjects}")
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@dataclass
+class RunningSystem:
+    config: SystemConfig
+    inbox: Inbox
+    logs: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        return self.config.url("gateway").replace("127.0.0.1", "localhost")
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.gateway, headers=headers, timeout=15)
+
+    def login(self, email_address: str, password: str = DEMO_PASSWORD) -> str:
+        with self.client() as client:
+            response = client.post("/api/accounts/v1/auth/login", json={"email": email_address, "password": password})
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def stop(self, service: str) -> None:
+        process = self.processes.pop(service)
+        process.terminate()
+        process.wait(timeout=15)
+
+    def start(self, service: str) -> None:
+        log = (self.logs / f"{service}.log").open("a")
+        self.processes[service] = self.config.start(service, stdout=log, stderr=subprocess.STDOUT)
+        self.config.wait_ready(timeout=60, services=(service,))
+
+    def log_of(self, service: str) -> str:
+        return (self.logs / f"{service}.log").read_text(errors="replace")
+
+
+def start_system(tmp: Path):
+    """Generator for a session fixture: yields a RunningSystem, stops and cleans everything afterwards."""
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    prefix = unique_prefix()
+    urls = {service: asyncio.run(create_postgres_database()) for service in BACKEND_SERVICES}
+    keys = tmp / "keys"
+    generate_keypair(keys)
+    config = SystemConfig(ports={name: free_port() for name in SERVICES}, database_urls=urls, amqp_url=amqp_url(),
+                          bus_prefix=prefix, environment="demo", smtp_port=smtp.port, keys_dir=keys,
+                          extra_env={"DEMO_PASSWORD": DEMO_PASSWORD, "COOKIE_SECURE": "false"})
+    system = RunningSystem(config, inbox, tmp)
+    try:
+        config.migrate()
+        for service in SERVICES:
+            log = (tmp / f"{service}.log").open("w")
+            system.processes[service] = config.start(service, stdout=log, stderr=subprocess.STDOUT)
+        config.wait_ready(timeout=60)
+        load(config)
+        _wait_for_demo_logins(system)
+        yield system
+    finally:
+        for process in system.processes.values():
+            process.terminate()
+        for process in system.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        smtp.stop()
+        for url in urls.values():
+            asyncio.run(drop_postgres_database(url))
+        asyncio.run(delete_bus_objects(config.amqp_url, prefix, BACKEND_SERVICES))
+
+
+def _wait_for_demo_logins(system: RunningSystem, timeout: float = 30.0) -> None:
+    """The demo data arrives as events: wait until the last demo user can log in and sees devices."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            token = system.login("admin@nordisk.example")
+            with system.client(token) as client:
+                if len(client.get("/api/accounts/v1/devices").json()["items"]) == 3:
+                    return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError("demo data did not arrive; see the accounts log:\n" + system.log_of("accounts")[-3000:])
