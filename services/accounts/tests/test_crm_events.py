@@ -187,3 +187,10 @@ async def test_crm_changes_are_audited_as_the_crm(app, bus, client):
     for action in ("account.upserted", "device.upserted", "user.created", "membership.set", "device.assigned"):
         assert action in actions
     assert {e.actor for e in entries} == {"system:crm"}
+
+
+async def test_a_new_contact_gets_the_accounts_time_zone(app, bus, client):
+    await bus.deliver(account_event("D-400", time_zone="Europe/Madrid"))
+    await bus.deliver(contact_event("tz@acme.example", number="D-400", role="administrator"))
+    user = (await eventually(lambda: bus.of_type("accounts.user.upserted")))[-1].data
+    assert user["time_zone"] == "Europe/Madrid"

@@ -120,7 +120,7 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
     @handlers.on("crm.contact.upserted")
     async def keep_contact(session: AsyncSession, data: CrmContactUpserted, _event) -> None:
         account = await account_by_number(session, data.account_number)
-        user, created = await contact_user(session, data, settings)
+        user, created = await contact_user(session, data, settings, account.time_zone)
         user_changed = created
         if data.role is None:
             if remove_membership(session, CRM, user, account.id):
@@ -143,15 +143,17 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
     return handlers
 
 
-async def contact_user(session: AsyncSession, data: CrmContactUpserted, settings: Settings) -> tuple[User, bool]:
-    """The user for the contact's email, created when new (name, phone and language are the user's to
-    change afterwards, so the CRM sets them only once)."""
+async def contact_user(session: AsyncSession, data: CrmContactUpserted, settings: Settings,
+                       time_zone: str) -> tuple[User, bool]:
+    """The user for the contact's email, created when new in the account's time zone (name, phone, language
+    and time zone are the user's to change afterwards, so the CRM sets them only once)."""
     user = await user_by_email(session, data.email)
     if user is not None:
         return user, False
     demo_password = settings.effective_demo_password
     user = create_user(session, CRM, email=data.email, name=data.name, phone=data.phone,
-                       language=data.language, active=True, email_verified=bool(demo_password),
+                       language=data.language, time_zone=time_zone, active=True,
+                       email_verified=bool(demo_password),
                        password_hash=await hash_password(demo_password) if demo_password else None)
     await session.flush()
     return user, True
