@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     jwt_public_keys: str = ""
     jwt_public_keys_file: str = ""
 
+    # Proxies whose X-Forwarded-For is believed (the gateway), so client addresses reach the services.
+    forwarded_allow_ips: str = "127.0.0.1"
+
     public_url: str = "http://localhost:8000"
     log_level: str = "INFO"
 

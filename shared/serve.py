@@ -10,4 +10,5 @@ from shared.config import ServiceSettings
 
 def serve(create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False, proxy_headers=True, timeout_graceful_shutdown=10)
+                access_log=False, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                timeout_graceful_shutdown=10)
