@@ -49,7 +49,7 @@ def load_demo_when_ready(config: SystemConfig, manager: Manager) -> None:
     print(f"""
 ========================================================================
  Self-Service Portal is up:  http://localhost:{config.ports['gateway']}
- Demo data: {count} events from the vendor's CRM published on canon.sync
+ Demo data: {count} events from the vendor's systems published on canon.sync
  Emails are caught in:       {REPO_ROOT / 'var' / 'mail'} (one .eml per message)
  Demo logins (password: {DEMO_PASSWORD}):
 {logins}

@@ -1,7 +1,17 @@
 """Demo data as the vendor's CRM would send it (canon.sync events): an account in Spain and one in Sweden,
 their devices and their contacts. The demo logins all use the password DEMO_PASSWORD (demo mode only)."""
 
-from shared.events.vendor import Address, CrmAccountUpserted, CrmContactUpserted, CrmProductUpserted, SiteLocation
+from datetime import UTC, date, datetime, time, timedelta
+
+from shared.events.vendor import (
+    Address,
+    BillingMeterReadRequested,
+    CrmAccountUpserted,
+    CrmContactUpserted,
+    CrmProductUpserted,
+    FleetMeterCollected,
+    SiteLocation,
+)
 
 DEMO_PASSWORD = "selfservice-demo"
 AGENT = {"email": "agent@canon.example", "name": "Alex Agent", "role": "agent"}
@@ -55,3 +65,29 @@ CONTACTS = [
 def vendor_events() -> list:
     """In the order the CRM sends them: accounts, then their products, then their contacts."""
     return [*ACCOUNTS, *PRODUCTS, *CONTACTS]
+
+
+COUNTERS = {"mono": ("black",), "colour": ("black", "colour"), "a3_colour": ("black", "colour", "large")}
+SHARE = {"black": 0.6, "colour": 0.35, "large": 0.05}
+HISTORY_DAYS_AGO = (150, 120, 90, 60, 30, 1)  # the newest is yesterday, so a reading can be submitted today
+
+
+def meter_history(today: date) -> list[FleetMeterCollected]:
+    """Monthly readings collected by the fleet software for every demo device, up to yesterday."""
+    readings = []
+    for number, product in enumerate(PRODUCTS):
+        counters = COUNTERS[product.model_class]
+        start = 20_000 * (number + 1)
+        for days_ago in HISTORY_DAYS_AGO:
+            pages = start + product.daily_volume * (200 - days_ago)
+            collected_at = datetime.combine(today - timedelta(days=days_ago), time(9, 30), tzinfo=UTC)
+            readings.append(FleetMeterCollected(
+                serial=product.serial, collected_at=collected_at,
+                counters={name: int(pages * (1 if len(counters) == 1 else SHARE[name])) for name in counters}))
+    return readings
+
+
+def read_request(today: date) -> BillingMeterReadRequested:
+    """Billing asks the Device Manager's devices for readings within a week."""
+    return BillingMeterReadRequested(request_id="DEMO-READ-REQUEST-1", account_number="ES-100234",
+                                     serials=["ES1643A0001", "ES3826C0002"], due_date=today + timedelta(days=7))

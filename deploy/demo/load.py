@@ -6,26 +6,49 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 import uuid
+from datetime import date
 
-from deploy.demo.data import AGENT, DEMO_PASSWORD, vendor_events
+import httpx
+
+from deploy.demo.data import AGENT, DEMO_PASSWORD, PRODUCTS, meter_history, read_request, vendor_events
 from deploy.system import REPO_ROOT, SystemConfig
 from shared.bus import Bus
 from shared.events import VENDOR_EXCHANGE, new_event
 
 
-async def publish_vendor_events(amqp_url: str, prefix: str) -> int:
+async def publish_vendor_events(amqp_url: str, prefix: str, events: list, source: str = "crm") -> int:
     bus = Bus(amqp_url=amqp_url, service="demo-loader", prefix=prefix)
     await bus.connect()
     try:
-        events = vendor_events()
         for data in events:
-            event = new_event(data, source="crm")
+            event = new_event(data, source=source)
             event.id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{event.type}:{data.model_dump_json()}"))
             await bus.publish(event, VENDOR_EXCHANGE)
         return len(events)
     finally:
         await bus.close()
+
+
+def devices_without_history(config: SystemConfig, timeout: float = 60.0) -> set[str]:
+    """Wait until `meters` knows every demo device (its copy comes from accounts' events), then name those
+    with no reading yet: the history is loaded once, not again on every start."""
+    with httpx.Client(timeout=10) as client:
+        token = client.post(f"{config.url('accounts')}/api/accounts/v1/auth/login",
+                            json={"email": AGENT["email"], "password": DEMO_PASSWORD}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + timeout
+        while True:
+            devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()["items"]
+            serials = {d["serial"]: d["id"] for d in devices}
+            answers = {serial: client.get(f"{config.url('meters')}/api/meters/v1/devices/{device_id}/readings",
+                                          headers=headers) for serial, device_id in serials.items()}
+            if all(p.serial in answers and answers[p.serial].status_code == 200 for p in PRODUCTS):
+                return {serial for serial, answer in answers.items() if answer.json()["total"] == 0}
+            if time.monotonic() > deadline:
+                raise TimeoutError("meters did not receive the demo devices")
+            time.sleep(0.3)
 
 
 def create_agent(config: SystemConfig) -> None:
@@ -35,8 +58,16 @@ def create_agent(config: SystemConfig) -> None:
 
 
 def load(config: SystemConfig) -> int:
+    """Publish the demo data; returns how many events were published."""
     create_agent(config)
-    return asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix))
+    count = asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, vendor_events()))
+    today = date.today()
+    missing = devices_without_history(config)
+    history = [reading for reading in meter_history(today) if reading.serial in missing]
+    count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, history, source="fleet"))
+    count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)],
+                                               source="billing"))
+    return count
 
 
 if __name__ == "__main__":
