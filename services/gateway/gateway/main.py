@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import proxy
 from gateway.settings import DEV_SECRET, Settings
 from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
-from gateway.web import agent_pages, auth_pages, portal_pages
+from gateway.web import agent_pages, auth_pages, portal_pages, reading_pages
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.app import RequestContextMiddleware
 from shared.errors import install_problem_handlers, problem_response
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     app.include_router(proxy.router)
     app.include_router(auth_pages.router)
     app.include_router(agent_pages.router)
+    app.include_router(reading_pages.router)
     app.include_router(portal_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

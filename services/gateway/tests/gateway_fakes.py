@@ -26,6 +26,11 @@ def problem(status: int, detail: str, errors: list[dict] | None = None) -> JSONR
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def coded_problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"type": "about:blank", "title": "Conflict", "status": status, "detail": detail,
+                         "code": code, **extra}, status_code=status, media_type=PROBLEM)
+
+
 @dataclass
 class Call:
     service: str
@@ -46,6 +51,9 @@ class FakeServices:
     refresh_tokens: set[str] = field(default_factory=set)
     down: set[str] = field(default_factory=set)
     cases: dict[str, dict] = field(default_factory=dict)
+    readings: dict[str, list[dict]] = field(default_factory=dict)  # device id -> readings, the newest first
+    due: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.me = {"id": "user-1", "email": "ana@example.com", "name": "Ana García", "phone": "",
@@ -266,14 +274,78 @@ class FakeServices:
         return app
 
     def meters_app(self) -> FastAPI:
+        """Readings with the meters service's rules, as far as the pages need them: lower than before, one per
+        day, confirmation of an implausible jump (black above 10,000,000), 422 for a value that is not a number."""
         app = self.recorder("meters", FastAPI())
+        base = "/api/meters/v1"
+        if not self.readings:
+            self.readings[DEVICE_ID] = [{
+                "id": "reading-1", "local_date": "2026-03-02", "read_at": "2026-03-02T10:00:00+00:00",
+                "counters": {"black": 123456, "colour": 7890}, "source": "automatic", "submitted_by": None,
+                "submitted_by_name": None, "confirmed_implausible": False}]
 
-        @app.get("/api/meters/v1/devices/{device_id}/readings")
-        async def readings(device_id: str):
-            return {"device_id": device_id, "counters": ["black", "colour"], "total": 1,
-                    "items": [{"read_at": "2026-03-02T10:00:00+00:00", "values": {"black": 123456, "colour": 7890}}]}
+        @app.get(f"{base}/devices/{{device_id}}/readings")
+        async def readings(device_id: str, page: int = 1, page_size: int = 20):
+            items = self.readings.get(device_id, [])
+            return {"device_id": device_id, "counters": ["black", "colour"], "total": len(items),
+                    "page": page, "page_size": page_size, "latest": items[0] if items else None,
+                    "items": items[(page - 1) * page_size:page * page_size]}
+
+        @app.post(f"{base}/devices/{{device_id}}/readings", status_code=201)
+        async def submit(device_id: str, body: dict):
+            return self.reading_answer(device_id, body)
+
+        @app.get(f"{base}/due-readings")
+        async def due():
+            return {"items": list(self.due)}
+
+        @app.get(f"{base}/rejected-readings")
+        async def rejected(reviewed: bool = False):
+            return {"items": [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]}
+
+        @app.post(f"{base}/rejected-readings/{{rejection_id}}/review")
+        async def review(rejection_id: str, body: dict):
+            item = next((i for i in self.rejected if i["id"] == rejection_id and i["reviewed_at"] is None), None)
+            if item is None:
+                return problem(404, "This rejected reading has already been reviewed.")
+            item.update(reviewed_at=dt.datetime.now(dt.UTC).isoformat(), resolution=body["resolution"])
+            return item
+
+        @app.post(f"{base}/devices/{{device_id}}/corrections", status_code=201)
+        async def correct(device_id: str, body: dict):
+            if not body.get("reason"):
+                return problem(422, "reason: required", [{"field": "reason", "message": "Give a reason."}])
+            return {"id": "correction-1", "device_id": device_id, **body}
 
         return app
+
+    def reading_answer(self, device_id: str, body: dict):
+        counters = body.get("counters") or {}
+        wrong = [name for name, value in counters.items() if not isinstance(value, int)]
+        if wrong:
+            return problem(422, f"counters.{wrong[0]}: not a whole number",
+                           [{"field": f"counters.{wrong[0]}", "message": "Enter a whole number."}])
+        history = self.readings.setdefault(device_id, [])
+        today = dt.date.today().isoformat()
+        if history and history[0]["local_date"] == today:
+            return coded_problem(409, "already_read_today", "This device already has a reading for today.")
+        previous = history[0]["counters"] if history else {}
+        for name, value in counters.items():
+            if value < previous.get(name, 0):
+                return coded_problem(409, "lower_than_previous",
+                                     f"The {name} counter cannot be lower than {previous[name]}, the value of "
+                                     f"{history[0]['local_date']}.", counter=name, previous_value=previous[name],
+                                     previous_date=history[0]["local_date"])
+        if counters.get("black", 0) > 10_000_000 and not body.get("confirm"):
+            return coded_problem(409, "confirmation_required", "The black counter implies 9,876,543 pages a day; "
+                                 "this device usually prints 120.", counter="black", implied_per_day=9876543,
+                                 usual_per_day=120)
+        reading = {"id": uuid.uuid4().hex, "local_date": today, "read_at": dt.datetime.now(dt.UTC).isoformat(),
+                   "counters": counters, "source": "agent" if self.staff_role else "customer",
+                   "submitted_by": "user-1", "submitted_by_name": "Ana García",
+                   "confirmed_implausible": bool(body.get("confirm"))}
+        history.insert(0, reading)
+        return JSONResponse(reading, status_code=201)
 
 
 # -- helpers for the tests

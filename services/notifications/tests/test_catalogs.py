@@ -2,19 +2,27 @@
 and every kind renders in every language."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from babel.messages.pofile import read_po
 from jinja2.ext import extract_from_ast
-from notifications.emails.render import KINDS, LOCALES, ROLE_WORDS, STATUS_WORDS, TEMPLATES, EmailRenderer
+from notifications.emails.render import (
+    COUNTER_WORDS,
+    KINDS,
+    LOCALES,
+    ROLE_WORDS,
+    STATUS_WORDS,
+    TEMPLATES,
+    EmailRenderer,
+)
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def used_messages() -> set[str]:
     env = EmailRenderer("http://portal").env
-    found = set(STATUS_WORDS.values()) | set(ROLE_WORDS.values())
+    found = set(STATUS_WORDS.values()) | set(ROLE_WORDS.values()) | set(COUNTER_WORDS.values())
     for path in TEMPLATES.iterdir():
         for _line, _function, message in extract_from_ast(env.parse(path.read_text()), gettext_functions=("_",)):
             found.add(message if isinstance(message, str) else message[0])
@@ -44,6 +52,9 @@ VALUES = {
     "invitation": {"account": "Acme", "invited_role": "administrator",
                    "expires_at": datetime(2026, 1, 5, 9, tzinfo=UTC)},
     "registration_awaiting_approval": {"account": "Acme", "applicant": "Nils", "applicant_email": "n@x.example"},
+    "reading_accepted": {"serial": "SN-1", "local_date": date(2026, 3, 2), "counters": {"black": 1, "colour": 2}},
+    "read_request_opened": {"serials": ["SN-1", "SN-2"], "due_date": date(2026, 3, 31)},
+    "read_request_reminded": {"serials": ["SN-1"], "due_date": date(2026, 3, 31)},
 }
 
 

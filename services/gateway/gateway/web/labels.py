@@ -66,12 +66,33 @@ NOTIFICATION_KINDS = {
 }
 
 COUNTERS = {
-    "black": N_("Black"),
+    "black": N_("Black & white"),
     "colour": N_("Colour"),
     "large": N_("Large format"),
 }
 
 ACTOR_SIDES = {"customer": N_("Customer"), "vendor": N_("Service team"), "system": N_("System")}
 
+# Who or what submitted a meter reading (F-23).
+READING_SOURCES = {
+    "customer": N_("Customer"),
+    "automatic": N_("Automatic collection"),
+    "agent": N_("Service team"),
+    "estimate": N_("Estimate"),
+}
+# Customer roles that may submit meter readings (the meters service decides; this only decides whether to show the form).
+READING_ROLES = ("administrator", "device_manager", "device_stock_manager")
+
+CORRECTION_KINDS = {
+    "counter_reset": N_("Counter reset"),
+    "device_replacement": N_("Device replacement"),
+}
+
+REVIEW_RESOLUTIONS = {
+    "dismissed": N_("Dismiss"),
+    "accepted_as_agent": N_("Accept as agent reading"),
+}
+
 KINDS = {"status": STATUSES, "type": TYPES, "category": CATEGORIES, "transition": TRANSITIONS, "role": ROLES,
-         "notification": NOTIFICATION_KINDS, "counter": COUNTERS, "side": ACTOR_SIDES}
+         "notification": NOTIFICATION_KINDS, "counter": COUNTERS, "side": ACTOR_SIDES,
+         "source": READING_SOURCES, "correction": CORRECTION_KINDS, "resolution": REVIEW_RESOLUTIONS}

@@ -39,15 +39,18 @@ async def visible_devices(visit: Visit) -> list[dict]:
 
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(visit: UserVisit) -> Response:
-    """F-71: what needs the user now: open cases and their due times, their devices."""
+    """F-71: what needs the user now: open cases and their due times, readings requested, their devices."""
     case_lists = [visit.get("cases", f"{CASES}/cases", params={"status": status, "page_size": 50})
                   for status in labels.OPEN_STATUSES]
-    (devices, devices_ok), *case_answers = await asyncio.gather(
-        optional(visible_devices(visit)), *(optional(call) for call in case_lists))
+    (devices, devices_ok), (due, due_ok), *case_answers = await asyncio.gather(
+        optional(visible_devices(visit)), optional(visit.get("meters", f"{METERS}/due-readings")),
+        *(optional(call) for call in case_lists))
     open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
     open_cases.sort(key=lambda case: (case.get("response_due_at") is None, case.get("response_due_at") or ""))
+    due_readings = sorted((due or {}).get("items") or [], key=lambda item: str(item.get("due_date") or ""))
     return visit.render("dashboard.html", open_cases=open_cases,
-                        cases_ok=all(ok for _, ok in case_answers), devices=devices or [], devices_ok=devices_ok)
+                        cases_ok=all(ok for _, ok in case_answers), devices=devices or [], devices_ok=devices_ok,
+                        due_readings=due_readings, due_ok=due_ok)
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -55,14 +58,43 @@ async def devices_page(visit: UserVisit) -> Response:
     return visit.render("devices.html", devices=await visible_devices(visit))
 
 
-@router.get("/devices/{device_id}", response_class=HTMLResponse)
-async def device_page(visit: UserVisit, device_id: str) -> Response:
+DEVICE_NOTICES = {
+    "reading": labels.N_("Thank you. Your meter reading has been received."),
+    "corrected": labels.N_("The correction has been recorded."),
+}
+
+
+def may_submit_readings(visit: Visit, device: dict) -> bool:
+    """Whether to offer the reading form; the meters service checks the role again on every submission."""
+    user = visit.user
+    return bool(user and (user.is_staff or user.memberships.get(str(device.get("account_id"))) in labels.READING_ROLES))
+
+
+async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: Any) -> Response:
+    """The device page; `forms` carries a refused reading or correction form back with its values and errors."""
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
+    page = page_number(visit.request.query_params.get("page"))
     (cases, cases_ok), (readings, readings_ok) = await asyncio.gather(
         optional(visit.get("cases", f"{CASES}/cases", params={"device_id": device_id, "page_size": PAGE_SIZE})),
-        optional(visit.get("meters", f"{METERS}/devices/{device_id}/readings")))
-    return visit.render("device.html", device=device, cases=(cases or {}).get("items") or [], cases_ok=cases_ok,
-                        readings=readings or {}, readings_ok=readings_ok)
+        optional(visit.get("meters", f"{METERS}/devices/{device_id}/readings",
+                           params={"page": page, "page_size": PAGE_SIZE})))
+    readings = readings or {}
+    total = int(readings.get("total") or 0)
+    counters = list(readings.get("counters") or device.get("counters") or [])
+    defaults = {"reading_values": {}, "reading_errors": {}, "reading_problem": None, "needs_confirmation": False,
+                "reading_confirmed": False,
+                "correction_values": {}, "correction_errors": {}, "correction_problem": None}
+    return visit.render("device.html", status=status, device=device, cases=(cases or {}).get("items") or [],
+                        cases_ok=cases_ok, readings=readings, readings_ok=readings_ok, counters=counters,
+                        readings_page=page, readings_pages=max(1, math.ceil(total / PAGE_SIZE)),
+                        may_submit=readings_ok and bool(counters) and may_submit_readings(visit, device),
+                        notice=DEVICE_NOTICES.get(visit.request.query_params.get("notice", "")),
+                        correction_kinds=labels.CORRECTION_KINDS, **{**defaults, **forms})
+
+
+@router.get("/devices/{device_id}", response_class=HTMLResponse)
+async def device_page(visit: UserVisit, device_id: str) -> Response:
+    return await device_view(visit, device_id)
 
 
 def case_filters(params: dict[str, str]) -> dict[str, str]:

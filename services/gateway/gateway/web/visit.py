@@ -119,6 +119,16 @@ def parse_time(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def parse_date(value: Any) -> dt.date | None:
+    """A calendar date ('2026-03-02'), shown as is: converting it through a time zone could move it a day."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
 def local_path(value: str | None, default: str = "/") -> str:
     """Only same-site paths are followed after login (no open redirect)."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
@@ -205,7 +215,8 @@ class Visit:
             "current_url": str(self.request.url.path) + (f"?{self.request.url.query}" if self.request.url.query else ""),
             "label": self.label, "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
             "day": lambda v: formatter.date(parse_time(v) or v), "number": formatter.number,
-            "due_state": due_state, "query": query_string, "quote": quote, **extra,
+            "due_state": due_state, "query": query_string, "quote": quote,
+            "calendar_day": lambda v: formatter.date(parse_date(v)), **extra,
         }
 
     def render(self, template: str, status: int = 200, **extra: Any) -> HTMLResponse:

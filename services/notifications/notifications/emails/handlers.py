@@ -1,7 +1,8 @@
 """What to tell whom (F-60): each handler turns one event into pending emails, in its inbox transaction.
 
-Case updates go to the case's followers who are active and have not opted out of that kind; security
-messages (verification, password reset, invitation) go to the address in the event and ignore preferences."""
+Case updates and meter readings (accepted, requested, reminded) go to the users the event names who are active and
+have not opted out of that kind; security messages (verification, password reset, invitation) go to the address in
+the event and ignore preferences."""
 
 import logging
 
@@ -19,6 +20,7 @@ from shared.events.accounts import (
     RegistrationAwaitingApproval,
 )
 from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
+from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
 
 log = logging.getLogger(__name__)
 
@@ -122,5 +124,25 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
                          "registration_awaiting_approval", link_path=data.link_path,
                          account=data.account_name, applicant=data.applicant_name,
                          applicant_email=data.applicant_email)
+
+    @handlers.on("meters.reading.accepted")
+    async def email_reading_accepted(session: AsyncSession, data: ReadingAccepted, event: CloudEvent) -> None:
+        # Automatic collection happens daily without anyone acting: an email for each would be noise.
+        if data.source == "automatic":
+            return
+        await tell_users(session, event, data.recipient_ids, "reading_accepted", "reading_accepted",
+                         link_path=f"/devices/{data.device_id}", serial=data.serial, local_date=data.local_date,
+                         counters=data.counters)
+
+    @handlers.on("meters.read_request.opened")
+    async def email_read_request(session: AsyncSession, data: ReadRequestOpened, event: CloudEvent) -> None:
+        await tell_users(session, event, data.recipient_ids, "reading_requested", "read_request_opened",
+                         link_path=data.link_path, serials=data.serials, due_date=data.due_date)
+
+    @handlers.on("meters.read_request.reminded")
+    async def email_read_request_reminder(session: AsyncSession, data: ReadRequestReminded,
+                                          event: CloudEvent) -> None:
+        await tell_users(session, event, data.recipient_ids, "reading_requested", "read_request_reminded",
+                         link_path=data.link_path, serials=data.serials, due_date=data.due_date)
 
     return handlers

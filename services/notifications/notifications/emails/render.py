@@ -23,7 +23,8 @@ def N_(msgid: str) -> str:
 
 
 KINDS = ("case_created", "case_status_changed", "case_resolved", "case_message", "email_verification",
-         "password_reset", "invitation", "registration_awaiting_approval")
+         "password_reset", "invitation", "registration_awaiting_approval", "reading_accepted", "read_request_opened",
+         "read_request_reminded")
 
 STATUS_WORDS = {
     "new": N_("New"),
@@ -39,6 +40,11 @@ ROLE_WORDS = {
     "stock_manager": N_("Stock Manager"),
     "device_stock_manager": N_("Device & Stock Manager"),
     "knowledge_user": N_("Knowledge User"),
+}
+COUNTER_WORDS = {
+    "black": N_("Black & white"),
+    "colour": N_("Colour"),
+    "large": N_("Large format"),
 }
 
 
@@ -83,6 +89,10 @@ class EmailRenderer:
             "status": lambda value: translations.gettext(STATUS_WORDS.get(value, value)),
             "role": lambda value: translations.gettext(ROLE_WORDS.get(value, value)),
             "moment": lambda value: format_moment(formatter, value),
+            # A calendar date (a reading's local day, a due date) as is: no time zone may move it.
+            "day": lambda value: formatter.date(value, "long"),
+            "counter": lambda value: translations.gettext(COUNTER_WORDS.get(value, value)),
+            "count": formatter.number,  # not "number": that is a case's number in the case emails
         }
 
 
