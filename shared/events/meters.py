@@ -37,6 +37,7 @@ class ReadingRejected(EventData):
     counters: dict[str, int]
     source: ReadingSource
     reason: str
+    reason_code: str = ""  # the rule it broke: invalid, lower_than_previous, already_read_today, ...
 
 
 class ReadRequestOpened(EventData):

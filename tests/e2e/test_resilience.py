@@ -40,7 +40,7 @@ def test_one_correlation_id_follows_a_request_through_its_events(system):
     correlation = uuid.uuid4().hex
     case = create_case(system, system.login(ADMIN), "Seguimiento de la correlación",
                        **{"X-Correlation-ID": correlation})
-    [email] = system.inbox.wait_for(lambda m: case["number"] in m["Subject"])
+    [email] = system.inbox.wait_for(lambda m: ADMIN in m["To"] and case["number"] in m["Subject"])
     assert case["number"] in text_of(email)
     for service in ("gateway", "cases", "notifications"):
         assert f'"correlation_id": "{correlation}"' in system.log_of(service), service

@@ -1,3 +1,6 @@
 """Imports every model so the metadata is complete (migrations, tests)."""
 
-from meters.devices.models import Device, DeviceAssignment  # noqa: F401
+from meters.audit.models import AuditEntry  # noqa: F401
+from meters.devices.models import Account, Device, DeviceAssignment, Membership, User  # noqa: F401
+from meters.readings.models import CounterCorrection, Reading, RejectedReading  # noqa: F401
+from meters.requests.models import ReadRequest, ReadRequestDevice  # noqa: F401

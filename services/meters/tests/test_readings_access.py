@@ -1,11 +1,11 @@
 """The readings endpoint answers only for devices the caller may see (local copy of assignments)."""
 
 import pytest
-
-from conftest import create_all
 from meters.database import Base
 from meters.main import create_app
 from meters.settings import Settings
+
+from conftest import create_all
 from shared.events import new_event
 from shared.events.accounts import DeviceUpserted, Location
 from shared.testing import app_client

@@ -1,0 +1,154 @@
+"""Readings accepted, listed, refused for review, and counter corrections (F-20 to F-26).
+
+Every path (a customer's form, an agent, the fleet software) goes through `record_reading`, so the rules are
+the same everywhere. Each change writes its rows, the audit entry and the outbox event in the caller's single
+transaction (F-82: nothing half done; F-83: audited; F-51: published once committed)."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meters.audit import service as audit
+from meters.devices.models import Account, Device, User, local_date_of
+from meters.readings import rules
+from meters.readings.models import CounterCorrection, Reading, RejectedReading
+from meters.requests.service import answer_requests
+from shared.db import utcnow
+from shared.errors import Problem, field_error
+from shared.events.meters import ReadingAccepted, ReadingRejected, ReadingSource
+from shared.events.vendor import FleetMeterCollected
+from shared.outbox import Outbox
+
+
+async def record_reading(session: AsyncSession, outbox: Outbox, device: Device, *, counters: dict[str, Any],
+                         read_at: datetime, source: ReadingSource, submitted_by: str | None,
+                         confirm: bool = False) -> Reading:
+    """Check every rule, then store and publish the reading. Raises a Problem for a broken rule (nothing
+    written), a SameDayRace when a reading of the same day committed meanwhile (the database's rule)."""
+    values = rules.valid_counters(device, counters)
+    account = await session.get(Account, device.account_id)
+    local_date = local_date_of(account, read_at)
+    confirmed = await rules.check_history(session, device, local_date=local_date, read_at=read_at,
+                                          counters=values, confirm=confirm)
+    reading = Reading(id=str(uuid.uuid4()), device_id=device.id, account_id=device.account_id,
+                      local_date=local_date, read_at=read_at, source=source, submitted_by=submitted_by,
+                      confirmed_implausible=confirmed, counters=values, created_at=utcnow())
+    session.add(reading)
+    try:
+        await session.flush()  # the UNIQUE(device_id, local_date) check, before anything else is written
+    except IntegrityError:
+        raise rules.already_read_today(local_date, rules.SameDayRace) from None
+    side = "system" if source == "automatic" else ("customer" if source == "customer" else "vendor")
+    audit.record(session, actor_id=submitted_by or audit.SYSTEM_ACTOR, actor_side=side, action="reading.accepted",
+                 target_type="reading", target_id=reading.id, device_id=device.id, counters=values,
+                 source=source, local_date=local_date.isoformat(), confirmed_implausible=confirmed)
+    await outbox.add(session, ReadingAccepted(
+        reading_id=reading.id, device_id=device.id, account_id=device.account_id, serial=device.serial,
+        local_date=local_date, read_at=read_at, counters=values, source=source, submitted_by=submitted_by,
+        confirmed_implausible=confirmed,
+        recipient_ids=[submitted_by] if source == "customer" and submitted_by else []), subject=device.id)
+    await answer_requests(session, outbox, reading)
+    return reading
+
+
+# Automatic readings (F-24) ---------------------------------------------------------------------------------
+
+async def is_known_collection(session: AsyncSession, device: Device, data: FleetMeterCollected) -> bool:
+    """The same collection already accepted (the fleet software resent it under a new event id)."""
+    reading = await session.scalar(select(Reading).where(Reading.device_id == device.id,
+                                                         Reading.read_at == data.collected_at))
+    return reading is not None and reading.counters == data.counters
+
+
+async def reject_automatic(session: AsyncSession, outbox: Outbox, device: Device, data: FleetMeterCollected,
+                           refusal: Problem) -> RejectedReading:
+    """Keep a refused automatic reading for an agent to review, and tell the vendor's systems."""
+    rejected = RejectedReading(
+        id=str(uuid.uuid4()), device_id=device.id, account_id=device.account_id, serial=device.serial,
+        read_at=data.collected_at, counters=dict(data.counters), reason_code=refusal.code or "invalid",
+        reason=refusal.detail or refusal.title, created_at=utcnow())
+    session.add(rejected)
+    audit.record(session, actor_id=audit.SYSTEM_ACTOR, actor_side="system", action="reading.rejected",
+                 target_type="rejected_reading", target_id=rejected.id, device_id=device.id,
+                 reason_code=rejected.reason_code, counters=rejected.counters)
+    await outbox.add(session, ReadingRejected(
+        rejection_id=rejected.id, device_id=device.id, account_id=device.account_id, serial=device.serial,
+        read_at=rejected.read_at, counters=rejected.counters, source="automatic", reason=rejected.reason,
+        reason_code=rejected.reason_code), subject=device.id)
+    return rejected
+
+
+async def review_rejected(session: AsyncSession, outbox: Outbox, reviewer_id: str, rejected: RejectedReading,
+                          resolution: str) -> RejectedReading:
+    """Dismiss it, or accept it as an agent reading when the rules allow it now (the agent's review is the
+    confirmation an implausible value needs)."""
+    if rejected.reviewed_at is not None:
+        raise Problem(409, "Already reviewed", f"This reading was already reviewed ({rejected.resolution}).",
+                      code="already_reviewed")
+    if resolution == "accepted_as_agent":
+        device = await session.get(Device, rejected.device_id)
+        reading = await record_reading(session, outbox, device, counters=rejected.counters,
+                                       read_at=rejected.read_at, source="agent", submitted_by=reviewer_id,
+                                       confirm=True)
+        rejected.reading_id = reading.id
+    rejected.reviewed_at, rejected.reviewed_by, rejected.resolution = utcnow(), reviewer_id, resolution
+    audit.record(session, actor_id=reviewer_id, actor_side="vendor", action="rejected_reading.reviewed",
+                 target_type="rejected_reading", target_id=rejected.id, resolution=resolution,
+                 reading_id=rejected.reading_id)
+    return rejected
+
+
+# Corrections (F-26) ----------------------------------------------------------------------------------------
+
+def corrected_counters(device: Device, kind: str, named: list[str]) -> list[str]:
+    """A replacement restarts every counter; a reset the named ones, which must be the device's."""
+    if kind == "device_replacement":
+        return list(device.counters)
+    if not named:
+        raise field_error("counters", "name the counters that were reset")
+    for index, name in enumerate(named):
+        if name not in device.counters:
+            raise field_error(f"counters.{index}", f"this device has no counter {name[:50]!r} "
+                                                   f"(its counters: {', '.join(device.counters)})")
+    return list(dict.fromkeys(named))
+
+
+async def record_correction(session: AsyncSession, agent_id: str, device: Device, *, kind: str,
+                            counters: list[str], reason: str) -> CounterCorrection:
+    correction = CounterCorrection(id=str(uuid.uuid4()), device_id=device.id, kind=kind,
+                                   counters=corrected_counters(device, kind, counters), reason=reason,
+                                   recorded_by=agent_id, recorded_at=utcnow())
+    session.add(correction)
+    audit.record(session, actor_id=agent_id, actor_side="vendor", action="correction.recorded",
+                 target_type="correction", target_id=correction.id, device_id=device.id, kind=kind,
+                 counters=correction.counters, reason=reason)
+    return correction
+
+
+# Reading ---------------------------------------------------------------------------------------------------
+
+async def history(session: AsyncSession, device: Device, page: int, page_size: int) -> tuple[list[Reading], int]:
+    """Newest first (one reading per local day, so the order is total)."""
+    total = await session.scalar(select(func.count()).select_from(Reading).where(Reading.device_id == device.id))
+    rows = await session.scalars(select(Reading).where(Reading.device_id == device.id)
+                                 .order_by(Reading.local_date.desc()).offset((page - 1) * page_size).limit(page_size))
+    return list(rows.all()), total or 0
+
+
+async def latest_readings(session: AsyncSession, device_ids: list[str]) -> dict[str, Reading]:
+    """The newest reading of each device."""
+    newest = (select(Reading.device_id, func.max(Reading.local_date).label("day"))
+              .where(Reading.device_id.in_(device_ids)).group_by(Reading.device_id).subquery())
+    rows = await session.scalars(select(Reading).join(
+        newest, (Reading.device_id == newest.c.device_id) & (Reading.local_date == newest.c.day)))
+    return {r.device_id: r for r in rows.all()}
+
+
+async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    return dict((await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))).all())

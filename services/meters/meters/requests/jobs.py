@@ -1,0 +1,72 @@
+"""The scheduled job of F-25: one reminder per open reading request, `reminder_days_before` days before its
+due date (in the account's time zone).
+
+Safe with several replicas: each request is claimed with a conditional UPDATE (reminded_at still empty) in
+the same transaction as its event; the replica whose UPDATE changed no row leaves it, so one reminder goes out."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import select, update
+
+from meters.devices.models import Account, local_date_of
+from meters.requests import service
+from meters.requests.models import ReadRequest
+from meters.settings import Settings
+from shared.db import Database, utcnow
+from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+async def send_due_reminders(db: Database, outbox: Outbox, days_before: int) -> int:
+    """Remind every open, not yet reminded request whose reminder day has come; returns how many this call sent."""
+    now = utcnow()
+    async with db.session() as session:
+        # A day of slack for the time zones ahead of UTC; the exact local day is checked per request.
+        candidates = (await session.execute(
+            select(ReadRequest.request_id, ReadRequest.account_id, ReadRequest.due_date)
+            .where(ReadRequest.closed_at.is_(None), ReadRequest.reminded_at.is_(None),
+                   ReadRequest.due_date <= now.date() + timedelta(days=days_before + 1))
+            .order_by(ReadRequest.due_date))).all()
+    sent = 0
+    for request_id, account_id, due_date in candidates:
+        async with db.session() as session, session.begin():
+            today = local_date_of(await session.get(Account, account_id), now)
+            if due_date - timedelta(days=days_before) > today:
+                continue
+            claimed = await session.execute(
+                update(ReadRequest).where(ReadRequest.request_id == request_id, ReadRequest.reminded_at.is_(None),
+                                          ReadRequest.closed_at.is_(None)).values(reminded_at=now))
+            if claimed.rowcount != 1:
+                continue  # another replica reminded it, or a reading closed it meanwhile
+            request = await session.scalar(select(ReadRequest).where(ReadRequest.request_id == request_id)
+                                           .execution_options(populate_existing=True))
+            await service.remind(session, outbox, request)
+            sent += 1
+    return sent
+
+
+def reminder_hooks(settings: Settings) -> tuple[Hook, Hook]:
+    async def run_forever(app: FastAPI) -> None:
+        while True:
+            try:
+                if count := await send_due_reminders(app.state.db, app.state.outbox, settings.reminder_days_before):
+                    log.info("sent %d reading request reminders", count)
+            except Exception:
+                log.exception("reading request reminder pass failed")
+            await asyncio.sleep(settings.reminder_interval_seconds)
+
+    async def start(app: FastAPI) -> None:
+        app.state.reminders = asyncio.create_task(run_forever(app), name="read-request-reminders")
+
+    async def stop(app: FastAPI) -> None:
+        app.state.reminders.cancel()
+        await asyncio.gather(app.state.reminders, return_exceptions=True)
+
+    return start, stop
