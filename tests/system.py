@@ -8,7 +8,7 @@ import email.policy
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from deploy.demo.data import DEMO_PASSWORD
-from deploy.demo.load import load
+from deploy.demo.load import load, publish_vendor_events
 from deploy.system import BACKEND_SERVICES, SERVICES, SystemConfig
 from shared.auth import generate_keypair
 from shared.testing import (amqp_url, create_postgres_database, delete_bus_objects, drop_postgres_database,
@@ -88,6 +88,16 @@ class RunningSystem:
         self.processes[service] = self.config.start(service, stdout=log, stderr=subprocess.STDOUT)
         self.config.wait_ready(timeout=60, services=(service,))
 
+    def start_replica(self, service: str, name: str) -> None:
+        """Another process of a service, on its own port, sharing its database and queue (F-80)."""
+        config = replace(self.config, ports={**self.config.ports, service: free_port()})
+        log = (self.logs / f"{name}.log").open("a")
+        self.processes[name] = config.start(service, stdout=log, stderr=subprocess.STDOUT)
+        config.wait_ready(timeout=60, services=(service,))
+
+    def publish_vendor_events(self, *events, source: str = "test") -> None:
+        asyncio.run(publish_vendor_events(self.config.amqp_url, self.config.bus_prefix, list(events), source))
+
     def log_of(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")
 
@@ -103,7 +113,8 @@ def start_system(tmp: Path):
     generate_keypair(keys)
     config = SystemConfig(ports={name: free_port() for name in SERVICES}, database_urls=urls, amqp_url=amqp_url(),
                           bus_prefix=prefix, environment="demo", smtp_port=smtp.port, keys_dir=keys,
-                          extra_env={"DEMO_PASSWORD": DEMO_PASSWORD, "COOKIE_SECURE": "false"})
+                          extra_env={"DEMO_PASSWORD": DEMO_PASSWORD, "COOKIE_SECURE": "false",
+                                     "REMINDER_INTERVAL_SECONDS": "1"})
     system = RunningSystem(config, inbox, tmp)
     try:
         config.migrate()

@@ -328,7 +328,8 @@ class FakeServices:
         history = self.readings.setdefault(device_id, [])
         today = dt.date.today().isoformat()
         if history and history[0]["local_date"] == today:
-            return coded_problem(409, "already_read_today", "This device already has a reading for today.")
+            return coded_problem(409, "already_read_today", "This device already has a reading for today.",
+                                 local_date=today)
         previous = history[0]["counters"] if history else {}
         for name, value in counters.items():
             if value < previous.get(name, 0):

@@ -59,7 +59,7 @@ async def test_a_lower_value_is_explained_next_to_its_counter_and_the_values_are
                             {"black": "130000", "colour": "12"})
     assert response.status_code == 409
     html = response.text
-    assert "The colour counter cannot be lower than 7890, the value of 2026-03-02." in field_error(html, "f-colour")
+    assert "The Colour counter cannot be lower than the previous reading: 7,890 on Mar 2, 2026." in field_error(html, "f-colour")
     assert 'id="f-black-error"' not in html
     assert value_of(html, "f-black") == "130000" and value_of(html, "f-colour") == "12"
     assert 'role="alert"' in html
@@ -71,7 +71,7 @@ async def test_a_second_reading_the_same_day_is_refused_next_to_the_form(logged_
     response = await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
                             {"black": "131000", "colour": "8100"})
     assert response.status_code == 409
-    assert "This device already has a reading for today." in field_error(response.text, "f-black")
+    assert "Only one reading a day is accepted." in field_error(response.text, "f-black")
     assert value_of(response.text, "f-black") == "131000" and value_of(response.text, "f-colour") == "8100"
 
 
@@ -89,7 +89,7 @@ async def test_an_implausible_reading_is_confirmed_then_resubmitted_with_the_typ
                             {"black": "99999999", "colour": "8000"})
     assert response.status_code == 409
     html = response.text
-    assert "implies 9,876,543 pages a day" in field_error(html, "f-black")
+    assert "means 9,876,543 pages a day" in field_error(html, "f-black")
     assert re.search(r'<input type="checkbox" id="f-confirm" name="confirm" value="true"', html)
     assert '<label for="f-confirm">Yes, the values are correct</label>' in html
     assert value_of(html, "f-black") == "99999999" and value_of(html, "f-colour") == "8000"
@@ -163,7 +163,7 @@ async def test_the_due_page_submits_every_device_and_shows_each_outcome(logged_i
     assert sent["/api/meters/v1/devices/dev-2/readings"] == {"counters": {"black": 2000}, "confirm": False}
     assert "Reading received for SN-4711." in html and "Reading received for SN-0815." in html
     assert "2 readings have been received. Thank you." in html
-    assert "cannot be lower than 5000" in field_error(html, "f-dev-3-black")
+    assert "cannot be lower than the previous reading: 5,000" in field_error(html, "f-dev-3-black")
     assert value_of(html, "f-dev-3-black") == "4000"
     assert 'id="f-dev-4-black"' in html and 'id="f-dev-4-black-error"' not in html
     assert 'id="f-dev-2-black"' not in html  # done: no input left

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import labels
 from gateway.web.portal_pages import device_view
-from gateway.web.visit import FORM_REFUSALS, Answer, StaffVisit, UserVisit, Visit
+from gateway.web.visit import FORM_REFUSALS, Answer, StaffVisit, UserVisit, Visit, parse_date
 
 router = APIRouter(include_in_schema=False)
 METERS = "/api/meters/v1"
@@ -47,17 +47,43 @@ def counter_payload(values: dict[str, str]) -> dict[str, int | str]:
     return {counter: int(text) if text.isdigit() else text for counter, text in values.items()}
 
 
-def outcome_of(answer: Answer, counters: list[str]) -> Outcome:
+# The meters service names the rule (`code`) and its facts; the visitor reads them in their own language.
+RULE_MESSAGES = {
+    "lower_than_previous": labels.N_("The %(counter)s counter cannot be lower than the previous reading: "
+                                     "%(previous)s on %(date)s."),
+    "already_read_today": labels.N_("This device already has a reading for %(date)s. Only one reading a day "
+                                    "is accepted."),
+    "confirmation_required": labels.N_("This value means %(implied)s pages a day on the %(counter)s counter, "
+                                       "while this device usually prints about %(usual)s. Check it, or confirm "
+                                       "that it is correct."),
+}
+
+
+def rule_message(visit: Visit, body: dict) -> str | None:
+    message = RULE_MESSAGES.get(body.get("code"))
+    if message is None:
+        return None
+    number, day = visit.formatter.number, visit.formatter.date
+    return visit.gettext(message) % {
+        "counter": visit.label("counter", body.get("counter")),
+        "previous": number(body.get("previous_value")),
+        "date": day(parse_date(body.get("previous_date") or body.get("local_date"))),
+        "implied": number(body.get("implied_per_day")), "usual": number(body.get("usual_per_day")),
+    }
+
+
+def outcome_of(visit: Visit, answer: Answer, counters: list[str]) -> Outcome:
     if answer.ok:
         return Outcome(accepted=True, status=answer.status)
     body = answer.body if isinstance(answer.body, dict) else {}
+    problem = rule_message(visit, body) or answer.detail
     errors = {name: message for name, message in answer.field_errors.items() if name in counters}
     if not errors and counters:
         # A rule about one counter (lower than before, implausible) names it; a rule about the whole reading
         # (one per day) is shown next to the first counter.
         counter = body.get("counter") if body.get("counter") in counters else counters[0]
-        errors[counter] = answer.field_errors.get("counters") or answer.detail
-    return Outcome(status=answer.status, problem=answer.detail, errors=errors,
+        errors[counter] = answer.field_errors.get("counters") or problem
+    return Outcome(status=answer.status, problem=problem, errors=errors,
                    needs_confirmation=body.get("code") == "confirmation_required")
 
 
@@ -65,7 +91,7 @@ async def submit_reading(visit: Visit, device_id: str, values: dict[str, str], c
                          refusals: frozenset[int] = FORM_REFUSALS) -> Outcome:
     answer = await visit.call("meters", "POST", f"{METERS}/devices/{device_id}/readings",
                               json={"counters": counter_payload(values), "confirm": confirm}, refusals=refusals)
-    outcome = outcome_of(answer, list(values))
+    outcome = outcome_of(visit, answer, list(values))
     outcome.confirmed = confirm
     return outcome
 
