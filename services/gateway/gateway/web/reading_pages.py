@@ -76,8 +76,10 @@ def outcome_of(visit: Visit, answer: Answer, counters: list[str]) -> Outcome:
     if answer.ok:
         return Outcome(accepted=True, status=answer.status)
     body = answer.body if isinstance(answer.body, dict) else {}
-    problem = rule_message(visit, body) or answer.detail
-    errors = {name: message for name, message in answer.field_errors.items() if name in counters}
+    explained = rule_message(visit, body)
+    problem = explained or answer.detail
+    errors = {} if explained else {name: message for name, message in answer.field_errors.items()
+                                   if name in counters}
     if not errors and counters:
         # A rule about one counter (lower than before, implausible) names it; a rule about the whole reading
         # (one per day) is shown next to the first counter.
