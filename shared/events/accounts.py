@@ -75,6 +75,19 @@ class DeviceUpserted(EventData):
     active: bool = True
 
 
+class DeviceLocationChanged(EventData):
+    """A customer (administrator or device manager) updated a device's address or on-site location (F-31),
+    for the vendor's systems to follow. `location` is the full new location; `changed_by` the user id."""
+
+    event_type = "accounts.product.location_changed"
+    device_id: str
+    account_id: str
+    serial: str
+    location: Location
+    changed_by: str
+    changed_fields: list[str] = []
+
+
 class DeviceRemoved(EventData):
     event_type = "accounts.device.removed"
     device_id: str

@@ -1,7 +1,7 @@
 """Events of `cases` (SPEC F-51). `follower_ids` are the customer users who receive the case's updates."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from shared.events.envelope import EventData
 
@@ -25,6 +25,9 @@ class CaseCreated(EventData):
     follower_ids: list[str]
     created_at: datetime
     response_due_at: datetime | None = None
+    # What was asked, by type (null for incidents): consumables {items: [{sku, kind, name, quantity}], shipping},
+    # relocation {street, ..., preferred_date, time_window, network}, removal {date, reason}, account_inquiry {topic}.
+    details: dict[str, Any] | None = None
 
 
 class CaseStatusChanged(EventData):
@@ -57,3 +60,35 @@ class CaseMessageAdded(EventData):
     body: str
     follower_ids: list[str]
     added_at: datetime
+
+
+class OrderShipped(EventData):
+    """A consumables order (F-30) left the warehouse: the followers can be told how to track it."""
+
+    event_type = "cases.order.shipped"
+    case_id: str
+    number: str
+    account_id: str
+    device_id: str | None
+    subject: str
+    tracking_reference: str | None
+    carrier: str | None
+    follower_ids: list[str]
+    shipped_at: datetime
+
+
+class VisitUpdated(EventData):
+    """A technician's visit for a case (F-32) was scheduled, started on site or finished."""
+
+    event_type = "cases.visit.updated"
+    case_id: str
+    number: str
+    account_id: str
+    device_id: str | None
+    subject: str
+    type: CaseType
+    status: Literal["scheduled", "on_site", "done"]
+    scheduled_for: datetime | None
+    technician: str | None
+    follower_ids: list[str]
+    at: datetime

@@ -4,7 +4,7 @@ vendor's: account number, device serial number, contact email."""
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.events.envelope import VENDOR_EXCHANGE, EventData
 
@@ -91,3 +91,64 @@ class BillingMeterReadRequested(VendorEvent):
     account_number: str
     serials: list[str] = Field(min_length=1)
     due_date: date
+
+
+ConsumableKind = Literal["toner_black", "toner_cyan", "toner_magenta", "toner_yellow", "drum", "waste_toner_box",
+                         "staples"]
+
+
+class ConsumableItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sku: str = Field(min_length=1, max_length=50)
+    kind: ConsumableKind
+    name: str = Field(min_length=1, max_length=200)
+    max_quantity_per_order: int = Field(ge=1, le=1000, description="the contract's limit per order")
+
+
+class CrmConsumableCatalogueUpserted(VendorEvent):
+    """The full consumables catalogue of one device model (F-30); each event replaces the previous one."""
+
+    event_type = "crm.consumable_catalogue.upserted"
+    model: str = Field(min_length=1, max_length=100)
+    items: list[ConsumableItem] = Field(max_length=200)
+
+    @model_validator(mode="after")
+    def skus_are_unique(self) -> "CrmConsumableCatalogueUpserted":
+        skus = [item.sku for item in self.items]
+        if len(skus) != len(set(skus)):
+            raise ValueError("items: a sku appears more than once")
+        return self
+
+
+class CaseReference(VendorEvent):
+    """A vendor system's update about a portal case, named by its number or its id (at least one)."""
+
+    case_number: str | None = Field(None, max_length=20)
+    case_id: str | None = Field(None, max_length=36)
+
+    @model_validator(mode="after")
+    def names_a_case(self) -> "CaseReference":
+        if not (self.case_number or self.case_id):
+            raise ValueError("case_number or case_id is required")
+        return self
+
+
+class LogisticsShipmentUpdated(CaseReference):
+    """Progress of a consumables order (F-30): accepted, shipped (with a tracking reference), delivered."""
+
+    event_type = "logistics.shipment.updated"
+    status: Literal["accepted", "shipped", "delivered"]
+    tracking_reference: str | None = Field(None, max_length=100)
+    carrier: str | None = Field(None, max_length=100)
+    at: datetime
+
+
+class FieldserviceVisitUpdated(CaseReference):
+    """Progress of a technician's visit for a relocation, removal or incident (F-32)."""
+
+    event_type = "fieldservice.visit.updated"
+    status: Literal["scheduled", "on_site", "done"]
+    scheduled_for: datetime | None = None
+    technician: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+    at: datetime

@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 import accounts.models  # noqa: F401  (every mapped class, so relationships resolve)
+from accounts.audit.views import router as audit_router
 from accounts.auth.jwks import router as jwks_router
 from accounts.auth.views import router as auth_router
 from accounts.crm.handlers import crm_handlers
@@ -8,6 +9,7 @@ from accounts.customer_accounts.views import router as accounts_router
 from accounts.database import tables
 from accounts.devices.views import router as devices_router
 from accounts.invitations.views import router as invitations_router
+from accounts.members.views import router as members_router
 from accounts.outbox_link import OutboxLink
 from accounts.registrations.views import router as registrations_router
 from accounts.settings import Settings
@@ -24,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         settings=settings, title="Accounts", tables=tables,
         routers=[jwks_router, auth_router, profile_router, registrations_router, invitations_router,
-                 devices_router, accounts_router],
+                 devices_router, accounts_router, members_router, audit_router],
         handlers=crm_handlers(link, settings), on_startup=[link.attach],
         # accounts is where sessions are revoked: it writes revoked_session itself.
         consume_session_revocations=False)

@@ -130,7 +130,8 @@ async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client)
     assert accepted.status_code == 200, accepted.text
     again = await client.post(f"{API}/invitations/accept",
                               json={"token": token, "name": "Bo Boss", "password": "boss passphrase 2026"})
-    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "token"
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "token"
+    assert again.json()["code"] == "invitation_used"
     tokens = (await login(client, "boss@acme.example", "boss passphrase 2026")).json()
     me = (await client.get(f"{API}/me", headers=bearer(tokens["access_token"]))).json()
     assert me["memberships"][0]["role"] == "administrator"

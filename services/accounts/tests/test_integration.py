@@ -122,3 +122,62 @@ async def test_login_throttling_is_shared_through_postgresql(portal):
         assert (await login(client, "t@example.com", "wrong wrong wrong")).status_code == 401
     throttled = await login(client, "t@example.com", DEMO_PASSWORD)
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+
+
+async def members_ready(client, staff: dict, number: str, emails: list[str]) -> tuple[str, dict]:
+    """Wait (as staff, so no failed logins are throttled) until the CRM's contacts are users of the account;
+    then the account id and their access tokens by email."""
+    async def account_with_members():
+        accounts = (await client.get(f"{API}/accounts", headers=staff)).json()["items"]
+        account = next((a for a in accounts if a["number"] == number), None)
+        if account is None:
+            return None
+        users = (await client.get(f"{API}/accounts/{account['id']}/users", headers=staff)).json()["items"]
+        return account["id"] if set(emails) <= {u["email"] for u in users} else None
+
+    account_id = await poll(account_with_members)
+    tokens = {}
+    for email in emails:
+        response = await login(client, email, DEMO_PASSWORD)
+        assert response.status_code == 200, response.text
+        tokens[email] = bearer(response.json()["access_token"])
+    return account_id, tokens
+
+
+async def test_a_deactivated_user_is_refused_at_once_on_postgresql(portal, token_for):
+    client, crm, observed = portal
+    await crm.publish(account_event("I-3"), VENDOR_EXCHANGE)
+    for email, role in (("boss3@example.com", "administrator"), ("dm3@example.com", "device_manager")):
+        await crm.publish(contact_event(email, number="I-3", role=role), VENDOR_EXCHANGE)
+    account_id, tokens = await members_ready(client, bearer(token_for(staff_role="agent")), "I-3",
+                                             ["boss3@example.com", "dm3@example.com"])
+    boss = tokens["boss3@example.com"]
+    dm_id = (await client.get(f"{API}/me", headers=tokens["dm3@example.com"])).json()["id"]
+
+    response = await client.post(f"{API}/accounts/{account_id}/users/{dm_id}/deactivate", headers=boss)
+    assert response.status_code == 200, response.text
+    assert (await client.get(f"{API}/me", headers=tokens["dm3@example.com"])).status_code == 401
+    assert (await login(client, "dm3@example.com", DEMO_PASSWORD)).status_code == 401
+    await next_event_of(observed, "accounts.session.revoked", lambda d: d["user_id"] == dm_id)
+    await next_event_of(observed, "accounts.user.upserted", lambda d: d["user_id"] == dm_id and not d["active"])
+    trail = (await client.get(f"{API}/accounts/{account_id}/audit", headers=boss)).json()["items"]
+    assert trail[0]["action"] in ("membership.deactivated", "user.deactivated")
+
+
+async def test_concurrent_invitations_of_one_email_make_one_invitation(portal, token_for):
+    client, crm, observed = portal
+    await crm.publish(account_event("I-4"), VENDOR_EXCHANGE)
+    await crm.publish(contact_event("boss4@example.com", number="I-4", role="administrator"), VENDOR_EXCHANGE)
+    account_id, tokens = await members_ready(client, bearer(token_for(staff_role="agent")), "I-4",
+                                             ["boss4@example.com"])
+    boss = tokens["boss4@example.com"]
+    url = f"{API}/accounts/{account_id}/invitations"
+    for email in ("twice@example.com", "boss4-colleague@example.com"):
+        answers = await asyncio.gather(*(client.post(url, headers=boss, json={"email": email, "role": role})
+                                         for role in ("device_manager", "knowledge_user", "stock_manager")))
+        assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
+        assert {a.json()["code"] for a in answers if a.status_code == 409} == {"already_invited"}
+    users = (await client.get(f"{API}/accounts/{account_id}/users", headers=boss)).json()["items"]
+    assert sorted(u["email"] for u in users if u["invited"] and u["role"] != "administrator") == [
+        "boss4-colleague@example.com", "twice@example.com"]
+    await next_event_of(observed, "accounts.invitation.issued", lambda d: d["email"] == "twice@example.com")

@@ -23,7 +23,7 @@ async def session_token(client, crm_world, app, add_user):
 async def test_me_shows_memberships_and_default_preferences(client, session_token):
     me = (await client.get(f"{API}/me", headers=bearer(session_token))).json()
     assert me["email"] == "me@acme.example" and me["name"] == "Contact Person"
-    assert me["staff_role"] is None and me["time_zone"] == "UTC"
+    assert me["staff_role"] is None and me["time_zone"] == "Europe/Stockholm"  # created in the account's zone
     assert me["memberships"] == [{"account_id": me["memberships"][0]["account_id"], "account_number": "A-100",
                                   "account_name": "Acme AB", "role": "stock_manager"}]
     assert set(me["notification_preferences"]) == {
@@ -66,4 +66,4 @@ async def test_patch_me_refuses_bad_input_naming_the_field(client, session_token
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == field
     me = (await client.get(f"{API}/me", headers=bearer(session_token))).json()
-    assert me["time_zone"] == "UTC" and me["language"] == "en"
+    assert me["time_zone"] == "Europe/Stockholm" and me["language"] == "en"  # the account's zone, unchanged

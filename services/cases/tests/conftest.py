@@ -5,7 +5,9 @@ manager), d2 (assigned to a second device manager) and d4 (assigned to nobody); 
 
 import asyncio
 import json
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +27,8 @@ from shared.events.accounts import (
     UserUpserted,
 )
 from shared.testing import app_client
+
+sys.path.append(str(Path(__file__).parent))  # the tests import their helpers from cases_support
 
 ACCOUNT, OTHER_ACCOUNT = "acc-1", "acc-2"
 
@@ -107,6 +111,10 @@ class Portal:
         response = await self.create(user_id, device_id, **fields)
         assert response.status_code == 201, response.text
         return response.json()
+
+    async def open(self, user_id: str, body: dict) -> httpx.Response:
+        """POST a new case of any type exactly as given."""
+        return await self.client.post("/api/cases/v1/cases", json=body, headers=self.auth(user_id))
 
     async def get(self, user_id: str, case_id: str) -> httpx.Response:
         return await self.client.get(f"/api/cases/v1/cases/{case_id}", headers=self.auth(user_id))

@@ -9,6 +9,7 @@ from cases.case.jobs import close_resolved_cases
 from cases.case.models import Case
 from cases.main import create_app
 from cases.settings import Settings
+from cases_support import catalogue_event, shipment_event
 from sqlalchemy import update
 
 from shared.db import utcnow
@@ -132,6 +133,64 @@ async def test_over_rabbitmq_a_device_event_enables_cases_and_the_created_event_
             assert (received.type, received.subject, received.data["number"]) == (
                 "cases.case.created", case["id"], case["number"])
             assert received.data["follower_ids"] == ["mgr-int"]
+    finally:
+        await connection.close()
+        await delete_bus_objects(amqp, prefix, ["cases"])
+
+
+async def test_over_rabbitmq_on_postgresql_logistics_reports_move_an_order_to_resolved(postgres_url, jwt_keys,
+                                                                                      token_for):
+    amqp, prefix = amqp_url(), unique_prefix()
+    app = create_app(Settings(database_url=postgres_url, amqp_url=amqp, bus_prefix=prefix,
+                              jwt_public_keys=jwt_keys[1], bus_retry_delays_ms=(50, 100, 200)))
+    stock = {"Authorization": f"Bearer {token_for('stock-int', memberships={'acc-int': 'stock_manager'})}"}
+    device = DEVICE.model_copy(update={"assigned_user_ids": ["stock-int"]})
+    order = {"type": "consumables", "device_id": "dev-int", "items": [{"sku": "T-BK", "quantity": 2}],
+             "shipping": {"use_device_location": True}}
+    connection = await aio_pika.connect(amqp)
+    try:
+        async with app_client(app) as client:
+            channel = await connection.channel()
+            exchanges = {name: await channel.declare_exchange(f"{prefix}{name}", aio_pika.ExchangeType.TOPIC,
+                                                              durable=True)
+                         for name in ("selfservice.events", "canon.sync")}
+            watcher = await channel.declare_queue(exclusive=True)
+            await watcher.bind(exchanges["selfservice.events"], routing_key="cases.order.shipped")
+
+            async def publish(event, exchange: str) -> None:
+                await exchanges[exchange].publish(aio_pika.Message(
+                    event.model_dump_json().encode(), content_type="application/cloudevents+json",
+                    message_id=event.id), routing_key=event.type)
+
+            await publish(new_event(device, source="accounts"), "selfservice.events")
+            await publish(catalogue_event(model=DEVICE.model), "canon.sync")
+
+            async def order_when_device_and_catalogue_known():
+                response = await client.post("/api/cases/v1/cases", json=order, headers=stock)
+                assert response.status_code in (201, 404, 422), response.text
+                return response.json() if response.status_code == 201 else None
+
+            case = await within(10, order_when_device_and_catalogue_known)
+            assert case["department"] == "supplies"
+            for status, extra in (("accepted", {}), ("shipped", {"tracking_reference": "TR-INT", "carrier": "DHL"}),
+                                  ("delivered", {})):
+                await publish(shipment_event(case, status, **extra), "canon.sync")
+
+            async def resolved():
+                detail = (await client.get(f"/api/cases/v1/cases/{case['id']}", headers=stock)).json()
+                return detail if detail["status"] == "resolved" else None
+
+            detail = await within(10, resolved)
+            assert detail["tracking_reference"] == "TR-INT"
+            assert [e["status"] for e in detail["timeline"] if e["kind"] == "shipment"] == [
+                "accepted", "shipped", "delivered"]
+
+            async def shipped_event():
+                message = await watcher.get(no_ack=True, fail=False)
+                return CloudEvent.model_validate_json(message.body) if message else None
+
+            received = await within(10, shipped_event)
+            assert (received.subject, received.data["tracking_reference"]) == (case["id"], "TR-INT")
     finally:
         await connection.close()
         await delete_bus_objects(amqp, prefix, ["cases"])

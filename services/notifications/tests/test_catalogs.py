@@ -55,6 +55,9 @@ VALUES = {
     "reading_accepted": {"serial": "SN-1", "local_date": date(2026, 3, 2), "counters": {"black": 1, "colour": 2}},
     "read_request_opened": {"serials": ["SN-1", "SN-2"], "due_date": date(2026, 3, 31)},
     "read_request_reminded": {"serials": ["SN-1"], "due_date": date(2026, 3, 31)},
+    "order_shipped": {"number": "CS-1", "subject": "Toner", "tracking_reference": "1Z999", "carrier": "DHL"},
+    "visit_scheduled": {"number": "CS-1", "subject": "Move", "scheduled_for": datetime(2026, 1, 5, 9, tzinfo=UTC),
+                        "technician": "Lars"},
 }
 
 

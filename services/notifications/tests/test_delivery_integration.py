@@ -1,8 +1,10 @@
 """F-61 over the real RabbitMQ and PostgreSQL: a duplicated event gives one email; two replicas share the
-work and send every email exactly once, also through a mail server that refuses for a while."""
+work and send every email exactly once, also through a mail server that refuses for a while; an order shipped and
+a technician visit reach the followers through the service's own queue bindings."""
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import pytest
 from notifications.emails.models import Email
@@ -14,6 +16,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from shared.bus import Bus
+from shared.events import new_event
+from shared.events.cases import OrderShipped, VisitUpdated
 from shared.migrate import upgrade
 from shared.testing import amqp_url, app_client, delete_bus_objects, fresh_postgres_database, unique_prefix
 
@@ -99,6 +103,27 @@ async def test_two_replicas_send_every_email_once_through_a_refusing_server(envi
         assert len(smtp.messages()) == 20
         assert len({m["Message-ID"] for m in smtp.messages()}) == 20
         assert sorted(m["Subject"].split()[1] for m in smtp.messages()) == sorted(e.data["number"] for e in events)
+
+
+async def test_an_order_shipped_and_a_visit_scheduled_arrive_over_the_bus(environment, smtp, user_upserted):
+    settings, publisher = environment
+    app = create_app(settings)
+    case = {"case_id": "case-9", "number": "CS-2026-000900", "account_id": "acc-1", "device_id": "dev-1",
+            "subject": "Toner", "follower_ids": ["sven"]}
+    async with app_client(app):
+        await publisher.publish(user_upserted("sven", language="sv"))
+        await wait_until(lambda: _recipient_known(app, "sven"), what="the recipient copy")
+        await publisher.publish(new_event(OrderShipped(
+            **case, tracking_reference="TRK-42", carrier="PostNord", shipped_at=datetime.now(UTC)),
+            source="cases", subject="case-9"))
+        await publisher.publish(new_event(VisitUpdated(
+            **case, type="consumables", status="scheduled", scheduled_for=datetime(2026, 6, 3, 7, 30, tzinfo=UTC),
+            technician=None, at=datetime.now(UTC)), source="cases", subject="case-9"))
+        await smtp.wait_for(2)
+        await wait_until(lambda: _all_sent(app, expected=2), what="both emails to be marked sent")
+        subjects = sorted(m["Subject"] for m in smtp.messages())
+        assert subjects == ["Din beställning CS-2026-000900 har skickats", "Teknikerbesök inbokat den 3 juni 2026"]
+        assert all("https://portal.example/cases/case-9" in email_parts(m)[0] for m in smtp.messages())
 
 
 async def _all_sent(app, expected: int = 1) -> bool:

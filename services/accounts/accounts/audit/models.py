@@ -21,3 +21,5 @@ class AuditEntry(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The customer account the change belongs to, so its administrators can read its trail (F-34).
+    account_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)

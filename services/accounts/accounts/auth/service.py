@@ -42,7 +42,7 @@ def token_response(settings: Settings, private_key_pem: bytes, user: User, user_
         private_key_pem, user_id=user.id, session_id=user_session.id, issuer=settings.jwt_issuer,
         audience=settings.jwt_audience, lifetime_seconds=settings.access_token_lifetime_seconds,
         language=user.language, name=user.name, staff_role=user.staff_role,
-        memberships={m.account_id: m.role for m in user.memberships})
+        memberships={m.account_id: m.role for m in user.active_memberships})
     return {"access_token": access_token, "token_type": "bearer",
             "expires_in": settings.access_token_lifetime_seconds, "refresh_token": refresh_token}
 

@@ -80,7 +80,7 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
         else:
             changed = apply(account, values)
         if changed:
-            record(session, CRM, "account.upserted", "account", account.id, fields=changed)
+            record(session, CRM, "account.upserted", "account", account.id, account=account.id, fields=changed)
             await publish_account(session, link.outbox, account)
 
     @handlers.on("crm.product.upserted")
@@ -105,7 +105,7 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
                 # Users of the previous account must not keep a device that is no longer theirs.
                 device.assignments.clear()
         if changed:
-            record(session, CRM, "device.upserted", "device", device.id, fields=changed)
+            record(session, CRM, "device.upserted", "device", device.id, account=device.account_id, fields=changed)
             await publish_device(session, link.outbox, device)
 
     @handlers.on("crm.product.removed")
@@ -114,7 +114,7 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
         if device is None or not device.active:
             return
         device.active = False
-        record(session, CRM, "device.removed", "device", device.id, serial=device.serial)
+        record(session, CRM, "device.removed", "device", device.id, account=device.account_id, serial=device.serial)
         await publish_device_removed(session, link.outbox, device)
 
     @handlers.on("crm.contact.upserted")
@@ -132,7 +132,7 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
                 # Tokens carry the role: a changed role takes effect at the next login.
                 await revoke_all_sessions(session, link.outbox, user.id, settings)
         await session.flush()
-        if data.role is not None:
+        if user.role_in(account.id):  # not to a member the account's administrators deactivated
             await assign_serials(session, link, account, user, data.device_serials)
         if user_changed:
             await publish_user(session, link.outbox, user)

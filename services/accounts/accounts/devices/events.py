@@ -1,7 +1,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.devices.models import Device
-from shared.events.accounts import DeviceRemoved, DeviceUpserted, Location
+from shared.events.accounts import DeviceLocationChanged, DeviceRemoved, DeviceUpserted, Location
 from shared.outbox import Outbox
 
 
@@ -19,3 +19,11 @@ async def publish_device(session: AsyncSession, outbox: Outbox, device: Device) 
 
 async def publish_device_removed(session: AsyncSession, outbox: Outbox, device: Device) -> None:
     await outbox.add(session, DeviceRemoved(device_id=device.id, account_id=device.account_id), subject=device.id)
+
+
+async def publish_location_changed(session: AsyncSession, outbox: Outbox, device: Device, changed_by: str,
+                                   changed_fields: list[str]) -> None:
+    await outbox.add(session, DeviceLocationChanged(
+        device_id=device.id, account_id=device.account_id, serial=device.serial,
+        location=Location(**device.location()), changed_by=changed_by, changed_fields=changed_fields,
+    ), subject=device.id)

@@ -169,7 +169,8 @@ async def approve(registration_id: str, body: Decision, principal: CurrentUser, 
         elif user.password_hash is None:
             # A user known from the CRM who never set a password: the verified registration provides it.
             user.password_hash, user.email_verified = registration.password_hash, True
-        set_membership(session, principal.user_id, user, registration.account_id, body.role)
+        set_membership(session, principal.user_id, user, registration.account_id, body.role, activate=True)
+        user.active = True  # a user deactivated everywhere comes back through an approved registration
         try:
             await session.flush()
         except IntegrityError as exc:
@@ -182,7 +183,7 @@ async def approve(registration_id: str, body: Decision, principal: CurrentUser, 
         registration.status, registration.user_id = APPROVED, user.id
         registration.decided_by, registration.decided_at = principal.user_id, utcnow()
         record(session, principal.user_id, "registration.approved", "registration", registration.id,
-               user_id=user.id, role=body.role, device_ids=[d.id for d in devices])
+               account=registration.account_id, user_id=user.id, role=body.role, device_ids=[d.id for d in devices])
         await publish_user(session, outbox, user)
     return {"id": registration.id, "status": registration.status, "user_id": user.id}
 
@@ -204,5 +205,6 @@ async def refuse(registration_id: str, principal: CurrentUser, session: DbSessio
         registration = await decidable_registration(session, principal, registration_id)
         registration.status = REFUSED
         registration.decided_by, registration.decided_at = principal.user_id, utcnow()
-        record(session, principal.user_id, "registration.refused", "registration", registration.id)
+        record(session, principal.user_id, "registration.refused", "registration", registration.id,
+               account=registration.account_id)
     return {"id": registration.id, "status": registration.status}

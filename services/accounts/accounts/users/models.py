@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.customer_accounts.models import Account
@@ -41,8 +41,16 @@ class User(Base):
     def can_log_in(self) -> bool:
         return self.active and self.email_verified and self.password_hash is not None
 
+    @property
+    def active_memberships(self) -> list["Membership"]:
+        """The memberships that give access (a deactivated one is kept for the account's user list)."""
+        return [m for m in self.memberships if m.active]
+
     def role_in(self, account_id: str) -> str | None:
-        return next((m.role for m in self.memberships if m.account_id == account_id), None)
+        return next((m.role for m in self.active_memberships if m.account_id == account_id), None)
+
+    def membership_in(self, account_id: str) -> "Membership | None":
+        return next((m for m in self.memberships if m.account_id == account_id), None)
 
 
 class Membership(Base):
@@ -53,5 +61,7 @@ class Membership(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(30))
+    # Deactivated by an administrator (F-34): no access to the account, still listed among its users.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     user: Mapped[User] = relationship(back_populates="memberships")
     account: Mapped[Account] = relationship(lazy="selectin")

@@ -25,22 +25,25 @@ def create_user(session: AsyncSession, actor: str, **fields) -> User:
     return user
 
 
-def set_membership(session: AsyncSession, actor: str, user: User, account_id: str, role: str) -> bool:
-    """Give the user this role on the account; True when something changed."""
-    current = next((m for m in user.memberships if m.account_id == account_id), None)
-    if current is not None and current.role == role:
+def set_membership(session: AsyncSession, actor: str, user: User, account_id: str, role: str, *,
+                   activate: bool = False) -> bool:
+    """Give the user this role on the account (and make a deactivated membership active again when
+    `activate`); True when something changed."""
+    current = user.membership_in(account_id)
+    if current is not None and current.role == role and (current.active or not activate):
         return False
     record(session, actor, "membership.set", "user", user.id, account_id=account_id, role=role,
            previous_role=current.role if current is not None else None)
     if current is None:
-        user.memberships.append(Membership(account_id=account_id, role=role))
+        user.memberships.append(Membership(account_id=account_id, role=role, active=True))
     else:
         current.role = role
+        current.active = current.active or activate
     return True
 
 
 def remove_membership(session: AsyncSession, actor: str, user: User, account_id: str) -> bool:
-    current = next((m for m in user.memberships if m.account_id == account_id), None)
+    current = user.membership_in(account_id)
     if current is None:
         return False
     user.memberships.remove(current)
@@ -52,7 +55,7 @@ def assign_device(session: AsyncSession, actor: str, device: Device, user_id: st
     if any(a.user_id == user_id for a in device.assignments):
         return False
     device.assignments.append(DeviceAssignment(device_id=device.id, user_id=user_id))
-    record(session, actor, "device.assigned", "device", device.id, user_id=user_id)
+    record(session, actor, "device.assigned", "device", device.id, account=device.account_id, user_id=user_id)
     return True
 
 
@@ -61,5 +64,6 @@ def unassign_device(session: AsyncSession, actor: str, device: Device, user_id: 
     if current is None:
         return False
     device.assignments.remove(current)
-    record(session, actor, "device.unassigned", "device", device.id, user_id=user_id)
+    record(session, actor, "device.unassigned", "device", device.id, account=device.account_id,
+           user_id=user_id)
     return True

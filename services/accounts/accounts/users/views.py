@@ -76,7 +76,7 @@ def profile_of(user: User) -> Profile:
         time_zone=user.time_zone, staff_role=user.staff_role,
         notification_preferences={**{k: True for k in NOTIFICATION_KINDS}, **user.notification_preferences},
         memberships=[MembershipOut(account_id=m.account_id, account_number=m.account.number,
-                                   account_name=m.account.name, role=m.role) for m in user.memberships],
+                                   account_name=m.account.name, role=m.role) for m in user.active_memberships],
     )
 
 

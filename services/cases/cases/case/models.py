@@ -1,8 +1,9 @@
 """A case, its followers, its conversation (messages and internal notes) and its status history."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.database import Base
@@ -34,6 +35,12 @@ class Case(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # What the customer asked for, by type (consumables items and shipping, relocation or removal request,
+    # inquiry topic); null for incidents. Kept as sent so logistics and field service see the whole request.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The latest shipment of a consumables order (F-30), from the logistics system.
+    tracking_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    carrier: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     followers: Mapped[list["CaseFollower"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseFollower.user_id")

@@ -23,6 +23,7 @@ from cases.case.schemas import (
 )
 from cases.case.workflow import allowed_transitions
 from cases.directory.models import Device, User
+from cases.fulfilment.models import FulfilmentUpdate
 from shared.auth import Principal
 from shared.db import utcnow
 
@@ -60,8 +61,10 @@ async def device_ref(session: AsyncSession, device_id: str | None) -> DeviceRef 
 
 
 async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage]) -> list[dict]:
-    """Creation, status changes and the given messages, oldest first."""
+    """Creation, status changes, the given messages and the vendor systems' shipment and visit reports,
+    oldest first."""
     changes = (await session.scalars(select(StatusChange).where(StatusChange.case_id == case.id))).all()
+    updates = (await session.scalars(select(FulfilmentUpdate).where(FulfilmentUpdate.case_id == case.id))).all()
     names = await names_of(session, {case.created_by, *(c.actor_id for c in changes),
                                      *(m.author_id for m in messages)})
 
@@ -74,13 +77,17 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
                       to_status=c.to_status, reason=c.reason) for c in changes]
     entries += [entry("note" if m.internal else "message", m.created_at, m.author_id, m.author_side, body=m.body)
                 for m in messages]
-    order = {"created": 0, "message": 1, "note": 1, "status_changed": 2}
+    entries += [entry(u.kind, u.at, u.actor_id, "vendor", status=u.status, tracking_reference=u.tracking_reference,
+                      carrier=u.carrier, scheduled_for=u.scheduled_for, technician=u.technician, body=u.note)
+                for u in updates]
+    order = {"created": 0, "message": 1, "note": 1, "shipment": 1, "visit": 1, "status_changed": 2}
     # A reply and the status change it causes share a timestamp: the reply comes first.
     return sorted(entries, key=lambda e: (e["at"], order[e["kind"]]))
 
 
 async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
     rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+    # Machine actors (system, logistics, fieldservice) have no name here: pages label them in the reader's language.
     return {user_id: name for user_id, name in rows}
 
 

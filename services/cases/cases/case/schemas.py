@@ -1,16 +1,45 @@
 """Request and response shapes. Customers and staff get separate response schemas: vendor-only fields
 (assignee, SLA bookkeeping, internal notes) do not exist in the customer ones, so they cannot leak."""
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
-from shared.events.cases import CaseStatus, CaseType
+from shared.events.cases import CaseStatus
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Instructions = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Line200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Optional100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+Hostname = Annotated[str, StringConstraints(
+    strip_whitespace=True, max_length=253,
+    pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
 Side = Literal["customer", "vendor"]
+
+
+def must_be_future(value: date) -> date:
+    # Judged on the UTC calendar day, the same for every replica and time zone.
+    if value <= datetime.now(UTC).date():
+        raise ValueError("must be a future date")
+    return value
+
+
+FutureDate = Annotated[date, AfterValidator(must_be_future)]
 
 
 # Requests -------------------------------------------------------------------------------------------------
@@ -19,13 +48,139 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NewCase(Strict):
-    device_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
-    type: CaseType
+class NewIncident(Strict):
+    type: Literal["incident"]
+    device_id: DeviceId
     category: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     subject: Subject
     description: LongText
     error_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+
+
+class OrderLine(Strict):
+    sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    quantity: int = Field(ge=1, le=1000)
+
+
+class ShipToDevice(Strict):
+    """Deliver to the device's own address and on-site location."""
+
+    use_device_location: Literal[True]
+    instructions: Instructions = ""
+
+
+class ShipElsewhere(Strict):
+    use_device_location: Literal[False]
+    instructions: Instructions = ""
+    street: Line200
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    region: Optional100 = ""
+    country: CountryCode
+    building: Optional100 = ""
+    floor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    room: Optional100 = ""
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+
+
+class NewConsumablesOrder(Strict):
+    type: Literal["consumables"]
+    device_id: DeviceId
+    subject: Subject | None = None
+    description: OptionalText = ""
+    items: list[OrderLine] = Field(min_length=1, max_length=20)
+    shipping: Annotated[ShipToDevice | ShipElsewhere, Field(discriminator="use_device_location")] = \
+        ShipToDevice(use_device_location=True)
+
+
+class DhcpNetwork(Strict):
+    ip_mode: Literal["dhcp"]
+    hostname: Hostname | None = None
+
+
+class StaticNetwork(Strict):
+    ip_mode: Literal["static"]
+    ip_address: IPvAnyAddress
+    netmask: IPvAnyAddress
+    gateway: IPvAnyAddress
+    dns: list[IPvAnyAddress] = Field(default_factory=list, max_length=4)
+    hostname: Hostname | None = None
+
+
+class Relocation(Strict):
+    street: Line200
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    region: Optional100 = ""
+    country: CountryCode
+    building: Optional100 = ""
+    floor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    room: Optional100 = ""
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=50,
+                                                    pattern=r"^[0-9+()./ -]+$")]
+    preferred_date: FutureDate
+    time_window: Literal["morning", "afternoon", "all_day"]
+    network: Annotated[DhcpNetwork | StaticNetwork, Field(discriminator="ip_mode")]
+
+
+class NewRelocation(Strict):
+    type: Literal["relocation"]
+    device_id: DeviceId
+    subject: Subject | None = None
+    description: OptionalText = ""
+    relocation: Relocation
+
+
+class Removal(Strict):
+    date: FutureDate
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class NewRemoval(Strict):
+    type: Literal["removal"]
+    device_id: DeviceId
+    subject: Subject | None = None
+    description: OptionalText = ""
+    removal: Removal
+
+
+class NewAccountInquiry(Strict):
+    type: Literal["account_inquiry"]
+    account_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    topic: Literal["invoice", "contract", "billing", "other"]
+    subject: Subject
+    description: LongText
+
+
+NewCase = Annotated[NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry,
+                    Field(discriminator="type")]
+NEW_CASE = TypeAdapter(NewCase)
+# Fields holding a discriminated union -> their discriminator. Pydantic puts the chosen variant's tag into an
+# error's location; clients know fields, not variants, so the tag is taken out again (see `field_path`).
+UNION_FIELDS = {"shipping": "use_device_location", "network": "ip_mode"}
+
+
+def parse_new_case(body: Any) -> NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry:
+    """Validate a new case against the schema of its type; a 422 naming each field at fault as the client
+    sent it (`items.0.quantity`, `relocation.preferred_date`)."""
+    try:
+        return NEW_CASE.validate_python(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *field_path(e))} for e in errors]) from None
+
+
+def field_path(error: dict) -> list:
+    loc = list(error["loc"])[1:]  # the first element is the case type's tag (or absent: the tag itself is bad)
+    path, index = [], 0
+    while index < len(loc):
+        path.append(loc[index])
+        index += 2 if loc[index] in UNION_FIELDS and index + 1 < len(loc) else 1
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        path.append(UNION_FIELDS.get(path[-1], "type") if path else "type")
+    return path
 
 
 class NewMessage(Strict):
@@ -60,6 +215,7 @@ class CaseListItem(Out):
     created_at: datetime
     updated_at: datetime
     response_due_at: datetime | None
+    tracking_reference: str | None
 
 
 class StaffCaseListItem(CaseListItem):
@@ -98,6 +254,9 @@ class CaseOut(Out):
     updated_at: datetime
     response_due_at: datetime | None
     resolved_at: datetime | None
+    details: dict[str, Any] | None = Field(description="What was asked, by type; null for incidents.")
+    tracking_reference: str | None
+    carrier: str | None
 
 
 class DeviceRef(BaseModel):
@@ -107,7 +266,10 @@ class DeviceRef(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    kind: Literal["created", "status_changed", "message"]
+    """`shipment` (logistics) and `visit` (field service) entries carry `status` and their own fields;
+    a visit's note from the technician is in `body`."""
+
+    kind: Literal["created", "status_changed", "message", "shipment", "visit"]
     at: datetime
     actor_id: str
     actor_name: str
@@ -116,10 +278,15 @@ class TimelineEntry(BaseModel):
     from_status: str | None = None
     to_status: str | None = None
     reason: str | None = None
+    status: str | None = None
+    tracking_reference: str | None = None
+    carrier: str | None = None
+    scheduled_for: datetime | None = None
+    technician: str | None = None
 
 
 class StaffTimelineEntry(TimelineEntry):
-    kind: Literal["created", "status_changed", "message", "note"]
+    kind: Literal["created", "status_changed", "message", "note", "shipment", "visit"]
 
 
 class CustomerCaseDetail(CaseOut):
@@ -149,3 +316,16 @@ class MessageOut(Out):
 
 class StaffMessageOut(MessageOut):
     internal: bool = Field(description="An internal note, never shown to any customer role.")
+
+
+class CatalogueItemOut(Out):
+    sku: str
+    kind: str
+    name: str
+    max_quantity_per_order: int
+
+
+class CatalogueOut(BaseModel):
+    device_id: str
+    model: str
+    items: list[CatalogueItemOut]

@@ -6,6 +6,7 @@ transaction (F-82: nothing half done; F-83: audited; F-51: published once commit
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from cases.audit import service as audit
 from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
 from cases.case.numbering import next_case_number
 from cases.case.routing import INCIDENT_CATEGORIES, department_for
-from cases.case.schemas import NewCase
+from cases.case.schemas import NewIncident
 from cases.case.workflow import check_transition, reply_transition
 from cases.directory.access import visible_cases_clause
 from cases.directory.models import Device, User
@@ -24,8 +25,6 @@ from shared.errors import Problem, field_error, forbidden, not_found
 from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
 from shared.outbox import Outbox
 
-OPEN_TYPES = ("incident",)  # the other types (F-30, F-32, F-33) get their own forms later
-
 
 def side_of(principal: Principal) -> str:
     return "vendor" if principal.is_staff else "customer"
@@ -33,36 +32,49 @@ def side_of(principal: Principal) -> str:
 
 # Creating --------------------------------------------------------------------------------------------------
 
-def check_new_case(request: NewCase) -> None:
+def check_new_case(request: NewIncident) -> None:
     """Business rules the schema cannot express; a 422 naming the field, before anything is written."""
-    if request.type not in OPEN_TYPES:
-        raise field_error("type", f"only {', '.join(OPEN_TYPES)} cases can be opened here")
     if request.category not in INCIDENT_CATEGORIES:
         raise field_error("category", f"must be one of {', '.join(INCIDENT_CATEGORIES)}")
 
 
-async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, device: Device,
-                      request: NewCase) -> Case:
+@dataclass
+class CaseDraft:
+    """A case of any type as its intake made it (see `cases.case.intake`), ready to be written."""
+
+    type: str
+    account_id: str
+    device: Device | None
+    category: str
+    subject: str
+    description: str
+    error_code: str | None = None
+    details: dict[str, Any] | None = None
+
+
+async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
     now = utcnow()
     case = Case(
-        id=str(uuid.uuid4()), account_id=device.account_id, device_id=device.id, type=request.type,
-        category=request.category, error_code=request.error_code or None, subject=request.subject,
-        description=request.description, status="new", department=department_for(request.type, request.category),
-        created_by=principal.user_id, created_at=now, updated_at=now, paused_seconds=0,
+        id=str(uuid.uuid4()), account_id=draft.account_id, device_id=draft.device.id if draft.device else None,
+        type=draft.type, category=draft.category, error_code=draft.error_code or None, subject=draft.subject,
+        description=draft.description, status="new", department=department_for(draft.type, draft.category),
+        created_by=principal.user_id, created_at=now, updated_at=now, paused_seconds=0, details=draft.details,
         # The SLA clock (F-12) will set this from the device's response time and business hours.
         response_due_at=None,
     )
-    case.followers = [CaseFollower(user_id=u) for u in await initial_followers(session, principal, device)]
+    followers = await initial_followers(session, principal, draft.device) if draft.device else [principal.user_id]
+    case.followers = [CaseFollower(user_id=u) for u in followers]
     # The number is taken last: on PostgreSQL its counter row stays locked until this transaction ends.
     case.number = await next_case_number(session, now)
     session.add(case)
     audit.record(session, actor_id=principal.user_id, actor_side="customer", action="case.created",
-                 case_id=case.id, number=case.number, device_id=device.id, type=case.type, category=case.category)
+                 case_id=case.id, number=case.number, device_id=case.device_id, account_id=case.account_id,
+                 type=case.type, category=case.category, details=case.details)
     await outbox.add(session, CaseCreated(
         case_id=case.id, number=case.number, account_id=case.account_id, device_id=case.device_id,
         type=case.type, category=case.category, subject=case.subject, status=case.status,
         department=case.department, created_by=case.created_by, follower_ids=case.follower_ids,
-        created_at=case.created_at, response_due_at=case.response_due_at), subject=case.id)
+        created_at=case.created_at, response_due_at=case.response_due_at, details=case.details), subject=case.id)
     return case
 
 
@@ -124,7 +136,7 @@ def end_of(value: date | datetime) -> datetime:
 
 async def list_cases(session: AsyncSession, principal: Principal, filters: CaseFilters, page: int,
                      page_size: int) -> tuple[list[Case], int]:
-    visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by)
+    visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = filtered(select(Case).where(visible), filters)
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = await session.scalars(query.order_by(Case.created_at.desc(), Case.number.desc())
@@ -134,7 +146,7 @@ async def list_cases(session: AsyncSession, principal: Principal, filters: CaseF
 
 async def visible_case(session: AsyncSession, principal: Principal, case_id: str, *, for_update: bool = False) -> Case:
     """The case when the caller may see it; 404 otherwise, the same answer as for a missing one."""
-    visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by)
+    visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = select(Case).where(Case.id == case_id, visible)
     if for_update:
         # Serialise concurrent changes of one case on PostgreSQL (SQLite serialises writers anyway).

@@ -1,32 +1,35 @@
 """HTTP API of cases under /api/cases/v1 (the gateway relies on these paths and field names)."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel
 
-from cases.case import presenters, service
+from cases.case import intake, presenters, service
 from cases.case.schemas import (
     AssignRequest,
     CaseOut,
     CasePage,
     CustomerCaseDetail,
     MessageOut,
-    NewCase,
     NewMessage,
     StaffCaseDetail,
     StaffCasePage,
     StaffMessageOut,
     StatusRequest,
+    parse_new_case,
 )
-from cases.directory.access import device_for_new_case
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, StaffUser
 from shared.errors import field_error, forbidden
 from shared.events.cases import CaseStatus, CaseType
 
 router = APIRouter(prefix="/api/cases/v1", tags=["cases"])
+NEW_CASE_DOC = ("A new case; `type` selects its shape: incident {device_id, category, subject, description, "
+                "error_code?}, consumables {device_id, items: [{sku, quantity}], shipping, subject?, description?}, "
+                "relocation {device_id, relocation: {...}}, removal {device_id, removal: {date, reason}}, "
+                "account_inquiry {account_id, topic, subject, description}.")
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
@@ -46,11 +49,13 @@ def day_or_time(field: str, value: str | None) -> date | datetime | None:
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
-async def open_case(request: NewCase, principal: CurrentUser, session: DbSession, outbox: OutboxDep) -> CaseOut:
-    service.check_new_case(request)
+async def open_case(body: Annotated[Any, Body(description=NEW_CASE_DOC)], principal: CurrentUser, session: DbSession,
+                    outbox: OutboxDep) -> CaseOut:
+    # Validated here rather than by FastAPI so that errors name the client's fields, not pydantic's variants.
+    request = parse_new_case(body)
+    intake.check_before_access(request)
     async with session.begin():
-        device = await device_for_new_case(session, principal, request.device_id)
-        case = await service.create_case(session, outbox, principal, device, request)
+        case = await intake.open_case(session, outbox, principal, request)
     return CaseOut.model_validate(case)
 
 

@@ -30,6 +30,7 @@ async def keep_device(session: AsyncSession, data: DeviceUpserted, _event) -> No
     device = await session.get(Device, data.device_id) or Device(id=data.device_id)
     device.account_id, device.serial, device.model = data.account_id, data.serial, data.model
     device.response_time_hours, device.active = data.response_time_hours, data.active
+    device.location = data.location.model_dump()
     # The event carries the full current set of assigned users, not a delta.
     device.assignments = [DeviceAssignment(device_id=data.device_id, user_id=u)
                           for u in dict.fromkeys(data.assigned_user_ids)]

@@ -1,6 +1,8 @@
 """Local copies of what `accounts` owns (event-carried state transfer): accounts, users and devices with
 their assignment. They decide who may see which case and name the people in a case's timeline."""
 
+from typing import Any
+
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +46,8 @@ class Device(Base):
     # The contract's response time in business hours (the SLA clock, F-12).
     response_time_hours: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The address and on-site location (accounts' Location): where a consumables order goes by default.
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 

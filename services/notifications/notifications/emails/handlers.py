@@ -1,8 +1,8 @@
 """What to tell whom (F-60): each handler turns one event into pending emails, in its inbox transaction.
 
-Case updates and meter readings (accepted, requested, reminded) go to the users the event names who are active and
-have not opted out of that kind; security messages (verification, password reset, invitation) go to the address in
-the event and ignore preferences."""
+Case updates (an order shipped and a technician visit scheduled among them) and meter readings (accepted, requested,
+reminded) go to the users the event names who are active and have not opted out of that kind; security messages
+(verification, password reset, invitation) go to the address in the event and ignore preferences."""
 
 import logging
 
@@ -19,7 +19,7 @@ from shared.events.accounts import (
     PasswordResetRequested,
     RegistrationAwaitingApproval,
 )
-from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
+from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged, OrderShipped, VisitUpdated
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,21 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
         await tell_users(session, event, data.follower_ids, "case_message", "case_message",
                          skip_user=data.author_id, link_path=f"/cases/{data.case_id}", number=data.number,
                          subject=data.subject, body=data.body)
+
+    @handlers.on("cases.order.shipped")
+    async def email_order_shipped(session: AsyncSession, data: OrderShipped, event: CloudEvent) -> None:
+        await tell_users(session, event, data.follower_ids, "order_shipped", "order_shipped",
+                         link_path=f"/cases/{data.case_id}", number=data.number, subject=data.subject,
+                         tracking_reference=data.tracking_reference, carrier=data.carrier)
+
+    @handlers.on("cases.visit.updated")
+    async def email_visit_scheduled(session: AsyncSession, data: VisitUpdated, event: CloudEvent) -> None:
+        # Only the appointment is worth an email; "on site" and "done" are seen by whoever meets the technician.
+        if data.status != "scheduled":
+            return
+        await tell_users(session, event, data.follower_ids, "case_status_changed", "visit_scheduled",
+                         link_path=f"/cases/{data.case_id}", number=data.number, subject=data.subject,
+                         scheduled_for=data.scheduled_for, technician=data.technician)
 
     @handlers.on("accounts.email_verification.requested")
     async def email_verification_link(session: AsyncSession, data: EmailVerificationRequested,

@@ -24,7 +24,7 @@ def N_(msgid: str) -> str:
 
 KINDS = ("case_created", "case_status_changed", "case_resolved", "case_message", "email_verification",
          "password_reset", "invitation", "registration_awaiting_approval", "reading_accepted", "read_request_opened",
-         "read_request_reminded")
+         "read_request_reminded", "order_shipped", "visit_scheduled")
 
 STATUS_WORDS = {
     "new": N_("New"),
