@@ -68,9 +68,12 @@ class Database:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
+    # The wait first: a second process (a replica, a command) may hold the file when this one connects.
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode")
+    if cursor.fetchone()[0] != "wal":  # the mode is kept in the file: switching needs the file to itself
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
