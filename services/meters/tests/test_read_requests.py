@@ -105,3 +105,14 @@ async def test_the_reminder_goes_out_once_and_only_when_its_day_has_come(portal)
     await portal.submit("agent", "d1", black=1, colour=1)
     assert await remind(portal) == 0  # bill-early had only d1: it closed
     assert len(await portal.staged("meters.read_request.reminded")) == 2
+
+
+async def test_a_request_waits_for_an_assigned_user_whose_event_has_not_arrived(portal):
+    from meters.requests.service import UsersNotYetKnown
+    from meters_support import device_event
+
+    await portal.bus.deliver(device_event("d4", "acc-1", ["newcomer"]))  # the user's own event comes later
+    request = billing_event("bill-late", ["d4"])
+    with pytest.raises(UsersNotYetKnown, match="newcomer"):
+        await portal.bus.deliver(request)
+    assert await portal.count(ReadRequest) == 0  # not sent to the administrators instead

@@ -20,6 +20,10 @@ from shared.outbox import Outbox
 DUE_READINGS_PATH = "/readings/due"  # the portal page that takes all due readings at once
 
 
+class UsersNotYetKnown(RuntimeError):
+    """The local copy of users lags behind the copy of assignments (they come from different events)."""
+
+
 async def recipients_for(session: AsyncSession, account_id: str, device_ids: list[str]) -> list[str]:
     """Each device's assigned managers (device roles, active); the account's administrators for a device
     that has none."""
@@ -29,6 +33,12 @@ async def recipients_for(session: AsyncSession, account_id: str, device_ids: lis
     managers = {user_id for user_id, role in members if role in READING_DEVICE_ROLES}
     administrators = sorted(user_id for user_id, role in members if role == "administrator")
     devices = (await session.scalars(select(Device).where(Device.id.in_(device_ids)).order_by(Device.serial))).all()
+    assigned = {user_id for device in devices for user_id in device.assigned_user_ids}
+    known = set((await session.scalars(select(User.id).where(User.id.in_(assigned)))).all())
+    if assigned - known:
+        # An assignment names a user whose own event has not arrived yet: asking the administrators instead
+        # would be wrong, so this is tried again once the copy is complete.
+        raise UsersNotYetKnown(f"assigned users not yet known: {', '.join(sorted(assigned - known))}")
     recipients: list[str] = []
     for device in devices:
         recipients += sorted(u for u in device.assigned_user_ids if u in managers) or administrators
