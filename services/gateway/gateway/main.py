@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import proxy
 from gateway.settings import DEV_SECRET, Settings
 from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
-from gateway.web import agent_pages, auth_pages, portal_pages, reading_pages
+from gateway.web import account_pages, agent_pages, auth_pages, portal_pages, reading_pages, request_pages
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.app import RequestContextMiddleware
 from shared.errors import install_problem_handlers, problem_response
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     app.include_router(agent_pages.router)
     app.include_router(reading_pages.router)
     app.include_router(portal_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(request_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
 

@@ -54,6 +54,10 @@ class FakeServices:
     readings: dict[str, list[dict]] = field(default_factory=dict)  # device id -> readings, the newest first
     due: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
+    role: str = "administrator"  # the visitor's role in ACCOUNT_ID
+    registrations: list[dict] = field(default_factory=list)
+    account_users: list[dict] = field(default_factory=list)
+    audit: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.me = {"id": "user-1", "email": "ana@example.com", "name": "Ana García", "phone": "",
@@ -91,7 +95,7 @@ class FakeServices:
     def tokens(self) -> dict:
         refresh = uuid.uuid4().hex
         self.refresh_tokens.add(refresh)
-        access = self.mint("user-1", memberships={ACCOUNT_ID: "administrator"}, staff_role=self.staff_role,
+        access = self.mint("user-1", memberships={ACCOUNT_ID: self.role}, staff_role=self.staff_role,
                            language=self.me["language"], lifetime_seconds=self.token_lifetime)
         return {"access_token": access, "token_type": "bearer", "expires_in": max(self.token_lifetime, 1),
                 "refresh_token": refresh}
@@ -178,6 +182,18 @@ class FakeServices:
         async def device(device_id: str):
             if device_id != DEVICE_ID:
                 return problem(404, "No device with this id is visible to you.")
+            if self.role == "administrator" or self.staff_role:
+                return {**self.device, "assigned_users": [{"user_id": "user-7", "name": "Luis Pérez"}]}
+            return self.device
+
+        @app.patch(f"{base}/devices/{{device_id}}/location")
+        async def change_location(device_id: str, body: dict):
+            if self.role not in ("administrator", "device_manager", "device_stock_manager") and not self.staff_role:
+                return problem(403, "Only administrators and device managers update a device's location.")
+            if len(body.get("postal_code") or "") > 20:
+                return problem(422, "postal_code: too long", [{"field": "body.postal_code",
+                                                               "message": "At most 20 characters."}])
+            self.device["location"].update(body)
             return self.device
 
         @app.post(f"{base}/registrations", status_code=202)
@@ -207,6 +223,8 @@ class FakeServices:
         async def accept(body: dict):
             return {"user_id": "user-2"}
 
+        self.account_admin_routes(app, base)
+
         @app.get("/.well-known/jwks.json")
         async def jwks():
             return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "abc"}]}
@@ -218,6 +236,91 @@ class FakeServices:
 
         return app
 
+    def account_admin_routes(self, app: FastAPI, base: str) -> None:
+        """Registrations to decide, an account's users and its audit trail (F-01, F-02, F-34), with the accounts
+        service's refusals: an unknown device (422), a member invited again (409), the last administrator and
+        oneself (409)."""
+        roles = ("administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user")
+
+        def may_administer() -> bool:
+            return self.role == "administrator" or self.staff_role is not None
+
+        def unknown_devices(body: dict) -> JSONResponse | None:
+            if any(device_id != DEVICE_ID for device_id in body.get("device_ids") or []):
+                return problem(422, "device_ids: not a device of the account",
+                               [{"field": "device_ids", "message": "Every device must be a device of the account."}])
+            return None
+
+        def user(user_id: str) -> dict | None:
+            return next((u for u in self.account_users if u["user_id"] == user_id), None)
+
+        @app.get(f"{base}/registrations")
+        async def registrations():
+            if not may_administer():
+                return problem(403, "Only administrators and the vendor's staff review registrations.")
+            return {"items": list(self.registrations)}
+
+        @app.post(f"{base}/registrations/{{registration_id}}/approve")
+        async def approve(registration_id: str, body: dict):
+            if body.get("role") not in roles:
+                return problem(422, "role: not a role", [{"field": "body.role", "message": "Choose a role."}])
+            refused = unknown_devices(body)
+            if refused:
+                return refused
+            self.registrations = [r for r in self.registrations if r["id"] != registration_id]
+            return {"id": registration_id, "status": "approved", "user_id": "user-9"}
+
+        @app.post(f"{base}/registrations/{{registration_id}}/refuse")
+        async def refuse(registration_id: str):
+            self.registrations = [r for r in self.registrations if r["id"] != registration_id]
+            return {"id": registration_id, "status": "refused"}
+
+        @app.get(f"{base}/accounts/{{account_id}}/users")
+        async def users(account_id: str):
+            if not may_administer():
+                return problem(403, "Only the account's administrators manage its users.")
+            return {"items": list(self.account_users)}
+
+        @app.post(f"{base}/accounts/{{account_id}}/invitations", status_code=201)
+        async def invite(account_id: str, body: dict):
+            if any(u["email"] == body.get("email") for u in self.account_users):
+                return problem(409, "This person is already a user of the account.",
+                               [{"field": "email", "message": "This person is already a user of the account."}])
+            refused = unknown_devices(body)
+            if refused:
+                return refused
+            return {"invitation_id": "inv-1", "expires_at": "2030-01-08T00:00:00+00:00"}
+
+        @app.patch(f"{base}/accounts/{{account_id}}/users/{{user_id}}")
+        async def change_role(account_id: str, user_id: str, body: dict):
+            admins = [u for u in self.account_users if u["role"] == "administrator" and u["active"]]
+            if body.get("role") != "administrator" and [u["user_id"] for u in admins] == [user_id]:
+                return problem(409, "The account would have no administrator left.")
+            user(user_id)["role"] = body["role"]
+            return user(user_id)
+
+        @app.put(f"{base}/accounts/{{account_id}}/users/{{user_id}}/devices")
+        async def assign(account_id: str, user_id: str, body: dict):
+            refused = unknown_devices(body)
+            if refused:
+                return refused
+            user(user_id)["device_ids"] = body["device_ids"]
+            return user(user_id)
+
+        @app.post(f"{base}/accounts/{{account_id}}/users/{{user_id}}/deactivate")
+        async def deactivate(account_id: str, user_id: str):
+            if user_id == "user-1":
+                return problem(409, "You cannot deactivate yourself.")
+            user(user_id)["active"] = False
+            return user(user_id)
+
+        @app.get(f"{base}/accounts/{{account_id}}/audit")
+        async def audit(account_id: str, page: int = 1, page_size: int = 50):
+            if not may_administer():
+                return problem(403, "Only the account's administrators see its audit trail.")
+            return {"items": self.audit[(page - 1) * page_size:page * page_size], "total": len(self.audit),
+                    "page": page, "page_size": page_size}
+
     def cases_app(self) -> FastAPI:
         app = self.recorder("cases", FastAPI(openapi_url="/api/cases/openapi.json"))
         base = "/api/cases/v1"
@@ -228,9 +331,10 @@ class FakeServices:
             if query.get("created_from") == "not-a-date":
                 return problem(422, "created_from: invalid date",
                                [{"field": "created_from", "message": "Input should be a valid date."}])
-            items = [{k: v for k, v in case.items() if k not in ("timeline", "allowed_transitions", "device")}
+            items = [{k: v for k, v in case.items() if k not in ("timeline", "allowed_transitions", "device",
+                                                                 "details")}
                      for case in self.cases.values()
-                     if not query.get("status") or case["status"] == query["status"]]
+                     if all(not query.get(name) or case.get(name) == query[name] for name in ("status", "type"))]
             return {"items": items, "total": len(items) if query.get("status") else 45,
                     "page": int(query.get("page", 1)), "page_size": int(query.get("page_size", 20))}
 
@@ -245,12 +349,20 @@ class FakeServices:
 
         @app.post(f"{base}/cases", status_code=201)
         async def create(body: dict):
-            if not body.get("subject"):
-                return problem(422, "subject: required", [{"field": "subject", "message": "Field required"}])
+            refused = self.refusal_of_new_case(body)
+            if refused:
+                return refused
             case = {**self.cases[CASE_ID], **body, "id": "case-2", "number": "CS-2026-000124", "status": "new",
-                    "timeline": [], "allowed_transitions": ["cancelled"]}
+                    "timeline": [], "allowed_transitions": ["cancelled"], "details": details_of(body),
+                    "subject": body.get("subject") or f"{body['type']} request"}
             self.cases["case-2"] = case
             return case
+
+        @app.get(f"{base}/devices/{{device_id}}/catalogue")
+        async def catalogue(device_id: str):
+            if device_id != DEVICE_ID:
+                return problem(404, "No device with this id is visible to you.")
+            return {"device_id": DEVICE_ID, "model": self.device["model"], "items": CATALOGUE}
 
         @app.post(f"{base}/cases/{{case_id}}/messages", status_code=201)
         async def message(case_id: str, body: dict):
@@ -347,6 +459,77 @@ class FakeServices:
                    "confirmed_implausible": bool(body.get("confirm"))}
         history.insert(0, reading)
         return JSONResponse(reading, status_code=201)
+
+    def refusal_of_new_case(self, body: dict) -> JSONResponse | None:
+        kind = body.get("type")
+        if kind in TYPE_ROLES and self.role not in TYPE_ROLES[kind]:
+            return problem(403, f"Your role may not open {kind} cases.")
+        if kind == "consumables":
+            return order_refusal(body)
+        if kind == "relocation" and not is_future(body["relocation"].get("preferred_date")):
+            return field_problem("relocation.preferred_date", "must be a future date")
+        if kind == "removal" and not is_future(body["removal"].get("date")):
+            return field_problem("removal.date", "must be a future date")
+        if kind == "account_inquiry" and body.get("topic") not in ("invoice", "contract", "billing", "other"):
+            return field_problem("topic", "Input should be 'invoice', 'contract', 'billing' or 'other'")
+        if kind in ("incident", "account_inquiry") and not body.get("subject"):
+            return problem(422, "subject: required", [{"field": "subject", "message": "Field required"}])
+        return None
+
+
+# The catalogue of the device's model (F-30) and the cases service's rules for the new types, as far as the pages
+# need them: the role of each type (403), a quantity above the limit, a city missing from another address, a date
+# that is not in the future, a topic that does not exist (422, naming the field as sent).
+CATALOGUE = [
+    {"sku": "TN-BK", "kind": "toner_black", "name": "Toner black C-EXV 54", "max_quantity_per_order": 4},
+    {"sku": "TN-C", "kind": "toner_cyan", "name": "Toner cyan C-EXV 54", "max_quantity_per_order": 2},
+    {"sku": "DR-1", "kind": "drum", "name": "Drum unit", "max_quantity_per_order": 1},
+]
+TYPE_ROLES = {"consumables": ("administrator", "stock_manager", "device_stock_manager"),
+              "relocation": ("administrator", "device_manager", "device_stock_manager"),
+              "removal": ("administrator", "device_manager", "device_stock_manager"),
+              "account_inquiry": ("administrator",)}
+
+
+def field_problem(field_name: str, message: str) -> JSONResponse:
+    return problem(422, f"{field_name}: {message}", [{"field": field_name, "message": message}])
+
+
+def is_future(value: Any) -> bool:
+    try:
+        return dt.date.fromisoformat(str(value)) > dt.date.today()
+    except ValueError:
+        return False
+
+
+def order_refusal(body: dict) -> JSONResponse | None:
+    limits = {item["sku"]: item["max_quantity_per_order"] for item in CATALOGUE}
+    for index, line in enumerate(body.get("items") or []):
+        quantity = line.get("quantity")
+        if not isinstance(quantity, int) or quantity < 1:
+            return field_problem(f"items.{index}.quantity", "Input should be a valid integer")
+        if quantity > limits.get(line.get("sku"), 0):
+            return field_problem(f"items.{index}.quantity", f"at most {limits.get(line.get('sku'))} of "
+                                                            f"{line.get('sku')} per order")
+    shipping = body.get("shipping") or {}
+    if shipping.get("use_device_location") is False and not shipping.get("city"):
+        return field_problem("shipping.city", "String should have at least 1 character")
+    return None
+
+
+def details_of(body: dict) -> dict | None:
+    """What the cases service keeps of each request (GET /cases/{id} `details`)."""
+    kind = body.get("type")
+    if kind == "consumables":
+        names = {item["sku"]: item for item in CATALOGUE}
+        return {"items": [{"sku": line["sku"], "kind": names[line["sku"]]["kind"],
+                           "name": names[line["sku"]]["name"], "quantity": line["quantity"]}
+                          for line in body["items"]], "shipping": body["shipping"]}
+    if kind in ("relocation", "removal"):
+        return body[kind]
+    if kind == "account_inquiry":
+        return {"topic": body["topic"]}
+    return None
 
 
 # -- helpers for the tests

@@ -53,6 +53,9 @@ ROLES = {
     "supervisor": N_("Supervisor"),
 }
 
+# The roles an administrator may give a user of the account (F-34), in the order the selects offer them.
+CUSTOMER_ROLES = ("administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user")
+
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "sv": "Svenska"}  # each in its own language, never translated
 
 NOTIFICATION_KINDS = {
@@ -93,6 +96,82 @@ REVIEW_RESOLUTIONS = {
     "accepted_as_agent": N_("Accept as agent reading"),
 }
 
+# What an entry of an account's audit trail records (the accounts service's action codes).
+AUDIT_ACTIONS = {
+    "account.upserted": N_("Account data updated"),
+    "device.assigned": N_("Device assigned"),
+    "device.unassigned": N_("Device unassigned"),
+    "device.upserted": N_("Device updated"),
+    "device.removed": N_("Device removed"),
+    "device.location_changed": N_("Device location changed"),
+    "invitation.issued": N_("Invitation sent"),
+    "invitation.accepted": N_("Invitation accepted"),
+    "invitation.cancelled": N_("Invitation cancelled"),
+    "membership.set": N_("Role set"),
+    "membership.deactivated": N_("User deactivated on the account"),
+    "membership.reactivated": N_("User reactivated on the account"),
+    "membership.removed": N_("User removed from the account"),
+    "registration.approved": N_("Registration approved"),
+    "registration.refused": N_("Registration refused"),
+    "user.created": N_("User created"),
+    "user.deactivated": N_("User deactivated"),
+    "user.password_reset": N_("Password reset"),
+    "user.profile_changed": N_("Profile changed"),
+}
+
+# F-30: the kinds of consumables in a model's catalogue (the vendor's CRM codes).
+CONSUMABLE_KINDS = {
+    "toner_black": N_("Black toner"),
+    "toner_cyan": N_("Cyan toner"),
+    "toner_magenta": N_("Magenta toner"),
+    "toner_yellow": N_("Yellow toner"),
+    "drum": N_("Drum"),
+    "waste_toner_box": N_("Waste toner box"),
+    "staples": N_("Staples"),
+}
+
+# F-33: what an account inquiry is about.
+INQUIRY_TOPICS = {
+    "invoice": N_("Invoice"),
+    "contract": N_("Contract"),
+    "billing": N_("Billing"),
+    "other": N_("Other question"),
+}
+
+# F-32: when the technicians may come, and how the moved device gets its network address.
+TIME_WINDOWS = {
+    "morning": N_("Morning"),
+    "afternoon": N_("Afternoon"),
+    "all_day": N_("Any time of the day"),
+}
+IP_MODES = {
+    "dhcp": N_("Automatic address (DHCP)"),
+    "static": N_("Fixed address (static IP)"),
+}
+
+# What the logistics and field service systems report on a case's timeline.
+SHIPMENT_STATUSES = {
+    "accepted": N_("Order accepted by logistics"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+}
+VISIT_STATUSES = {
+    "scheduled": N_("Visit scheduled"),
+    "on_site": N_("Technician on site"),
+    "done": N_("Visit done"),
+}
+# The vendor's systems that write on a case: they have no name, so the page names them.
+MACHINE_ACTORS = {"logistics": N_("Logistics"), "fieldservice": N_("Field service")}
+
+# Customer roles offered each request (the services decide; these only decide which links and forms to show).
+ORDER_ROLES = ("administrator", "stock_manager", "device_stock_manager")
+FIELD_SERVICE_ROLES = ("administrator", "device_manager", "device_stock_manager")
+LOCATION_ROLES = ("administrator", "device_manager", "device_stock_manager")
+REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
+
 KINDS = {"status": STATUSES, "type": TYPES, "category": CATEGORIES, "transition": TRANSITIONS, "role": ROLES,
          "notification": NOTIFICATION_KINDS, "counter": COUNTERS, "side": ACTOR_SIDES,
-         "source": READING_SOURCES, "correction": CORRECTION_KINDS, "resolution": REVIEW_RESOLUTIONS}
+         "source": READING_SOURCES, "correction": CORRECTION_KINDS, "resolution": REVIEW_RESOLUTIONS,
+         "audit": AUDIT_ACTIONS, "consumable": CONSUMABLE_KINDS, "topic": INQUIRY_TOPICS,
+         "time_window": TIME_WINDOWS, "ip_mode": IP_MODES, "shipment": SHIPMENT_STATUSES, "visit": VISIT_STATUSES,
+         "actor": MACHINE_ACTORS}

@@ -37,20 +37,37 @@ async def visible_devices(visit: Visit) -> list[dict]:
     return list((body or {}).get("items") or [])
 
 
+async def open_cases_of(visit: Visit, types: tuple[str, ...]) -> list[dict]:
+    """The visitor's open cases of these types, the most recently changed first."""
+    bodies = await asyncio.gather(*(
+        visit.get("cases", f"{CASES}/cases", params={"type": case_type, "status": status, "page_size": PAGE_SIZE})
+        for case_type in types for status in labels.OPEN_STATUSES))
+    found = [case for body in bodies for case in (body or {}).get("items") or []]
+    return sorted(found, key=lambda case: str(case.get("updated_at") or ""), reverse=True)
+
+
+async def orders_on_their_way(visit: Visit) -> list[dict]:
+    return [case for case in await open_cases_of(visit, ("consumables",)) if case.get("tracking_reference")]
+
+
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(visit: UserVisit) -> Response:
-    """F-71: what needs the user now: open cases and their due times, readings requested, their devices."""
+    """F-71: what needs the user now: open cases and their due times, readings requested, orders on their way,
+    requests in progress, their devices."""
     case_lists = [visit.get("cases", f"{CASES}/cases", params={"status": status, "page_size": 50})
                   for status in labels.OPEN_STATUSES]
-    (devices, devices_ok), (due, due_ok), *case_answers = await asyncio.gather(
-        optional(visible_devices(visit)), optional(visit.get("meters", f"{METERS}/due-readings")),
-        *(optional(call) for call in case_lists))
+    (devices, devices_ok), (due, due_ok), (orders, orders_ok), (requests, requests_ok), *case_answers = \
+        await asyncio.gather(
+            optional(visible_devices(visit)), optional(visit.get("meters", f"{METERS}/due-readings")),
+            optional(orders_on_their_way(visit)), optional(open_cases_of(visit, labels.REQUEST_TYPES)),
+            *(optional(call) for call in case_lists))
     open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
     open_cases.sort(key=lambda case: (case.get("response_due_at") is None, case.get("response_due_at") or ""))
     due_readings = sorted((due or {}).get("items") or [], key=lambda item: str(item.get("due_date") or ""))
     return visit.render("dashboard.html", open_cases=open_cases,
                         cases_ok=all(ok for _, ok in case_answers), devices=devices or [], devices_ok=devices_ok,
-                        due_readings=due_readings, due_ok=due_ok)
+                        due_readings=due_readings, due_ok=due_ok, orders=orders or [], orders_ok=orders_ok,
+                        requests=requests or [], requests_ok=requests_ok)
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -62,6 +79,14 @@ DEVICE_NOTICES = {
     "reading": labels.N_("Thank you. Your meter reading has been received."),
     "corrected": labels.N_("The correction has been recorded."),
 }
+LOCATION_NOTICE = labels.N_("The location has been updated.")
+
+
+def device_actions(visit: Visit, device: dict) -> dict[str, bool]:
+    """Which requests to offer on the device page (F-30, F-31, F-32); the services check the role again."""
+    role = visit.user.memberships.get(str(device.get("account_id"))) if visit.user else None
+    return {"order": role in labels.ORDER_ROLES, "field_service": role in labels.FIELD_SERVICE_ROLES,
+            "location": bool(visit.user and visit.user.is_staff) or role in labels.LOCATION_ROLES}
 
 
 def may_submit_readings(visit: Visit, device: dict) -> bool:
@@ -83,12 +108,15 @@ async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: 
     counters = list(readings.get("counters") or device.get("counters") or [])
     defaults = {"reading_values": {}, "reading_errors": {}, "reading_problem": None, "needs_confirmation": False,
                 "reading_confirmed": False,
-                "correction_values": {}, "correction_errors": {}, "correction_problem": None}
+                "correction_values": {}, "correction_errors": {}, "correction_problem": None,
+                "location_values": device.get("location") or {}, "location_errors": {}, "location_problem": None}
+    notice_key = visit.request.query_params.get("notice", "")
     return visit.render("device.html", status=status, device=device, cases=(cases or {}).get("items") or [],
                         cases_ok=cases_ok, readings=readings, readings_ok=readings_ok, counters=counters,
                         readings_page=page, readings_pages=max(1, math.ceil(total / PAGE_SIZE)),
                         may_submit=readings_ok and bool(counters) and may_submit_readings(visit, device),
-                        notice=DEVICE_NOTICES.get(visit.request.query_params.get("notice", "")),
+                        notice=DEVICE_NOTICES.get(notice_key), actions=device_actions(visit, device),
+                        location_notice=LOCATION_NOTICE if notice_key == "location" else None,
                         correction_kinds=labels.CORRECTION_KINDS, **{**defaults, **forms})
 
 

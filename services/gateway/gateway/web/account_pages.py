@@ -1,0 +1,234 @@
+"""Account administration (F-01 approval, F-02 invitations, F-34): an account's users, their roles, devices and
+deactivation, pending registrations, and the audit trail of these changes. The accounts service checks the
+administrator role and every rule (last administrator, the account's devices) on each call; the checks here only
+spare a visitor a page they cannot use."""
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.web import labels
+from gateway.web.portal_pages import optional, page_number
+from gateway.web.reading_pages import as_list
+from gateway.web.visit import Answer, PageError, UserVisit, Visit
+
+router = APIRouter(include_in_schema=False)
+ACCOUNTS = "/api/accounts/v1"
+AUDIT_PAGE_SIZE = 20
+CONFIRM = "confirm"
+
+USER_NOTICES = {
+    "invited": labels.N_("The invitation has been sent."),
+    "role": labels.N_("The role has been changed."),
+    "devices": labels.N_("The devices have been assigned."),
+    "deactivated": labels.N_("The user has been deactivated and no longer has access."),
+    "approved": labels.N_("The registration has been approved."),
+    "refused": labels.N_("The registration has been refused."),
+}
+
+
+@dataclass
+class Refusal:
+    """A form on the users page that the accounts service refused: which one, what was typed, and why."""
+
+    form: str
+    user_id: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+
+    def concerns(self, form: str, user_id: str | None = None) -> bool:
+        return self.form == form and self.user_id == user_id
+
+
+def refusal_errors(answer: Answer, fields: tuple[str, ...], default_field: str) -> dict[str, str]:
+    """The service's messages by form field ("body.device_ids.0" reaches device_ids); a refusal that names no
+    field of the form (a 409 such as "the last administrator") is shown next to `default_field`."""
+    errors: dict[str, str] = {}
+    for name, message in answer.field_errors.items():
+        for form_field in fields:
+            if form_field in name.split("."):
+                errors.setdefault(form_field, message)
+    if not errors:
+        errors[default_field] = answer.detail
+    return errors
+
+
+def administered(visit: Visit) -> list[str]:
+    return [account_id for account_id, role in visit.user.memberships.items() if role == "administrator"]
+
+
+def chosen_account(visit: Visit, requested: str | None) -> str:
+    """The administered account the page is about: the one asked for, else the first. Staff may name any."""
+    mine = administered(visit)
+    if requested and (requested in mine or visit.user.is_staff):
+        return requested
+    if requested or not mine:
+        raise PageError(403)
+    return mine[0]
+
+
+async def account_choices(visit: Visit) -> list[dict]:
+    """Names and numbers of the administered accounts, for the account switcher."""
+    me = await visit.get("accounts", f"{ACCOUNTS}/me")
+    mine = set(administered(visit))
+    return [m for m in (me or {}).get("memberships") or [] if m.get("account_id") in mine]
+
+
+async def account_devices(visit: Visit, account_id: str) -> list[dict]:
+    body = await visit.get("accounts", f"{ACCOUNTS}/devices", params={"account_id": account_id})
+    return [d for d in (body or {}).get("items") or [] if d.get("account_id") == account_id]
+
+
+async def pending_registrations(visit: Visit) -> list[dict]:
+    body = await visit.get("accounts", f"{ACCOUNTS}/registrations")
+    return list((body or {}).get("items") or [])
+
+
+# -- the users page
+async def users_page(visit: Visit, account_id: str, status: int = 200, refusal: Refusal | None = None) -> Response:
+    users, devices, accounts, (registrations, registrations_ok) = await asyncio.gather(
+        visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/users"), account_devices(visit, account_id),
+        account_choices(visit), optional(pending_registrations(visit)))
+    people = sorted((users or {}).get("items") or [],
+                    key=lambda u: (bool(u.get("invited")), not u.get("active"), str(u.get("name") or "").lower()))
+    return visit.render("account_users.html", status=status, account_id=account_id, accounts=accounts,
+                        account=next((a for a in accounts if a.get("account_id") == account_id), None),
+                        people=people, devices=devices, roles=labels.CUSTOMER_ROLES,
+                        registrations=[r for r in registrations or [] if r.get("account_id") == account_id],
+                        registrations_ok=registrations_ok, refusal=refusal,
+                        notice=USER_NOTICES.get(visit.request.query_params.get("notice", "")))
+
+
+def users_url(account_id: str, notice: str) -> str:
+    return f"/account/users?account_id={account_id}&notice={notice}"
+
+
+@router.get("/account/users", response_class=HTMLResponse)
+async def account_users(visit: UserVisit, account_id: str | None = None) -> Response:
+    return await users_page(visit, chosen_account(visit, account_id))
+
+
+@router.post("/account/users/invite", response_class=HTMLResponse)
+async def invite(visit: UserVisit) -> Response:
+    form = await visit.form()
+    account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
+    values = {"email": str(form.get("email", "")).strip(), "name": str(form.get("name", "")).strip(),
+              "role": str(form.get("role", "")), "device_ids": as_list(form.get("device_ids"))}
+    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/accounts/{account_id}/invitations",
+                              json={**values, "name": values["name"] or None})
+    if answer.ok:
+        return visit.redirect(users_url(account_id, "invited"))
+    refusal = Refusal("invite", values=values, problem=answer.detail,
+                      errors=refusal_errors(answer, ("email", "name", "role", "device_ids"), "email"))
+    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+
+
+@router.post("/account/users/{user_id}/role", response_class=HTMLResponse)
+async def change_role(visit: UserVisit, user_id: str) -> Response:
+    form = await visit.form()
+    account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
+    values = {"role": str(form.get("role", ""))}
+    answer = await visit.call("accounts", "PATCH", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}", json=values)
+    if answer.ok:
+        return visit.redirect(users_url(account_id, "role"))
+    refusal = Refusal("role", user_id, values, refusal_errors(answer, ("role",), "role"), answer.detail)
+    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+
+
+@router.post("/account/users/{user_id}/devices", response_class=HTMLResponse)
+async def assign_devices(visit: UserVisit, user_id: str) -> Response:
+    form = await visit.form()
+    account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
+    values = {"device_ids": as_list(form.get("device_ids"))}
+    answer = await visit.call("accounts", "PUT", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/devices",
+                              json=values)
+    if answer.ok:
+        return visit.redirect(users_url(account_id, "devices"))
+    refusal = Refusal("devices", user_id, values, refusal_errors(answer, ("device_ids",), "device_ids"),
+                      answer.detail)
+    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+
+
+@router.post("/account/users/{user_id}/deactivate", response_class=HTMLResponse)
+async def deactivate(visit: UserVisit, user_id: str) -> Response:
+    """Only with the box ticked: the user loses access at once, so a stray click must not do it."""
+    form = await visit.form()
+    account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
+    if form.get(CONFIRM) != "yes":
+        refusal = Refusal("deactivate", user_id, errors={CONFIRM: visit.gettext(
+            "Tick the box to confirm that the user loses access at once.")})
+        return await users_page(visit, account_id, status=422, refusal=refusal)
+    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/deactivate")
+    if answer.ok:
+        return visit.redirect(users_url(account_id, "deactivated"))
+    refusal = Refusal("deactivate", user_id, errors={CONFIRM: answer.detail}, problem=answer.detail)
+    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+
+
+# -- a registration awaiting approval (F-01); the administrators' email links here
+async def registration_of(visit: Visit, registration_id: str) -> dict:
+    if not (administered(visit) or visit.user.is_staff):
+        raise PageError(403)
+    registration = next((r for r in await pending_registrations(visit) if r.get("id") == registration_id), None)
+    if registration is None:
+        raise PageError(404)  # unknown, another account's, or already decided
+    return registration
+
+
+async def registration_page(visit: Visit, registration: dict, status: int = 200, **extra: Any) -> Response:
+    devices = await account_devices(visit, str(registration.get("account_id")))
+    return visit.render("registration.html", status=status, registration=registration, devices=devices,
+                        roles=labels.CUSTOMER_ROLES, values=extra.pop("values", {"role": "device_manager",
+                                                                                 "device_ids": []}),
+                        errors=extra.pop("errors", {}), **extra)
+
+
+@router.get("/registrations/{registration_id}", response_class=HTMLResponse)
+async def registration(visit: UserVisit, registration_id: str) -> Response:
+    return await registration_page(visit, await registration_of(visit, registration_id))
+
+
+@router.post("/registrations/{registration_id}/approve", response_class=HTMLResponse)
+async def approve(visit: UserVisit, registration_id: str) -> Response:
+    form = await visit.form()
+    registration = await registration_of(visit, registration_id)
+    values = {"role": str(form.get("role", "")), "device_ids": as_list(form.get("device_ids"))}
+    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/registrations/{registration_id}/approve",
+                              json=values)
+    if answer.ok:
+        return visit.redirect(users_url(registration["account_id"], "approved"))
+    return await registration_page(visit, registration, status=answer.status, values=values,
+                                   errors=refusal_errors(answer, ("role", "device_ids"), "role"),
+                                   problem=answer.detail)
+
+
+@router.post("/registrations/{registration_id}/refuse", response_class=HTMLResponse)
+async def refuse(visit: UserVisit, registration_id: str) -> Response:
+    await visit.form()
+    registration = await registration_of(visit, registration_id)
+    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/registrations/{registration_id}/refuse")
+    if answer.ok:
+        return visit.redirect(users_url(registration["account_id"], "refused"))
+    return await registration_page(visit, registration, status=answer.status, problem=answer.detail,
+                                   values={"role": "device_manager", "device_ids": []})
+
+
+# -- the audit trail (F-34, F-83)
+@router.get("/account/audit", response_class=HTMLResponse)
+async def account_audit(visit: UserVisit, account_id: str | None = None) -> Response:
+    account_id = chosen_account(visit, account_id)
+    page = page_number(visit.request.query_params.get("page"))
+    body, accounts = await asyncio.gather(
+        visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/audit",
+                  params={"page": page, "page_size": AUDIT_PAGE_SIZE}),
+        account_choices(visit))
+    total = int((body or {}).get("total") or 0)
+    return visit.render("account_audit.html", account_id=account_id, accounts=accounts,
+                        account=next((a for a in accounts if a.get("account_id") == account_id), None),
+                        entries=(body or {}).get("items") or [], total=total, page=page,
+                        pages=max(1, math.ceil(total / AUDIT_PAGE_SIZE)))
