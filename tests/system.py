@@ -3,6 +3,7 @@ PostgreSQL databases and bus names, a real SMTP server (aiosmtpd) catching every
 loaded the way `make run` loads it."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import email
 import email.policy
 import socket
@@ -96,7 +97,10 @@ class RunningSystem:
         config.wait_ready(timeout=60, services=(service,))
 
     def publish_vendor_events(self, *events, source: str = "test") -> None:
-        asyncio.run(publish_vendor_events(self.config.amqp_url, self.config.bus_prefix, list(events), source))
+        # In a thread of its own: the browser tests' thread already runs Playwright's event loop.
+        with ThreadPoolExecutor(1) as worker:
+            worker.submit(asyncio.run, publish_vendor_events(
+                self.config.amqp_url, self.config.bus_prefix, list(events), source)).result()
 
     def log_of(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")

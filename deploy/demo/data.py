@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from shared.events.vendor import (
     Address,
     BillingMeterReadRequested,
+    ConsumableItem,
     CrmAccountUpserted,
+    CrmConsumableCatalogueUpserted,
     CrmContactUpserted,
     CrmProductUpserted,
     FleetMeterCollected,
@@ -62,9 +64,31 @@ CONTACTS = [
 ]
 
 
+TONERS = {"mono": ("black",), "colour": ("black", "cyan", "magenta", "yellow"),
+          "a3_colour": ("black", "cyan", "magenta", "yellow")}
+
+
+def _catalogue(model: str, model_class: str) -> CrmConsumableCatalogueUpserted:
+    code = model.split()[-1]
+    items = [ConsumableItem(sku=f"{code}-T-{colour[0].upper()}", kind=f"toner_{colour}",
+                            name=f"Toner {colour} {code}", max_quantity_per_order=4) for colour in TONERS[model_class]]
+    items.append(ConsumableItem(sku=f"{code}-DRUM", kind="drum", name=f"Drum unit {code}", max_quantity_per_order=1))
+    if model_class != "mono":
+        items.append(ConsumableItem(sku=f"{code}-WASTE", kind="waste_toner_box", name=f"Waste toner box {code}",
+                                    max_quantity_per_order=2))
+    if model_class == "a3_colour":
+        items.append(ConsumableItem(sku=f"{code}-STAPLES", kind="staples", name="Staple cartridge",
+                                    max_quantity_per_order=5))
+    return CrmConsumableCatalogueUpserted(model=model, items=items)
+
+
+CATALOGUES = [_catalogue(model, model_class)
+              for model, model_class in sorted({(p.model, p.model_class) for p in PRODUCTS})]
+
+
 def vendor_events() -> list:
-    """In the order the CRM sends them: accounts, then their products, then their contacts."""
-    return [*ACCOUNTS, *PRODUCTS, *CONTACTS]
+    """In the order the CRM sends them: accounts, their products and the models' supplies, then contacts."""
+    return [*ACCOUNTS, *PRODUCTS, *CATALOGUES, *CONTACTS]
 
 
 COUNTERS = {"mono": ("black",), "colour": ("black", "colour"), "a3_colour": ("black", "colour", "large")}

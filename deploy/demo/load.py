@@ -12,7 +12,7 @@ from datetime import date
 
 import httpx
 
-from deploy.demo.data import AGENT, DEMO_PASSWORD, PRODUCTS, meter_history, read_request, vendor_events
+from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD, PRODUCTS, meter_history, read_request, vendor_events
 from deploy.system import REPO_ROOT, SystemConfig
 from shared.bus import Bus
 from shared.events import VENDOR_EXCHANGE, new_event
@@ -31,13 +31,24 @@ async def publish_vendor_events(amqp_url: str, prefix: str, events: list, source
         await bus.close()
 
 
+def log_in_when_ready(client: httpx.Client, config: SystemConfig, email: str, timeout: float = 60.0) -> dict:
+    """Authorization headers for a demo login, once its CRM contact has reached accounts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = client.post(f"{config.url('accounts')}/api/accounts/v1/auth/login",
+                             json={"email": email, "password": DEMO_PASSWORD})
+        if answer.status_code == 200:
+            return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{email} cannot log in: {answer.text}")
+        time.sleep(0.3)
+
+
 def devices_without_history(config: SystemConfig, timeout: float = 60.0) -> set[str]:
     """Wait until `meters` knows every demo device (its copy comes from accounts' events), then name those
     with no reading yet: the history is loaded once, not again on every start."""
     with httpx.Client(timeout=10) as client:
-        token = client.post(f"{config.url('accounts')}/api/accounts/v1/auth/login",
-                            json={"email": AGENT["email"], "password": DEMO_PASSWORD}).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = log_in_when_ready(client, config, AGENT["email"])
         deadline = time.monotonic() + timeout
         while True:
             devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()["items"]
@@ -57,6 +68,24 @@ def create_agent(config: SystemConfig) -> None:
                    env=config.env("accounts"), cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
+    """Each contact's devices reach `meters` through accounts' events: wait until every demo manager may read
+    their devices there, so that the reading request goes to them and not to the administrators."""
+    with httpx.Client(timeout=10) as client:
+        for contact in CONTACTS:
+            if contact.role not in ("device_manager", "device_stock_manager"):
+                continue
+            headers = log_in_when_ready(client, config, contact.email)
+            devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()["items"]
+            deadline = time.monotonic() + timeout
+            for device in devices:
+                url = f"{config.url('meters')}/api/meters/v1/devices/{device['id']}/readings"
+                while client.get(url, headers=headers).status_code != 200:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"meters does not know {contact.email}'s devices")
+                    time.sleep(0.3)
+
+
 def load(config: SystemConfig) -> int:
     """Publish the demo data; returns how many events were published."""
     create_agent(config)
@@ -65,6 +94,7 @@ def load(config: SystemConfig) -> int:
     missing = devices_without_history(config)
     history = [reading for reading in meter_history(today) if reading.serial in missing]
     count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, history, source="fleet"))
+    wait_for_assignments(config)
     count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)],
                                                source="billing"))
     return count

@@ -43,3 +43,20 @@ def test_the_device_manager_submits_a_reading_and_the_rules_are_explained(new_pa
     expect(page.locator("#f-black-error")).to_contain_text("Solo se acepta una lectura al día")
 
     assert page.goto(f"/devices/{unassigned['id']}").status == 404
+
+
+def test_the_requested_readings_are_submitted_from_one_page(new_page, system):
+    with system.client(system.login(MANAGER)) as api:
+        due = {d["serial"]: d for d in api.get("/api/meters/v1/due-readings").json()["items"]}
+    device = due["ES3826C0002"]
+    page = new_page("es-ES")
+    log_in(page, MANAGER)
+    expect(page.locator("section[aria-labelledby=readings-requested]")).to_contain_text("ES3826C0002")
+    page.goto("/readings/due")
+    for counter, value in device["latest"]["counters"].items():
+        page.locator(f"#f-{device['device_id']}-{counter}").fill(str(value + 40))
+    page.locator("form[action='/readings/due'] button[type=submit]").click()
+    expect(page.locator(f"#device-{device['device_id']}")).to_contain_text("ES3826C0002")
+    expect(page.locator(f"#device-{device['device_id']} .notice")).to_be_visible()
+    with system.client(system.login(MANAGER)) as api:
+        assert "ES3826C0002" not in {d["serial"] for d in api.get("/api/meters/v1/due-readings").json()["items"]}

@@ -1,0 +1,106 @@
+"""Every role through the endpoints of cases, devices, readings, requests and account management, on its own
+account's resources and another account's: the allowed answer, or 403 / 404 (SPEC §1, F-34)."""
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from tests.system import text_of
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "role matrix passphrase 9"
+ROLES = ("administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user", "agent",
+         "other_account_admin")
+
+
+def invite(system, admin_token: str, account_id: str, role: str, device_ids: list[str]) -> str:
+    """A new user of the role, through the invitation an administrator sends; returns their token."""
+    email = f"{role}-{uuid.uuid4().hex[:6]}@iberica.example"
+    with system.client(admin_token) as api:
+        sent = api.post(f"/api/accounts/v1/accounts/{account_id}/invitations",
+                        json={"email": email, "role": role, "device_ids": device_ids})
+        assert sent.status_code == 201, sent.text
+    [invitation] = system.inbox.wait_for(lambda m: email in m["To"])
+    token = re.search(r"/invitations/([^\s\"<>/]+)", text_of(invitation)).group(1)
+    with system.client() as api:
+        accepted = api.post("/api/accounts/v1/invitations/accept",
+                            json={"token": token, "name": role.replace("_", " ").title(), "password": PASSWORD})
+        assert accepted.status_code == 200, accepted.text
+    return system.login(email, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def world(system):
+    admin = system.login("admin@iberica.example")
+    with system.client(admin) as api:
+        devices = {d["serial"]: d for d in api.get("/api/accounts/v1/devices").json()["items"]}
+        shared_device, unassigned = devices["ES3826C0002"], devices["ES1238M0004"]
+        account_id = shared_device["account_id"]
+        foreign_case = api.post("/api/cases/v1/cases", json={
+            "device_id": unassigned["id"], "type": "incident", "category": "other", "subject": "Matrix",
+            "description": "A case on a device only the administrator sees."}).json()
+    tokens = {
+        "administrator": admin,
+        "device_manager": system.login("devices@iberica.example"),
+        "stock_manager": system.login("stock@iberica.example"),
+        "device_stock_manager": invite(system, admin, account_id, "device_stock_manager", [shared_device["id"]]),
+        "knowledge_user": invite(system, admin, account_id, "knowledge_user", []),
+        "agent": system.login("agent@canon.example"),
+        "other_account_admin": system.login("admin@nordisk.example"),
+    }
+    return {"tokens": tokens, "device": shared_device["id"], "account": account_id, "case": foreign_case["id"]}
+
+
+def incident(w):
+    return {"type": "incident", "device_id": w["device"], "category": "other", "subject": "m", "description": "m"}
+
+
+def order(w):
+    return {"type": "consumables", "device_id": w["device"], "items": [{"sku": "C3826i-T-B", "quantity": 1}]}
+
+
+def removal(w):
+    return {"type": "removal", "device_id": w["device"],
+            "removal": {"date": (date.today() + timedelta(days=30)).isoformat(), "reason": "matrix"}}
+
+
+def inquiry(w):
+    return {"type": "account_inquiry", "account_id": w["account"], "topic": "billing", "subject": "m",
+            "description": "m"}
+
+
+#            admin dm   sm   dsm  ku   agent other
+MATRIX = [
+    ("GET", "/api/accounts/v1/devices/{device}", None, (200, 200, 200, 200, 404, 200, 404)),
+    ("GET", "/api/meters/v1/devices/{device}/readings", None, (200, 200, 404, 200, 404, 200, 404)),
+    ("POST", "/api/cases/v1/cases", incident, (201, 201, 403, 201, 403, 403, 404)),
+    ("POST", "/api/cases/v1/cases", order, (201, 403, 201, 201, 403, 403, 404)),
+    ("POST", "/api/cases/v1/cases", removal, (201, 201, 403, 201, 403, 403, 404)),
+    ("POST", "/api/cases/v1/cases", inquiry, (201, 403, 403, 403, 403, 403, 404)),
+    ("GET", "/api/cases/v1/cases/{case}", None, (200, 404, 404, 404, 404, 200, 404)),
+    ("PATCH", "/api/accounts/v1/devices/{device}/location", lambda w: {"room": "Sala 2"},
+     (200, 200, 403, 200, 404, 200, 404)),
+    ("POST", "/api/cases/v1/cases/{case}/messages", lambda w: {"body": "m", "internal": False},
+     (201, 404, 404, 404, 404, 201, 404)),
+    ("POST", "/api/cases/v1/cases/{case}/messages", lambda w: {"body": "m", "internal": True},
+     (403, 404, 404, 404, 404, 201, 404)),
+    ("GET", "/api/cases/v1/devices/{device}/catalogue", None, (200, 200, 200, 200, 404, 200, 404)),
+    ("GET", "/api/accounts/v1/registrations", None, (200, 403, 403, 403, 403, 200, 200)),
+    ("GET", "/api/accounts/v1/accounts/{account}/users", None, (200, 403, 403, 403, 403, 200, 404)),
+    ("GET", "/api/accounts/v1/accounts/{account}/audit", None, (200, 403, 403, 403, 403, 200, 404)),
+]
+
+
+@pytest.mark.parametrize("method, path, body, expected", MATRIX,
+                         ids=[f"{m} {p} {b.__name__ if b and hasattr(b, '__name__') else ''}" for m, p, b, _ in MATRIX])
+def test_every_role_gets_the_answer_its_role_allows(system, world, method, path, body, expected):
+    url = path.format(**world)
+    answers = {}
+    for role, want in zip(ROLES, expected):
+        with system.client(world["tokens"][role]) as api:
+            response = api.request(method, url, json=body(world) if body else None)
+        answers[role] = (response.status_code, want)
+    wrong = {role: got for role, got in answers.items() if got[0] != got[1]}
+    assert not wrong, f"(answer, expected) per role: {wrong}"
