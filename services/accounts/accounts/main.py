@@ -10,11 +10,11 @@ from accounts.database import tables
 from accounts.devices.views import router as devices_router
 from accounts.invitations.views import router as invitations_router
 from accounts.members.views import router as members_router
-from accounts.outbox_link import OutboxLink
 from accounts.registrations.views import router as registrations_router
 from accounts.settings import Settings
 from accounts.users.views import router as profile_router
 from shared.app import create_service_app
+from shared.outbox import OutboxLink
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

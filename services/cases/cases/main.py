@@ -7,10 +7,10 @@ from cases.catalogue.views import router as catalogue_router
 from cases.database import tables
 from cases.directory.handlers import handlers as directory_handlers
 from cases.fulfilment.handlers import fulfilment_handlers
-from cases.outbox_link import OutboxLink
 from cases.settings import Settings
 from shared.app import create_service_app
 from shared.bus import EventHandlers
+from shared.outbox import OutboxLink
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -2,7 +2,6 @@ from fastapi import FastAPI
 
 from meters.database import tables
 from meters.devices.handlers import handlers as device_handlers
-from meters.outbox_link import OutboxLink
 from meters.readings.handlers import fleet_handlers
 from meters.readings.views import router as readings_router
 from meters.requests.handlers import billing_handlers
@@ -11,6 +10,7 @@ from meters.requests.views import router as requests_router
 from meters.settings import Settings
 from shared.app import create_service_app
 from shared.bus import EventHandlers
+from shared.outbox import OutboxLink
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,7 +16,6 @@ from accounts.customer_accounts.models import Account
 from accounts.devices.events import publish_device, publish_device_removed
 from accounts.devices.models import Device
 from accounts.invitations.service import has_open_invitation, issue_invitation
-from accounts.outbox_link import OutboxLink
 from accounts.settings import Settings
 from accounts.users.events import publish_user
 from accounts.users.models import User
@@ -30,6 +29,7 @@ from accounts.users.service import (
 )
 from shared.bus import EventHandlers, PermanentError
 from shared.events.vendor import CrmAccountUpserted, CrmContactUpserted, CrmProductRemoved, CrmProductUpserted
+from shared.outbox import OutboxLink
 
 log = logging.getLogger(__name__)
 

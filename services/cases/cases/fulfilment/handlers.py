@@ -4,10 +4,10 @@ relocations and removals along (F-30, F-32)."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.fulfilment.service import apply_shipment, apply_visit
-from cases.outbox_link import OutboxLink
 from shared.bus import EventHandlers
 from shared.events import CloudEvent
 from shared.events.vendor import FieldserviceVisitUpdated, LogisticsShipmentUpdated
+from shared.outbox import OutboxLink
 
 
 def fulfilment_handlers(link: OutboxLink) -> EventHandlers:

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meters.devices.models import Device
-from meters.outbox_link import OutboxLink
 from meters.readings import service
 from meters.readings.rules import SameDayRace
 from shared.bus import EventHandlers, PermanentError
 from shared.errors import Problem
 from shared.events.vendor import FleetMeterCollected
+from shared.outbox import OutboxLink
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meters.devices.models import Account, Device, local_date_of
-from meters.outbox_link import OutboxLink
 from meters.requests import service
 from meters.requests.models import ReadRequest
 from shared.bus import EventHandlers, PermanentError
 from shared.db import utcnow
 from shared.events.vendor import BillingMeterReadRequested
+from shared.outbox import OutboxLink
 
 
 def billing_handlers(link: OutboxLink) -> EventHandlers:
