@@ -73,6 +73,16 @@ def inquiry(w):
 
 #            admin dm   sm   dsm  ku   agent other
 MATRIX = [
+    ("GET", "/api/accounts/v1/me", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/v1/cases", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/meters/v1/due-readings", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/meters/v1/rejected-readings", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/api/notifications/v1/deliveries", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("POST", "/api/cases/v1/cases/{case}/status", lambda w: {"status": "closed"},  # never allowed from `new`
+     (409, 404, 404, 404, 404, 409, 404)),
+    ("POST", "/api/accounts/v1/accounts/{account}/invitations",  # an existing member: refused, nothing changes
+     lambda w: {"email": "devices@iberica.example", "role": "device_manager", "device_ids": []},
+     (409, 403, 403, 403, 403, 409, 404)),
     ("GET", "/api/accounts/v1/devices/{device}", None, (200, 200, 200, 200, 404, 200, 404)),
     ("GET", "/api/meters/v1/devices/{device}/readings", None, (200, 200, 404, 200, 404, 200, 404)),
     ("POST", "/api/cases/v1/cases", incident, (201, 201, 403, 201, 403, 403, 404)),
