@@ -50,7 +50,15 @@ def world(system):
         "agent": system.login("agent@canon.example"),
         "other_account_admin": system.login("admin@nordisk.example"),
     }
-    return {"tokens": tokens, "device": shared_device["id"], "account": account_id, "case": foreign_case["id"]}
+    with system.client(admin) as api:
+        users = api.get(f"/api/accounts/v1/accounts/{account_id}/users").json()["items"]
+    knowledge_user = next(u["user_id"] for u in users if u["role"] == "knowledge_user")
+    invite(system, admin, account_id, "knowledge_user", [])  # someone to deactivate: nobody else uses them
+    with system.client(admin) as api:
+        users = api.get(f"/api/accounts/v1/accounts/{account_id}/users").json()["items"]
+    to_deactivate = next(u["user_id"] for u in users if u["role"] == "knowledge_user" and u["user_id"] != knowledge_user)
+    return {"tokens": tokens, "device": shared_device["id"], "account": account_id, "case": foreign_case["id"],
+            "knowledge_user": knowledge_user, "to_deactivate": to_deactivate, "nobody": str(uuid.uuid4())}
 
 
 def incident(w):
@@ -99,6 +107,34 @@ MATRIX = [
     ("GET", "/api/cases/v1/devices/{device}/catalogue", None, (200, 200, 200, 200, 404, 200, 404)),
     ("GET", "/api/accounts/v1/registrations", None, (200, 403, 403, 403, 403, 200, 200)),
     ("GET", "/api/accounts/v1/accounts/{account}/users", None, (200, 403, 403, 403, 403, 200, 404)),
+    ("GET", "/api/accounts/v1/accounts/{account}", None, (200, 200, 200, 200, 200, 200, 404)),
+    ("GET", "/api/accounts/v1/accounts", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/api/accounts/v1/devices", None, (200, 200, 200, 200, 200, 200, 200)),
+    # Changes that leave things as they are (the knowledge user keeps the role and no devices).
+    ("PATCH", "/api/accounts/v1/accounts/{account}/users/{knowledge_user}", lambda w: {"role": "knowledge_user"},
+     (200, 403, 403, 403, 403, 200, 404)),
+    ("PUT", "/api/accounts/v1/accounts/{account}/users/{knowledge_user}/devices", lambda w: {"device_ids": []},
+     (200, 403, 403, 403, 403, 200, 404)),
+    ("POST", "/api/accounts/v1/registrations/{nobody}/approve", lambda w: {"role": "device_manager", "device_ids": []},
+     (404, 404, 404, 404, 404, 404, 404)),
+    ("POST", "/api/cases/v1/cases/{case}/assign", lambda w: {"assignee_id": None},  # staff only, whoever sees it
+     (403, 403, 403, 403, 403, 200, 403)),
+    ("POST", "/api/meters/v1/rejected-readings/{nobody}/review", lambda w: {"resolution": "dismissed"},
+     (403, 403, 403, 403, 403, 404, 403)),
+    ("POST", "/api/meters/v1/devices/{device}/readings", lambda w: {"counters": {"black": 0, "colour": 0}},
+     (409, 409, 403, 409, 403, 409, 404)),  # lower than before: refused for whoever may submit
+    ("POST", "/api/accounts/v1/registrations/{nobody}/refuse", None, (404, 404, 404, 404, 404, 404, 404)),
+    ("DELETE", "/api/accounts/v1/accounts/{account}/invitations/{nobody}", None,
+     (404, 403, 403, 403, 403, 404, 404)),
+    ("PATCH", "/api/accounts/v1/me", lambda w: {"phone": "+34 600 111 222"}, (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/meters/v1/devices/{device}/corrections",
+     lambda w: {"kind": "counter_reset", "counters": ["black"], "reason": "role matrix"},
+     (403, 403, 403, 403, 403, 201, 403)),  # staff only, whoever sees the device
+    # Last, as it changes something: the administrator deactivates; then it is done.
+    ("POST", "/api/accounts/v1/accounts/{account}/users/{to_deactivate}/deactivate", None,
+     (200, 403, 403, 403, 403, 200, 404)),  # the agent finds it done already
+    ("POST", "/api/accounts/v1/accounts/{account}/users/{to_deactivate}/reactivate", None,
+     (200, 403, 403, 403, 403, 200, 404)),
     ("GET", "/api/accounts/v1/accounts/{account}/audit", None, (200, 403, 403, 403, 403, 200, 404)),
 ]
 
