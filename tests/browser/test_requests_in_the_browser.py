@@ -36,6 +36,7 @@ def test_the_stock_manager_orders_toner_and_follows_the_shipment(new_page, syste
     page.locator("form[action$='/order'] button[type=submit]").click()
     number = case_number(page)
     case_path = re.search(r"/cases/[0-9a-f-]{36}", page.url).group(0)
+    expect(page.locator("h1")).to_contain_text("Pedido de consumibles")  # named in the customer's language
 
     now = datetime.now(UTC)
     system.publish_vendor_events(

@@ -41,7 +41,7 @@ async def test_an_order_to_the_device_becomes_a_consumables_case(logged_in, fake
         "instructions": " Goods reception until 15:00 ", "street": "ignored", "city": "", "country": "ES"})
     assert response.status_code == 303 and response.headers["location"] == "/cases/case-2?notice=created"
     assert fakes.of("cases", "POST", CASES)[0].body == {
-        "type": "consumables", "device_id": DEVICE_ID,
+        "type": "consumables", "device_id": DEVICE_ID, "subject": "Supplies order",
         "items": [{"sku": "TN-BK", "quantity": 2}, {"sku": "DR-1", "quantity": 1}],
         "shipping": {"use_device_location": True, "instructions": "Goods reception until 15:00"}}
     html = (await logged_in.get(response.headers["location"])).text
@@ -110,7 +110,7 @@ async def test_a_relocation_with_a_static_address_is_sent_as_the_service_expects
                             RELOCATION_FORM)
     assert response.status_code == 303 and response.headers["location"] == "/cases/case-2?notice=created"
     assert fakes.of("cases", "POST", CASES)[0].body == {
-        "type": "relocation", "device_id": DEVICE_ID, "description": "",
+        "type": "relocation", "device_id": DEVICE_ID, "subject": "Relocation to Stockholm", "description": "",
         "relocation": {"street": "Sveavägen 1", "postal_code": "111 57", "city": "Stockholm", "region": "",
                        "country": "se", "building": "", "floor": "3", "room": "", "contact_name": "Eva",
                        "contact_phone": "+46 8 123", "preferred_date": FUTURE, "time_window": "morning",
@@ -149,6 +149,7 @@ async def test_a_removal_is_sent_and_a_past_date_is_named(logged_in, fakes):
                         {"date": FUTURE, "reason": "Contract ends"})
     assert done.status_code == 303
     assert fakes.of("cases", "POST", CASES)[-1].body == {"type": "removal", "device_id": DEVICE_ID,
+                                                         "subject": "Device removal",
                                                          "removal": {"date": FUTURE, "reason": "Contract ends"}}
 
 

@@ -109,7 +109,7 @@ async def place_order(visit: UserVisit, device_id: str) -> Response:
         return await order_page(visit, device_id, values, status=422,
                                 problem=visit.gettext("Enter the quantity of at least one item."))
     answer = await created(visit, {"type": "consumables", "device_id": device_id, "items": lines,
-                                   "shipping": shipping_of(values)})
+                                   "subject": visit.gettext("Supplies order"), "shipping": shipping_of(values)})
     if answer.ok:
         return to_case(visit, answer)
     # `items.1.quantity` is the second line sent, not the second line of the catalogue.
@@ -153,7 +153,9 @@ async def relocation_form(visit: UserVisit, device_id: str) -> Response:
 @router.post("/devices/{device_id}/relocation", response_class=HTMLResponse)
 async def request_relocation(visit: UserVisit, device_id: str) -> Response:
     values = typed(await visit.form(), RELOCATION_FIELDS)
-    answer = await created(visit, {"type": "relocation", "device_id": device_id,
+    # The subject in the visitor's language: it names the case in lists and emails.
+    subject = visit.gettext("Relocation to %(city)s") % {"city": values["city"]} if values["city"] else None
+    answer = await created(visit, {"type": "relocation", "device_id": device_id, "subject": subject,
                                    "description": values["description"], "relocation": relocation_of(values)})
     if answer.ok:
         return to_case(visit, answer)
@@ -169,7 +171,8 @@ async def removal_form(visit: UserVisit, device_id: str) -> Response:
 @router.post("/devices/{device_id}/removal", response_class=HTMLResponse)
 async def request_removal(visit: UserVisit, device_id: str) -> Response:
     values = typed(await visit.form(), ("date", "reason"))
-    answer = await created(visit, {"type": "removal", "device_id": device_id, "removal": values})
+    answer = await created(visit, {"type": "removal", "device_id": device_id,
+                                   "subject": visit.gettext("Device removal"), "removal": values})
     if answer.ok:
         return to_case(visit, answer)
     return await field_service_page(visit, device_id, "removal", values, status=answer.status,
