@@ -1,7 +1,7 @@
 SERVICES := accounts cases meters notifications gateway
 export PYTHONPATH := $(CURDIR):$(addprefix $(CURDIR)/services/,$(subst $() ,:$(CURDIR)/services/,$(SERVICES)))
 
-.PHONY: run test install lint
+.PHONY: run test install lint bench
 
 install: .venv/.installed
 
@@ -17,3 +17,10 @@ test: install
 
 lint: install
 	uv run --frozen ruff check .
+
+# Benchmarks (not part of `make test`): the portal on this machine's PostgreSQL and RabbitMQ, under wrk.
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	AMQP_URL="$${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}" \
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres}" \
+	uv run --frozen python -m bench $(BENCH_OPTIONS)

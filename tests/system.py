@@ -3,12 +3,12 @@ PostgreSQL databases and bus names, a real SMTP server (aiosmtpd) catching every
 loaded the way `make run` loads it."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import email
 import email.policy
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,8 +20,13 @@ from deploy.demo.data import DEMO_PASSWORD
 from deploy.demo.load import load, publish_vendor_events
 from deploy.system import BACKEND_SERVICES, SERVICES, SystemConfig
 from shared.auth import generate_keypair
-from shared.testing import (amqp_url, create_postgres_database, delete_bus_objects, drop_postgres_database,
-                            unique_prefix)
+from shared.testing import (
+    amqp_url,
+    create_postgres_database,
+    delete_bus_objects,
+    drop_postgres_database,
+    unique_prefix,
+)
 
 
 def free_port() -> int:
@@ -106,9 +111,10 @@ class RunningSystem:
         return (self.logs / f"{service}.log").read_text(errors="replace")
 
 
-def start_system(tmp: Path):
-    """Generator for a session fixture: yields a RunningSystem, stops and cleans everything afterwards."""
-    inbox = Inbox()
+def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str] | None = None):
+    """Generator for a session fixture: yields a RunningSystem, stops and cleans everything afterwards.
+    `extra_env` replaces the tests' own settings (the benchmarks run with the services' defaults)."""
+    inbox = inbox or Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     prefix = unique_prefix()
@@ -118,7 +124,7 @@ def start_system(tmp: Path):
     config = SystemConfig(ports={name: free_port() for name in SERVICES}, database_urls=urls, amqp_url=amqp_url(),
                           bus_prefix=prefix, environment="demo", smtp_port=smtp.port, keys_dir=keys,
                           extra_env={"DEMO_PASSWORD": DEMO_PASSWORD, "COOKIE_SECURE": "false",
-                                     "REMINDER_INTERVAL_SECONDS": "1"})
+                                     **(extra_env if extra_env is not None else {"REMINDER_INTERVAL_SECONDS": "1"})})
     system = RunningSystem(config, inbox, tmp)
     try:
         config.migrate()

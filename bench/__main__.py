@@ -1,0 +1,160 @@
+"""`make bench`: start the portal (five services on PostgreSQL and RabbitMQ), run every scenario beside its anchor,
+print the tables and write bench/RESULTS.md."""
+
+import argparse
+import asyncio
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import aio_pika
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import ingestion
+from bench.event_latency import event_latency
+from bench.http_paths import read_path, write_path
+from bench.portal import pid_of, portal
+from bench.report import Report, describe_machine, ratio
+from tests.system import RunningSystem
+
+BENCH_DIR = Path(__file__).resolve().parent
+SCENARIOS = ("write", "read", "latency", "ingestion", "memory")
+
+
+def main() -> None:
+    options = arguments()
+    report = Report()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        started = time.monotonic()
+        running = portal(Path(tmp))
+        system: RunningSystem = next(running)
+        try:
+            print(f"portal up in {time.monotonic() - started:.0f} s", flush=True)
+            report.machine = describe_machine(*versions(system))
+            idle = resident_memory(system)
+            if "write" in options.only:
+                write_path(system, report, connections=options.connections, seconds=options.http_seconds)
+                system.inbox.wait_until_quiet()
+            if "read" in options.only:
+                read_path(system, report, connections=options.connections, seconds=options.http_seconds)
+            if "latency" in options.only:
+                event_latency(system, report, rate=options.rate, seconds=options.latency_seconds)
+            if "ingestion" in options.only:
+                bulk_ingestion(system, report, options)
+            if "memory" in options.only:
+                memory(report, idle, resident_memory(system))
+        finally:
+            running.close()
+    report.machine["Duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
+    if options.write:
+        (BENCH_DIR / "RESULTS.md").write_text(report.markdown())
+        print(f"\nwritten to {BENCH_DIR / 'RESULTS.md'}")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--connections", type=int, default=16, help="HTTP concurrency (default 16)")
+    parser.add_argument("--http-seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=50, help="status changes per second (default 50)")
+    parser.add_argument("--latency-seconds", type=float, default=10)
+    parser.add_argument("--readings", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--devices", type=int, default=2_000)
+    parser.add_argument("--profile", action="store_true", help="py-spy the meters process during ingestion")
+    parser.add_argument("--no-write", dest="write", action="store_false", help="print only, keep RESULTS.md")
+    return parser.parse_args()
+
+
+def bulk_ingestion(system: RunningSystem, report: Report, options: argparse.Namespace) -> None:
+    sizes = options.readings
+    days = sum(-(-n // options.devices) for n in sizes) + -(-max(sizes) // options.devices)
+    fleet = ingestion.seed_fleet(system, options.devices, days)
+    rows, rates = [], {}
+    for count in sizes:
+        bodies = fleet.readings(count)
+        with profiled(system, "meters", f"ingestion-{count}", options.profile):
+            portal_seconds = ingestion.ingest(system, bodies)
+        consume_seconds = ingestion.raw_consume_and_ack(system.config.amqp_url, system.config.bus_prefix, bodies,
+                                                        prefetch=32)
+        insert_seconds = ingestion.raw_insert(system.config.database_urls["meters"], count)
+        rates[count] = count / portal_seconds
+        rows.append([f"{count:,}", "1", f"{portal_seconds:.1f}", f"{rates[count]:,.0f}",
+                     f"{count / consume_seconds:,.0f}", f"{count / insert_seconds:,.0f}",
+                     ratio(rates[count], count / consume_seconds)])
+    largest = max(sizes)
+    system.start_replica("meters", "meters-2")
+    bodies = fleet.readings(largest)
+    two_seconds = ingestion.ingest(system, bodies)
+    consume_seconds = ingestion.raw_consume_and_ack(system.config.amqp_url, system.config.bus_prefix, bodies, 32)
+    rows.append([f"{largest:,}", "2", f"{two_seconds:.1f}", f"{largest / two_seconds:,.0f}",
+                 f"{largest / consume_seconds:,.0f}", "", ratio(largest / two_seconds, largest / consume_seconds)])
+    report.table(f"4–5. Bulk ingestion of automatic readings ({options.devices:,} devices, a day of the fleet at a "
+                 "time)", ["Readings", "meters processes", "Seconds", "Portal readings/s",
+                           "Raw consume-and-ack msg/s", "Raw insert rows/s", "Ratio to raw consume"], rows,
+                 "Portal: from the first publish on canon.sync until every reading is stored (rules checked, audit "
+                 "and outbox rows written) and every meters.reading.accepted is confirmed by the broker. Raw "
+                 "consume-and-ack: the same messages through a quorum queue to a bare aio-pika consumer process "
+                 "(prefetch 32, one ack each). Raw insert: rows shaped like readings, 1,000 per transaction.")
+    small, big = min(sizes), largest
+    consume_rate = float(rows[-2][4].replace(",", ""))
+    report.target("Ingestion rate", ">= 2,000 readings/s", f"{rates[big]:,.0f}/s", rates[big] >= 2000)
+    report.target("Ingestion against raw consume-and-ack", ">= 0.5", ratio(rates[big], consume_rate),
+                  rates[big] >= 0.5 * consume_rate)
+    if small != big:
+        growth = (big / rates[big]) / (small / rates[small]) / (big / small)
+        report.target(f"Ingestion cost linear in N ({small:,} → {big:,})", "cost per reading within ±25%",
+                      f"× {growth:.2f} per reading", 0.75 <= growth <= 1.25)
+
+
+def memory(report: Report, idle: dict[str, float], after: dict[str, float]) -> None:
+    report.table("6. Resident memory (MiB)", ["Process", "Idle", "After the scenarios"],
+                 [[name, f"{idle.get(name, 0):.0f}", f"{after[name]:.0f}"] for name in after])
+    worst = max(idle.values())
+    report.target("Each service idle", "< 150 MiB resident", f"largest {worst:.0f} MiB", worst < 150)
+
+
+def resident_memory(system: RunningSystem) -> dict[str, float]:
+    mebibytes = {}
+    for name, process in system.processes.items():
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        mebibytes[name] = kib / 1024
+    return mebibytes
+
+
+@contextmanager
+def profiled(system: RunningSystem, service: str, name: str, enabled: bool):
+    """A py-spy flame graph of one service while the block runs (bench/profiles/<name>-<service>.svg)."""
+    if not enabled:
+        yield
+        return
+    output = BENCH_DIR / "profiles" / f"{name}-{service}.svg"
+    output.parent.mkdir(exist_ok=True)
+    spy = subprocess.Popen(["py-spy", "record", "--pid", str(pid_of(system, service)), "--rate", "200",
+                            "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        spy.send_signal(2)
+        spy.wait(timeout=60)
+
+
+def versions(system: RunningSystem) -> tuple[str, str]:
+    async def read() -> tuple[str, str]:
+        engine = create_async_engine(system.config.database_urls["meters"])
+        async with engine.connect() as connection:
+            postgres = (await connection.execute(text("SHOW server_version"))).scalar_one().split()[0]
+        await engine.dispose()
+        connection = await aio_pika.connect(system.config.amqp_url)
+        rabbitmq = connection.transport.connection.server_properties.get("version", b"?")
+        await connection.close()
+        return postgres, rabbitmq.decode() if isinstance(rabbitmq, bytes) else str(rabbitmq)
+
+    return asyncio.run(read())
+
+
+if __name__ == "__main__":
+    main()
