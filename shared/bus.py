@@ -7,12 +7,16 @@ Topology per consuming service (names carry the configured prefix):
   <svc>.events.parked         quorum queue of messages that failed every retry or could not be understood
 
 A handler runs in its own transaction together with its inbox row; the message is acked after the commit.
+Messages that arrive while one is being handled are taken together: a run of consecutive events of one type
+shares each handler's transaction (one commit for the run instead of one per event). Should the run fail, its
+events are handled again one at a time, so a bad event is retried or parked alone.
 """
 
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +36,10 @@ from shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, EVENTS_UNROUTABLE
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+# A batch handler takes a run of events of its type, in queue order, as (payload, event) pairs.
+BatchHandler = Callable[[AsyncSession, list[tuple[Any, CloudEvent]]], Awaitable[None]]
 RETRY_HEADER = "x-retry-count"
+PER_EVENT_RUN = 16  # the longest run of events given to handlers that take one event at a time
 
 
 class PermanentError(Exception):
@@ -43,7 +50,23 @@ class PermanentError(Exception):
 class RegisteredHandler:
     name: str
     event_type: str
-    func: Handler
+    func: Handler | BatchHandler
+    takes_batches: bool = False
+
+    async def __call__(self, session: AsyncSession, items: list[tuple[Any, CloudEvent]]) -> None:
+        if self.takes_batches:
+            await self.func(session, items)
+            return
+        for payload, event in each_event(items):
+            await self.func(session, payload, event)
+
+
+def each_event(items: list[tuple[Any, CloudEvent]]) -> Iterator[tuple[Any, CloudEvent]]:
+    """The items of a run, each with its own correlation and event id in the logging context."""
+    for payload, event in items:
+        correlation_id.set(event.correlationid)
+        event_id.set(event.id)
+        yield payload, event
 
 
 class EventHandlers:
@@ -53,12 +76,20 @@ class EventHandlers:
         self.by_type: dict[str, list[RegisteredHandler]] = {}
 
     def on(self, event_type: str) -> Callable[[Handler], Handler]:
+        return self._register(event_type, takes_batches=False)
+
+    def on_batch(self, event_type: str) -> Callable[[BatchHandler], BatchHandler]:
+        """For a handler that does set-based work on a run of events (bulk ingestion)."""
+        return self._register(event_type, takes_batches=True)
+
+    def _register(self, event_type: str, *, takes_batches: bool):
         if event_type not in REGISTRY:
             raise ValueError(f"no contract for event type {event_type}")
 
-        def register(func: Handler) -> Handler:
+        def register(func):
             name = f"{func.__module__}.{func.__name__}"
-            self.by_type.setdefault(event_type, []).append(RegisteredHandler(name, event_type, func))
+            self.by_type.setdefault(event_type, []).append(
+                RegisteredHandler(name, event_type, func, takes_batches))
             return func
 
         return register
@@ -83,7 +114,7 @@ class Names:
 
 
 class Bus:
-    def __init__(self, *, amqp_url: str, service: str, prefix: str = "", prefetch: int = 32,
+    def __init__(self, *, amqp_url: str, service: str, prefix: str = "", prefetch: int = 200,
                  retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000), delivery_limit: int = 10) -> None:
         self.amqp_url, self.service = amqp_url, service
         self.names = Names(prefix, service)
@@ -97,6 +128,7 @@ class Bus:
         self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
         self._consuming = False
         self._in_order = asyncio.Lock()
+        self._arrived: deque[AbstractIncomingMessage] = deque()
         self._db: Database | None = None
         self._inbox: Table | None = None
         self._handlers: EventHandlers | None = None
@@ -174,21 +206,65 @@ class Bus:
         return True
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        # aio-pika runs each delivery as its own task; handling them one at a time keeps the queue's order
-        # (an upsert is never overtaken by an older one), while prefetch still saves the network round trips.
+        # aio-pika runs each delivery as its own task; handling them one batch at a time keeps the queue's order
+        # (an upsert is never overtaken by an older one). Whoever gets the lock takes every message that has
+        # arrived meanwhile; the tasks of those messages then find nothing left to do.
+        self._arrived.append(message)
         async with self._in_order:
-            await self._handle(message)
+            batch = [self._arrived.popleft() for _ in range(min(len(self._arrived), self.prefetch))]
+            if batch:
+                await self._handle_batch(batch)
 
-    async def _handle(self, message: AbstractIncomingMessage) -> None:
+    async def _handle_batch(self, messages: list[AbstractIncomingMessage]) -> None:
+        run: list[tuple[AbstractIncomingMessage, CloudEvent, EventData]] = []
+        for message in messages:
+            understood = await self._understand(message)
+            if understood is None:
+                continue
+            if run and (run[-1][1].type != understood[1].type or len(run) >= self._run_limit(run[-1][1].type)):
+                await self._handle_run(run)
+                run = []
+            run.append(understood)
+        if run:
+            await self._handle_run(run)
+
+    def _run_limit(self, event_type: str) -> int:
+        """Set-based handlers take everything that queued up; per-event handlers short runs, which amortise the
+        commits without holding back the first event's effect (an email, say) behind a long run."""
+        handlers = self._handlers.by_type.get(event_type, [])
+        return self.prefetch if handlers and all(h.takes_batches for h in handlers) else PER_EVENT_RUN
+
+    async def _understand(self, message: AbstractIncomingMessage) -> tuple | None:
+        """(message, event, payload), or None once a message nobody can understand is parked."""
         try:
             event = CloudEvent.model_validate_json(message.body)
             payload = REGISTRY[event.type].model_validate(event.data) if event.type in REGISTRY else None
         except (ValidationError, ValueError) as exc:
             await self._park(message, f"malformed event: {_short(exc)}")
-            return
+            return None
         if payload is None:
             await self._park(message, f"unknown event type {event.type!r}")
+            return None
+        return message, event, payload
+
+    async def _handle_run(self, run: list[tuple[AbstractIncomingMessage, CloudEvent, EventData]]) -> None:
+        if len(run) == 1:
+            await self._handle_one(*run[0])
             return
+        try:
+            await dispatch_run(self._handlers, self._db, self._inbox, [(payload, event) for _, event, payload in run])
+        except Exception as exc:
+            log.info("a run of %d %s failed together (%s); handling them one at a time", len(run), run[0][1].type,
+                     _short(exc))
+            for understood in run:
+                await self._handle_one(*understood)
+            return
+        EVENTS_CONSUMED.labels(run[0][1].type, "ok").inc(len(run))
+        # One frame for the whole run: every earlier delivery on this channel is settled already, since
+        # messages are handled strictly one batch after another.
+        await run[-1][0].ack(multiple=True)
+
+    async def _handle_one(self, message: AbstractIncomingMessage, event: CloudEvent, payload: EventData) -> None:
         try:
             await dispatch(self._handlers, self._db, self._inbox, event, payload)
         except PermanentError as exc:
@@ -232,16 +308,26 @@ class Bus:
 async def dispatch(handlers: EventHandlers, db: Database, inbox: Table, event: CloudEvent,
                    payload: EventData) -> None:
     """Run every handler of the event, each in its own transaction with its inbox row."""
-    correlation_id.set(event.correlationid)
-    event_id.set(event.id)
+    await dispatch_run(handlers, db, inbox, [(payload, event)])
+
+
+async def dispatch_run(handlers: EventHandlers, db: Database, inbox: Table,
+                       items: list[tuple[EventData, CloudEvent]]) -> None:
+    """Run every handler of a run of events of one type: each handler in one transaction with the run's inbox
+    rows, given only the events it has not handled before."""
+    event_type = items[0][1].type
     try:
-        for handler in handlers.by_type.get(event.type, []):
+        for handler in handlers.by_type.get(event_type, []):
             async with db.session() as session, session.begin():
-                if not await record_in_inbox(session, inbox, handler.name, event.id):
-                    EVENTS_CONSUMED.labels(event.type, "duplicate").inc()
-                    continue
-                await handler.func(session, payload, event)
-        log.info("handled %s", event.type, extra={"fields": {"event_type": event.type, "source": event.source}})
+                new_ids = await record_all_in_inbox(session, inbox, handler.name, [e.id for _, e in items])
+                fresh = [(payload, event) for payload, event in items if new_ids.pop(event.id, None)]
+                if len(fresh) < len(items):
+                    EVENTS_CONSUMED.labels(event_type, "duplicate").inc(len(items) - len(fresh))
+                if fresh:
+                    await handler(session, fresh)
+        last = items[-1][1]
+        log.info("handled %s", event_type, extra={"fields": {"event_type": event_type, "source": last.source,
+                                                             "count": len(items)}})
     finally:
         correlation_id.set(None)
         event_id.set(None)
@@ -274,6 +360,10 @@ class InMemoryBus:
     async def deliver(self, event: CloudEvent) -> None:
         await dispatch(self._handlers, self._db, self._inbox, event, event.payload())
 
+    async def deliver_run(self, events: list[CloudEvent]) -> None:
+        """Events of one type as the bus hands over those that queued up: in one transaction per handler."""
+        await dispatch_run(self._handlers, self._db, self._inbox, [(e.payload(), e) for e in events])
+
     def of_type(self, event_type: str) -> list[CloudEvent]:
         return [e for e in self.published if e.type == event_type]
 
@@ -282,12 +372,15 @@ def make_bus(*, amqp_url: str, **options: Any) -> "Bus | InMemoryBus":
     return InMemoryBus() if amqp_url.startswith("memory://") else Bus(amqp_url=amqp_url, **options)
 
 
-async def record_in_inbox(session: AsyncSession, inbox: Table, handler: str, event_id_: str) -> bool:
-    """Record (handler, event id) in the caller's transaction; False when it was handled before."""
+async def record_all_in_inbox(session: AsyncSession, inbox: Table, handler: str,
+                              event_ids: list[str]) -> dict[str, bool]:
+    """Record (handler, event id) for each event in the caller's transaction, in one statement; returns the ids
+    not handled before (an id given twice counts once)."""
+    now = datetime.now(UTC)
+    rows = [{"handler": handler, "event_id": id_, "processed_at": now} for id_ in dict.fromkeys(event_ids)]
     result = await session.execute(
-        upsert_ignore(session, inbox).values(handler=handler, event_id=event_id_, processed_at=datetime.now(UTC))
-        .on_conflict_do_nothing())
-    return result.rowcount == 1
+        upsert_ignore(session, inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id))
+    return dict.fromkeys(result.scalars().all(), True)
 
 
 def _short(exc: BaseException) -> str:

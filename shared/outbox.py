@@ -26,13 +26,22 @@ class Outbox:
 
     async def add(self, session: AsyncSession, data: EventData, *, subject: str | None = None) -> CloudEvent:
         """Stage an event in the caller's transaction; it is published once that transaction commits."""
-        event = new_event(data, source=self.source, subject=subject, correlation_id=current_correlation_id())
-        await session.execute(insert(self.table).values(
-            event_id=event.id, event_type=event.type, exchange=data.exchange,
-            payload=event.model_dump_json(exclude_none=True), created_at=event.time, attempts=0,
-        ))
+        event, row = self._staged(data, subject)
+        await session.execute(insert(self.table).values(**row))
         run_after_commit(session, self.pending.set)
         return event
+
+    async def add_all(self, session: AsyncSession, staged: list[tuple[EventData, str | None]]) -> None:
+        """Stage many (event data, subject) pairs in one statement, published in this order."""
+        if not staged:
+            return
+        await session.execute(insert(self.table), [self._staged(data, subject)[1] for data, subject in staged])
+        run_after_commit(session, self.pending.set)
+
+    def _staged(self, data: EventData, subject: str | None) -> tuple[CloudEvent, dict]:
+        event = new_event(data, source=self.source, subject=subject, correlation_id=current_correlation_id())
+        return event, {"event_id": event.id, "event_type": event.type, "exchange": data.exchange,
+                       "payload": event.model_dump_json(exclude_none=True), "created_at": event.time, "attempts": 0}
 
 
 class OutboxLink:

@@ -221,3 +221,49 @@ async def test_events_are_handled_in_the_order_they_were_published(db, make_bus)
     async with db.session() as session:
         handled = (await session.scalars(select(effects.c.note).order_by(effects.c.id))).all()
     assert handled == case_ids
+
+
+async def test_events_that_queue_up_are_handled_in_runs_with_one_transaction_each(db, make_bus):
+    handlers, runs = EventHandlers(), []
+
+    @handlers.on_batch("cases.case.status_changed")
+    async def record_run(session, items) -> None:
+        runs.append(len(items))
+        await session.execute(insert(effects), [{"event_id": e.id, "note": d.case_id} for d, e in items])
+        await asyncio.sleep(0.05)  # slow enough for the rest to queue up behind the first run
+
+    consumer = await make_bus(prefetch=50)
+    await consumer.declare_topology(consumer.publish_channel, handlers.by_type)  # the queue fills before consuming
+    case_ids = [f"c{i:03d}" for i in range(100)]
+    for case_id in case_ids:
+        await consumer.publish(new_event(status_changed(case_id), source="test"))
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    await eventually(lambda: _has(db, len(case_ids)))
+    async with db.session() as session:
+        handled = (await session.scalars(select(effects.c.note).order_by(effects.c.id))).all()
+    assert handled == case_ids
+    assert sum(runs) == 100 and max(runs) > 1 and max(runs) <= 50
+
+
+async def test_a_run_that_fails_is_handled_one_event_at_a_time_and_only_the_bad_one_is_parked(db, make_bus):
+    handlers = EventHandlers()
+
+    @handlers.on("cases.case.status_changed")
+    async def record_unless_bad(session, data, event) -> None:
+        if data.case_id == "bad":
+            raise PermanentError("this case can never be applied")
+        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+
+    consumer = await make_bus(prefetch=50)
+    await consumer.declare_topology(consumer.publish_channel, handlers.by_type)
+    case_ids = ["c1", "c2", "bad", "c3", "c4"]
+    events = [new_event(status_changed(case_id), source="test") for case_id in case_ids]
+    for event in events:
+        await consumer.publish(event)
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    [parked] = await parked_messages(consumer, 1)
+    assert parked.message_id == events[2].id
+    await eventually(lambda: _has(db, 4))
+    async with db.session() as session:
+        handled = (await session.scalars(select(effects.c.note).order_by(effects.c.id))).all()
+    assert handled == ["c1", "c2", "c3", "c4"]

@@ -1,8 +1,10 @@
 """F-24: automatic readings from the fleet software pass the same rules; refused ones are kept for review."""
 
+from datetime import UTC, datetime
+
 import pytest
 from meters.readings.models import Reading, RejectedReading
-from meters_support import days_ago, fleet_event
+from meters_support import billing_event, days_ago, fleet_event
 
 from shared.bus import PermanentError
 
@@ -96,3 +98,48 @@ async def test_an_agent_dismisses_or_accepts_a_rejected_reading(portal):
     bad = await portal.client.post(f"{base}/{lower['id']}/review", json={"resolution": "maybe"},
                                    headers=portal.auth("agent"))
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "resolution")
+
+
+# Runs: what queued up is handled together, with the same outcome as one at a time -----------------------------
+
+async def test_a_run_of_fleet_readings_gets_the_same_verdicts_as_one_at_a_time(portal):
+    await portal.bus.deliver_run([
+        fleet_event("d1", days_ago(3), black=1_000, colour=100),
+        fleet_event("d2", days_ago(3), black=50, colour=5),
+        fleet_event("d1", days_ago(2), black=1_200, colour=150),
+        fleet_event("d1", days_ago(1), black=1_100, colour=150),  # lower than the day before: kept for review
+        fleet_event("d2", days_ago(2), black=99_999, colour=5),  # implausible
+        fleet_event("d2", days_ago(1), black=80, colour=9),
+        fleet_event("d1", days_ago(2), black=1_200, colour=150),  # the same collection resent: nothing new
+    ])
+    assert await portal.count(Reading) == 4
+    body = await rejected_list(portal)
+    assert sorted(i["reason_code"] for i in body["items"]) == ["confirmation_required", "lower_than_previous"]
+    accepted = await portal.staged("meters.reading.accepted")
+    assert [(a["device_id"], a["counters"]["black"]) for a in accepted] == [
+        ("d1", 1_000), ("d2", 50), ("d1", 1_200), ("d2", 80)]
+    latest = (await portal.history(device_id="d1")).json()["latest"]
+    assert latest["counters"] == {"black": 1_200, "colour": 150}
+
+
+async def test_a_run_takes_corrections_and_open_requests_into_account(portal):
+    await portal.collected("d1", days_ago(3), black=5_000, colour=500)
+    assert (await portal.correct("agent", "d1", kind="counter_reset", counters=["black"],
+                                 reason="Board swap")).status_code == 201
+    await portal.bus.deliver(billing_event("bill-1", ["d2"]))
+    await portal.bus.deliver_run([
+        fleet_event("d1", datetime.now(UTC), black=10, colour=520),  # lower, but the counter was reset since
+        fleet_event("d2", datetime.now(UTC), black=40, colour=4),  # answers the open request
+    ])
+    assert await portal.count(Reading) == 3 and await portal.count(RejectedReading) == 0
+    [closed] = await portal.published("meters.read_request.closed")
+    assert closed.data["request_id"] == "bill-1"
+
+
+async def test_a_run_naming_an_unknown_device_fails_whole_so_the_bus_can_park_that_event_alone(portal):
+    with pytest.raises(PermanentError, match="unknown"):
+        await portal.bus.deliver_run([fleet_event("d1", days_ago(1), black=1_000, colour=100),
+                                      fleet_event("unknown", days_ago(1), black=1)])
+    assert await portal.count(Reading) == 0
+    await portal.collected("d1", days_ago(1), black=1_000, colour=100)  # handled again alone, it is stored
+    assert await portal.count(Reading) == 1

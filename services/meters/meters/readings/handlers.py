@@ -1,16 +1,19 @@
 """Automatic readings from the vendor's fleet software (F-24): the same rules as any reading; a refused one is
-kept for an agent to review and announced, never dropped and never blocking the queue."""
+kept for an agent to review and announced, never dropped and never blocking the queue.
+
+The fleet reports tens of thousands of devices several times a day, so a run of these events is handled
+together (see `service.FleetRun`); should the run fail, the bus handles its events one at a time, and an event
+naming an unknown device is then parked alone."""
 
 import logging
 from datetime import UTC
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meters.devices.models import Device
 from meters.readings import service
 from meters.readings.rules import SameDayRace
-from shared.bus import EventHandlers, PermanentError
+from shared.bus import EventHandlers, PermanentError, each_event
 from shared.errors import Problem
 from shared.events.vendor import FleetMeterCollected
 from shared.outbox import OutboxLink
@@ -21,13 +24,27 @@ log = logging.getLogger(__name__)
 def fleet_handlers(link: OutboxLink) -> EventHandlers:
     handlers = EventHandlers()
 
-    @handlers.on("fleet.meter.collected")
-    async def take_automatic_reading(session: AsyncSession, data: FleetMeterCollected, _event) -> None:
-        device = await session.scalar(select(Device).where(Device.serial == data.serial))
-        if device is None or not device.active:
-            raise PermanentError(f"serial: no active device {data.serial!r} is known")
-        if data.collected_at.tzinfo is None:  # the fleet software's times are UTC when it omits the zone
-            data = data.model_copy(update={"collected_at": data.collected_at.replace(tzinfo=UTC)})
+    @handlers.on_batch("fleet.meter.collected")
+    async def take_automatic_readings(session: AsyncSession, items: list) -> None:
+        run = await service.FleetRun(session, link.outbox).load([data.serial for data, _ in items])
+        for data, _event in each_event(items):
+            device = run.devices.get(data.serial)
+            if device is None or not device.active:
+                raise PermanentError(f"serial: no active device {data.serial!r} is known")
+            if data.collected_at.tzinfo is None:  # the fleet software's times are UTC when it omits the zone
+                data = data.model_copy(update={"collected_at": data.collected_at.replace(tzinfo=UTC)})
+            if run.is_usual(device, data.collected_at):
+                try:
+                    run.accept(device, data)
+                    continue
+                except Problem:
+                    pass  # refused: recorded as such below, with everything before it stored first
+            await run.store()
+            run.take_one_at_a_time(device)
+            await take_automatic_reading(session, device, data)
+        await run.store()
+
+    async def take_automatic_reading(session: AsyncSession, device: Device, data: FleetMeterCollected) -> None:
         if await service.is_known_collection(session, device, data):
             return
         try:

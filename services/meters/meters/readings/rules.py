@@ -132,6 +132,13 @@ async def check_history(session: AsyncSession, device: Device, *, local_date: da
     if same_day is not None:
         raise already_read_today(local_date)
     around = await neighbours(session, device, read_at)
+    return check_against(device, around, local_date=local_date, counters=counters, confirm=confirm)
+
+
+def check_against(device: Device, around: Neighbours, *, local_date: date, counters: dict[str, int],
+                  confirm: bool) -> bool:
+    """F-21 and F-22 against the readings around a new one of a day not read yet; returns whether the reading
+    was confirmed despite being implausible."""
     if (previous := around.previous) is not None:
         for counter, value in counters.items():
             if _has_baseline(previous, counter, around.reset_since_previous) and value < previous.counters[counter]:

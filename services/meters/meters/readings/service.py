@@ -8,15 +8,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meters.audit import service as audit
+from meters.audit.models import AuditEntry
 from meters.devices.models import Account, Device, User, local_date_of
 from meters.readings import rules
 from meters.readings.models import CounterCorrection, Reading, RejectedReading
-from meters.requests.service import answer_requests
+from meters.requests.service import answer_requests, devices_with_open_requests
 from shared.db import utcnow
 from shared.errors import Problem, field_error
 from shared.events.meters import ReadingAccepted, ReadingRejected, ReadingSource
@@ -42,20 +43,95 @@ async def record_reading(session: AsyncSession, outbox: Outbox, device: Device, 
         await session.flush()  # the UNIQUE(device_id, local_date) check, before anything else is written
     except IntegrityError:
         raise rules.already_read_today(local_date, rules.SameDayRace) from None
-    side = "system" if source == "automatic" else ("customer" if source == "customer" else "vendor")
-    audit.record(session, actor_id=submitted_by or audit.SYSTEM_ACTOR, actor_side=side, action="reading.accepted",
-                 target_type="reading", target_id=reading.id, device_id=device.id, counters=values,
-                 source=source, local_date=local_date.isoformat(), confirmed_implausible=confirmed)
-    await outbox.add(session, ReadingAccepted(
-        reading_id=reading.id, device_id=device.id, account_id=device.account_id, serial=device.serial,
-        local_date=local_date, read_at=read_at, counters=values, source=source, submitted_by=submitted_by,
-        confirmed_implausible=confirmed,
-        recipient_ids=[submitted_by] if source == "customer" and submitted_by else []), subject=device.id)
+    audit.record(session, **accepted_audit(reading))
+    await outbox.add(session, accepted_event(reading, device), subject=device.id)
     await answer_requests(session, outbox, reading)
     return reading
 
 
+def accepted_audit(reading: Reading) -> dict[str, Any]:
+    side = {"automatic": "system", "customer": "customer"}.get(reading.source, "vendor")
+    return {"actor_id": reading.submitted_by or audit.SYSTEM_ACTOR, "actor_side": side, "action": "reading.accepted",
+            "target_type": "reading", "target_id": reading.id, "device_id": reading.device_id,
+            "counters": reading.counters, "source": reading.source, "local_date": reading.local_date.isoformat(),
+            "confirmed_implausible": reading.confirmed_implausible}
+
+
+def accepted_event(reading: Reading, device: Device) -> ReadingAccepted:
+    customer = reading.submitted_by if reading.source == "customer" else None
+    return ReadingAccepted(
+        reading_id=reading.id, device_id=device.id, account_id=device.account_id, serial=device.serial,
+        local_date=reading.local_date, read_at=reading.read_at, counters=reading.counters, source=reading.source,
+        submitted_by=reading.submitted_by, confirmed_implausible=reading.confirmed_implausible,
+        recipient_ids=[customer] if customer else [])
+
+
 # Automatic readings (F-24) ---------------------------------------------------------------------------------
+
+class FleetRun:
+    """A run of automatic readings checked and stored set-based: the devices, their accounts and their newest
+    readings are read once for the run, and the new rows are inserted together.
+
+    Only the usual case takes this path: a device with no counter correction and no open billing request,
+    reporting a day after its newest stored reading. Anything else (a late or resent collection, a correction
+    to take into account, a request to answer) goes through `record_reading` like any other reading."""
+
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        self.session, self.outbox = session, outbox
+        self.devices: dict[str, Device] = {}
+        self.accounts: dict[str, Account] = {}
+        self.newest: dict[str, Reading] = {}
+        self.one_at_a_time: set[str] = set()  # device ids
+        self.readings: list[Reading] = []
+
+    async def load(self, serials: list[str]) -> "FleetRun":
+        session = self.session
+        self.devices = {d.serial: d for d in (await session.scalars(
+            select(Device).where(Device.serial.in_(set(serials))))).all()}
+        ids = [d.id for d in self.devices.values()]
+        self.accounts = {a.id: a for a in (await session.scalars(
+            select(Account).where(Account.id.in_({d.account_id for d in self.devices.values()})))).all()}
+        self.newest = await latest_readings(session, ids)
+        corrected = await session.scalars(select(CounterCorrection.device_id).where(CounterCorrection.device_id.in_(ids)))
+        self.one_at_a_time = set(corrected.all()) | await devices_with_open_requests(session, ids)
+        return self
+
+    def local_date(self, device: Device, read_at: datetime):
+        return local_date_of(self.accounts.get(device.account_id), read_at)
+
+    def is_usual(self, device: Device, read_at: datetime) -> bool:
+        newest = self.newest.get(device.id)
+        return device.id not in self.one_at_a_time and (
+            newest is None or self.local_date(device, read_at) > newest.local_date)
+
+    def accept(self, device: Device, data: FleetMeterCollected) -> None:
+        """The rules against the newest reading (the one before it); a Problem when a rule refuses it."""
+        values = rules.valid_counters(device, data.counters)
+        local_date = self.local_date(device, data.collected_at)
+        around = rules.Neighbours(previous=self.newest.get(device.id), following=None, reset_since_previous=set(),
+                                  reset_before_following=set())
+        rules.check_against(device, around, local_date=local_date, counters=values, confirm=False)
+        reading = Reading(id=str(uuid.uuid4()), device_id=device.id, account_id=device.account_id,
+                          local_date=local_date, read_at=data.collected_at, source="automatic", submitted_by=None,
+                          confirmed_implausible=False, counters=values, created_at=utcnow())
+        self.readings.append(reading)
+        self.newest[device.id] = reading
+
+    def take_one_at_a_time(self, device: Device) -> None:
+        self.one_at_a_time.add(device.id)
+
+    async def store(self) -> None:
+        """Insert what was accepted so far: readings, audit entries and events, in the run's order."""
+        if not self.readings:
+            return
+        readings, self.readings = self.readings, []
+        by_id = {d.id: d for d in self.devices.values()}
+        columns = [c.key for c in Reading.__table__.columns]
+        await self.session.execute(insert(Reading), [{c: getattr(r, c) for c in columns} for r in readings])
+        await self.session.execute(insert(AuditEntry), [audit.entry_values(**accepted_audit(r)) for r in readings])
+        await self.outbox.add_all(self.session, [(accepted_event(r, by_id[r.device_id]), r.device_id)
+                                                 for r in readings])
+
 
 async def is_known_collection(session: AsyncSession, device: Device, data: FleetMeterCollected) -> bool:
     """The same collection already accepted (the fleet software resent it under a new event id)."""

@@ -75,6 +75,15 @@ async def open_request(session: AsyncSession, outbox: Outbox, *, request_id: str
     return request
 
 
+async def devices_with_open_requests(session: AsyncSession, device_ids: list[str]) -> set[str]:
+    """Those of the devices with a reading still due on an open request."""
+    rows = await session.scalars(
+        select(ReadRequestDevice.device_id).join(ReadRequest)
+        .where(ReadRequestDevice.device_id.in_(device_ids), ReadRequestDevice.reading_id.is_(None),
+               ReadRequest.closed_at.is_(None)))
+    return set(rows.all())
+
+
 async def answer_requests(session: AsyncSession, outbox: Outbox, reading: Reading) -> list[ReadRequest]:
     """Mark the reading on every open request of its device opened on or before its day; close the requests
     it completes. The request rows are locked so two readings completing one request close it once."""
