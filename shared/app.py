@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
 from shared.bus import Bus, EventHandlers, make_bus
@@ -115,30 +115,58 @@ async def connect_with_retry(bus: "Bus", attempts: int = 30, delay: float = 1.0)
             await asyncio.sleep(delay)
 
 
-class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Correlation id in and out (X-Correlation-ID), latency metrics, and a size limit on request bodies."""
+class RequestContextMiddleware:
+    """Correlation id in and out (X-Correlation-ID), latency metrics, and a size limit on request bodies.
 
-    async def dispatch(self, request: Request, call_next) -> Response:
-        cid = request.headers.get("x-correlation-id") or uuid.uuid4().hex
+    A pure ASGI middleware: it wraps `send` instead of running the app in a task of its own with streams in
+    between (as Starlette's BaseHTTPMiddleware does), which costs little per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = length = None  # the first of each, as Starlette's Headers.get
+        for key, value in scope["headers"]:
+            if key == b"x-correlation-id" and given is None:
+                given = value
+            elif key == b"content-length" and length is None:
+                length = value
+        raw_cid = given or uuid.uuid4().hex.encode()
+        cid = raw_cid.decode("latin-1")
         token = correlation_id.set(cid[:64])
         started = time.perf_counter()
+        status: int | None = None
+
+        async def send_with_correlation_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-correlation-id"]
+                headers.append((b"x-correlation-id", raw_cid))
+                message["headers"] = headers
+            await send(message)
+
         try:
-            if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-                response = problem_response(413, "Payload too large",
-                                            f"The request body may not exceed {MAX_BODY_BYTES} bytes.")
+            if int(length or 0) > MAX_BODY_BYTES:
+                app: ASGIApp = problem_response(413, "Payload too large",
+                                                f"The request body may not exceed {MAX_BODY_BYTES} bytes.")
             else:
-                response = await call_next(request)
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            HTTP_LATENCY.labels(request.method, route, response.status_code).observe(elapsed)
-            if not request.url.path.startswith(QUIET_PATHS):
-                log.info("%s %s %s", request.method, request.url.path, response.status_code, extra={"fields": {
-                    "method": request.method, "path": request.url.path, "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 1)}})
+                app = self.app
+            await app(scope, receive, send_with_correlation_id)
         finally:
+            # An app that fails before answering leaves it to the server error handler, unlogged here.
+            if status is not None:
+                elapsed = time.perf_counter() - started
+                method, path = scope["method"], scope["path"]
+                route = getattr(scope.get("route"), "path", "unmatched")
+                HTTP_LATENCY.labels(method, route, status).observe(elapsed)
+                if not path.startswith(QUIET_PATHS):
+                    log.info("%s %s %s", method, path, status, extra={"fields": {
+                        "method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 1)}})
             correlation_id.reset(token)
-        response.headers["X-Correlation-ID"] = cid
-        return response
 
 
 def health_router() -> APIRouter:

@@ -3,7 +3,7 @@ the browser session in cookies. It owns no database and keeps no state between r
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import proxy
 from gateway.settings import DEV_SECRET, Settings
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 # Pages load nothing from outside the deployment (F-70); the policy makes the browser enforce it too.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+PAGE_HEADERS = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), (b"referrer-policy", b"same-origin"),
+                (b"x-frame-options", b"DENY")]
 
 
 def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -53,7 +56,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     install_problem_handlers(app)
     install_page_handlers(app)
     app.add_middleware(RequestContextMiddleware)
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeadersMiddleware)  # the outermost: on every answer, the 413 included
     app.include_router(operations_router())
     app.include_router(proxy.router)
     app.include_router(auth_pages.router)
@@ -66,14 +69,36 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     return app
 
 
-async def security_headers(request: Request, call_next) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-    return response
+class SecurityHeadersMiddleware:
+    """Every answer says not to sniff its type; pages also carry the content security policy and are not framed.
+    A pure ASGI middleware: it edits the headers as they are sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = with_security_headers(message.get("headers", ()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def with_security_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    headers = list(headers)
+    names = {name.lower(): value for name, value in reversed(headers)}  # the first value of each name
+    if b"x-content-type-options" not in names:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    if names.get(b"content-type", b"").startswith(b"text/html"):
+        replaced = {b"content-security-policy", b"referrer-policy", b"x-frame-options"}
+        headers = [(name, value) for name, value in headers if name.lower() not in replaced]
+        headers += PAGE_HEADERS
+    return headers
 
 
 def is_api(request: Request) -> bool:
@@ -144,7 +169,7 @@ def operations_router():
 
 async def service_ready(upstreams: Upstreams, name: str) -> bool:
     try:
-        response = await upstreams.client.get(upstreams.url(name, "/health/ready"), timeout=3.0)
-    except httpx.HTTPError:
+        response = await upstreams.send(name, "GET", "/health/ready", timeout=3.0)
+    except UpstreamUnavailable:
         return False
     return response.status_code == 200

@@ -14,8 +14,11 @@ router = APIRouter(include_in_schema=False)
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "host", "content-length"}
 # The browser session cookies are the gateway's own; services authenticate with the Authorization header.
-NOT_FORWARDED = HOP_BY_HOP | {"cookie", "x-correlation-id"}
+# The X-Forwarded- headers are set anew below, the client's X-Forwarded-For in front of the client's address.
+NOT_FORWARDED = HOP_BY_HOP | {"cookie", "x-correlation-id", "x-forwarded-for", "x-forwarded-proto"}
 RESPONSE_DROPPED = HOP_BY_HOP | {"content-encoding", "x-correlation-id", "set-cookie", "server", "date"}
+_NOT_FORWARDED = frozenset(name.encode() for name in NOT_FORWARDED)
+_RESPONSE_DROPPED = frozenset(name.encode() for name in RESPONSE_DROPPED)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -24,21 +27,34 @@ def upstreams_of(request: Request) -> Upstreams:
 
 
 async def forward(request: Request, service: str, path: str) -> Response:
-    upstreams = upstreams_of(request)
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
-    forwarded_for = request.client.host if request.client else ""
-    headers["X-Forwarded-For"] = ", ".join(filter(None, [request.headers.get("x-forwarded-for"), forwarded_for]))
-    headers["X-Forwarded-Proto"] = request.url.scheme
+    """Straight from the ASGI scope to the upstream request and back: this runs on every API call."""
+    scope = request.scope
+    headers: list[tuple[str, str]] = []
+    given_forwarded_for = None
+    for name, value in scope["headers"]:
+        if name not in _NOT_FORWARDED:
+            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        elif name == b"x-forwarded-for" and given_forwarded_for is None:
+            given_forwarded_for = value.decode("latin-1")
+    client = scope.get("client")
+    headers.append(("X-Forwarded-For", ", ".join(filter(None, [given_forwarded_for, client[0] if client else ""]))))
+    headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+    if query := scope.get("query_string"):
+        path = f"{path}?{query.decode('latin-1')}"
     try:
-        upstream = await upstreams.send(service, request.method, path, params=list(request.query_params.multi_items()),
-                                        headers=headers, content=await request.body() or None)
+        upstream = await upstreams_of(request).send(service, scope["method"], path, headers=headers,
+                                                    content=await request.body() or None)
     except UpstreamUnavailable as exc:
         log.warning("service %s unavailable: %s", exc.service, exc.reason)
         raise Problem(exc.status, "Service unavailable",
                       f"The {service} service cannot be reached right now. Try again in a moment.",
                       code="upstream_unavailable") from exc
-    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROPPED}
-    return Response(content=upstream.content, status_code=upstream.status_code, headers=response_headers)
+    response = Response(content=upstream.content, status_code=upstream.status_code)
+    for name, value in upstream.raw_headers:
+        name = name.lower()
+        if name not in _RESPONSE_DROPPED:
+            response.raw_headers.append((name, value))
+    return response
 
 
 @router.api_route("/api/{service}/{path:path}", methods=METHODS)

@@ -1,8 +1,10 @@
 """/api/<service>/... reaches the service unchanged, and the answer comes back unchanged."""
 
 import pytest
-from gateway.main import create_app
+from gateway.main import CONTENT_SECURITY_POLICY, create_app
 from gateway_fakes import URLS, gateway_settings
+
+from shared.app import MAX_BODY_BYTES
 
 
 async def test_method_path_query_body_and_headers_are_forwarded(gateway, fakes):
@@ -88,3 +90,33 @@ async def test_health_and_metrics(gateway, fakes):
     assert (await gateway.get("/health/ready")).status_code == 503
     metrics = await gateway.get("/metrics")
     assert metrics.status_code == 200 and "http_request_duration_seconds" in metrics.text
+
+
+async def test_the_client_address_and_scheme_are_forwarded_once(gateway, fakes):
+    await gateway.get("/api/cases/v1/anything", headers={"X-Forwarded-For": "203.0.113.9",
+                                                         "X-Forwarded-Proto": "http"})
+    call = fakes.of("cases", "GET", "/api/cases/v1/anything")[0]
+    assert call.headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
+    assert call.headers["x-forwarded-proto"] == "https"
+    assert call.headers["x-correlation-id"]  # one made by the gateway when the client sent none
+
+
+async def test_api_answers_are_not_sniffed_and_pages_carry_the_content_security_policy(gateway):
+    api = await gateway.get("/api/cases/v1/cases")
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in api.headers and "x-frame-options" not in api.headers
+    page = await gateway.get("/login")
+    assert page.headers["content-type"].startswith("text/html")
+    for name, value in (("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin"),
+                        ("x-frame-options", "DENY"), ("content-security-policy", CONTENT_SECURITY_POLICY)):
+        assert page.headers.get_list(name) == [value], name
+
+
+async def test_a_body_above_the_limit_is_refused_before_the_service(gateway, fakes):
+    response = await gateway.post("/api/cases/v1/cases", content=b"x" * (MAX_BODY_BYTES + 1),
+                                  headers={"Content-Type": "application/json", "X-Correlation-ID": "big-3"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-correlation-id"] == "big-3"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert not fakes.of("cases", "POST")
