@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.include(email_handlers(postbox))
 
     async def start_sender(app: FastAPI) -> None:
+        postbox.renderer.warm_up()  # before the consumer starts
         app.state.postbox = postbox
         app.state.email_sender = EmailSender(app.state.db, settings, postbox.pending)
         app.state.email_sender.start()

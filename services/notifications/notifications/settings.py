@@ -11,6 +11,8 @@ class Settings(ServiceSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 30.0
+    # The connection is kept open from one email to the next while there is work, closed after this long idle.
+    smtp_keepalive_seconds: float = 10.0
     mail_from: str = "Self-Service Portal <no-reply@selfservice.example>"
 
     # Retries of a refused email: 0.5 s doubling up to 60 s; given up (status failed) after this long.

@@ -22,14 +22,21 @@ class CollectingHandler:
 
     def __init__(self) -> None:
         self.envelopes: list = []
+        self.peers: list[tuple] = []  # the client's address and port of each accepted message: its connection
         self.refusals = 0
+        self.quits = 0  # connections the client closed politely
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.refusals > 0:
             self.refusals -= 1
             return "451 4.3.0 Try again later"
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 2.0.0 OK"
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        self.quits += 1
+        return "221 Bye"
 
 
 class SmtpServer:
@@ -47,6 +54,10 @@ class SmtpServer:
         if self.controller:
             self.controller.stop()
             self.controller = None
+
+    def connections(self) -> int:
+        """Over how many connections the accepted messages came."""
+        return len(set(self.handler.peers))
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
         return [message_from_bytes(e.original_content or e.content, policy=policy.default)

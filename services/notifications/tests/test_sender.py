@@ -1,0 +1,210 @@
+"""The sender's connection and its messages: one SMTP connection carries email after email while there is work,
+is closed once idle, and is replaced without counting a refusal when the server dropped it; the message is
+written out directly and reads back as what was rendered."""
+
+import asyncio
+import time
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+
+import aiosmtplib
+import pytest
+from notifications.database import Base
+from notifications.emails.mime import mime_message, sender_of
+from notifications.emails.models import PENDING, Email
+from notifications.emails.render import EmailRenderer
+from notifications.main import create_app
+from notifications.settings import Settings
+from prometheus_client import REGISTRY
+from sqlalchemy import select
+
+from conftest import create_all
+from shared.testing import app_client
+
+
+class Service:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def deliver(self, event) -> None:
+        await self.app.state.bus.deliver(event)
+
+    async def emails(self, **where) -> list[Email]:
+        async with self.app.state.db.session() as session:
+            return list((await session.scalars(select(Email).filter_by(**where))).all())
+
+    async def wait_until_settled(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while await self.emails(status=PENDING):
+            assert time.monotonic() < deadline, "emails still pending"
+            await asyncio.sleep(0.05)
+
+
+async def start_service(sqlite_url, jwt_keys, smtp, **extra):
+    await create_all(sqlite_url, Base.metadata)
+    app = create_app(Settings(database_url=sqlite_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
+                              public_url="https://portal.example", smtp_host="127.0.0.1", smtp_port=smtp.port,
+                              **extra))
+    return app, app_client(app)
+
+
+async def given_users(service: Service, user_upserted, *specs: dict) -> None:
+    for spec in specs:
+        await service.deliver(user_upserted(**spec))
+
+
+def retries_counted(kind: str) -> float:
+    return REGISTRY.get_sample_value("emails_total", {"kind": kind, "outcome": "retry"}) or 0.0
+
+
+async def eventually(condition, timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+async def test_one_connection_carries_the_emails_of_one_pass_after_another(sqlite_url, jwt_keys, smtp,
+                                                                           user_upserted, case_created):
+    app, client = await start_service(sqlite_url, jwt_keys, smtp)
+    async with client:
+        service = Service(app)
+        await given_users(service, user_upserted, {"user_id": "ann"})
+        for n in range(1, 4):  # each email queued only once the one before arrived: a pass of its own
+            await service.deliver(case_created(["ann"], number=f"CS-2026-00000{n}"))
+            await smtp.wait_for(n)
+        await service.wait_until_settled()
+        assert smtp.connections() == 1 and smtp.handler.quits == 0
+    assert smtp.handler.quits == 1  # closed politely at shutdown
+
+
+async def test_a_connection_idle_for_the_keepalive_time_is_closed(sqlite_url, jwt_keys, smtp, user_upserted,
+                                                                  case_created):
+    app, client = await start_service(sqlite_url, jwt_keys, smtp, smtp_keepalive_seconds=0.2)
+    async with client:
+        service = Service(app)
+        await given_users(service, user_upserted, {"user_id": "ann"})
+        await service.deliver(case_created(["ann"], number="CS-2026-000001"))
+        await smtp.wait_for(1)
+        await eventually(lambda: smtp.handler.quits == 1, timeout=3, what="the idle connection to be closed")
+        await service.deliver(case_created(["ann"], number="CS-2026-000002"))
+        await smtp.wait_for(2)
+        assert smtp.connections() == 2
+
+
+async def test_a_kept_connection_the_server_dropped_is_replaced_without_a_refusal(sqlite_url, jwt_keys, smtp,
+                                                                                   user_upserted, case_created):
+    app, client = await start_service(sqlite_url, jwt_keys, smtp)
+    async with client:
+        service = Service(app)
+        await given_users(service, user_upserted, {"user_id": "ann"})
+        await service.deliver(case_created(["ann"], number="CS-2026-000001"))
+        await smtp.wait_for(1)
+        smtp.stop()  # the server goes away with the connection the sender keeps, and comes back
+        smtp.start()
+        retries = retries_counted("case_created")
+        event = case_created(["ann"], number="CS-2026-000002")
+        await service.deliver(event)
+        await smtp.wait_for(2)
+        await service.wait_until_settled()
+        row, = await service.emails(event_id=event.id)
+        assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
+        assert retries_counted("case_created") == retries
+        assert smtp.connections() == 2
+
+
+async def test_a_kept_connection_found_dead_only_when_sending_is_replaced_without_a_refusal(
+        sqlite_url, jwt_keys, smtp, user_upserted, case_created):
+    app, client = await start_service(sqlite_url, jwt_keys, smtp)
+    async with client:
+        service = Service(app)
+        await given_users(service, user_upserted, {"user_id": "ann"})
+        await service.deliver(case_created(["ann"], number="CS-2026-000001"))
+        await smtp.wait_for(1)
+
+        async def dead(*_args, **_kwargs):  # the socket looked open, but the server is gone
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+
+        app.state.email_sender._smtp.sendmail = dead
+        retries = retries_counted("case_created")
+        event = case_created(["ann"], number="CS-2026-000002")
+        await service.deliver(event)
+        await smtp.wait_for(2)
+        await service.wait_until_settled()
+        row, = await service.emails(event_id=event.id)
+        assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
+        assert retries_counted("case_created") == retries
+        assert smtp.connections() == 2
+
+
+async def test_a_refusal_on_a_kept_connection_is_retried_with_backoff(sqlite_url, jwt_keys, smtp, user_upserted,
+                                                                      case_created):
+    app, client = await start_service(sqlite_url, jwt_keys, smtp)
+    async with client:
+        service = Service(app)
+        await given_users(service, user_upserted, {"user_id": "ann"})
+        await service.deliver(case_created(["ann"], number="CS-2026-000001"))
+        await smtp.wait_for(1)
+        smtp.handler.refusals = 1
+        event = case_created(["ann"], number="CS-2026-000002")
+        await service.deliver(event)
+        await smtp.wait_for(2)
+        await service.wait_until_settled()
+        row, = await service.emails(event_id=event.id)
+        assert (row.status, row.attempts) == ("sent", 2) and "451" in row.last_error
+
+
+# --- the message itself ---------------------------------------------------------------------------------------
+
+FROM_HEADER, ENVELOPE_SENDER = sender_of("Portal de Autoservicio Ñ <no-reply@selfservice.example>")
+
+
+def written(**values) -> bytes:
+    message = {"from_header": FROM_HEADER, "to_name": "Ann", "to_address": "ann@customer.example",
+               "subject": "Case CS-2026-000123", "date": "Mon, 05 Jan 2026 15:04:00 +0000",
+               "message_id": "<id-1@selfservice.example>", "language": "en", "text": "Hello\n", "html": "<p>Hi</p>\n"}
+    return mime_message(**{**message, **values})
+
+
+@pytest.mark.parametrize("name", ["Ann", "José Ñúñez", "Núñez, José", 'Ann "the boss" \\ Smith',
+                                  "Ann Bcc: victim@else.example", "Åsa " * 40])
+@pytest.mark.parametrize("language", ["en", "es", "sv"])
+def test_the_message_reads_back_as_rendered_in_every_language(name, language):
+    renderer = EmailRenderer("https://portal.example")
+    rendered = renderer.render("case_status_changed", language=language, time_zone="Europe/Madrid",
+                               link_path="/cases/c-1", name=name, number="CS-2026-000123",
+                               subject="Atasco = bandeja «2» " + "ñ" * 90, old_status="new",
+                               new_status="waiting_for_customer")
+    text = rendered.text + "Trailing spaces   \n.\n" + "x" * 200 + "\n"
+    raw = written(to_name=name, subject=rendered.subject, language=language, text=text, html=rendered.html)
+    assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 78
+
+    message = message_from_bytes(raw, policy=policy.default)
+    assert not [part.defects for part in message.walk() if part.defects]
+    assert str(message["Subject"]) == rendered.subject
+    assert message["To"].addresses[0].addr_spec == "ann@customer.example"
+    raw_to = message_from_bytes(raw, policy=policy.compat32)["To"]
+    assert name in str(make_header(decode_header(raw_to))).replace('\\"', '"').replace("\\\\", "\\") \
+        or message["To"].addresses[0].display_name == name
+    assert message["From"].addresses[0].display_name == "Portal de Autoservicio Ñ"
+    assert (message["Message-ID"], message["Content-Language"], message["Auto-Submitted"]) == (
+        "<id-1@selfservice.example>", language, "auto-generated")
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert message.get_body(("html",)).get_content().replace("\r\n", "\n") == rendered.html
+
+
+def test_short_ascii_lines_go_as_they_are():
+    raw = written(text="Hello Ann,\nyour case moved.\n", html="<p>Hello</p>\n").decode()
+    assert "Content-Transfer-Encoding: 7bit\r\n\r\nHello Ann,\r\nyour case moved.\r\n" in raw
+
+
+@pytest.mark.parametrize("field", ["to_address", "to_name", "subject", "language", "message_id"])
+def test_a_line_break_in_any_header_value_is_refused(field):
+    with pytest.raises(ValueError):
+        written(**{field: "ann@customer.example\r\nBcc: victim@else.example"})
+
+
+def test_an_address_that_could_not_go_on_the_smtp_command_line_is_refused():
+    with pytest.raises(ValueError):
+        written(to_address="ann smith@customer.example")
+    assert ENVELOPE_SENDER == "no-reply@selfservice.example"
