@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -82,6 +83,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            # The database went away (a restart, a failover): the pool has dropped its connections and the
+            # next request opens fresh ones, so this is worth retrying rather than a failure of the request.
+            log.warning("database connection lost on %s %s", request.method, request.url.path)
+            return problem_response(503, "Service unavailable", "The database connection was lost. "
+                                    "Try again in a moment.", request.url.path, code="database_unavailable")
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
