@@ -5,6 +5,7 @@ device assignments are decided by each service from its local copy, never carrie
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -78,11 +79,29 @@ def load_public_keys(pem_text: str) -> dict[str, Ed25519PublicKey]:
 
 
 class TokenVerifier:
+    # Checking a signature costs more CPU than the rest of a simple request: a token seen before is taken from
+    # memory until it expires (the claims cannot change without the signature changing). Revocation is not
+    # cached: `current_principal` asks the database on every request.
+    CACHE_SIZE = 4096
+
     def __init__(self, public_keys_pem: str, *, issuer: str, audience: str) -> None:
         self.keys = load_public_keys(public_keys_pem)
         self.issuer, self.audience = issuer, audience
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        if (known := self._verified.get(token)) is not None:
+            principal, expires_at = known
+            if time.time() < expires_at:
+                return principal
+            del self._verified[token]
+        principal, expires_at = self._verify_signature(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest entry
+        self._verified[token] = (principal, expires_at)
+        return principal
+
+    def _verify_signature(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             key = self.keys.get(header.get("kid", ""))
@@ -96,7 +115,7 @@ class TokenVerifier:
             user_id=claims["sub"], session_id=claims["sid"], language=claims.get("lang", "en"),
             name=claims.get("name", ""), memberships=dict(claims.get("memberships", {})),
             staff_role=claims.get("staff_role"),
-        )
+        ), float(claims["exp"])
 
 
 def unauthorized(detail: str = "Log in to continue.") -> Problem:
