@@ -21,6 +21,7 @@ from bench.report import Report, describe_machine, ratio
 from tests.system import RunningSystem
 
 BENCH_DIR = Path(__file__).resolve().parent
+PROFILE_FORMAT = ["--format", "raw"] if __import__("os").environ.get("PROFILE_RAW") else []
 SCENARIOS = ("write", "read", "latency", "ingestion", "memory")
 
 
@@ -134,7 +135,7 @@ def profiled(system: RunningSystem, service: str, name: str, enabled: bool):
     output = BENCH_DIR / "profiles" / f"{name}-{service}.svg"
     output.parent.mkdir(exist_ok=True)
     spy = subprocess.Popen(["py-spy", "record", "--pid", str(pid_of(system, service)), "--rate", "200",
-                            "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL)
+                            "--output", str(output), "--nonblocking", *PROFILE_FORMAT], stdout=subprocess.DEVNULL)
     try:
         yield
     finally:
