@@ -5,6 +5,7 @@ in-process through an httpx transport instead."""
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -47,7 +48,9 @@ def echo_service() -> FastAPI:
 async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 10
     while not server.started:
+        assert time.monotonic() < deadline and not task.done(), "the test upstream did not start"
         await asyncio.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"

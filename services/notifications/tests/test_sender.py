@@ -64,6 +64,19 @@ async def eventually(condition, timeout: float = 10.0, what: str = "condition") 
         await asyncio.sleep(0.02)
 
 
+async def assert_next_email_sent_on_a_new_connection(service: Service, smtp, case_created) -> None:
+    """The next email goes out on its first attempt over a fresh connection, with no refusal counted."""
+    retries = retries_counted("case_created")
+    event = case_created(["ann"], number="CS-2026-000002")
+    await service.deliver(event)
+    await smtp.wait_for(2)
+    await service.wait_until_settled()
+    row, = await service.emails(event_id=event.id)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
+    assert retries_counted("case_created") == retries
+    assert smtp.connections() == 2
+
+
 async def test_one_connection_carries_the_emails_of_one_pass_after_another(sqlite_url, jwt_keys, smtp,
                                                                            user_upserted, case_created):
     app, client = await start_service(sqlite_url, jwt_keys, smtp)
@@ -102,15 +115,7 @@ async def test_a_kept_connection_the_server_dropped_is_replaced_without_a_refusa
         await smtp.wait_for(1)
         smtp.stop()  # the server goes away with the connection the sender keeps, and comes back
         smtp.start()
-        retries = retries_counted("case_created")
-        event = case_created(["ann"], number="CS-2026-000002")
-        await service.deliver(event)
-        await smtp.wait_for(2)
-        await service.wait_until_settled()
-        row, = await service.emails(event_id=event.id)
-        assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
-        assert retries_counted("case_created") == retries
-        assert smtp.connections() == 2
+        await assert_next_email_sent_on_a_new_connection(service, smtp, case_created)
 
 
 async def test_a_kept_connection_found_dead_only_when_sending_is_replaced_without_a_refusal(
@@ -126,15 +131,7 @@ async def test_a_kept_connection_found_dead_only_when_sending_is_replaced_withou
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
 
         app.state.email_sender._smtp.sendmail = dead
-        retries = retries_counted("case_created")
-        event = case_created(["ann"], number="CS-2026-000002")
-        await service.deliver(event)
-        await smtp.wait_for(2)
-        await service.wait_until_settled()
-        row, = await service.emails(event_id=event.id)
-        assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
-        assert retries_counted("case_created") == retries
-        assert smtp.connections() == 2
+        await assert_next_email_sent_on_a_new_connection(service, smtp, case_created)
 
 
 async def test_a_refusal_on_a_kept_connection_is_retried_with_backoff(sqlite_url, jwt_keys, smtp, user_upserted,
