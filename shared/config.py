@@ -28,7 +28,7 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@localhost:5672/"
     # Prefix for exchange and queue names; tests set one per run so runs never see each other.
     bus_prefix: str = ""
-    bus_prefetch: int = 200  # also the largest run of events handled in one transaction
+    bus_prefetch: int = 1000  # also the largest run of events handled in one transaction (see bench/FINDINGS.md)
     bus_retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
     bus_delivery_limit: int = 10
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 
 from shared.bus import EventHandlers, PermanentError
@@ -267,3 +268,40 @@ async def test_a_run_that_fails_is_handled_one_event_at_a_time_and_only_the_bad_
     async with db.session() as session:
         handled = (await session.scalars(select(effects.c.note).order_by(effects.c.id))).all()
     assert handled == ["c1", "c2", "c3", "c4"]
+
+
+async def test_events_a_handler_is_not_for_are_acked_without_a_transaction_or_an_inbox_row(db, make_bus):
+    handlers, transactions = EventHandlers(), []
+
+    @handlers.on("cases.case.status_changed", when=lambda data: data.case_id.startswith("keep"))
+    async def record(session, data, event) -> None:
+        transactions.append(id(session))
+        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+
+    consumer = await make_bus(prefetch=50)
+    await consumer.declare_topology(consumer.publish_channel, handlers.by_type)  # the queue fills before consuming
+    kept = new_event(status_changed("keep-1"), source="test")
+    skipped = [new_event(status_changed(f"skip-{n}"), source="test") for n in range(40)]
+    last = new_event(status_changed("keep-2"), source="test")  # handled in order: once it is, so is the rest
+    for event in [skipped[0], kept, *skipped[1:], last]:
+        await consumer.publish(event)
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    await eventually(lambda: _has_event(db, last.id))
+    async with db.session() as session:
+        handled = (await session.scalars(select(effects.c.note).order_by(effects.c.id))).all()
+        inbox_rows = set((await session.scalars(select(tables.inbox.c.event_id))).all())
+    assert handled == ["keep-1", "keep-2"]
+    assert inbox_rows == {kept.id, last.id}
+    assert len(transactions) <= 2  # none for the runs of skipped events alone
+
+
+async def test_an_event_no_queue_is_bound_for_is_confirmed_and_counted_as_unroutable(make_bus):
+    publisher = await make_bus("publisher")
+    nobody_binds = new_event(message_added(), source="test")
+    before = _unroutable(nobody_binds.type)
+    await publisher.publish(nobody_binds)
+    await eventually(lambda: _unroutable(nobody_binds.type) == before + 1)
+
+
+def _unroutable(event_type: str) -> float:
+    return REGISTRY.get_sample_value("events_unroutable_total", {"type": event_type}) or 0.0

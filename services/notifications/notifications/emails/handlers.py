@@ -140,11 +140,9 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
                          account=data.account_name, applicant=data.applicant_name,
                          applicant_email=data.applicant_email)
 
-    @handlers.on("meters.reading.accepted")
+    # Automatic collection happens daily without anyone acting: an email for each would be noise.
+    @handlers.on("meters.reading.accepted", when=lambda data: data.source != "automatic")
     async def email_reading_accepted(session: AsyncSession, data: ReadingAccepted, event: CloudEvent) -> None:
-        # Automatic collection happens daily without anyone acting: an email for each would be noise.
-        if data.source == "automatic":
-            return
         await tell_users(session, event, data.recipient_ids, "reading_accepted", "reading_accepted",
                          link_path=f"/devices/{data.device_id}", serial=data.serial, local_date=data.local_date,
                          counters=data.counters)
