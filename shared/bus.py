@@ -136,8 +136,8 @@ class Bus:
         self.consumer_tag: str | None = None
         self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
         self._consuming = False
-        self._in_order = asyncio.Lock()
         self._arrived: deque[AbstractIncomingMessage] = deque()
+        self._draining: asyncio.Task | None = None
         self._db: Database | None = None
         self._inbox: Table | None = None
         self._handlers: EventHandlers | None = None
@@ -220,14 +220,22 @@ class Bus:
         return True
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        # aio-pika runs each delivery as its own task; handling them one batch at a time keeps the queue's order
-        # (an upsert is never overtaken by an older one). Whoever gets the lock takes every message that has
-        # arrived meanwhile; the tasks of those messages then find nothing left to do.
+        # One drain task at a time handles what has arrived, a batch after another: that keeps the queue's order
+        # (an upsert is never overtaken by an older one) and takes everything that queued up meanwhile together.
+        # Each delivery's own task ends here at once; with a lock instead, up to `prefetch` of them queued
+        # behind it and were woken one by one after every batch, only to find nothing left to do.
         self._arrived.append(message)
-        async with self._in_order:
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain(), name=f"{self.names.queue}-drain")
+
+    async def _drain(self) -> None:
+        while self._arrived:
             batch = [self._arrived.popleft() for _ in range(min(len(self._arrived), self.prefetch))]
-            if batch:
+            try:
                 await self._handle_batch(batch)
+            except Exception:
+                # Unacked, these messages come again once the channel is back; the rest are still handled.
+                log.exception("a batch of %d messages could not be settled", len(batch))
 
     async def _handle_batch(self, messages: list[AbstractIncomingMessage]) -> None:
         run: list[tuple[AbstractIncomingMessage, CloudEvent, EventData]] = []
