@@ -40,8 +40,7 @@ def fleet_handlers(link: OutboxLink) -> EventHandlers:
                 except Problem:
                     pass  # refused: recorded as such below, with everything before it stored first
             await run.store()
-            run.take_one_at_a_time(device)
-            await take_automatic_reading(session, device, data)
+            await take_automatic_reading(session, await run.take_one_at_a_time(device), data)
         await run.store()
 
     async def take_automatic_reading(session: AsyncSession, device: Device, data: FleetMeterCollected) -> None:

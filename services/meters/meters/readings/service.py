@@ -99,7 +99,7 @@ class FleetRun:
 
     def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
         self.session, self.outbox = session, outbox
-        self.devices: dict[str, Device] = {}
+        self.devices: dict[str, Any] = {}  # serial -> the device's row
         self.accounts: dict[str, Account] = {}
         self.newest: dict[str, Any] = {}  # device id -> its newest reading: a stored row or a NewReading
         self.one_at_a_time: set[str] = set()  # device ids
@@ -107,8 +107,9 @@ class FleetRun:
 
     async def load(self, serials: list[str]) -> "FleetRun":
         session = self.session
-        self.devices = {d.serial: d for d in (await session.scalars(
-            select(Device).where(Device.serial.in_(set(serials))))).all()}
+        # Plain rows, not entities: the usual reading needs only their columns (see `device_entity`).
+        self.devices = {d.serial: d for d in await session.execute(
+            select(Device.__table__).where(Device.serial.in_(set(serials))))}
         ids = [d.id for d in self.devices.values()]
         self.accounts = {a.id: a for a in (await session.scalars(
             select(Account).where(Account.id.in_({d.account_id for d in self.devices.values()})))).all()}
@@ -117,15 +118,15 @@ class FleetRun:
         self.one_at_a_time = set(corrected.all()) | await devices_with_open_requests(session, ids)
         return self
 
-    def local_date(self, device: Device, read_at: datetime):
+    def local_date(self, device: Any, read_at: datetime):
         return local_date_of(self.accounts.get(device.account_id), read_at)
 
-    def is_usual(self, device: Device, read_at: datetime) -> bool:
+    def is_usual(self, device: Any, read_at: datetime) -> bool:
         newest = self.newest.get(device.id)
         return device.id not in self.one_at_a_time and (
             newest is None or self.local_date(device, read_at) > newest.local_date)
 
-    def accept(self, device: Device, data: FleetMeterCollected) -> None:
+    def accept(self, device: Any, data: FleetMeterCollected) -> None:
         """The rules against the newest reading (the one before it); a Problem when a rule refuses it."""
         values = rules.valid_counters(device, data.counters)
         local_date = self.local_date(device, data.collected_at)
@@ -138,8 +139,10 @@ class FleetRun:
         self.readings.append(reading)
         self.newest[device.id] = reading
 
-    def take_one_at_a_time(self, device: Device) -> None:
+    async def take_one_at_a_time(self, device: Any) -> Device:
+        """The device's entity, for the ordinary path every unusual reading takes."""
         self.one_at_a_time.add(device.id)
+        return await self.session.get_one(Device, device.id)
 
     async def store(self) -> None:
         """Insert what was accepted so far: readings, audit entries and events, in the run's order."""
