@@ -338,12 +338,13 @@ async def dispatch_run(handlers: EventHandlers, db: Database, inbox: Table,
     """Run every handler of a run of events of one type: each handler in one transaction with the inbox rows of
     the events it is for, given only those it has not handled before. Passing an event over is harmless to
     repeat, so it leaves no inbox row."""
-    event_type = items[0][1].type
+    event_type, acted = items[0][1].type, False
     try:
         for handler in handlers.by_type.get(event_type, []):
             relevant = handler.relevant(items)
             if not relevant:
                 continue
+            acted = True
             async with db.session() as session, session.begin():
                 new_ids = await record_all_in_inbox(session, inbox, handler.name, [e.id for _, e in relevant])
                 fresh = [(payload, event) for payload, event in relevant if new_ids.pop(event.id, None)]
@@ -352,8 +353,9 @@ async def dispatch_run(handlers: EventHandlers, db: Database, inbox: Table,
                 if fresh:
                     await handler(session, fresh)
         last = items[-1][1]
-        log.info("handled %s", event_type, extra={"fields": {"event_type": event_type, "source": last.source,
-                                                             "count": len(items)}})
+        # Runs that were all passed over (every automatic reading, for notifications) are not worth a log line.
+        log.log(logging.INFO if acted else logging.DEBUG, "handled %s" if acted else "passed over %s", event_type,
+                extra={"fields": {"event_type": event_type, "source": last.source, "count": len(items)}})
     finally:
         correlation_id.set(None)
         event_id.set(None)
