@@ -16,6 +16,7 @@ from tests.system import RunningSystem, free_port
 
 CUSTOMER = "admin@iberica.example"
 CASES = "/api/cases/v1/cases"
+ROUNDS = 3  # one-connection runs per path
 HEADERS = ["Path", "Requests/s", "p50 ms", "p99 ms", "Failed", "Ratio to direct"]
 
 
@@ -44,8 +45,7 @@ def read_path(system: RunningSystem, report: Report, *, connections: int, second
         for name, url in paths.items():
             wrk(url, token=token, connections=connections, seconds=1)  # warm-up
             results[name] = wrk(url, token=token, connections=connections, seconds=seconds)
-        single = {name: wrk(url, token=token, connections=1, seconds=seconds / 2)
-                  for name, url in list(paths.items())[:2]}
+        single = one_connection(dict(list(paths.items())[:2]), token, seconds=seconds / 3)
     direct = results["cases, direct"]
     rows = [[name, *figures.row(), ratio(figures.requests_per_second, direct.requests_per_second)]
             for name, figures in results.items()]
@@ -54,7 +54,9 @@ def read_path(system: RunningSystem, report: Report, *, connections: int, second
              for name, figures in single.items()]
     report.table(f"1. Read path: GET {CASES} ({connections} connections, {seconds:.0f} s)", HEADERS, rows,
                  "The customer's first page of cases (20 of them, with their device and status). The bare ASGI app "
-                 "answers a fixed body: the most this server, on these settings, can do.")
+                 "answers a fixed body: the most this server, on these settings, can do. One connection: the run "
+                 f"with the median p50 of {ROUNDS} taken in turns with the other path, so that a burst of background "
+                 "work (a scheduled job, a collection of the heap) weighs on both alike.")
     gateway = results["gateway"]
     report.target("Gateway throughput", ">= 0.8 of direct",
                   ratio(gateway.requests_per_second, direct.requests_per_second),
@@ -64,6 +66,15 @@ def read_path(system: RunningSystem, report: Report, *, connections: int, second
     added_loaded = gateway.p50_ms - direct.p50_ms
     report.target(f"Gateway's added p50 ({connections} connections)", "<= 2 ms", f"{added_loaded:.2f} ms",
                   added_loaded <= 2.0)
+
+
+def one_connection(paths: dict[str, str], token: str, *, seconds: float) -> dict[str, HttpFigures]:
+    """Each path's run with the median p50 out of ROUNDS, the paths measured in turns."""
+    rounds: dict[str, list[HttpFigures]] = {name: [] for name in paths}
+    for _ in range(ROUNDS):
+        for name, url in paths.items():
+            rounds[name].append(wrk(url, token=token, connections=1, seconds=seconds))
+    return {name: sorted(runs, key=lambda figures: figures.p50_ms)[ROUNDS // 2] for name, runs in rounds.items()}
 
 
 def incident_on_first_device(system: RunningSystem, token: str) -> dict:
