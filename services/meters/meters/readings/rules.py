@@ -132,6 +132,8 @@ async def check_history(session: AsyncSession, device: Device, *, local_date: da
     if same_day is not None:
         raise already_read_today(local_date)
     around = await neighbours(session, device, read_at)
+    if any(r is not None and r.local_date == local_date for r in (around.previous, around.following)):
+        raise already_read_today(local_date)  # committed between the two queries: the same answer either way
     return check_against(device, around, local_date=local_date, counters=counters, confirm=confirm)
 
 
