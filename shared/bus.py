@@ -138,6 +138,7 @@ class Bus:
         self._consuming = False
         self._arrived: deque[AbstractIncomingMessage] = deque()
         self._draining: asyncio.Task | None = None
+        self._closing = False
         self._db: Database | None = None
         self._inbox: Table | None = None
         self._handlers: EventHandlers | None = None
@@ -151,7 +152,18 @@ class Bus:
             self._exchanges[logical] = await self.publish_channel.declare_exchange(
                 self.names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True)
 
-    async def close(self) -> None:
+    async def close(self, settle_timeout: float = 10.0) -> None:
+        """Stop taking deliveries and let the batch in hand commit and be acked before the connection goes;
+        the messages not begun are left unacked, so the broker hands them to another consumer or to us again."""
+        self._closing = True
+        if self._consuming and self.queue is not None and self.consumer_tag is not None:
+            self._consuming = False
+            try:
+                await asyncio.wait_for(self.queue.cancel(self.consumer_tag), settle_timeout)
+            except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError, TimeoutError):
+                pass  # the channel is gone already: nothing more will arrive
+        if self._draining is not None and not self._draining.done():
+            await asyncio.wait([self._draining], timeout=settle_timeout)
         if self.connection:
             await self.connection.close()
 
@@ -224,12 +236,14 @@ class Bus:
         # (an upsert is never overtaken by an older one) and takes everything that queued up meanwhile together.
         # Each delivery's own task ends here at once; with a lock instead, up to `prefetch` of them queued
         # behind it and were woken one by one after every batch, only to find nothing left to do.
+        if self._closing:
+            return  # left unacked: it comes again
         self._arrived.append(message)
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain(), name=f"{self.names.queue}-drain")
 
     async def _drain(self) -> None:
-        while self._arrived:
+        while self._arrived and not self._closing:
             batch = [self._arrived.popleft() for _ in range(min(len(self._arrived), self.prefetch))]
             try:
                 await self._handle_batch(batch)

@@ -305,3 +305,38 @@ async def test_an_event_no_queue_is_bound_for_is_confirmed_and_counted_as_unrout
 
 def _unroutable(event_type: str) -> float:
     return REGISTRY.get_sample_value("events_unroutable_total", {"type": event_type}) or 0.0
+
+
+async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_rest_for_the_next_consumer(db, make_bus):
+    handlers, started = EventHandlers(), asyncio.Event()
+
+    @handlers.on("cases.case.status_changed")
+    async def record_slowly(session, data, event) -> None:
+        started.set()
+        await asyncio.sleep(0.05)
+        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+
+    first = await make_bus(prefetch=50)
+    await first.declare_topology(first.publish_channel, handlers.by_type)
+    events = [new_event(status_changed(f"c{n:02d}"), source="test") for n in range(30)]
+    for event in events:
+        await first.publish(event)
+    duplicates = _consumed("duplicate")
+    await first.start_consuming(handlers, db, tables.inbox)
+    await started.wait()
+    await first.close()
+    in_hand = await effect_count(db)
+    assert 0 < in_hand < len(events)  # the run in hand committed before the connection went, the rest did not start
+
+    second = await make_bus(prefetch=50)
+    await second.start_consuming(handlers, db, tables.inbox)
+    await eventually(lambda: _has(db, len(events)))
+    async with db.session() as session:
+        handled = (await session.scalars(select(effects.c.event_id).order_by(effects.c.id))).all()
+    assert handled == [e.id for e in events]
+    assert _consumed("duplicate") == duplicates  # the run in hand was acked: none of it came again
+
+
+def _consumed(outcome: str) -> float:
+    return REGISTRY.get_sample_value("events_consumed_total", {"type": "cases.case.status_changed",
+                                                               "outcome": outcome}) or 0.0
