@@ -298,13 +298,13 @@ async def test_events_a_handler_is_not_for_are_acked_without_a_transaction_or_an
 async def test_an_event_no_queue_is_bound_for_is_confirmed_and_counted_as_unroutable(make_bus):
     publisher = await make_bus("publisher")
     nobody_binds = new_event(message_added(), source="test")
-    before = _unroutable(nobody_binds.type)
+    before = _counted("events_unroutable_total", type=nobody_binds.type)
     await publisher.publish(nobody_binds)
-    await eventually(lambda: _unroutable(nobody_binds.type) == before + 1)
+    await eventually(lambda: _counted("events_unroutable_total", type=nobody_binds.type) == before + 1)
 
 
-def _unroutable(event_type: str) -> float:
-    return REGISTRY.get_sample_value("events_unroutable_total", {"type": event_type}) or 0.0
+def _counted(metric: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(metric, labels) or 0.0
 
 
 async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_rest_for_the_next_consumer(db, make_bus):
@@ -321,7 +321,7 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
     events = [new_event(status_changed(f"c{n:02d}"), source="test") for n in range(30)]
     for event in events:
         await first.publish(event)
-    duplicates = _consumed("duplicate")
+    duplicates = _counted("events_consumed_total", type="cases.case.status_changed", outcome="duplicate")
     await first.start_consuming(handlers, db, tables.inbox)
     await started.wait()
     await first.close()
@@ -334,9 +334,5 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
     async with db.session() as session:
         handled = (await session.scalars(select(effects.c.event_id).order_by(effects.c.id))).all()
     assert handled == [e.id for e in events]
-    assert _consumed("duplicate") == duplicates  # the run in hand was acked: none of it came again
-
-
-def _consumed(outcome: str) -> float:
-    return REGISTRY.get_sample_value("events_consumed_total", {"type": "cases.case.status_changed",
-                                                               "outcome": outcome}) or 0.0
+    # The run in hand was acked: none of it came again.
+    assert _counted("events_consumed_total", type="cases.case.status_changed", outcome="duplicate") == duplicates

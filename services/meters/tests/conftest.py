@@ -1,4 +1,5 @@
-"""Fixtures: a meters app on SQLite with the in-memory bus, fed with the directory of meters_support."""
+"""Fixtures: a meters app on SQLite (or PostgreSQL where asked) with the in-memory bus, fed with the directory
+of meters_support."""
 
 import sys
 from pathlib import Path
@@ -14,13 +15,24 @@ from meters.settings import Settings
 from meters_support import Portal, feed_directory
 
 from conftest import create_all
-from shared.testing import app_client
+from shared.testing import app_client, fresh_postgres_database
 
 
 @pytest.fixture
-def settings(sqlite_url, jwt_keys) -> Settings:
+async def database_url(request, sqlite_url):
+    """SQLite; or, for a test parametrized with `indirect=["database_url"]` and "postgresql", a fresh PostgreSQL
+    database (where a statement's SQL differs between the two)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        async with fresh_postgres_database() as url:
+            yield url
+    else:
+        yield sqlite_url
+
+
+@pytest.fixture
+def settings(database_url, jwt_keys) -> Settings:
     # The reminder job is driven by the tests themselves (send_due_reminders), not by the clock.
-    return Settings(database_url=sqlite_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
+    return Settings(database_url=database_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
                     reminder_interval_seconds=3600)
 
 

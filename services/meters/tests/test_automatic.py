@@ -102,6 +102,10 @@ async def test_an_agent_dismisses_or_accepts_a_rejected_reading(portal):
 
 # Runs: what queued up is handled together, with the same outcome as one at a time -----------------------------
 
+# A run is read and written set-based with Core statements: proven on PostgreSQL as well.
+BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+@BOTH_DATABASES
 async def test_a_run_of_fleet_readings_gets_the_same_verdicts_as_one_at_a_time(portal):
     await portal.bus.deliver_run([
         fleet_event("d1", days_ago(3), black=1_000, colour=100),
@@ -122,6 +126,7 @@ async def test_a_run_of_fleet_readings_gets_the_same_verdicts_as_one_at_a_time(p
     assert latest["counters"] == {"black": 1_200, "colour": 150}
 
 
+@BOTH_DATABASES
 async def test_a_run_takes_corrections_and_open_requests_into_account(portal):
     await portal.collected("d1", days_ago(3), black=5_000, colour=500)
     assert (await portal.correct("agent", "d1", kind="counter_reset", counters=["black"],

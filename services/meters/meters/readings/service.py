@@ -107,7 +107,7 @@ class FleetRun:
 
     async def load(self, serials: list[str]) -> "FleetRun":
         session = self.session
-        # Plain rows, not entities: the usual reading needs only their columns (see `device_entity`).
+        # Plain rows, not entities: the usual reading needs only their columns (see `take_one_at_a_time`).
         self.devices = {d.serial: d for d in await session.execute(
             select(Device.__table__).where(Device.serial.in_(set(serials))))}
         ids = [d.id for d in self.devices.values()]
