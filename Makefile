@@ -17,6 +17,7 @@ test: install
 
 lint: install
 	uv run --frozen ruff check .
+	uv run --frozen ruff format --check .
 
 # Benchmarks (not part of `make test`): the portal on this machine's PostgreSQL and RabbitMQ, under wrk.
 bench: install

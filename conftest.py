@@ -23,13 +23,26 @@ def jwt_keys(tmp_path_factory) -> tuple[bytes, str]:
 def token_for(jwt_keys) -> Callable[..., str]:
     """Mint an access token as `accounts` would: token_for("user-id", memberships={...}, staff_role=None)."""
 
-    def mint(user_id: str | None = None, *, memberships: dict[str, str] | None = None,
-             staff_role: str | None = None, language: str = "en", session_id: str | None = None,
-             lifetime_seconds: int = 600) -> str:
-        return sign_access_token(jwt_keys[0], user_id=user_id or str(uuid.uuid4()),
-                                 session_id=session_id or uuid.uuid4().hex, issuer=ISSUER, audience=AUDIENCE,
-                                 lifetime_seconds=lifetime_seconds, language=language,
-                                 memberships=memberships, staff_role=staff_role)
+    def mint(
+        user_id: str | None = None,
+        *,
+        memberships: dict[str, str] | None = None,
+        staff_role: str | None = None,
+        language: str = "en",
+        session_id: str | None = None,
+        lifetime_seconds: int = 600,
+    ) -> str:
+        return sign_access_token(
+            jwt_keys[0],
+            user_id=user_id or str(uuid.uuid4()),
+            session_id=session_id or uuid.uuid4().hex,
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            lifetime_seconds=lifetime_seconds,
+            language=language,
+            memberships=memberships,
+            staff_role=staff_role,
+        )
 
     return mint
 

@@ -77,41 +77,83 @@ def bulk_ingestion(system: RunningSystem, report: Report, options: argparse.Name
         bodies = fleet.readings(count)
         with profiled(system, "meters", f"ingestion-{count}", options.profile):
             portal_seconds = ingestion.ingest(system, bodies)
-        consume_seconds = ingestion.raw_consume_and_ack(system.config.amqp_url, system.config.bus_prefix, bodies,
-                                                        prefetch=32)
+        consume_seconds = ingestion.raw_consume_and_ack(
+            system.config.amqp_url, system.config.bus_prefix, bodies, prefetch=32
+        )
         insert_seconds = ingestion.raw_insert(system.config.database_urls["meters"], count)
         rates[count], consume_rates[count] = count / portal_seconds, count / consume_seconds
-        rows.append([f"{count:,}", "1", f"{portal_seconds:.1f}", f"{rates[count]:,.0f}",
-                     f"{consume_rates[count]:,.0f}", f"{count / insert_seconds:,.0f}",
-                     ratio(rates[count], consume_rates[count])])
+        rows.append(
+            [
+                f"{count:,}",
+                "1",
+                f"{portal_seconds:.1f}",
+                f"{rates[count]:,.0f}",
+                f"{consume_rates[count]:,.0f}",
+                f"{count / insert_seconds:,.0f}",
+                ratio(rates[count], consume_rates[count]),
+            ]
+        )
     largest = max(sizes)
     system.start_replica("meters", "meters-2")
     bodies = fleet.readings(largest)
     two_seconds = ingestion.ingest(system, bodies)
-    consume_seconds = ingestion.raw_consume_and_ack(system.config.amqp_url, system.config.bus_prefix, bodies, 32)
-    rows.append([f"{largest:,}", "2", f"{two_seconds:.1f}", f"{largest / two_seconds:,.0f}",
-                 f"{largest / consume_seconds:,.0f}", "", ratio(largest / two_seconds, largest / consume_seconds)])
-    report.table(f"4–5. Bulk ingestion of automatic readings ({options.devices:,} devices, a day of the fleet at a "
-                 "time)", ["Readings", "meters processes", "Seconds", "Portal readings/s",
-                           "Raw consume-and-ack msg/s", "Raw insert rows/s", "Ratio to raw consume"], rows,
-                 "Portal: from the first publish on canon.sync until every reading is stored (rules checked, audit "
-                 "and outbox rows written) and every meters.reading.accepted is confirmed by the broker. Raw "
-                 "consume-and-ack: the same messages through a quorum queue to a bare aio-pika consumer process "
-                 "(prefetch 32, one ack each). Raw insert: rows shaped like readings, 1,000 per transaction.")
+    consume_seconds = ingestion.raw_consume_and_ack(
+        system.config.amqp_url, system.config.bus_prefix, bodies, 32
+    )
+    rows.append(
+        [
+            f"{largest:,}",
+            "2",
+            f"{two_seconds:.1f}",
+            f"{largest / two_seconds:,.0f}",
+            f"{largest / consume_seconds:,.0f}",
+            "",
+            ratio(largest / two_seconds, largest / consume_seconds),
+        ]
+    )
+    report.table(
+        f"4–5. Bulk ingestion of automatic readings ({options.devices:,} devices, a day of the fleet at a "
+        "time)",
+        [
+            "Readings",
+            "meters processes",
+            "Seconds",
+            "Portal readings/s",
+            "Raw consume-and-ack msg/s",
+            "Raw insert rows/s",
+            "Ratio to raw consume",
+        ],
+        rows,
+        "Portal: from the first publish on canon.sync until every reading is stored (rules checked, audit "
+        "and outbox rows written) and every meters.reading.accepted is confirmed by the broker. Raw "
+        "consume-and-ack: the same messages through a quorum queue to a bare aio-pika consumer process "
+        "(prefetch 32, one ack each). Raw insert: rows shaped like readings, 1,000 per transaction.",
+    )
     small, big = min(sizes), largest
     consume_rate = consume_rates[big]
     report.target("Ingestion rate", ">= 2,000 readings/s", f"{rates[big]:,.0f}/s", rates[big] >= 2000)
-    report.target("Ingestion against raw consume-and-ack", ">= 0.5", ratio(rates[big], consume_rate),
-                  rates[big] >= 0.5 * consume_rate)
+    report.target(
+        "Ingestion against raw consume-and-ack",
+        ">= 0.5",
+        ratio(rates[big], consume_rate),
+        rates[big] >= 0.5 * consume_rate,
+    )
     if small != big:
         growth = (big / rates[big]) / (small / rates[small]) / (big / small)
-        report.target(f"Ingestion cost linear in N ({small:,} → {big:,})", "cost per reading within ±25%",
-                      f"× {growth:.2f} per reading", 0.75 <= growth <= 1.25)
+        report.target(
+            f"Ingestion cost linear in N ({small:,} → {big:,})",
+            "cost per reading within ±25%",
+            f"× {growth:.2f} per reading",
+            0.75 <= growth <= 1.25,
+        )
 
 
 def memory(report: Report, idle: dict[str, float], after: dict[str, float]) -> None:
-    report.table("6. Resident memory (MiB)", ["Process", "Idle", "After the scenarios"],
-                 [[name, f"{idle.get(name, 0):.0f}", f"{after[name]:.0f}"] for name in after])
+    report.table(
+        "6. Resident memory (MiB)",
+        ["Process", "Idle", "After the scenarios"],
+        [[name, f"{idle.get(name, 0):.0f}", f"{after[name]:.0f}"] for name in after],
+    )
     worst = max(idle.values())
     report.target("Each service idle", "< 150 MiB resident", f"largest {worst:.0f} MiB", worst < 150)
 
@@ -133,8 +175,20 @@ def profiled(system: RunningSystem, service: str, name: str, enabled: bool):
         return
     output = BENCH_DIR / "profiles" / f"{name}-{service}.svg"
     output.parent.mkdir(exist_ok=True)
-    spy = subprocess.Popen(["py-spy", "record", "--pid", str(pid_of(system, service)), "--rate", "200",
-                            "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL)
+    spy = subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid_of(system, service)),
+            "--rate",
+            "200",
+            "--output",
+            str(output),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         yield
     finally:

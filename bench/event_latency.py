@@ -28,38 +28,60 @@ def event_latency(system: RunningSystem, report: Report, *, rate: float, seconds
     inbox.wait_until_quiet()
     latencies, lost = asyncio.run(status_changes(system.config.url("gateway"), token, cases, rate, inbox))
     broker = asyncio.run(broker_round_trips(system.config.amqp_url, system.config.bus_prefix, rate, count))
-    rows = [["status change → email at SMTP", *percentiles(latencies), str(len(latencies)), str(lost)],
-            ["aio-pika publish → consumer (raw)", *percentiles(broker), str(len(broker)), "0"]]
-    report.table(f"3. Event latency at {rate:.0f} per second ({count} events)",
-                 ["Path", "p50 ms", "p99 ms", "max ms", "Measured", "Lost"], rows,
-                 "Status change: the case, its history row and the outbox event commit; the relay publishes; "
-                 "notifications renders the customer's email in their language and sends it over SMTP.")
+    rows = [
+        ["status change → email at SMTP", *percentiles(latencies), str(len(latencies)), str(lost)],
+        ["aio-pika publish → consumer (raw)", *percentiles(broker), str(len(broker)), "0"],
+    ]
+    report.table(
+        f"3. Event latency at {rate:.0f} per second ({count} events)",
+        ["Path", "p50 ms", "p99 ms", "max ms", "Measured", "Lost"],
+        rows,
+        "Status change: the case, its history row and the outbox event commit; the relay publishes; "
+        "notifications renders the customer's email in their language and sends it over SMTP.",
+    )
     p99 = quantile(latencies, 0.99)
-    report.target(f"Event to email p99 at {rate:.0f}/s", "<= 100 ms", f"{p99:.1f} ms", p99 <= 100 and not lost)
+    report.target(
+        f"Event to email p99 at {rate:.0f}/s", "<= 100 ms", f"{p99:.1f} ms", p99 <= 100 and not lost
+    )
 
 
 async def new_cases(gateway: str, customer_token: str, device_id: str, count: int) -> list[dict]:
     """Cases the customer reports for the agent to move on (eight at a time)."""
-    body = {"device_id": device_id, "type": "incident", "category": "paper_jam", "subject": "Atasco en la bandeja 2",
-            "description": "El papel se atasca en cada impresión."}
-    async with httpx.AsyncClient(base_url=gateway, headers={"Authorization": f"Bearer {customer_token}"},
-                                 timeout=60, limits=httpx.Limits(max_connections=8)) as client:
+    body = {
+        "device_id": device_id,
+        "type": "incident",
+        "category": "paper_jam",
+        "subject": "Atasco en la bandeja 2",
+        "description": "El papel se atasca en cada impresión.",
+    }
+    async with httpx.AsyncClient(
+        base_url=gateway,
+        headers={"Authorization": f"Bearer {customer_token}"},
+        timeout=60,
+        limits=httpx.Limits(max_connections=8),
+    ) as client:
+
         async def report() -> dict:
             return (await client.post("/api/cases/v1/cases", json=body)).raise_for_status().json()
 
         return await asyncio.gather(*(report() for _ in range(count)))
 
 
-async def status_changes(gateway: str, agent_token: str, cases: list[dict], rate: float,
-                         inbox: TimedInbox) -> tuple[list[float], int]:
+async def status_changes(
+    gateway: str, agent_token: str, cases: list[dict], rate: float, inbox: TimedInbox
+) -> tuple[list[float], int]:
     """Milliseconds from each response to its email; and how many emails never came."""
     responded: dict[str, float] = {}
     started = time.monotonic()
     limits = httpx.Limits(max_connections=64)
-    async with httpx.AsyncClient(base_url=gateway, headers={"Authorization": f"Bearer {agent_token}"},
-                                 timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=gateway, headers={"Authorization": f"Bearer {agent_token}"}, timeout=30, limits=limits
+    ) as client:
+
         async def change(case: dict) -> None:
-            answer = await client.post(f"/api/cases/v1/cases/{case['id']}/status", json={"status": "in_progress"})
+            answer = await client.post(
+                f"/api/cases/v1/cases/{case['id']}/status", json={"status": "in_progress"}
+            )
             answer.raise_for_status()
             responded[case["number"]] = time.monotonic()
 
@@ -74,7 +96,9 @@ async def status_changes(gateway: str, agent_token: str, cases: list[dict], rate
         if set(responded) <= set(arrived) or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
-    latencies = [(arrived[number] - moment) * 1000 for number, moment in responded.items() if number in arrived]
+    latencies = [
+        (arrived[number] - moment) * 1000 for number, moment in responded.items() if number in arrived
+    ]
     return latencies, len(responded) - len(latencies)
 
 
@@ -96,7 +120,8 @@ async def broker_round_trips(amqp_url: str, prefix: str, rate: float, count: int
         channel = await publisher.channel(publisher_confirms=True)
         exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, auto_delete=True)
         queue = await (await consumer.channel()).declare_queue(
-            name, durable=True, arguments={"x-queue-type": "quorum"})
+            name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
         await queue.bind(name, routing_key="#")
         sent_at: dict[str, float] = {}
 
@@ -110,8 +135,12 @@ async def broker_round_trips(amqp_url: str, prefix: str, rate: float, count: int
             await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
             message_id = str(index)
             sent_at[message_id] = time.monotonic()
-            await exchange.publish(aio_pika.Message(b"{}", message_id=message_id,
-                                                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT), "bench")
+            await exchange.publish(
+                aio_pika.Message(
+                    b"{}", message_id=message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT
+                ),
+                "bench",
+            )
         deadline = time.monotonic() + 10
         while len(received) < count and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -125,10 +154,16 @@ async def broker_round_trips(amqp_url: str, prefix: str, rate: float, count: int
 def quantile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1] if len(values) > 1 \
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+        if len(values) > 1
         else values[0]
+    )
 
 
 def percentiles(values: list[float]) -> list[str]:
-    return [f"{quantile(values, 0.5):.1f}", f"{quantile(values, 0.99):.1f}",
-            f"{max(values):.1f}" if values else "n/a"]
+    return [
+        f"{quantile(values, 0.5):.1f}",
+        f"{quantile(values, 0.99):.1f}",
+        f"{max(values):.1f}" if values else "n/a",
+    ]

@@ -18,16 +18,33 @@ class HttpFigures:
     failed: int  # non-2xx answers and socket errors
 
     def row(self) -> list[str]:
-        return [f"{self.requests_per_second:,.0f}", f"{self.p50_ms:.2f}", f"{self.p99_ms:.2f}", str(self.failed)]
+        return [
+            f"{self.requests_per_second:,.0f}",
+            f"{self.p50_ms:.2f}",
+            f"{self.p99_ms:.2f}",
+            str(self.failed),
+        ]
 
 
-def wrk(url: str, *, token: str, connections: int, seconds: float, method: str = "GET",
-        body: str = "") -> HttpFigures:
+def wrk(
+    url: str, *, token: str, connections: int, seconds: float, method: str = "GET", body: str = ""
+) -> HttpFigures:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench installs it)")
     env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body}
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(SCRIPT),
-               "-H", f"Authorization: Bearer {token}", url]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(SCRIPT),
+        "-H",
+        f"Authorization: Bearer {token}",
+        url,
+    ]
     run = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed on {url}: {run.stderr or run.stdout}")
@@ -35,5 +52,7 @@ def wrk(url: str, *, token: str, connections: int, seconds: float, method: str =
     figures = json.loads(output.strip().splitlines()[-1])
     return HttpFigures(
         requests_per_second=figures["requests"] / (figures["duration_us"] / 1e6),
-        p50_ms=figures["p50_us"] / 1000, p99_ms=figures["p99_us"] / 1000,
-        failed=figures["non_2xx"] + figures["socket_errors"])
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        failed=figures["non_2xx"] + figures["socket_errors"],
+    )

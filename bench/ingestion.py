@@ -46,8 +46,10 @@ class Fleet:
             for number, serial in enumerate(self.serials):
                 pages = 10_000 + number + day * DAILY_PAGES
                 counters = {"black": pages} if number % 2 else {"black": pages, "colour": pages // 3}
-                event = new_event(FleetMeterCollected(serial=serial, collected_at=collected_at, counters=counters),
-                                  source="fleet")
+                event = new_event(
+                    FleetMeterCollected(serial=serial, collected_at=collected_at, counters=counters),
+                    source="fleet",
+                )
                 bodies.append(event.model_dump_json(exclude_none=True).encode())
         self.next_day += days
         return bodies[:count]
@@ -56,16 +58,41 @@ class Fleet:
 def seed_fleet(system: RunningSystem, devices: int, days_needed: int) -> Fleet:
     """The devices of one more account, sent by the CRM like any other, and awaited until `meters` knows them."""
     serials = [f"BF{number:06d}" for number in range(devices)]
-    events = [CrmAccountUpserted(account_number=ACCOUNT, name="Benchmark Fleet S.A.", country="ES", language="es",
-                                 time_zone="Europe/Madrid", address=MADRID)]
-    events += [CrmProductUpserted(account_number=ACCOUNT, serial=serial, model="imageRUNNER ADVANCE DX C3826i",
-                                  model_class="mono" if number % 2 else "colour", address=MADRID,
-                                  daily_volume=DAILY_PAGES) for number, serial in enumerate(serials)]
+    events = [
+        CrmAccountUpserted(
+            account_number=ACCOUNT,
+            name="Benchmark Fleet S.A.",
+            country="ES",
+            language="es",
+            time_zone="Europe/Madrid",
+            address=MADRID,
+        )
+    ]
+    events += [
+        CrmProductUpserted(
+            account_number=ACCOUNT,
+            serial=serial,
+            model="imageRUNNER ADVANCE DX C3826i",
+            model_class="mono" if number % 2 else "colour",
+            address=MADRID,
+            daily_volume=DAILY_PAGES,
+        )
+        for number, serial in enumerate(serials)
+    ]
     asyncio.run(publish_vendor_events(system.config.amqp_url, system.config.bus_prefix, events, source="crm"))
     meters = system.config.database_urls["meters"]
     deadline = time.monotonic() + 300
-    while asyncio.run(scalar(meters, "SELECT count(*) FROM device d JOIN account a ON a.id = d.account_id "
-                                     "WHERE a.number = :number", number=ACCOUNT)) < devices:
+    while (
+        asyncio.run(
+            scalar(
+                meters,
+                "SELECT count(*) FROM device d JOIN account a ON a.id = d.account_id "
+                "WHERE a.number = :number",
+                number=ACCOUNT,
+            )
+        )
+        < devices
+    ):
         if time.monotonic() > deadline:
             raise TimeoutError("meters did not learn the benchmark's devices")
         time.sleep(0.5)
@@ -83,6 +110,7 @@ async def scalar(url: str, sql: str, **params) -> int:
 
 # The portal ------------------------------------------------------------------------------------------------------
 
+
 def ingest(system: RunningSystem, bodies: list[bytes]) -> float:
     """Seconds from the first publish until every reading is stored and its event confirmed by the broker."""
     return asyncio.run(_ingest(system, bodies))
@@ -95,18 +123,24 @@ async def _ingest(system: RunningSystem, bodies: list[bytes]) -> float:
             before = (await connection.execute(text("SELECT count(*) FROM reading"))).scalar_one()
         exchange_name = system.config.bus_prefix + VENDOR_EXCHANGE
         started = time.monotonic()
-        publishing = asyncio.create_task(publish_all(system.config.amqp_url, exchange_name,
-                                                     "fleet.meter.collected", bodies))
+        publishing = asyncio.create_task(
+            publish_all(system.config.amqp_url, exchange_name, "fleet.meter.collected", bodies)
+        )
         while True:
             # Counting a table of several hundred thousand readings takes PostgreSQL a core for 15-20 ms: polled
             # every 50 ms, the count itself slowed what it measured. An interval of 2% of the time so far bounds
             # both that cost and the error of the end time.
             await asyncio.sleep(max(0.05, (time.monotonic() - started) / 50))
             async with engine.connect() as connection:
-                stored = (await connection.execute(text("SELECT count(*) FROM reading"))).scalar_one() - before
-                unsent = (await connection.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-                                                   )).scalar_one()
-                rejected = (await connection.execute(text("SELECT count(*) FROM rejected_reading"))).scalar_one()
+                stored = (
+                    await connection.execute(text("SELECT count(*) FROM reading"))
+                ).scalar_one() - before
+                unsent = (
+                    await connection.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+                ).scalar_one()
+                rejected = (
+                    await connection.execute(text("SELECT count(*) FROM rejected_reading"))
+                ).scalar_one()
             if rejected:
                 raise RuntimeError(f"{rejected} benchmark readings were refused: see the meters log")
             if stored >= len(bodies) and unsent == 0:
@@ -118,8 +152,9 @@ async def _ingest(system: RunningSystem, bodies: list[bytes]) -> float:
         await engine.dispose()
 
 
-async def publish_all(amqp_url: str, exchange_name: str, routing_key: str, bodies: list[bytes],
-                      window: int = 1000) -> None:
+async def publish_all(
+    amqp_url: str, exchange_name: str, routing_key: str, bodies: list[bytes], window: int = 1000
+) -> None:
     """Persistent, confirmed messages, `window` of them in flight at a time. Straight on aio-pika's underlying
     channel, as the portal's relay publishes: the load generator shares the cores with the portal, so it is kept
     as light as the broker's client allows."""
@@ -128,25 +163,43 @@ async def publish_all(amqp_url: str, exchange_name: str, routing_key: str, bodie
         channel = await (await connection.channel(publisher_confirms=True)).get_underlay_channel()
 
         def properties() -> aiormq.spec.Basic.Properties:
-            return aiormq.spec.Basic.Properties(content_type=CONTENT_TYPE, message_id=str(uuid.uuid4()),
-                                                message_type=routing_key, delivery_mode=2)
+            return aiormq.spec.Basic.Properties(
+                content_type=CONTENT_TYPE,
+                message_id=str(uuid.uuid4()),
+                message_type=routing_key,
+                delivery_mode=2,
+            )
 
         for start in range(0, len(bodies), window):
-            await asyncio.gather(*(channel.basic_publish(body, exchange=exchange_name, routing_key=routing_key,
-                                                         properties=properties(), wait=False)
-                                   for body in bodies[start:start + window]))
+            await asyncio.gather(
+                *(
+                    channel.basic_publish(
+                        body,
+                        exchange=exchange_name,
+                        routing_key=routing_key,
+                        properties=properties(),
+                        wait=False,
+                    )
+                    for body in bodies[start : start + window]
+                )
+            )
     finally:
         await connection.close()
 
 
 # The anchors -----------------------------------------------------------------------------------------------------
 
+
 def raw_consume_and_ack(amqp_url: str, prefix: str, bodies: list[bytes], prefetch: int) -> float:
     """Seconds to publish the same messages to a quorum queue and consume and ack them in another process."""
     queue_name = f"{prefix}bench.raw-consume.{uuid.uuid4().hex[:6]}"
     asyncio.run(declare_quorum_queue(amqp_url, queue_name))
-    consumer = subprocess.Popen([sys.executable, "-m", "bench.raw_consumer", amqp_url, queue_name, str(len(bodies)),
-                                 str(prefetch)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    consumer = subprocess.Popen(
+        [sys.executable, "-m", "bench.raw_consumer", amqp_url, queue_name, str(len(bodies)), str(prefetch)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert consumer.stdout.readline().strip() == "ready"
         started = time.monotonic()
@@ -161,8 +214,9 @@ def raw_consume_and_ack(amqp_url: str, prefix: str, bodies: list[bytes], prefetc
 async def declare_quorum_queue(amqp_url: str, name: str, delete: bool = False) -> None:
     connection = await aio_pika.connect(amqp_url)
     try:
-        queue = await (await connection.channel()).declare_queue(name, durable=True,
-                                                                 arguments={"x-queue-type": "quorum"})
+        queue = await (await connection.channel()).declare_queue(
+            name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
         if delete:
             await queue.delete(if_unused=False, if_empty=False)
     finally:
@@ -175,23 +229,42 @@ def raw_insert(database_url: str, count: int, chunk: int = 1000) -> float:
 
 
 async def _raw_insert(database_url: str, count: int, chunk: int) -> float:
-    table = Table("bench_raw_reading", MetaData(),
-                  Column("id", String(36), primary_key=True), Column("device_id", String(36)),
-                  Column("account_id", String(36)), Column("local_date", Date), Column("read_at", UtcDateTime),
-                  Column("source", String(12)), Column("confirmed_implausible", Boolean),
-                  Column("counters", JSON), Column("created_at", UtcDateTime))
+    table = Table(
+        "bench_raw_reading",
+        MetaData(),
+        Column("id", String(36), primary_key=True),
+        Column("device_id", String(36)),
+        Column("account_id", String(36)),
+        Column("local_date", Date),
+        Column("read_at", UtcDateTime),
+        Column("source", String(12)),
+        Column("confirmed_implausible", Boolean),
+        Column("counters", JSON),
+        Column("created_at", UtcDateTime),
+    )
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(table.metadata.create_all)
         now = datetime.now(UTC)
-        rows = [{"id": str(uuid.uuid4()), "device_id": f"device-{n % 2000}", "account_id": "bench",
-                 "local_date": date.today(), "read_at": now, "source": "automatic", "confirmed_implausible": False,
-                 "counters": {"black": n, "colour": n // 3}, "created_at": now} for n in range(count)]
+        rows = [
+            {
+                "id": str(uuid.uuid4()),
+                "device_id": f"device-{n % 2000}",
+                "account_id": "bench",
+                "local_date": date.today(),
+                "read_at": now,
+                "source": "automatic",
+                "confirmed_implausible": False,
+                "counters": {"black": n, "colour": n // 3},
+                "created_at": now,
+            }
+            for n in range(count)
+        ]
         started = time.monotonic()
         for start in range(0, count, chunk):
             async with engine.begin() as connection:
-                await connection.execute(insert(table), rows[start:start + chunk])
+                await connection.execute(insert(table), rows[start : start + chunk])
         elapsed = time.monotonic() - started
         async with engine.begin() as connection:
             await connection.run_sync(table.metadata.drop_all)

@@ -24,8 +24,10 @@ class KeepAsFiles:
         path = self.directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.count:04d}.eml"
         path.write_bytes(envelope.original_content or envelope.content)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        print(f"mail: to {', '.join(envelope.rcpt_tos)} | {message['subject']} | {path.relative_to(REPO_ROOT)}",
-              flush=True)
+        print(
+            f"mail: to {', '.join(envelope.rcpt_tos)} | {message['subject']} | {path.relative_to(REPO_ROOT)}",
+            flush=True,
+        )
         return "250 Message accepted"
 
 
@@ -36,7 +38,9 @@ def main() -> None:
     args = parser.parse_args()
     controller = Controller(KeepAsFiles(args.directory), hostname="127.0.0.1", port=args.port)
     controller.start()
-    print(f"mail catcher listening on 127.0.0.1:{args.port}, keeping messages in {args.directory}", flush=True)
+    print(
+        f"mail catcher listening on 127.0.0.1:{args.port}, keeping messages in {args.directory}", flush=True
+    )
     try:
         asyncio.run(asyncio.Event().wait())
     except KeyboardInterrupt:

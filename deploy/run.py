@@ -10,14 +10,16 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from honcho.manager import Manager  # noqa: E402
+from honcho.manager import Manager
 
-from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD  # noqa: E402
-from deploy.demo.load import load  # noqa: E402
-from deploy.system import REPO_ROOT, SERVICES, SystemConfig  # noqa: E402
-from shared.auth import generate_keypair  # noqa: E402
+from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
+from deploy.demo.load import load
+from deploy.system import REPO_ROOT, SERVICES, SystemConfig
+from shared.auth import generate_keypair
 
-DATABASE_URL_VARIABLES = {service: f"{service.upper()}_DATABASE_URL" for service in SERVICES if service != "gateway"}
+DATABASE_URL_VARIABLES = {
+    service: f"{service.upper()}_DATABASE_URL" for service in SERVICES if service != "gateway"
+}
 
 
 def broker_reachable(amqp_url: str) -> bool:
@@ -30,8 +32,10 @@ def broker_reachable(amqp_url: str) -> bool:
 
 
 def configure() -> SystemConfig:
-    config = SystemConfig(amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
-                          extra_env={"DEMO_PASSWORD": DEMO_PASSWORD})
+    config = SystemConfig(
+        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
+        extra_env={"DEMO_PASSWORD": DEMO_PASSWORD},
+    )
     config.database_urls = {s: os.environ[v] for s, v in DATABASE_URL_VARIABLES.items() if os.environ.get(v)}
     if not (config.keys_dir / "jwt-private.pem").exists():
         generate_keypair(config.keys_dir)
@@ -46,28 +50,35 @@ def load_demo_when_ready(config: SystemConfig, manager: Manager) -> None:
         print(f"demo data NOT loaded: {exc}", flush=True)
         return
     logins = "\n".join(f"    {c.email:28} {c.role}" for c in CONTACTS) + f"\n    {AGENT['email']:28} agent"
-    print(f"""
+    print(
+        f"""
 ========================================================================
- Self-Service Portal is up:  http://localhost:{config.ports['gateway']}
+ Self-Service Portal is up:  http://localhost:{config.ports["gateway"]}
  Demo data: {count} events from the vendor's systems published on canon.sync
- Emails are caught in:       {REPO_ROOT / 'var' / 'mail'} (one .eml per message)
+ Emails are caught in:       {REPO_ROOT / "var" / "mail"} (one .eml per message)
  Demo logins (password: {DEMO_PASSWORD}):
 {logins}
  Stop with Ctrl-C.
 ========================================================================
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 def main() -> int:
     config = configure()
     if not broker_reachable(config.amqp_url):
-        print(f"RabbitMQ is not reachable at {config.amqp_url}: start one (e.g. `rabbitmq-server -detached`, or "
-              f"`docker run -p 5672:5672 rabbitmq:3.13`) or set AMQP_URL.")
+        print(
+            f"RabbitMQ is not reachable at {config.amqp_url}: start one (e.g. `rabbitmq-server -detached`, or "
+            f"`docker run -p 5672:5672 rabbitmq:3.13`) or set AMQP_URL."
+        )
         return 1
     config.migrate()
     manager = Manager()
     python = sys.executable
-    manager.add_process("mail", f"{python} deploy/mailcatcher.py --port {config.smtp_port}", cwd=str(REPO_ROOT))
+    manager.add_process(
+        "mail", f"{python} deploy/mailcatcher.py --port {config.smtp_port}", cwd=str(REPO_ROOT)
+    )
     for service in SERVICES:
         manager.add_process(service, f"{python} -m {service}", env=config.env(service), cwd=str(REPO_ROOT))
     threading.Thread(target=load_demo_when_ready, args=(config, manager), daemon=True).start()

@@ -41,8 +41,11 @@ def session_revocation_handlers(tables: MessagingTables) -> EventHandlers:
 
     @handlers.on("accounts.session.revoked")
     async def forget_revoked_session(session: AsyncSession, data: SessionRevoked, _event) -> None:
-        await session.execute(upsert_ignore(session, tables.revoked_sessions).values(
-            session_id=data.session_id, user_id=data.user_id, expires_at=data.expires_at).on_conflict_do_nothing())
+        await session.execute(
+            upsert_ignore(session, tables.revoked_sessions)
+            .values(session_id=data.session_id, user_id=data.user_id, expires_at=data.expires_at)
+            .on_conflict_do_nothing()
+        )
 
     return handlers
 
@@ -68,15 +71,21 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
         db = Database(settings.database_url)
-        bus = make_bus(amqp_url=settings.amqp_url, service=settings.service_name, prefix=settings.bus_prefix,
-                  prefetch=settings.bus_prefetch, retry_delays_ms=settings.bus_retry_delays_ms,
-                  delivery_limit=settings.bus_delivery_limit)
+        bus = make_bus(
+            amqp_url=settings.amqp_url,
+            service=settings.service_name,
+            prefix=settings.bus_prefix,
+            prefetch=settings.bus_prefetch,
+            retry_delays_ms=settings.bus_retry_delays_ms,
+            delivery_limit=settings.bus_delivery_limit,
+        )
         outbox = Outbox(tables.outbox, source=settings.service_name)
         relay = OutboxRelay(db, outbox, bus.publish_raw)
         app.state.settings, app.state.db, app.state.bus, app.state.outbox = settings, db, bus, outbox
         app.state.tables = tables
-        app.state.verifier = TokenVerifier(settings.public_keys_pem(), issuer=settings.jwt_issuer,
-                                           audience=settings.jwt_audience)
+        app.state.verifier = TokenVerifier(
+            settings.public_keys_pem(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
         await connect_with_retry(bus)
         for hook in on_startup:
             await hook(app)
@@ -93,8 +102,13 @@ def create_service_app(
             await bus.close()
             await db.dispose()
 
-    app = FastAPI(title=title, lifespan=lifespan, openapi_url=f"/api/{settings.service_name}/openapi.json",
-                  docs_url=f"/api/{settings.service_name}/docs", redoc_url=None)
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        openapi_url=f"/api/{settings.service_name}/openapi.json",
+        docs_url=f"/api/{settings.service_name}/docs",
+        redoc_url=None,
+    )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router())
@@ -151,8 +165,9 @@ class RequestContextMiddleware:
 
         try:
             if int(length or 0) > MAX_BODY_BYTES:
-                app: ASGIApp = problem_response(413, "Payload too large",
-                                                f"The request body may not exceed {MAX_BODY_BYTES} bytes.")
+                app: ASGIApp = problem_response(
+                    413, "Payload too large", f"The request body may not exceed {MAX_BODY_BYTES} bytes."
+                )
             else:
                 app = self.app
             await app(scope, receive, send_with_correlation_id)
@@ -164,8 +179,20 @@ class RequestContextMiddleware:
                 route = getattr(scope.get("route"), "path", "unmatched")
                 HTTP_LATENCY.labels(method, route, status).observe(elapsed)
                 if not path.startswith(QUIET_PATHS):
-                    log.info("%s %s %s", method, path, status, extra={"fields": {
-                        "method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 1)}})
+                    log.info(
+                        "%s %s %s",
+                        method,
+                        path,
+                        status,
+                        extra={
+                            "fields": {
+                                "method": method,
+                                "path": path,
+                                "status": status,
+                                "duration_ms": round(elapsed * 1000, 1),
+                            }
+                        },
+                    )
             correlation_id.reset(token)
 
 
@@ -180,8 +207,9 @@ def health_router() -> APIRouter:
     async def ready(request: Request) -> JSONResponse:
         checks = {"database": await request.app.state.db.ping(), "broker": request.app.state.bus.is_ready()}
         status = 200 if all(checks.values()) else 503
-        return JSONResponse({"status": "ready" if status == 200 else "not ready", "checks": checks},
-                            status_code=status)
+        return JSONResponse(
+            {"status": "ready" if status == 200 else "not ready", "checks": checks}, status_code=status
+        )
 
     @router.get("/metrics")
     async def metrics() -> Response:

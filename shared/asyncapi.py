@@ -19,31 +19,61 @@ def build() -> dict:
             schemas[f"{name}.{nested_name}"] = nested
         schemas[name] = schema
         messages[name] = {
-            "name": event_type, "contentType": CONTENT_TYPE, "summary": (model.__doc__ or "").strip() or None,
-            "payload": {"allOf": [{"$ref": "#/components/schemas/CloudEvent"}, {
-                "type": "object", "required": ["data"],
-                "properties": {"type": {"const": event_type}, "data": {"$ref": f"#/components/schemas/{name}"}}}]},
+            "name": event_type,
+            "contentType": CONTENT_TYPE,
+            "summary": (model.__doc__ or "").strip() or None,
+            "payload": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/CloudEvent"},
+                    {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "type": {"const": event_type},
+                            "data": {"$ref": f"#/components/schemas/{name}"},
+                        },
+                    },
+                ]
+            },
         }
         channels[name] = {
             "address": event_type,
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
-            "bindings": {"amqp": {"is": "routingKey", "exchange": {
-                "name": model.exchange, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}}},
+            "bindings": {
+                "amqp": {
+                    "is": "routingKey",
+                    "exchange": {
+                        "name": model.exchange,
+                        "type": "topic",
+                        "durable": True,
+                        "autoDelete": False,
+                        "vhost": "/",
+                    },
+                }
+            },
         }
-        operations[name] = {"action": "send", "channel": {"$ref": f"#/channels/{name}"},
-                            "summary": "Published by the vendor's systems" if model.exchange == VENDOR_EXCHANGE
-                            else "Published by the portal"}
+        operations[name] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{name}"},
+            "summary": "Published by the vendor's systems"
+            if model.exchange == VENDOR_EXCHANGE
+            else "Published by the portal",
+        }
     for message in messages.values():
         if message["summary"] is None:
             del message["summary"]
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "Self-Service Portal events", "version": "1.0.0",
-                 "description": f"CloudEvents 1.0 (structured JSON) on the topic exchanges `{PORTAL_EXCHANGE}` "
-                                f"(the portal's domain events) and `{VENDOR_EXCHANGE}` (the vendor systems'). "
-                                "The routing key is the event type."},
+        "info": {
+            "title": "Self-Service Portal events",
+            "version": "1.0.0",
+            "description": f"CloudEvents 1.0 (structured JSON) on the topic exchanges `{PORTAL_EXCHANGE}` "
+            f"(the portal's domain events) and `{VENDOR_EXCHANGE}` (the vendor systems'). "
+            "The routing key is the event type.",
+        },
         "defaultContentType": CONTENT_TYPE,
-        "channels": channels, "operations": operations,
+        "channels": channels,
+        "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
     }
 

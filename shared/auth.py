@@ -20,7 +20,13 @@ from sqlalchemy import select
 from shared.errors import Problem
 
 ALGORITHMS = ["EdDSA"]  # the allowlist: anything else, `none` included, is refused
-CUSTOMER_ROLES = ("administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user")
+CUSTOMER_ROLES = (
+    "administrator",
+    "device_manager",
+    "stock_manager",
+    "device_stock_manager",
+    "knowledge_user",
+)
 STAFF_ROLES = ("agent", "supervisor")
 
 
@@ -51,8 +57,14 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 def public_jwk(public_key: Ed25519PublicKey) -> dict:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": key_id(public_key),
-            "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode()}
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "use": "sig",
+        "alg": "EdDSA",
+        "kid": key_id(public_key),
+        "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
+    }
 
 
 def generate_keypair(directory: Path) -> tuple[Path, Path]:
@@ -60,11 +72,17 @@ def generate_keypair(directory: Path) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     private = Ed25519PrivateKey.generate()
     private_path, public_path = directory / "jwt-private.pem", directory / "jwt-public.pem"
-    private_path.write_bytes(private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    private_path.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     private_path.chmod(0o600)
-    public_path.write_bytes(private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    public_path.write_bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return private_path, public_path
 
 
@@ -107,13 +125,22 @@ class TokenVerifier:
             key = self.keys.get(header.get("kid", ""))
             if key is None or header.get("alg") not in ALGORITHMS:
                 raise jwt.InvalidTokenError("unknown key or algorithm")
-            claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                                options={"require": ["exp", "iat", "sub", "sid", "iss", "aud"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "sid", "iss", "aud"]},
+            )
         except jwt.PyJWTError as exc:
             raise unauthorized(f"invalid access token: {exc}") from exc
         return Principal(
-            user_id=claims["sub"], session_id=claims["sid"], language=claims.get("lang", "en"),
-            name=claims.get("name", ""), memberships=dict(claims.get("memberships", {})),
+            user_id=claims["sub"],
+            session_id=claims["sid"],
+            language=claims.get("lang", "en"),
+            name=claims.get("name", ""),
+            memberships=dict(claims.get("memberships", {})),
             staff_role=claims.get("staff_role"),
         ), float(claims["exp"])
 
@@ -154,15 +181,36 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 StaffUser = Annotated[Principal, Depends(require_staff)]
 
 
-def sign_access_token(private_key_pem: bytes, *, user_id: str, session_id: str, issuer: str, audience: str,
-                      lifetime_seconds: int, language: str = "en", name: str = "",
-                      memberships: dict[str, str] | None = None, staff_role: str | None = None) -> str:
+def sign_access_token(
+    private_key_pem: bytes,
+    *,
+    user_id: str,
+    session_id: str,
+    issuer: str,
+    audience: str,
+    lifetime_seconds: int,
+    language: str = "en",
+    name: str = "",
+    memberships: dict[str, str] | None = None,
+    staff_role: str | None = None,
+) -> str:
     """Issue an access token (used by `accounts`, the identity provider, and by tests)."""
     import time
 
     private_key = serialization.load_pem_private_key(private_key_pem, password=None)
     now = int(time.time())
-    claims = {"iss": issuer, "aud": audience, "sub": user_id, "sid": session_id, "iat": now,
-              "exp": now + lifetime_seconds, "lang": language, "name": name,
-              "memberships": memberships or {}, "staff_role": staff_role}
-    return jwt.encode(claims, private_key, algorithm="EdDSA", headers={"kid": key_id(private_key.public_key())})
+    claims = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": user_id,
+        "sid": session_id,
+        "iat": now,
+        "exp": now + lifetime_seconds,
+        "lang": language,
+        "name": name,
+        "memberships": memberships or {},
+        "staff_role": staff_role,
+    }
+    return jwt.encode(
+        claims, private_key, algorithm="EdDSA", headers={"kid": key_id(private_key.public_key())}
+    )

@@ -13,6 +13,7 @@ events are handled again one at a time, so a bad event is retried or parked alon
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import deque
@@ -58,7 +59,11 @@ class RegisteredHandler:
     when: Relevance | None = None
 
     def relevant(self, items: list[tuple[Any, CloudEvent]]) -> list[tuple[Any, CloudEvent]]:
-        return items if self.when is None else [(payload, event) for payload, event in items if self.when(payload)]
+        return (
+            items
+            if self.when is None
+            else [(payload, event) for payload, event in items if self.when(payload)]
+        )
 
     async def __call__(self, session: AsyncSession, items: list[tuple[Any, CloudEvent]]) -> None:
         if self.takes_batches:
@@ -98,7 +103,8 @@ class EventHandlers:
         def register(func):
             name = f"{func.__module__}.{func.__name__}"
             self.by_type.setdefault(event_type, []).append(
-                RegisteredHandler(name, event_type, func, takes_batches, when))
+                RegisteredHandler(name, event_type, func, takes_batches, when)
+            )
             return func
 
         return register
@@ -123,8 +129,16 @@ class Names:
 
 
 class Bus:
-    def __init__(self, *, amqp_url: str, service: str, prefix: str = "", prefetch: int = 1000,
-                 retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000), delivery_limit: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        amqp_url: str,
+        service: str,
+        prefix: str = "",
+        prefetch: int = 1000,
+        retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000),
+        delivery_limit: int = 10,
+    ) -> None:
         self.amqp_url, self.service = amqp_url, service
         self.names = Names(prefix, service)
         self.prefetch, self.retry_delays_ms, self.delivery_limit = prefetch, retry_delays_ms, delivery_limit
@@ -145,12 +159,14 @@ class Bus:
 
     async def connect(self) -> None:
         self.connection = await aio_pika.connect_robust(
-            self.amqp_url, client_properties={"connection_name": f"{self.names.queue}:{id(self):x}"})
+            self.amqp_url, client_properties={"connection_name": f"{self.names.queue}:{id(self):x}"}
+        )
         self.publish_channel = await self.connection.channel(publisher_confirms=True)
         self.publish_channel.return_callbacks.add(self._on_returned)
         for logical in (PORTAL_EXCHANGE, VENDOR_EXCHANGE):
             self._exchanges[logical] = await self.publish_channel.declare_exchange(
-                self.names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True)
+                self.names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True
+            )
 
     async def close(self, settle_timeout: float = 10.0) -> None:
         """Stop taking deliveries and let the batch in hand commit and be acked before the connection goes;
@@ -158,10 +174,11 @@ class Bus:
         self._closing = True
         if self._consuming and self.queue is not None and self.consumer_tag is not None:
             self._consuming = False
-            try:
+            # A failure means the channel is gone already: nothing more will arrive.
+            with contextlib.suppress(
+                aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError, TimeoutError
+            ):
                 await asyncio.wait_for(self.queue.cancel(self.consumer_tag), settle_timeout)
-            except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError, TimeoutError):
-                pass  # the channel is gone already: nothing more will arrive
         if self._draining is not None and not self._draining.done():
             await asyncio.wait([self._draining], timeout=settle_timeout)
         if self.connection:
@@ -169,8 +186,9 @@ class Bus:
 
     # Publishing -----------------------------------------------------------------------------------------
 
-    async def publish_raw(self, exchange: str, routing_key: str, body: bytes, message_id: str,
-                          *, timeout: float = 10.0) -> None:
+    async def publish_raw(
+        self, exchange: str, routing_key: str, body: bytes, message_id: str, *, timeout: float = 10.0
+    ) -> None:
         """Publish one CloudEvent body and wait for the broker's confirm (the outbox relay's publish).
 
         Straight on the channel underneath aio-pika's: its Message object and a wait for the socket to drain
@@ -178,17 +196,31 @@ class Bus:
         confirm is still awaited, and at most one relay batch is in flight."""
         envelope = json.loads(body)
         properties = aiormq.spec.Basic.Properties(
-            content_type=CONTENT_TYPE, message_id=message_id, message_type=routing_key,
-            correlation_id=envelope.get("correlationid"), app_id=envelope.get("source"),
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value, timestamp=datetime.now(UTC))
+            content_type=CONTENT_TYPE,
+            message_id=message_id,
+            message_type=routing_key,
+            correlation_id=envelope.get("correlationid"),
+            app_id=envelope.get("source"),
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+            timestamp=datetime.now(UTC),
+        )
         channel = await self.publish_channel.get_underlay_channel()
-        await channel.basic_publish(body, exchange=self._exchanges[exchange].name, routing_key=routing_key,
-                                    properties=properties, mandatory=True, timeout=timeout, wait=False)
+        await channel.basic_publish(
+            body,
+            exchange=self._exchanges[exchange].name,
+            routing_key=routing_key,
+            properties=properties,
+            mandatory=True,
+            timeout=timeout,
+            wait=False,
+        )
         EVENTS_PUBLISHED.labels(routing_key).inc()
 
     async def publish(self, event: CloudEvent, exchange: str = PORTAL_EXCHANGE) -> None:
         """Publish directly, outside any transaction: for tools and tests, never for business changes."""
-        await self.publish_raw(exchange, event.type, event.model_dump_json(exclude_none=True).encode(), event.id)
+        await self.publish_raw(
+            exchange, event.type, event.model_dump_json(exclude_none=True).encode(), event.id
+        )
 
     def _on_returned(self, _channel: Any, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         # Mandatory publishing makes an event nobody is bound for visible instead of silently dropped.
@@ -211,14 +243,26 @@ class Bus:
             await channel.declare_exchange(names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True)
         await channel.declare_queue(names.parked, durable=True, arguments={"x-queue-type": "quorum"})
         for delay in self.retry_delays_ms:
-            await channel.declare_queue(names.retry_queue(delay), durable=True, arguments={
-                "x-queue-type": "classic", "x-message-ttl": delay, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.queue})
-        queue = await channel.declare_queue(names.queue, durable=True, arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": self.delivery_limit,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": names.parked,
-        })
+            await channel.declare_queue(
+                names.retry_queue(delay),
+                durable=True,
+                arguments={
+                    "x-queue-type": "classic",
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": names.queue,
+                },
+            )
+        queue = await channel.declare_queue(
+            names.queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": self.delivery_limit,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": names.parked,
+            },
+        )
         for event_type in sorted(event_types):
             await queue.bind(names.exchange(REGISTRY[event_type].exchange), routing_key=event_type)
         return queue
@@ -257,7 +301,9 @@ class Bus:
             understood = await self._understand(message)
             if understood is None:
                 continue
-            if run and (run[-1][1].type != understood[1].type or len(run) >= self._run_limit(run[-1][1].type)):
+            if run and (
+                run[-1][1].type != understood[1].type or len(run) >= self._run_limit(run[-1][1].type)
+            ):
                 await self._handle_run(run)
                 run = []
             run.append(understood)
@@ -288,10 +334,16 @@ class Bus:
             await self._handle_one(*run[0])
             return
         try:
-            await dispatch_run(self._handlers, self._db, self._inbox, [(payload, event) for _, event, payload in run])
+            await dispatch_run(
+                self._handlers, self._db, self._inbox, [(payload, event) for _, event, payload in run]
+            )
         except Exception as exc:
-            log.info("a run of %d %s failed together (%s); handling them one at a time", len(run), run[0][1].type,
-                     _short(exc))
+            log.info(
+                "a run of %d %s failed together (%s); handling them one at a time",
+                len(run),
+                run[0][1].type,
+                _short(exc),
+            )
             for understood in run:
                 await self._handle_one(*understood)
             return
@@ -300,7 +352,9 @@ class Bus:
         # messages are handled strictly one batch after another.
         await run[-1][0].ack(multiple=True)
 
-    async def _handle_one(self, message: AbstractIncomingMessage, event: CloudEvent, payload: EventData) -> None:
+    async def _handle_one(
+        self, message: AbstractIncomingMessage, event: CloudEvent, payload: EventData
+    ) -> None:
         try:
             await dispatch(self._handlers, self._db, self._inbox, event, payload)
         except PermanentError as exc:
@@ -325,30 +379,42 @@ class Bus:
 
     async def _park(self, message: AbstractIncomingMessage, reason: str) -> None:
         log.error("parking message %s: %s", message.message_id, reason)
-        headers = {**(message.headers or {}), "x-parked-reason": reason[:1000],
-                   "x-parked-at": datetime.now(UTC).isoformat(), "x-original-routing-key": message.routing_key or ""}
+        headers = {
+            **(message.headers or {}),
+            "x-parked-reason": reason[:1000],
+            "x-parked-at": datetime.now(UTC).isoformat(),
+            "x-original-routing-key": message.routing_key or "",
+        }
         await self._republish(message, self.names.parked, headers)
 
     async def _republish(self, message: AbstractIncomingMessage, queue_name: str, headers: dict) -> None:
         # Publish the copy (confirmed) before acking the original: a crash in between gives a duplicate,
         # which the inbox absorbs, never a loss.
         copy = aio_pika.Message(
-            message.body, headers=headers, content_type=message.content_type, message_id=message.message_id,
-            correlation_id=message.correlation_id, type=message.type, app_id=message.app_id,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, timestamp=message.timestamp,
+            message.body,
+            headers=headers,
+            content_type=message.content_type,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+            app_id=message.app_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            timestamp=message.timestamp,
         )
         await self.consume_channel.default_exchange.publish(copy, routing_key=queue_name)
         await message.ack()
 
 
-async def dispatch(handlers: EventHandlers, db: Database, inbox: Table, event: CloudEvent,
-                   payload: EventData) -> None:
+async def dispatch(
+    handlers: EventHandlers, db: Database, inbox: Table, event: CloudEvent, payload: EventData
+) -> None:
     """Run every handler of the event, each in its own transaction with its inbox row."""
     await dispatch_run(handlers, db, inbox, [(payload, event)])
 
 
-async def dispatch_run(handlers: EventHandlers, db: Database, inbox: Table,
-                       items: list[tuple[EventData, CloudEvent]]) -> None:
+async def dispatch_run(
+    handlers: EventHandlers, db: Database, inbox: Table, items: list[tuple[EventData, CloudEvent]]
+) -> None:
     """Run every handler of a run of events of one type: each handler in one transaction with the inbox rows of
     the events it is for, given only those it has not handled before. Passing an event over is harmless to
     repeat, so it leaves no inbox row."""
@@ -368,8 +434,12 @@ async def dispatch_run(handlers: EventHandlers, db: Database, inbox: Table,
                     await handler(session, fresh)
         last = items[-1][1]
         # Runs that were all passed over (every automatic reading, for notifications) are not worth a log line.
-        log.log(logging.INFO if acted else logging.DEBUG, "handled %s" if acted else "passed over %s", event_type,
-                extra={"fields": {"event_type": event_type, "source": last.source, "count": len(items)}})
+        log.log(
+            logging.INFO if acted else logging.DEBUG,
+            "handled %s" if acted else "passed over %s",
+            event_type,
+            extra={"fields": {"event_type": event_type, "source": last.source, "count": len(items)}},
+        )
     finally:
         correlation_id.set(None)
         event_id.set(None)
@@ -390,7 +460,9 @@ class InMemoryBus:
     def is_ready(self) -> bool:
         return True
 
-    async def publish_raw(self, exchange: str, routing_key: str, body: bytes, message_id: str, **_: Any) -> None:
+    async def publish_raw(
+        self, exchange: str, routing_key: str, body: bytes, message_id: str, **_: Any
+    ) -> None:
         self.published.append(CloudEvent.model_validate_json(body))
 
     async def publish(self, event: CloudEvent, exchange: str = PORTAL_EXCHANGE) -> None:
@@ -414,15 +486,17 @@ def make_bus(*, amqp_url: str, **options: Any) -> "Bus | InMemoryBus":
     return InMemoryBus() if amqp_url.startswith("memory://") else Bus(amqp_url=amqp_url, **options)
 
 
-async def record_all_in_inbox(session: AsyncSession, inbox: Table, handler: str,
-                              event_ids: list[str]) -> dict[str, bool]:
+async def record_all_in_inbox(
+    session: AsyncSession, inbox: Table, handler: str, event_ids: list[str]
+) -> dict[str, bool]:
     """Record (handler, event id) for each event in the caller's transaction, in one statement; returns the ids
     not handled before (an id given twice counts once)."""
     now = datetime.now(UTC)
     rows = [{"handler": handler, "event_id": id_, "processed_at": now} for id_ in dict.fromkeys(event_ids)]
     # Parameters given apart from the statement: one cached statement whatever the run's length.
-    result = await session.execute(upsert_ignore(session, inbox).on_conflict_do_nothing()
-                                   .returning(inbox.c.event_id), rows)
+    result = await session.execute(
+        upsert_ignore(session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id), rows
+    )
     return dict.fromkeys(result.scalars().all(), True)
 
 

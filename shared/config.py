@@ -28,7 +28,9 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@localhost:5672/"
     # Prefix for exchange and queue names; tests set one per run so runs never see each other.
     bus_prefix: str = ""
-    bus_prefetch: int = 1000  # also the largest run of events handled in one transaction (see bench/FINDINGS.md)
+    bus_prefetch: int = (
+        1000  # also the largest run of events handled in one transaction (see bench/FINDINGS.md)
+    )
     bus_retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
     bus_delivery_limit: int = 10
 
@@ -65,7 +67,9 @@ class ServiceSettings(BaseSettings):
         """A production start with a missing or development secret refuses to start."""
         if self.environment != "production":
             return
-        weak = [name for name, value in secrets.items() if not value or "change-me" in value or "dev" == value]
+        weak = [
+            name for name, value in secrets.items() if not value or "change-me" in value or value == "dev"
+        ]
         if weak:
             raise RuntimeError(f"refusing to start in production with default secrets: {', '.join(weak)}")
         if self.database_url.startswith("sqlite"):

@@ -41,12 +41,18 @@ def forbidden(detail: str = "Your role does not allow this.") -> Problem:
 
 
 def field_error(field: str, message: str, status: int = 422, code: str = "invalid") -> Problem:
-    return Problem(status, "Invalid request", f"{field}: {message}", code=code,
-                   errors=[{"field": field, "message": message}])
+    return Problem(
+        status,
+        "Invalid request",
+        f"{field}: {message}",
+        code=code,
+        errors=[{"field": field, "message": message}],
+    )
 
 
-def problem_response(status: int, title: str, detail: str | None = None, instance: str | None = None,
-                     **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int, title: str, detail: str | None = None, instance: str | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -64,22 +70,45 @@ def _field_name(loc: tuple) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, request.url.path,
-                                code=exc.code, errors=exc.errors or None, **exc.extra)
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            request.url.path,
+            code=exc.code,
+            errors=exc.errors or None,
+            **exc.extra,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
-                  for e in exc.errors()]
+        errors = [
+            {"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(422, "Invalid request", detail, request.url.path, code="invalid", errors=errors)
+        return problem_response(
+            422, "Invalid request", detail, request.url.path, code="invalid", errors=errors
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        titles = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-                  405: "Method not allowed", 409: "Conflict", 413: "Payload too large", 429: "Too many requests"}
-        response = problem_response(exc.status_code, titles.get(exc.status_code, "Error"),
-                                    str(exc.detail) if exc.detail else None, request.url.path)
+        titles = {
+            400: "Bad request",
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not found",
+            405: "Method not allowed",
+            409: "Conflict",
+            413: "Payload too large",
+            429: "Too many requests",
+        }
+        response = problem_response(
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            str(exc.detail) if exc.detail else None,
+            request.url.path,
+        )
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
@@ -90,11 +119,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             # The database went away (a restart, a failover): the pool has dropped its connections and the
             # next request opens fresh ones, so this is worth retrying rather than a failure of the request.
             log.warning("database connection lost on %s %s", request.method, request.url.path)
-            return problem_response(503, "Service unavailable", "The database connection was lost. "
-                                    "Try again in a moment.", request.url.path, code="database_unavailable")
+            return problem_response(
+                503,
+                "Service unavailable",
+                "The database connection was lost. Try again in a moment.",
+                request.url.path,
+                code="database_unavailable",
+            )
         return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "Internal error", "The request could not be completed.", request.url.path)
+        return problem_response(
+            500, "Internal error", "The request could not be completed.", request.url.path
+        )

@@ -18,7 +18,8 @@ class MessagingTables:
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("event_type", String(200), nullable=False),
@@ -29,17 +30,23 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("next_attempt_at", UtcDateTime, nullable=True),
         Column("last_error", Text, nullable=True),
         Column("sent_at", UtcDateTime, nullable=True),
-        Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL"),
-              sqlite_where=text("sent_at IS NULL")),
+        Index(
+            "ix_outbox_unsent",
+            "id",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
     )
     inbox = Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         Column("handler", String(200), primary_key=True),
         Column("event_id", String(100), primary_key=True),
         Column("processed_at", UtcDateTime, nullable=False),
     )
     revoked_sessions = Table(
-        "revoked_session", metadata,
+        "revoked_session",
+        metadata,
         Column("session_id", String(64), primary_key=True),
         Column("user_id", String(36), nullable=False),
         Column("expires_at", UtcDateTime, nullable=False),

@@ -4,6 +4,7 @@ The relay is woken right after a commit that wrote events (no polling delay on t
 with backoff while the broker is away, and is safe with several replicas (FOR UPDATE SKIP LOCKED)."""
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -35,13 +36,21 @@ class Outbox:
         """Stage many (event data, subject) pairs in one statement, published in this order."""
         if not staged:
             return
-        await session.execute(insert(self.table), [self._staged(data, subject)[1] for data, subject in staged])
+        await session.execute(
+            insert(self.table), [self._staged(data, subject)[1] for data, subject in staged]
+        )
         run_after_commit(session, self.pending.set)
 
     def _staged(self, data: EventData, subject: str | None) -> tuple[CloudEvent, dict]:
         event = new_event(data, source=self.source, subject=subject, correlation_id=current_correlation_id())
-        return event, {"event_id": event.id, "event_type": event.type, "exchange": data.exchange,
-                       "payload": event.model_dump_json(exclude_none=True), "created_at": event.time, "attempts": 0}
+        return event, {
+            "event_id": event.id,
+            "event_type": event.type,
+            "exchange": data.exchange,
+            "payload": event.model_dump_json(exclude_none=True),
+            "created_at": event.time,
+            "attempts": 0,
+        }
 
 
 class OutboxLink:
@@ -65,8 +74,9 @@ class OutboxLink:
 class OutboxRelay:
     """Publishes committed outbox rows. `publish(exchange, routing_key, body, message_id)` is the bus's."""
 
-    def __init__(self, db: Database, outbox: Outbox, publish, *, batch: int = 200,
-                 idle_interval: float = 5.0) -> None:
+    def __init__(
+        self, db: Database, outbox: Outbox, publish, *, batch: int = 200, idle_interval: float = 5.0
+    ) -> None:
         self.db, self.outbox, self.publish = db, outbox, publish
         self.batch, self.idle_interval = batch, idle_interval
         self._task: asyncio.Task | None = None
@@ -95,24 +105,34 @@ class OutboxRelay:
             if sent >= self.batch:
                 continue
             # Woken by the next commit; the interval catches rows left for retry or by a crashed replica.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.outbox.pending.wait(), self.idle_interval)
-            except TimeoutError:
-                pass
 
     async def relay_once(self) -> int:
         """Publish one batch of due rows; returns how many were confirmed by the broker."""
         table = self.outbox.table
         now = datetime.now(UTC)
         async with self.db.session() as session, session.begin():
-            rows = (await session.execute(
-                select(table.c.id, table.c.event_id, table.c.event_type, table.c.exchange, table.c.payload,
-                       table.c.attempts, table.c.created_at)
-                .where(table.c.sent_at.is_(None),
-                       or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now))
-                .order_by(table.c.id).limit(self.batch)
-                .with_for_update(skip_locked=True)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(
+                        table.c.id,
+                        table.c.event_id,
+                        table.c.event_type,
+                        table.c.exchange,
+                        table.c.payload,
+                        table.c.attempts,
+                        table.c.created_at,
+                    )
+                    .where(
+                        table.c.sent_at.is_(None),
+                        or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+                    )
+                    .order_by(table.c.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             if not rows:
                 OUTBOX_LAG.set(0)
                 return 0
@@ -121,15 +141,25 @@ class OutboxRelay:
                 *(self.publish(r.exchange, r.event_type, r.payload.encode(), r.event_id) for r in rows),
                 return_exceptions=True,
             )
-            sent = [r.id for r, result in zip(rows, results) if not isinstance(result, BaseException)]
+            sent = [
+                r.id for r, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)
+            ]
             if sent:
                 await session.execute(update(table).where(table.c.id.in_(sent)).values(sent_at=now))
-            for row, result in zip(rows, results):
+            for row, result in zip(rows, results, strict=True):
                 if isinstance(result, BaseException):
-                    delay = min(60.0, 0.5 * 2 ** row.attempts)
-                    await session.execute(update(table).where(table.c.id == row.id).values(
-                        attempts=row.attempts + 1, last_error=repr(result)[:1000],
-                        next_attempt_at=now + timedelta(seconds=delay)))
+                    delay = min(60.0, 0.5 * 2**row.attempts)
+                    await session.execute(
+                        update(table)
+                        .where(table.c.id == row.id)
+                        .values(
+                            attempts=row.attempts + 1,
+                            last_error=repr(result)[:1000],
+                            next_attempt_at=now + timedelta(seconds=delay),
+                        )
+                    )
             if len(sent) < len(rows):
-                log.warning("outbox: %d of %d events not confirmed, will retry", len(rows) - len(sent), len(rows))
+                log.warning(
+                    "outbox: %d of %d events not confirmed, will retry", len(rows) - len(sent), len(rows)
+                )
             return len(sent)

@@ -22,10 +22,15 @@ async def list_parked(amqp_url: str, names: Names) -> list[dict]:
         queue = await channel.get_queue(names.parked)
         found = []
         while (message := await queue.get(fail=False)) is not None:
-            found.append({"message_id": message.message_id, "type": message.type,
-                          "reason": (message.headers or {}).get("x-parked-reason"),
-                          "parked_at": (message.headers or {}).get("x-parked-at"),
-                          "body": message.body.decode(errors="replace")[:500]})
+            found.append(
+                {
+                    "message_id": message.message_id,
+                    "type": message.type,
+                    "reason": (message.headers or {}).get("x-parked-reason"),
+                    "parked_at": (message.headers or {}).get("x-parked-at"),
+                    "body": message.body.decode(errors="replace")[:500],
+                }
+            )
         # Nothing was acked: closing the channel returns every message to the parked queue, in order.
         await channel.close()
         return found
@@ -39,10 +44,18 @@ async def replay_parked(amqp_url: str, names: Names) -> int:
         replayed = 0
         while (message := await queue.get(fail=False)) is not None:
             headers = {k: v for k, v in (message.headers or {}).items() if k not in PARK_HEADERS}
-            await channel.default_exchange.publish(aio_pika.Message(
-                message.body, headers=headers, content_type=message.content_type, message_id=message.message_id,
-                type=message.type, correlation_id=message.correlation_id,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=names.queue)
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    message.body,
+                    headers=headers,
+                    content_type=message.content_type,
+                    message_id=message.message_id,
+                    type=message.type,
+                    correlation_id=message.correlation_id,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=names.queue,
+            )
             await message.ack()
             replayed += 1
         return replayed
@@ -53,7 +66,9 @@ def main() -> None:
     parser.add_argument("service")
     parser.add_argument("action", choices=["list", "replay"])
     parser.add_argument("--prefix", default=os.environ.get("BUS_PREFIX", ""))
-    parser.add_argument("--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"))
+    parser.add_argument(
+        "--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/")
+    )
     args = parser.parse_args()
     names = Names(args.prefix, args.service)
     if args.action == "list":

@@ -13,9 +13,15 @@ from shared.config import ServiceSettings
 
 def server_options(settings: ServiceSettings) -> dict[str, Any]:
     """How every service is served (the benchmarks' bare ASGI ceiling uses the same)."""
-    return {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
-            "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
-            "timeout_graceful_shutdown": 10}
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": 10,
+    }
 
 
 def serve(create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:

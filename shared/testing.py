@@ -65,8 +65,10 @@ async def create_postgres_database() -> str:
 
 async def drop_postgres_database(url: str) -> None:
     target = make_url(url)
-    await _admin_execute(make_url(postgres_admin_url()).set(drivername="postgresql+asyncpg"),
-                         f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    await _admin_execute(
+        make_url(postgres_admin_url()).set(drivername="postgresql+asyncpg"),
+        f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)',
+    )
 
 
 async def _admin_execute(admin_url, statement: str) -> None:
@@ -86,8 +88,9 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
         await drop_postgres_database(url)
 
 
-async def delete_bus_objects(amqp: str, prefix: str, services: list[str],
-                             retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)) -> None:
+async def delete_bus_objects(
+    amqp: str, prefix: str, services: list[str], retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
+) -> None:
     """Remove a test run's queues and exchanges from the shared broker."""
     import aio_pika
 
@@ -112,5 +115,7 @@ async def app_client(app: FastAPI, **headers: str) -> AsyncIterator[httpx.AsyncC
     """Run a service app in-process (its lifespan included) and talk to it over ASGI."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
             yield client

@@ -80,7 +80,9 @@ class RunningSystem:
 
     def login(self, email_address: str, password: str = DEMO_PASSWORD) -> str:
         with self.client() as client:
-            response = client.post("/api/accounts/v1/auth/login", json={"email": email_address, "password": password})
+            response = client.post(
+                "/api/accounts/v1/auth/login", json={"email": email_address, "password": password}
+            )
         response.raise_for_status()
         return response.json()["access_token"]
 
@@ -104,8 +106,10 @@ class RunningSystem:
     def publish_vendor_events(self, *events, source: str = "test") -> None:
         # In a thread of its own: the browser tests' thread already runs Playwright's event loop.
         with ThreadPoolExecutor(1) as worker:
-            worker.submit(asyncio.run, publish_vendor_events(
-                self.config.amqp_url, self.config.bus_prefix, list(events), source)).result()
+            worker.submit(
+                asyncio.run,
+                publish_vendor_events(self.config.amqp_url, self.config.bus_prefix, list(events), source),
+            ).result()
 
     def log_of(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")
@@ -121,10 +125,20 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
     urls = {service: asyncio.run(create_postgres_database()) for service in BACKEND_SERVICES}
     keys = tmp / "keys"
     generate_keypair(keys)
-    config = SystemConfig(ports={name: free_port() for name in SERVICES}, database_urls=urls, amqp_url=amqp_url(),
-                          bus_prefix=prefix, environment="demo", smtp_port=smtp.port, keys_dir=keys,
-                          extra_env={"DEMO_PASSWORD": DEMO_PASSWORD, "COOKIE_SECURE": "false",
-                                     **(extra_env if extra_env is not None else {"REMINDER_INTERVAL_SECONDS": "1"})})
+    config = SystemConfig(
+        ports={name: free_port() for name in SERVICES},
+        database_urls=urls,
+        amqp_url=amqp_url(),
+        bus_prefix=prefix,
+        environment="demo",
+        smtp_port=smtp.port,
+        keys_dir=keys,
+        extra_env={
+            "DEMO_PASSWORD": DEMO_PASSWORD,
+            "COOKIE_SECURE": "false",
+            **(extra_env if extra_env is not None else {"REMINDER_INTERVAL_SECONDS": "1"}),
+        },
+    )
     system = RunningSystem(config, inbox, tmp)
     try:
         config.migrate()
@@ -161,4 +175,6 @@ def _wait_for_demo_logins(system: RunningSystem, timeout: float = 30.0) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise TimeoutError("demo data did not arrive; see the accounts log:\n" + system.log_of("accounts")[-3000:])
+    raise TimeoutError(
+        "demo data did not arrive; see the accounts log:\n" + system.log_of("accounts")[-3000:]
+    )

@@ -19,7 +19,12 @@ from shared.events import REGISTRY, VENDOR_EXCHANGE
 ROOT = Path(__file__).resolve().parent.parent
 PORTS = {"gateway": 8000, "accounts": 8001, "cases": 8002, "meters": 8003, "notifications": 8004}
 SERVICES = tuple(PORTS)
-CONSUMERS = ("accounts", "cases", "meters", "notifications")  # one <svc>.events queue each; the gateway has none
+CONSUMERS = (
+    "accounts",
+    "cases",
+    "meters",
+    "notifications",
+)  # one <svc>.events queue each; the gateway has none
 STATEFUL = CONSUMERS  # the gateway owns no database, so it has no migration
 INFRASTRUCTURE = ("rabbitmq", "postgres", "mailpit")
 
@@ -29,7 +34,14 @@ SERVICE_ONLY_VARIABLES = {
     "cases": set(),
     "meters": set(),
     "notifications": {"SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM"},
-    "gateway": {"ACCOUNTS_URL", "CASES_URL", "METERS_URL", "NOTIFICATIONS_URL", "COOKIE_SECURE", "SESSION_SECRET"},
+    "gateway": {
+        "ACCOUNTS_URL",
+        "CASES_URL",
+        "METERS_URL",
+        "NOTIFICATIONS_URL",
+        "COOKIE_SECURE",
+        "SESSION_SECRET",
+    },
 }
 
 
@@ -45,7 +57,9 @@ def compose() -> dict:
 def dockerfile_instructions(service: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) of services/<service>/Dockerfile, continuation lines joined."""
     text = (ROOT / "services" / service / "Dockerfile").read_text()
-    logical = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    logical = re.sub(
+        r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    )
     instructions = []
     for line in logical.splitlines():
         if line.strip():
@@ -81,14 +95,21 @@ def of_kind(kind: str) -> list[dict]:
 
 # --- Dockerfiles -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_dockerfile_builds_the_service_the_agreed_way(service):
     instructions = dockerfile_instructions(service)
     runtime = final_stage(service)
-    assert all(arguments.split()[0] == "python:3.11-slim" for keyword, arguments in instructions if keyword == "FROM")
-    assert any(keyword == "RUN" and "uv sync --frozen --no-dev" in arguments for keyword, arguments in instructions)
-    assert any(keyword == "COPY" and "pyproject.toml" in arguments and "uv.lock" in arguments
-               for keyword, arguments in instructions)
+    assert all(
+        arguments.split()[0] == "python:3.11-slim" for keyword, arguments in instructions if keyword == "FROM"
+    )
+    assert any(
+        keyword == "RUN" and "uv sync --frozen --no-dev" in arguments for keyword, arguments in instructions
+    )
+    assert any(
+        keyword == "COPY" and "pyproject.toml" in arguments and "uv.lock" in arguments
+        for keyword, arguments in instructions
+    )
     copies = [arguments for keyword, arguments in runtime if keyword == "COPY"]
     assert "shared/ shared/" in copies and f"services/{service}/ services/{service}/" in copies
     env = " ".join(arguments for keyword, arguments in runtime if keyword == "ENV")
@@ -110,6 +131,7 @@ def test_dockerfile_runs_the_service_as_a_non_root_user_with_a_health_check(serv
 
 
 # --- docker-compose.yml ------------------------------------------------------------------------------------
+
 
 def test_compose_has_the_five_services_and_the_infrastructure():
     services = compose()["services"]
@@ -178,7 +200,8 @@ def test_compose_migrates_each_database_before_its_service_starts(service):
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert environment_of(migrate)["DATABASE_URL"] == environment_of(services[service])["DATABASE_URL"]
     assert environment_of(services[service])["DATABASE_URL"].startswith(
-        f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}")
+        f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}"
+    )
 
 
 def test_compose_keys_job_uses_the_shared_key_generator():
@@ -206,6 +229,7 @@ def test_compose_environment_names_only_settings_fields(service):
 
 # --- RabbitMQ definitions and PostgreSQL init --------------------------------------------------------------
 
+
 def definitions() -> dict:
     return json.loads((ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text())
 
@@ -227,7 +251,9 @@ def test_vendor_may_only_write_to_canon_sync_and_read_its_own_queues():
     permission = next(p for p in definitions()["permissions"] if p["user"] == "vendor")
 
     def allowed(kind: str, resource: str) -> bool:
-        return re.match(permission[kind], resource) is not None  # RabbitMQ matches permission regexes unanchored
+        return (
+            re.match(permission[kind], resource) is not None
+        )  # RabbitMQ matches permission regexes unanchored
 
     assert allowed("write", "canon.sync") and not allowed("write", "selfservice.events")
     assert allowed("read", "selfservice.events") and allowed("read", "vendor.fleet")
@@ -238,8 +264,11 @@ def test_vendor_may_only_write_to_canon_sync_and_read_its_own_queues():
 
 
 def test_vendor_topic_permission_admits_every_vendor_event_type_and_nothing_else():
-    topic = next(t for t in definitions()["topic_permissions"]
-                 if t["user"] == "vendor" and t["exchange"] == "canon.sync")
+    topic = next(
+        t
+        for t in definitions()["topic_permissions"]
+        if t["user"] == "vendor" and t["exchange"] == "canon.sync"
+    )
     vendor_types = [name for name, cls in REGISTRY.items() if cls.exchange == VENDOR_EXCHANGE]
     assert vendor_types
     for event_type in vendor_types:
@@ -253,10 +282,13 @@ def test_postgres_init_creates_one_database_per_stateful_service():
     for service in STATEFUL:
         assert re.search(rf"^CREATE DATABASE {service} OWNER {service};$", sql, re.MULTILINE)
     volumes = compose()["services"]["postgres"]["volumes"]
-    assert any(v.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/") for v in volumes)
+    assert any(
+        v.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/") for v in volumes
+    )
 
 
 # --- Kubernetes ----------------------------------------------------------------------------------------------
+
 
 def test_every_manifest_parses_and_every_kustomization_lists_its_folder():
     assert k8s_documents()
@@ -285,7 +317,9 @@ def test_each_deployment_has_probes_resources_and_its_migration(service):
 
 
 def test_gateway_scales_on_cpu():
-    hpa = next(h for h in of_kind("HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == "gateway")
+    hpa = next(
+        h for h in of_kind("HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == "gateway"
+    )
     assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
 
 
@@ -309,6 +343,7 @@ def test_operator_examples_provide_rabbitmq_and_one_postgres_per_service():
 
 # --- .env.example --------------------------------------------------------------------------------------------
 
+
 def test_env_example_documents_every_variable_with_a_comment():
     lines = (ROOT / ".env.example").read_text().splitlines()
     documented = {}
@@ -316,9 +351,14 @@ def test_env_example_documents_every_variable_with_a_comment():
         match = re.fullmatch(r"(?:# )?([A-Z][A-Z0-9_]*)=.*", line)
         if match:
             documented[match.group(1)] = lines[index - 1].startswith("#") and index > 0
-    expected = {name.upper() for name in ServiceSettings.model_fields} - {"SERVICE_NAME", "BUS_PREFETCH",
-                                                                             "BUS_RETRY_DELAYS_MS", "BUS_DELIVERY_LIMIT",
-                                                                             "JWT_ISSUER", "JWT_AUDIENCE"}
+    expected = {name.upper() for name in ServiceSettings.model_fields} - {
+        "SERVICE_NAME",
+        "BUS_PREFETCH",
+        "BUS_RETRY_DELAYS_MS",
+        "BUS_DELIVERY_LIMIT",
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+    }
     expected |= set().union(*SERVICE_ONLY_VARIABLES.values()) | {"TEST_DATABASE_URL", "AMQP_URL"}
     for service in SERVICES:
         expected |= set(environment_of(compose()["services"][service]))

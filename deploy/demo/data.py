@@ -18,72 +18,203 @@ from shared.events.vendor import (
 DEMO_PASSWORD = "selfservice-demo"
 AGENT = {"email": "agent@canon.example", "name": "Alex Agent", "role": "agent"}
 
-MADRID = Address(street="Calle de Alcalá 123", postal_code="28009", city="Madrid", region="Madrid", country="ES")
-ALCOBENDAS = Address(street="Avenida de Europa 10", postal_code="28108", city="Alcobendas", region="Madrid",
-                     country="ES")
-STOCKHOLM = Address(street="Drottninggatan 45", postal_code="111 21", city="Stockholm", region="Stockholm",
-                    country="SE")
+MADRID = Address(
+    street="Calle de Alcalá 123", postal_code="28009", city="Madrid", region="Madrid", country="ES"
+)
+ALCOBENDAS = Address(
+    street="Avenida de Europa 10", postal_code="28108", city="Alcobendas", region="Madrid", country="ES"
+)
+STOCKHOLM = Address(
+    street="Drottninggatan 45", postal_code="111 21", city="Stockholm", region="Stockholm", country="SE"
+)
 
 ACCOUNTS = [
-    CrmAccountUpserted(account_number="ES-100234", name="Ibérica Servicios Gráficos S.L.", country="ES",
-                       language="es", time_zone="Europe/Madrid", address=MADRID),
-    CrmAccountUpserted(account_number="SE-200567", name="Nordisk Tryckeri AB", country="SE", language="sv",
-                       time_zone="Europe/Stockholm", address=STOCKHOLM),
+    CrmAccountUpserted(
+        account_number="ES-100234",
+        name="Ibérica Servicios Gráficos S.L.",
+        country="ES",
+        language="es",
+        time_zone="Europe/Madrid",
+        address=MADRID,
+    ),
+    CrmAccountUpserted(
+        account_number="SE-200567",
+        name="Nordisk Tryckeri AB",
+        country="SE",
+        language="sv",
+        time_zone="Europe/Stockholm",
+        address=STOCKHOLM,
+    ),
 ]
 
 
-def _product(account: str, serial: str, model: str, model_class: str, hours: int, address: Address,
-             floor: str, room: str, volume: int) -> CrmProductUpserted:
+def _product(
+    account: str,
+    serial: str,
+    model: str,
+    model_class: str,
+    hours: int,
+    address: Address,
+    floor: str,
+    room: str,
+    volume: int,
+) -> CrmProductUpserted:
     return CrmProductUpserted(
-        account_number=account, serial=serial, model=model, model_class=model_class, address=address,
-        location=SiteLocation(building="A", floor=floor, room=room, contact_name="Recepción" if account[:2] == "ES"
-                              else "Reception"),
-        contract_number=f"CT-{serial[-4:]}", response_time_hours=hours, daily_volume=volume)
+        account_number=account,
+        serial=serial,
+        model=model,
+        model_class=model_class,
+        address=address,
+        location=SiteLocation(
+            building="A",
+            floor=floor,
+            room=room,
+            contact_name="Recepción" if account[:2] == "ES" else "Reception",
+        ),
+        contract_number=f"CT-{serial[-4:]}",
+        response_time_hours=hours,
+        daily_volume=volume,
+    )
 
 
 PRODUCTS = [
     _product("ES-100234", "ES1643A0001", "imageRUNNER 1643i II", "mono", 16, MADRID, "1", "Recepción", 150),
-    _product("ES-100234", "ES3826C0002", "imageRUNNER ADVANCE DX C3826i", "colour", 8, MADRID, "2", "Marketing", 400),
-    _product("ES-100234", "ES5860A0003", "imageRUNNER ADVANCE DX C5860i", "a3_colour", 4, MADRID, "3", "Diseño", 900),
+    _product(
+        "ES-100234",
+        "ES3826C0002",
+        "imageRUNNER ADVANCE DX C3826i",
+        "colour",
+        8,
+        MADRID,
+        "2",
+        "Marketing",
+        400,
+    ),
+    _product(
+        "ES-100234",
+        "ES5860A0003",
+        "imageRUNNER ADVANCE DX C5860i",
+        "a3_colour",
+        4,
+        MADRID,
+        "3",
+        "Diseño",
+        900,
+    ),
     _product("ES-100234", "ES1238M0004", "i-SENSYS X 1238i", "mono", 16, ALCOBENDAS, "0", "Almacén", 80),
-    _product("ES-100234", "ES3930C0005", "imageRUNNER ADVANCE DX C3930i", "colour", 8, ALCOBENDAS, "1", "Ventas", 350),
-    _product("SE-200567", "SE6855A0006", "imageRUNNER ADVANCE DX 6855i", "mono", 8, STOCKHOLM, "4", "Tryckeri", 1200),
-    _product("SE-200567", "SE5850C0007", "imageRUNNER ADVANCE DX C5850i", "a3_colour", 4, STOCKHOLM, "4", "Prepress", 800),
+    _product(
+        "ES-100234",
+        "ES3930C0005",
+        "imageRUNNER ADVANCE DX C3930i",
+        "colour",
+        8,
+        ALCOBENDAS,
+        "1",
+        "Ventas",
+        350,
+    ),
+    _product(
+        "SE-200567",
+        "SE6855A0006",
+        "imageRUNNER ADVANCE DX 6855i",
+        "mono",
+        8,
+        STOCKHOLM,
+        "4",
+        "Tryckeri",
+        1200,
+    ),
+    _product(
+        "SE-200567",
+        "SE5850C0007",
+        "imageRUNNER ADVANCE DX C5850i",
+        "a3_colour",
+        4,
+        STOCKHOLM,
+        "4",
+        "Prepress",
+        800,
+    ),
     _product("SE-200567", "SE1333C0008", "i-SENSYS X C1333i", "colour", 16, STOCKHOLM, "2", "Ekonomi", 120),
 ]
 
 CONTACTS = [
-    CrmContactUpserted(account_number="ES-100234", email="admin@iberica.example", name="María García",
-                       language="es", role="administrator"),
-    CrmContactUpserted(account_number="ES-100234", email="devices@iberica.example", name="Javier López",
-                       language="es", role="device_manager", device_serials=["ES1643A0001", "ES3826C0002"]),
-    CrmContactUpserted(account_number="ES-100234", email="stock@iberica.example", name="Lucía Martín",
-                       language="es", role="stock_manager", device_serials=["ES3826C0002", "ES5860A0003"]),
-    CrmContactUpserted(account_number="SE-200567", email="admin@nordisk.example", name="Erik Lindqvist",
-                       language="sv", role="administrator"),
+    CrmContactUpserted(
+        account_number="ES-100234",
+        email="admin@iberica.example",
+        name="María García",
+        language="es",
+        role="administrator",
+    ),
+    CrmContactUpserted(
+        account_number="ES-100234",
+        email="devices@iberica.example",
+        name="Javier López",
+        language="es",
+        role="device_manager",
+        device_serials=["ES1643A0001", "ES3826C0002"],
+    ),
+    CrmContactUpserted(
+        account_number="ES-100234",
+        email="stock@iberica.example",
+        name="Lucía Martín",
+        language="es",
+        role="stock_manager",
+        device_serials=["ES3826C0002", "ES5860A0003"],
+    ),
+    CrmContactUpserted(
+        account_number="SE-200567",
+        email="admin@nordisk.example",
+        name="Erik Lindqvist",
+        language="sv",
+        role="administrator",
+    ),
 ]
 
 
-TONERS = {"mono": ("black",), "colour": ("black", "cyan", "magenta", "yellow"),
-          "a3_colour": ("black", "cyan", "magenta", "yellow")}
+TONERS = {
+    "mono": ("black",),
+    "colour": ("black", "cyan", "magenta", "yellow"),
+    "a3_colour": ("black", "cyan", "magenta", "yellow"),
+}
 
 
 def _catalogue(model: str, model_class: str) -> CrmConsumableCatalogueUpserted:
     code = model.split()[-1]
-    items = [ConsumableItem(sku=f"{code}-T-{colour[0].upper()}", kind=f"toner_{colour}",
-                            name=f"Toner {colour} {code}", max_quantity_per_order=4) for colour in TONERS[model_class]]
-    items.append(ConsumableItem(sku=f"{code}-DRUM", kind="drum", name=f"Drum unit {code}", max_quantity_per_order=1))
+    items = [
+        ConsumableItem(
+            sku=f"{code}-T-{colour[0].upper()}",
+            kind=f"toner_{colour}",
+            name=f"Toner {colour} {code}",
+            max_quantity_per_order=4,
+        )
+        for colour in TONERS[model_class]
+    ]
+    items.append(
+        ConsumableItem(sku=f"{code}-DRUM", kind="drum", name=f"Drum unit {code}", max_quantity_per_order=1)
+    )
     if model_class != "mono":
-        items.append(ConsumableItem(sku=f"{code}-WASTE", kind="waste_toner_box", name=f"Waste toner box {code}",
-                                    max_quantity_per_order=2))
+        items.append(
+            ConsumableItem(
+                sku=f"{code}-WASTE",
+                kind="waste_toner_box",
+                name=f"Waste toner box {code}",
+                max_quantity_per_order=2,
+            )
+        )
     if model_class == "a3_colour":
-        items.append(ConsumableItem(sku=f"{code}-STAPLES", kind="staples", name="Staple cartridge",
-                                    max_quantity_per_order=5))
+        items.append(
+            ConsumableItem(
+                sku=f"{code}-STAPLES", kind="staples", name="Staple cartridge", max_quantity_per_order=5
+            )
+        )
     return CrmConsumableCatalogueUpserted(model=model, items=items)
 
 
-CATALOGUES = [_catalogue(model, model_class)
-              for model, model_class in sorted({(p.model, p.model_class) for p in PRODUCTS})]
+CATALOGUES = [
+    _catalogue(model, model_class)
+    for model, model_class in sorted({(p.model, p.model_class) for p in PRODUCTS})
+]
 
 
 def vendor_events() -> list:
@@ -105,13 +236,23 @@ def meter_history(today: date) -> list[FleetMeterCollected]:
         for days_ago in HISTORY_DAYS_AGO:
             pages = start + product.daily_volume * (200 - days_ago)
             collected_at = datetime.combine(today - timedelta(days=days_ago), time(9, 30), tzinfo=UTC)
-            readings.append(FleetMeterCollected(
-                serial=product.serial, collected_at=collected_at,
-                counters={name: int(pages * (1 if len(counters) == 1 else SHARE[name])) for name in counters}))
+            readings.append(
+                FleetMeterCollected(
+                    serial=product.serial,
+                    collected_at=collected_at,
+                    counters={
+                        name: int(pages * (1 if len(counters) == 1 else SHARE[name])) for name in counters
+                    },
+                )
+            )
     return readings
 
 
 def read_request(today: date) -> BillingMeterReadRequested:
     """Billing asks the Device Manager's devices for readings within a week."""
-    return BillingMeterReadRequested(request_id="DEMO-READ-REQUEST-1", account_number="ES-100234",
-                                     serials=["ES1643A0001", "ES3826C0002"], due_date=today + timedelta(days=7))
+    return BillingMeterReadRequested(
+        request_id="DEMO-READ-REQUEST-1",
+        account_number="ES-100234",
+        serials=["ES1643A0001", "ES3826C0002"],
+        due_date=today + timedelta(days=7),
+    )

@@ -12,7 +12,15 @@ from datetime import date
 
 import httpx
 
-from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD, PRODUCTS, meter_history, read_request, vendor_events
+from deploy.demo.data import (
+    AGENT,
+    CONTACTS,
+    DEMO_PASSWORD,
+    PRODUCTS,
+    meter_history,
+    read_request,
+    vendor_events,
+)
 from deploy.system import REPO_ROOT, SystemConfig
 from shared.bus import Bus
 from shared.events import VENDOR_EXCHANGE, new_event
@@ -35,8 +43,10 @@ def log_in_when_ready(client: httpx.Client, config: SystemConfig, email: str, ti
     """Authorization headers for a demo login, once its CRM contact has reached accounts."""
     deadline = time.monotonic() + timeout
     while True:
-        answer = client.post(f"{config.url('accounts')}/api/accounts/v1/auth/login",
-                             json={"email": email, "password": DEMO_PASSWORD})
+        answer = client.post(
+            f"{config.url('accounts')}/api/accounts/v1/auth/login",
+            json={"email": email, "password": DEMO_PASSWORD},
+        )
         if answer.status_code == 200:
             return {"Authorization": f"Bearer {answer.json()['access_token']}"}
         if time.monotonic() > deadline:
@@ -51,10 +61,16 @@ def devices_without_history(config: SystemConfig, timeout: float = 60.0) -> set[
         headers = log_in_when_ready(client, config, AGENT["email"])
         deadline = time.monotonic() + timeout
         while True:
-            devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()["items"]
+            devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()[
+                "items"
+            ]
             serials = {d["serial"]: d["id"] for d in devices}
-            answers = {serial: client.get(f"{config.url('meters')}/api/meters/v1/devices/{device_id}/readings",
-                                          headers=headers) for serial, device_id in serials.items()}
+            answers = {
+                serial: client.get(
+                    f"{config.url('meters')}/api/meters/v1/devices/{device_id}/readings", headers=headers
+                )
+                for serial, device_id in serials.items()
+            }
             if all(p.serial in answers and answers[p.serial].status_code == 200 for p in PRODUCTS):
                 return {serial for serial, answer in answers.items() if answer.json()["total"] == 0}
             if time.monotonic() > deadline:
@@ -63,9 +79,26 @@ def devices_without_history(config: SystemConfig, timeout: float = 60.0) -> set[
 
 
 def create_agent(config: SystemConfig) -> None:
-    subprocess.run([sys.executable, "-m", "accounts.staff", "create", "--email", AGENT["email"], "--name",
-                    AGENT["name"], "--role", AGENT["role"], "--password", DEMO_PASSWORD],
-                   env=config.env("accounts"), cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "accounts.staff",
+            "create",
+            "--email",
+            AGENT["email"],
+            "--name",
+            AGENT["name"],
+            "--role",
+            AGENT["role"],
+            "--password",
+            DEMO_PASSWORD,
+        ],
+        env=config.env("accounts"),
+        cwd=REPO_ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
@@ -76,7 +109,9 @@ def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
             if contact.role not in ("device_manager", "device_stock_manager"):
                 continue
             headers = log_in_when_ready(client, config, contact.email)
-            devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()["items"]
+            devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=headers).json()[
+                "items"
+            ]
             deadline = time.monotonic() + timeout
             for device in devices:
                 url = f"{config.url('meters')}/api/meters/v1/devices/{device['id']}/readings"
@@ -95,13 +130,16 @@ def load(config: SystemConfig) -> int:
     history = [reading for reading in meter_history(today) if reading.serial in missing]
     count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, history, source="fleet"))
     wait_for_assignments(config)
-    count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)],
-                                               source="billing"))
+    count += asyncio.run(
+        publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)], source="billing")
+    )
     return count
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"))
+    parser.add_argument(
+        "--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/")
+    )
     args = parser.parse_args()
     print(f"published {load(SystemConfig(amqp_url=args.amqp_url))} demo events on canon.sync")

@@ -2,7 +2,14 @@
 
 Importing this package registers every contract in `REGISTRY`."""
 
-from shared.events.envelope import PORTAL_EXCHANGE, VENDOR_EXCHANGE, REGISTRY, CloudEvent, EventData, new_event
 from shared.events import accounts, cases, meters, vendor  # noqa: F401  (registers the contracts)
+from shared.events.envelope import (
+    PORTAL_EXCHANGE,
+    REGISTRY,
+    VENDOR_EXCHANGE,
+    CloudEvent,
+    EventData,
+    new_event,
+)
 
-__all__ = ["PORTAL_EXCHANGE", "VENDOR_EXCHANGE", "REGISTRY", "CloudEvent", "EventData", "new_event"]
+__all__ = ["PORTAL_EXCHANGE", "REGISTRY", "VENDOR_EXCHANGE", "CloudEvent", "EventData", "new_event"]

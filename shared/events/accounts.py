@@ -4,7 +4,7 @@ and the security messages `notifications` sends."""
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.events.envelope import EventData
 
@@ -41,8 +41,8 @@ class UserUpserted(EventData):
     time_zone: str
     active: bool
     staff_role: StaffRole | None = None
-    memberships: list[Membership] = []
-    notification_preferences: dict[str, bool] = {}
+    memberships: list[Membership] = Field(default_factory=list)
+    notification_preferences: dict[str, bool] = Field(default_factory=dict)
 
 
 class Location(BaseModel):
@@ -71,7 +71,7 @@ class DeviceUpserted(EventData):
     location: Location
     response_time_hours: int
     daily_volume: int = 200
-    assigned_user_ids: list[str] = []
+    assigned_user_ids: list[str] = Field(default_factory=list)
     active: bool = True
 
 
@@ -85,7 +85,7 @@ class DeviceLocationChanged(EventData):
     serial: str
     location: Location
     changed_by: str
-    changed_fields: list[str] = []
+    changed_fields: list[str] = Field(default_factory=list)
 
 
 class DeviceRemoved(EventData):

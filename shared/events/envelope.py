@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PORTAL_EXCHANGE = "selfservice.events"   # the portal's own domain events
-VENDOR_EXCHANGE = "canon.sync"           # the vendor systems' events (F-50)
+PORTAL_EXCHANGE = "selfservice.events"  # the portal's own domain events
+VENDOR_EXCHANGE = "canon.sync"  # the vendor systems' events (F-50)
 CONTENT_TYPE = "application/cloudevents+json"
 
 
@@ -48,8 +48,9 @@ class CloudEvent(BaseModel):
         return REGISTRY[self.type].model_validate(self.data)
 
 
-def new_event(data: EventData, *, source: str, subject: str | None = None,
-              correlation_id: str | None = None) -> CloudEvent:
+def new_event(
+    data: EventData, *, source: str, subject: str | None = None, correlation_id: str | None = None
+) -> CloudEvent:
     return CloudEvent(
         id=str(uuid.uuid4()),
         source=source,

@@ -3,6 +3,8 @@
 from datetime import date, datetime
 from typing import Literal
 
+from pydantic import Field
+
 from shared.events.envelope import EventData
 
 ReadingSource = Literal["customer", "automatic", "agent", "estimate"]
@@ -22,7 +24,7 @@ class ReadingAccepted(EventData):
     source: ReadingSource
     submitted_by: str | None = None
     confirmed_implausible: bool = False
-    recipient_ids: list[str] = []
+    recipient_ids: list[str] = Field(default_factory=list)
 
 
 class ReadingRejected(EventData):

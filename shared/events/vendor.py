@@ -10,7 +10,9 @@ from shared.events.envelope import VENDOR_EXCHANGE, EventData
 
 Language = Literal["en", "es", "sv"]
 ModelClass = Literal["mono", "colour", "a3_colour"]
-CustomerRole = Literal["administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user"]
+CustomerRole = Literal[
+    "administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user"
+]
 
 
 class VendorEvent(EventData):
@@ -75,7 +77,7 @@ class CrmContactUpserted(VendorEvent):
     phone: str = Field("", max_length=50)
     language: Language = "en"
     role: CustomerRole | None = None
-    device_serials: list[str] = []
+    device_serials: list[str] = Field(default_factory=list)
 
 
 class FleetMeterCollected(VendorEvent):
@@ -93,8 +95,9 @@ class BillingMeterReadRequested(VendorEvent):
     due_date: date
 
 
-ConsumableKind = Literal["toner_black", "toner_cyan", "toner_magenta", "toner_yellow", "drum", "waste_toner_box",
-                         "staples"]
+ConsumableKind = Literal[
+    "toner_black", "toner_cyan", "toner_magenta", "toner_yellow", "drum", "waste_toner_box", "staples"
+]
 
 
 class ConsumableItem(BaseModel):

@@ -14,13 +14,16 @@ from shared.i18n import LocaleFormatter, negotiate_language
 from shared.testing import app_client
 
 
-@pytest.mark.parametrize("header, preferred, expected", [
-    ("sv-SE,sv;q=0.9,en;q=0.8", None, "sv"),
-    ("es-ES,es;q=0.9", None, "es"),
-    ("de-DE,fr;q=0.5", None, "en"),
-    (None, None, "en"),
-    ("sv-SE", "es", "es"),
-])
+@pytest.mark.parametrize(
+    "header, preferred, expected",
+    [
+        ("sv-SE,sv;q=0.9,en;q=0.8", None, "sv"),
+        ("es-ES,es;q=0.9", None, "es"),
+        ("de-DE,fr;q=0.5", None, "en"),
+        (None, None, "en"),
+        ("sv-SE", "es", "es"),
+    ],
+)
 def test_language_from_profile_else_browser_else_english(header, preferred, expected):
     assert negotiate_language(header, preferred) == expected
 
@@ -37,15 +40,25 @@ def test_a_production_start_with_default_secrets_or_sqlite_refuses():
     with pytest.raises(RuntimeError, match="SESSION_SECRET"):
         settings.refuse_defaults_in_production(SESSION_SECRET="change-me")
     with pytest.raises(RuntimeError, match="SQLite"):
-        ServiceSettings(environment="production", database_url="sqlite+aiosqlite:///x.db") \
-            .refuse_defaults_in_production(SESSION_SECRET="a-long-random-secret")
+        ServiceSettings(
+            environment="production", database_url="sqlite+aiosqlite:///x.db"
+        ).refuse_defaults_in_production(SESSION_SECRET="a-long-random-secret")
     ServiceSettings(environment="development").refuse_defaults_in_production(SESSION_SECRET="change-me")
 
 
 def test_events_round_trip_through_the_envelope():
-    data = CaseStatusChanged(case_id="c", number="CS-2026-000001", account_id="a", subject="s", old_status="new",
-                             new_status="in_progress", changed_by="u", changed_by_side="vendor", follower_ids=[],
-                             changed_at=datetime.now(UTC))
+    data = CaseStatusChanged(
+        case_id="c",
+        number="CS-2026-000001",
+        account_id="a",
+        subject="s",
+        old_status="new",
+        new_status="in_progress",
+        changed_by="u",
+        changed_by_side="vendor",
+        follower_ids=[],
+        changed_at=datetime.now(UTC),
+    )
     event = new_event(data, source="cases", subject="c", correlation_id="cid")
     again = CloudEvent.model_validate_json(event.model_dump_json())
     assert again.payload() == data and again.correlationid == "cid" and again.type in REGISTRY
@@ -68,6 +81,7 @@ async def test_problem_details_name_the_field_at_fault():
         missing = await client.get("/nothing-here")
     assert invalid.status_code == 422 and invalid.headers["content-type"] == "application/problem+json"
     assert invalid.json()["errors"][0]["field"] == "subject"
-    assert conflict.status_code == 409 and conflict.json()["errors"] == [{"field": "subject",
-                                                                          "message": "already taken"}]
+    assert conflict.status_code == 409 and conflict.json()["errors"] == [
+        {"field": "subject", "message": "already taken"}
+    ]
     assert missing.status_code == 404 and missing.json()["status"] == 404

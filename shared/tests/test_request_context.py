@@ -46,8 +46,12 @@ async def client(app):
 
 def timed(method: str, route: str, status: int) -> float:
     """How many requests the latency histogram has counted under these labels."""
-    return REGISTRY.get_sample_value("http_request_duration_seconds_count",
-                                     {"method": method, "route": route, "status": str(status)}) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "http_request_duration_seconds_count", {"method": method, "route": route, "status": str(status)}
+        )
+        or 0.0
+    )
 
 
 class Lines(logging.Handler):
@@ -84,8 +88,9 @@ async def test_a_long_correlation_id_is_cut_for_the_logs(client):
 
 
 async def test_a_body_above_the_limit_is_refused_with_a_413_problem_unread(app, client):
-    response = await client.post("/things", content=b"x" * (MAX_BODY_BYTES + 1),
-                                 headers={"X-Correlation-ID": "big-1"})
+    response = await client.post(
+        "/things", content=b"x" * (MAX_BODY_BYTES + 1), headers={"X-Correlation-ID": "big-1"}
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["title"] == "Payload too large"
@@ -111,7 +116,9 @@ async def test_one_log_line_per_request_with_its_correlation_id_but_none_for_hea
     try:
         await client.get("/things/a?x=1", headers={"X-Correlation-ID": "corr-7"})
         await client.get("/health/live")
-        await client.post("/things", content=b"x" * (MAX_BODY_BYTES + 1), headers={"X-Correlation-ID": "big-2"})
+        await client.post(
+            "/things", content=b"x" * (MAX_BODY_BYTES + 1), headers={"X-Correlation-ID": "big-2"}
+        )
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)

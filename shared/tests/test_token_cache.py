@@ -23,7 +23,9 @@ def test_a_token_seen_before_is_checked_again_only_once_it_has_expired(verifier,
     assert verifier.verify(token) is first and checked == []
 
     real_time = auth.time.time
-    monkeypatch.setattr(auth.time, "time", lambda: real_time() + 120)  # past its expiry: checked in full again
+    monkeypatch.setattr(
+        auth.time, "time", lambda: real_time() + 120
+    )  # past its expiry: checked in full again
     verifier.verify(token)
     assert checked == [token]
 

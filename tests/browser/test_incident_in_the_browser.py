@@ -59,7 +59,10 @@ def test_report_work_answer_and_resolve_a_case(new_page, system):
 
     customer.goto(case_path)
     entries = customer.locator("ol.timeline > li")
-    kinds = [re.search(r"entry-(\w+)", c).group(1) for c in entries.evaluate_all("els => els.map(e => e.className)")]
+    kinds = [
+        re.search(r"entry-(\w+)", c).group(1)
+        for c in entries.evaluate_all("els => els.map(e => e.className)")
+    ]
     assert kinds == ["created", "status_changed", "message", "message", "status_changed"]
     texts = entries.all_inner_texts()
     assert "A technician will check tray 1 today." in texts[2] and "Gracias, estaremos aquí." in texts[3]

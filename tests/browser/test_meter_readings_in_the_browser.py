@@ -14,11 +14,16 @@ MANAGER = "devices@iberica.example"
 
 def test_the_device_manager_submits_a_reading_and_the_rules_are_explained(new_page, system):
     with system.client(system.login(MANAGER)) as api:
-        device = next(d for d in api.get("/api/accounts/v1/devices").json()["items"] if d["serial"] == "ES1643A0001")
-        latest = api.get(f"/api/meters/v1/devices/{device['id']}/readings").json()["latest"]["counters"]["black"]
+        device = next(
+            d for d in api.get("/api/accounts/v1/devices").json()["items"] if d["serial"] == "ES1643A0001"
+        )
+        latest = api.get(f"/api/meters/v1/devices/{device['id']}/readings").json()["latest"]["counters"][
+            "black"
+        ]
     with system.client(system.login("admin@iberica.example")) as api:
-        unassigned = next(d for d in api.get("/api/accounts/v1/devices").json()["items"]
-                          if d["serial"] == "ES1238M0004")
+        unassigned = next(
+            d for d in api.get("/api/accounts/v1/devices").json()["items"] if d["serial"] == "ES1238M0004"
+        )
 
     page = new_page("es-ES")
     log_in(page, MANAGER)
@@ -59,4 +64,6 @@ def test_the_requested_readings_are_submitted_from_one_page(new_page, system):
     expect(page.locator(f"#device-{device['device_id']}")).to_contain_text("ES3826C0002")
     expect(page.locator(f"#device-{device['device_id']} .notice")).to_be_visible()
     with system.client(system.login(MANAGER)) as api:
-        assert "ES3826C0002" not in {d["serial"] for d in api.get("/api/meters/v1/due-readings").json()["items"]}
+        assert "ES3826C0002" not in {
+            d["serial"] for d in api.get("/api/meters/v1/due-readings").json()["items"]
+        }

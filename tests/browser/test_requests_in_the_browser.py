@@ -41,8 +41,11 @@ def test_the_stock_manager_orders_toner_and_follows_the_shipment(new_page, syste
     now = datetime.now(UTC)
     system.publish_vendor_events(
         LogisticsShipmentUpdated(case_number=number, status="accepted", at=now),
-        LogisticsShipmentUpdated(case_number=number, status="shipped", tracking_reference="PKG-4711",
-                                 carrier="SEUR", at=now), source="logistics")
+        LogisticsShipmentUpdated(
+            case_number=number, status="shipped", tracking_reference="PKG-4711", carrier="SEUR", at=now
+        ),
+        source="logistics",
+    )
     [shipped] = system.inbox.wait_for(lambda m: STOCK in m["To"] and "PKG-4711" in text_of(m))
     assert number in text_of(shipped)
     page.goto(case_path)
@@ -55,9 +58,15 @@ def test_the_administrator_moves_a_device_and_has_another_removed(new_page, syst
     page = new_page("es-ES")
     log_in(page, ADMIN)
     page.goto(f"/devices/{devices['ES3930C0005']['id']}/relocation")
-    for field, value in {"street": "Calle Mayor 5", "postal_code": "28013", "city": "Madrid", "country": "ES",
-                         "contact_name": "Ana Ruiz", "contact_phone": "+34 600 000 000",
-                         "preferred_date": (date.today() + timedelta(days=10)).isoformat()}.items():
+    for field, value in {
+        "street": "Calle Mayor 5",
+        "postal_code": "28013",
+        "city": "Madrid",
+        "country": "ES",
+        "contact_name": "Ana Ruiz",
+        "contact_phone": "+34 600 000 000",
+        "preferred_date": (date.today() + timedelta(days=10)).isoformat(),
+    }.items():
         page.locator(f"#f-{field}").fill(value)
     page.locator("#f-time_window-morning").check()
     page.locator("#f-ip_mode-dhcp").check()
@@ -86,11 +95,14 @@ def test_an_account_inquiry_is_answered_by_the_agent(new_page, system):
     with system.client(system.login(AGENT)) as api:
         case_id = case_path.rsplit("/", 1)[1]
         assert api.get(f"/api/cases/v1/cases/{case_id}").json()["department"] == "accounts"
-        reply = api.post(f"/api/cases/v1/cases/{case_id}/messages",
-                         json={"body": "Hemos corregido la factura.", "internal": False})
+        reply = api.post(
+            f"/api/cases/v1/cases/{case_id}/messages",
+            json={"body": "Hemos corregido la factura.", "internal": False},
+        )
         assert reply.status_code == 201
-    system.inbox.wait_for(lambda m: ADMIN in m["To"] and number in m["Subject"]
-                          and "Hemos corregido la factura." in text_of(m))
+    system.inbox.wait_for(
+        lambda m: ADMIN in m["To"] and number in m["Subject"] and "Hemos corregido la factura." in text_of(m)
+    )
     page.goto(case_path)
     expect(page.locator("ol.timeline")).to_contain_text("Hemos corregido la factura.")
 

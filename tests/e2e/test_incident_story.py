@@ -13,9 +13,16 @@ def test_incident_from_report_to_resolution(system):
     customer, agent = system.login(ADMIN), system.login(AGENT)
     with system.client(customer) as api:
         device = api.get("/api/accounts/v1/devices").json()["items"][0]
-        created = api.post("/api/cases/v1/cases", json={
-            "device_id": device["id"], "type": "incident", "category": "paper_jam",
-            "subject": "Atasco en la bandeja 2", "description": "El papel se atasca en cada impresión."})
+        created = api.post(
+            "/api/cases/v1/cases",
+            json={
+                "device_id": device["id"],
+                "type": "incident",
+                "category": "paper_jam",
+                "subject": "Atasco en la bandeja 2",
+                "description": "El papel se atasca en cada impresión.",
+            },
+        )
         assert created.status_code == 201, created.text
         case = created.json()
         assert case["number"].startswith("CS-") and case["status"] == "new"
@@ -26,21 +33,37 @@ def test_incident_from_report_to_resolution(system):
     assert any(word in text_of(ack) for word in ("caso", "Caso", "incidencia"))
 
     with system.client(agent) as api:
-        assert api.post(f"/api/cases/v1/cases/{case['id']}/status", json={"status": "in_progress"}).status_code == 200
-        reply = api.post(f"/api/cases/v1/cases/{case['id']}/messages",
-                         json={"body": "Un técnico revisará la bandeja hoy.", "internal": False})
+        assert (
+            api.post(f"/api/cases/v1/cases/{case['id']}/status", json={"status": "in_progress"}).status_code
+            == 200
+        )
+        reply = api.post(
+            f"/api/cases/v1/cases/{case['id']}/messages",
+            json={"body": "Un técnico revisará la bandeja hoy.", "internal": False},
+        )
         assert reply.status_code == 201, reply.text
     system.inbox.wait_for(lambda m: ADMIN in m["To"] and "Un técnico revisará la bandeja hoy." in text_of(m))
 
     with system.client(customer) as api:
-        answer = api.post(f"/api/cases/v1/cases/{case['id']}/messages",
-                          json={"body": "Gracias, estaremos en la oficina.", "internal": False})
+        answer = api.post(
+            f"/api/cases/v1/cases/{case['id']}/messages",
+            json={"body": "Gracias, estaremos en la oficina.", "internal": False},
+        )
         assert answer.status_code == 201, answer.text
     with system.client(agent) as api:
-        assert api.post(f"/api/cases/v1/cases/{case['id']}/status", json={"status": "resolved"}).status_code == 200
-    resolved = system.inbox.wait_for(lambda m: ADMIN in m["To"] and case["number"] in m["Subject"]
-                                     and m is not ack and "Un técnico" not in text_of(m)
-                                     and ("resuelto" in text_of(m).lower() or "resuelta" in text_of(m).lower()))
+        assert (
+            api.post(f"/api/cases/v1/cases/{case['id']}/status", json={"status": "resolved"}).status_code
+            == 200
+        )
+    resolved = system.inbox.wait_for(
+        lambda m: (
+            ADMIN in m["To"]
+            and case["number"] in m["Subject"]
+            and m is not ack
+            and "Un técnico" not in text_of(m)
+            and ("resuelto" in text_of(m).lower() or "resuelta" in text_of(m).lower())
+        )
+    )
     assert resolved
 
     with system.client(customer) as api:
@@ -61,17 +84,26 @@ def test_internal_notes_never_reach_the_customer(system):
     customer, agent = system.login(ADMIN), system.login(AGENT)
     with system.client(customer) as api:
         device = api.get("/api/accounts/v1/devices").json()["items"][1]
-        case = api.post("/api/cases/v1/cases", json={
-            "device_id": device["id"], "type": "incident", "category": "print_quality",
-            "subject": "Rayas en las copias", "description": "Aparecen rayas negras."}).json()
+        case = api.post(
+            "/api/cases/v1/cases",
+            json={
+                "device_id": device["id"],
+                "type": "incident",
+                "category": "print_quality",
+                "subject": "Rayas en las copias",
+                "description": "Aparecen rayas negras.",
+            },
+        ).json()
     secret = "Cliente con impagos: priorizar bajo"
     with system.client(agent) as api:
         note = api.post(f"/api/cases/v1/cases/{case['id']}/messages", json={"body": secret, "internal": True})
         assert note.status_code == 201, note.text
         staff_view = api.get(f"/api/cases/v1/cases/{case['id']}").text
         assert secret in staff_view
-        marker = api.post(f"/api/cases/v1/cases/{case['id']}/messages", json={"body": "Revisamos el tóner.",
-                                                                               "internal": False})
+        marker = api.post(
+            f"/api/cases/v1/cases/{case['id']}/messages",
+            json={"body": "Revisamos el tóner.", "internal": False},
+        )
         assert marker.status_code == 201
     system.inbox.wait_for(lambda m: "Revisamos el tóner." in text_of(m))
     with system.client(customer) as api:

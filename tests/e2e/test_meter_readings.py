@@ -33,7 +33,10 @@ def test_the_two_rules_are_enforced_and_explained(system):
         assert lower.status_code == 409
         problem = lower.json()
         assert problem["code"] == "lower_than_previous" and problem["counter"] == "colour"
-        assert problem["previous_value"] == previous["colour"] and str(problem["previous_value"]) in problem["detail"]
+        assert (
+            problem["previous_value"] == previous["colour"]
+            and str(problem["previous_value"]) in problem["detail"]
+        )
 
         malformed = api.post(readings, json={"counters": {"black": previous["black"] + 10, "colour": -1}})
         assert malformed.status_code == 422
@@ -58,7 +61,9 @@ def test_readings_of_an_unassigned_device_are_not_found(system):
         unassigned = device_by_serial(api, "ES1238M0004")
     with system.client(system.login(MANAGER)) as api:
         assert api.get(f"/api/meters/v1/devices/{unassigned['id']}/readings").status_code == 404
-        refused = api.post(f"/api/meters/v1/devices/{unassigned['id']}/readings", json={"counters": {"black": 1}})
+        refused = api.post(
+            f"/api/meters/v1/devices/{unassigned['id']}/readings", json={"counters": {"black": 1}}
+        )
         assert refused.status_code == 404
 
 
@@ -68,15 +73,24 @@ def test_automatic_readings_pass_the_same_rules_and_rejected_ones_wait_for_revie
         previous = latest_counters(api, device["id"])
     now = datetime.now(UTC)
     system.publish_vendor_events(
-        FleetMeterCollected(serial="SE6855A0006", collected_at=now, counters={"black": previous["black"] + 900}),
-        FleetMeterCollected(serial="SE5850C0007", collected_at=now, counters={"black": 5, "colour": 5, "large": 5}),
-        source="fleet")
+        FleetMeterCollected(
+            serial="SE6855A0006", collected_at=now, counters={"black": previous["black"] + 900}
+        ),
+        FleetMeterCollected(
+            serial="SE5850C0007", collected_at=now, counters={"black": 5, "colour": 5, "large": 5}
+        ),
+        source="fleet",
+    )
     with system.client(system.login(AGENT)) as api:
-        history = _eventually(lambda: api.get(f"/api/meters/v1/devices/{device['id']}/readings").json(),
-                              lambda h: h["total"] == 7)
+        history = _eventually(
+            lambda: api.get(f"/api/meters/v1/devices/{device['id']}/readings").json(),
+            lambda h: h["total"] == 7,
+        )
         assert history["items"][0]["source"] == "automatic"
-        rejected = _eventually(lambda: api.get("/api/meters/v1/rejected-readings?reviewed=false").json()["items"],
-                               lambda items: any(i["serial"] == "SE5850C0007" for i in items))
+        rejected = _eventually(
+            lambda: api.get("/api/meters/v1/rejected-readings?reviewed=false").json()["items"],
+            lambda items: any(i["serial"] == "SE5850C0007" for i in items),
+        )
         entry = next(i for i in rejected if i["serial"] == "SE5850C0007")
         assert entry["reason_code"] == "lower_than_previous" and "black" in entry["reason"]
     with system.client(system.login("admin@nordisk.example")) as api:
@@ -85,12 +99,21 @@ def test_automatic_readings_pass_the_same_rules_and_rejected_ones_wait_for_revie
 
 def test_a_reading_request_is_emailed_and_reminded_once_with_two_meters_processes(system):
     system.start_replica("meters", "meters-2")
-    system.publish_vendor_events(BillingMeterReadRequested(
-        request_id="E2E-REMINDER", account_number="SE-200567", serials=["SE1333C0008"],
-        due_date=date.today() + timedelta(days=1)), source="billing")
+    system.publish_vendor_events(
+        BillingMeterReadRequested(
+            request_id="E2E-REMINDER",
+            account_number="SE-200567",
+            serials=["SE1333C0008"],
+            due_date=date.today() + timedelta(days=1),
+        ),
+        source="billing",
+    )
     admin = "admin@nordisk.example"
-    system.inbox.wait_for(lambda m: admin in m["To"] and "/readings/due" in text_of(m)
-                          and "SE1333C0008" in text_of(m), timeout=30)
+    system.inbox.wait_for(
+        lambda m: admin in m["To"] and "/readings/due" in text_of(m) and "SE1333C0008" in text_of(m),
+        timeout=30,
+    )
+
     def about_it():
         return [m for m in system.inbox.to(admin) if "SE1333C0008" in text_of(m)]
 
@@ -105,7 +128,10 @@ def test_a_reading_request_is_emailed_and_reminded_once_with_two_meters_processe
         assert [d["serial"] for d in due] == ["SE1333C0008"]
         device_id = due[0]["device_id"]
         counters = {name: value + 100 for name, value in latest_counters(api, device_id).items()}
-        assert api.post(f"/api/meters/v1/devices/{device_id}/readings", json={"counters": counters}).status_code == 201
+        assert (
+            api.post(f"/api/meters/v1/devices/{device_id}/readings", json={"counters": counters}).status_code
+            == 201
+        )
         _eventually(lambda: api.get("/api/meters/v1/due-readings").json()["items"], lambda items: items == [])
 
 

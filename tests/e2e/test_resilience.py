@@ -14,9 +14,17 @@ ADMIN = "admin@iberica.example"
 def create_case(system, token: str, subject: str, **headers) -> dict:
     with system.client(token) as api:
         device = api.get("/api/accounts/v1/devices").json()["items"][0]
-        response = api.post("/api/cases/v1/cases", headers=headers, json={
-            "device_id": device["id"], "type": "incident", "category": "noise_damage", "subject": subject,
-            "description": "A grinding noise when printing."})
+        response = api.post(
+            "/api/cases/v1/cases",
+            headers=headers,
+            json={
+                "device_id": device["id"],
+                "type": "incident",
+                "category": "noise_damage",
+                "subject": subject,
+                "description": "A grinding noise when printing.",
+            },
+        )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -38,8 +46,9 @@ def test_an_email_owed_while_notifications_is_down_is_sent_once_when_it_is_back(
 
 def test_one_correlation_id_follows_a_request_through_its_events(system):
     correlation = uuid.uuid4().hex
-    case = create_case(system, system.login(ADMIN), "Seguimiento de la correlación",
-                       **{"X-Correlation-ID": correlation})
+    case = create_case(
+        system, system.login(ADMIN), "Seguimiento de la correlación", **{"X-Correlation-ID": correlation}
+    )
     [email] = system.inbox.wait_for(lambda m: ADMIN in m["To"] and case["number"] in m["Subject"])
     assert case["number"] in text_of(email)
     for service in ("gateway", "cases", "notifications"):

@@ -27,14 +27,26 @@ def bad_tokens(system, good: str) -> dict[str, str]:
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     elevated = _b64({**claims, "staff_role": "supervisor"})
     private = (system.config.keys_dir / "jwt-private.pem").read_bytes()
-    expired = sign_access_token(private, user_id=claims["sub"], session_id=claims["sid"], issuer=claims["iss"],
-                                audience=claims["aud"], lifetime_seconds=-30)
+    expired = sign_access_token(
+        private,
+        user_id=claims["sub"],
+        session_id=claims["sid"],
+        issuer=claims["iss"],
+        audience=claims["aud"],
+        lifetime_seconds=-30,
+    )
     return {
         "tampered": f"{header}.{elevated}.{signature}",
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{elevated}.",
         "expired": expired,
-        "wrong audience": sign_access_token(private, user_id=claims["sub"], session_id=claims["sid"],
-                                            issuer=claims["iss"], audience="someone-else", lifetime_seconds=60),
+        "wrong audience": sign_access_token(
+            private,
+            user_id=claims["sub"],
+            session_id=claims["sid"],
+            issuer=claims["iss"],
+            audience="someone-else",
+            lifetime_seconds=60,
+        ),
     }
 
 
@@ -42,8 +54,9 @@ def bad_tokens(system, good: str) -> dict[str, str]:
 def test_every_service_refuses_bad_tokens(system, service):
     good = system.login("admin@iberica.example")
     for name, token in bad_tokens(system, good).items():
-        direct = httpx.get(system.config.url(service) + PROTECTED[service],
-                           headers={"Authorization": f"Bearer {token}"})
+        direct = httpx.get(
+            system.config.url(service) + PROTECTED[service], headers={"Authorization": f"Bearer {token}"}
+        )
         assert direct.status_code == 401, (service, name, direct.text)
         with system.client(token) as api:
             assert api.get(PROTECTED[service]).status_code == 401, (service, name)

@@ -7,9 +7,16 @@ pytestmark = pytest.mark.e2e
 
 def new_case(system, token: str, device_id: str, subject: str) -> dict:
     with system.client(token) as api:
-        response = api.post("/api/cases/v1/cases", json={
-            "device_id": device_id, "type": "incident", "category": "other", "subject": subject,
-            "description": "Visibility check."})
+        response = api.post(
+            "/api/cases/v1/cases",
+            json={
+                "device_id": device_id,
+                "type": "incident",
+                "category": "other",
+                "subject": subject,
+                "description": "Visibility check.",
+            },
+        )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -32,9 +39,16 @@ def test_device_manager_sees_only_assigned_devices_and_their_cases(system):
         assert api.get(f"/api/cases/v1/cases/{elsewhere['id']}").status_code == 404
         assert api.get(f"/api/accounts/v1/devices/{unassigned_id}").status_code == 404
         assert api.get(f"/api/meters/v1/devices/{unassigned_id}/readings").status_code == 404
-        refused = api.post("/api/cases/v1/cases", json={
-            "device_id": unassigned_id, "type": "incident", "category": "other", "subject": "x",
-            "description": "y"})
+        refused = api.post(
+            "/api/cases/v1/cases",
+            json={
+                "device_id": unassigned_id,
+                "type": "incident",
+                "category": "other",
+                "subject": "x",
+                "description": "y",
+            },
+        )
         assert refused.status_code == 404
 
 
@@ -48,10 +62,16 @@ def test_the_swedish_account_sees_nothing_of_the_spanish_one(system):
         serials = {d["serial"] for d in api.get("/api/accounts/v1/devices").json()["items"]}
         assert serials and all(s.startswith("SE") for s in serials)
         assert case["id"] not in api.get("/api/cases/v1/cases?page_size=100").text
-        for path in (f"/api/cases/v1/cases/{case['id']}", f"/api/accounts/v1/devices/{device['id']}",
-                     f"/api/meters/v1/devices/{device['id']}/readings", f"/api/accounts/v1/accounts/{account_id}"):
+        for path in (
+            f"/api/cases/v1/cases/{case['id']}",
+            f"/api/accounts/v1/devices/{device['id']}",
+            f"/api/meters/v1/devices/{device['id']}/readings",
+            f"/api/accounts/v1/accounts/{account_id}",
+        ):
             response = api.get(path)
             assert response.status_code == 404, path
             assert response.headers["content-type"] == "application/problem+json"
-        message = api.post(f"/api/cases/v1/cases/{case['id']}/messages", json={"body": "hej", "internal": False})
+        message = api.post(
+            f"/api/cases/v1/cases/{case['id']}/messages", json={"body": "hej", "internal": False}
+        )
         assert message.status_code == 404

@@ -19,8 +19,13 @@ RETRY_DELAYS_MS = (50, 100)
 metadata = MetaData()
 tables = messaging_tables(metadata)
 # What the probe handlers do: one row per handling, no uniqueness, so a double effect would show.
-effects = Table("effect", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-                Column("event_id", String(100)), Column("note", String(200)))
+effects = Table(
+    "effect",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(100)),
+    Column("note", String(200)),
+)
 
 
 @pytest.fixture
@@ -38,8 +43,13 @@ async def make_bus():
     prefix, buses = unique_prefix(), []
 
     async def build(service: str = "probe", **options) -> Bus:
-        bus = Bus(amqp_url=amqp_url(), service=service, prefix=prefix,
-                  retry_delays_ms=options.pop("retry_delays_ms", RETRY_DELAYS_MS), **options)
+        bus = Bus(
+            amqp_url=amqp_url(),
+            service=service,
+            prefix=prefix,
+            retry_delays_ms=options.pop("retry_delays_ms", RETRY_DELAYS_MS),
+            **options,
+        )
         await bus.connect()
         buses.append(bus)
         return bus
@@ -66,13 +76,22 @@ async def eventually(predicate, timeout: float = 15.0, interval: float = 0.05):
 
 def close_broker_connections(name_prefix: str) -> int:
     """Make the broker close every connection whose name starts with the prefix, as on a broker restart."""
-    listing = subprocess.run(["rabbitmqctl", "-q", "list_connections", "pid", "client_properties",
-                              "--no-table-headers"], capture_output=True, text=True, timeout=60, check=True)
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "pid", "client_properties", "--no-table-headers"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     closed = 0
     for line in listing.stdout.splitlines():
         pid, _, properties = line.partition("\t")
         if f'{{"connection_name","{name_prefix}' in properties:
-            subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "test: broker closes"],
-                           check=True, timeout=60, capture_output=True)
+            subprocess.run(
+                ["rabbitmqctl", "-q", "close_connection", pid, "test: broker closes"],
+                check=True,
+                timeout=60,
+                capture_output=True,
+            )
             closed += 1
     return closed

@@ -20,15 +20,34 @@ pytestmark = pytest.mark.integration
 
 
 def status_changed(case_id: str = "c1") -> CaseStatusChanged:
-    return CaseStatusChanged(case_id=case_id, number="CS-2026-000001", account_id="a1", subject="Jam",
-                             old_status="new", new_status="in_progress", changed_by="u1", changed_by_side="vendor",
-                             follower_ids=["u2"], changed_at=datetime.now(UTC))
+    return CaseStatusChanged(
+        case_id=case_id,
+        number="CS-2026-000001",
+        account_id="a1",
+        subject="Jam",
+        old_status="new",
+        new_status="in_progress",
+        changed_by="u1",
+        changed_by_side="vendor",
+        follower_ids=["u2"],
+        changed_at=datetime.now(UTC),
+    )
 
 
 def message_added() -> CaseMessageAdded:
-    return CaseMessageAdded(case_id="c1", number="CS-2026-000001", account_id="a1", subject="Jam", message_id="m1",
-                            author_id="u1", author_side="vendor", internal=False, body="Hi", follower_ids=[],
-                            added_at=datetime.now(UTC))
+    return CaseMessageAdded(
+        case_id="c1",
+        number="CS-2026-000001",
+        account_id="a1",
+        subject="Jam",
+        message_id="m1",
+        author_id="u1",
+        author_side="vendor",
+        internal=False,
+        body="Hi",
+        follower_ids=[],
+        added_at=datetime.now(UTC),
+    )
 
 
 def recording_handlers(*event_types: str, fail_times: int = 0, permanent: bool = False) -> EventHandlers:
@@ -73,7 +92,8 @@ async def parked_messages(bus, expected: int) -> list[aio_pika.abc.AbstractIncom
 async def test_routing_delivers_only_bound_types_from_both_exchanges(db, make_bus):
     consumer = await make_bus()
     await consumer.start_consuming(
-        recording_handlers("cases.case.status_changed", "crm.product.removed"), db, tables.inbox)
+        recording_handlers("cases.case.status_changed", "crm.product.removed"), db, tables.inbox
+    )
     publisher = await make_bus("publisher")
     wanted = new_event(status_changed(), source="test")
     vendor = new_event(CrmProductRemoved(serial="SN1"), source="crm")
@@ -108,7 +128,9 @@ async def _has_event(db, event_id: str) -> bool:
 
 async def test_a_failing_handler_is_retried_through_the_delay_queues(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed", fail_times=2), db, tables.inbox)
+    await consumer.start_consuming(
+        recording_handlers("cases.case.status_changed", fail_times=2), db, tables.inbox
+    )
     publisher = await make_bus("publisher")
     event = new_event(status_changed(), source="test")
     await publisher.publish(event)
@@ -136,7 +158,9 @@ async def test_malformed_messages_are_parked_with_their_reason_and_the_rest_stil
 
 async def test_a_handler_that_keeps_failing_is_parked_after_the_last_retry(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed", fail_times=99), db, tables.inbox)
+    await consumer.start_consuming(
+        recording_handlers("cases.case.status_changed", fail_times=99), db, tables.inbox
+    )
     event = new_event(status_changed(), source="test")
     await consumer.publish(event)
     [parked] = await parked_messages(consumer, 1)
@@ -148,7 +172,9 @@ async def test_a_handler_that_keeps_failing_is_parked_after_the_last_retry(db, m
 
 async def test_a_permanent_error_is_parked_at_once(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed", permanent=True), db, tables.inbox)
+    await consumer.start_consuming(
+        recording_handlers("cases.case.status_changed", permanent=True), db, tables.inbox
+    )
     await consumer.publish(new_event(status_changed(), source="test"))
     [parked] = await parked_messages(consumer, 1)
     assert "can never be applied" in parked.headers["x-parked-reason"]
@@ -172,7 +198,6 @@ async def test_consumer_keeps_consuming_after_the_broker_closes_its_connection(d
     await eventually(lambda: _has_event(db, second.id), timeout=30)
 
 
-
 async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
     consumer = await make_bus()
     await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
@@ -180,7 +205,9 @@ async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
     envelope["type"] = "cases.case.teleported"
     envelope["id"] = str(uuid.uuid4())
     exchange = consumer._exchanges["selfservice.events"]
-    await exchange.publish(aio_pika.Message(json.dumps(envelope).encode()), routing_key="cases.case.status_changed")
+    await exchange.publish(
+        aio_pika.Message(json.dumps(envelope).encode()), routing_key="cases.case.status_changed"
+    )
     [parked] = await parked_messages(consumer, 1)
     assert "unknown event type" in parked.headers["x-parked-reason"]
 
@@ -234,7 +261,9 @@ async def test_events_that_queue_up_are_handled_in_runs_with_one_transaction_eac
         await asyncio.sleep(0.05)  # slow enough for the rest to queue up behind the first run
 
     consumer = await make_bus(prefetch=50)
-    await consumer.declare_topology(consumer.publish_channel, handlers.by_type)  # the queue fills before consuming
+    await consumer.declare_topology(
+        consumer.publish_channel, handlers.by_type
+    )  # the queue fills before consuming
     case_ids = [f"c{i:03d}" for i in range(100)]
     for case_id in case_ids:
         await consumer.publish(new_event(status_changed(case_id), source="test"))
@@ -279,7 +308,9 @@ async def test_events_a_handler_is_not_for_are_acked_without_a_transaction_or_an
         await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
 
     consumer = await make_bus(prefetch=50)
-    await consumer.declare_topology(consumer.publish_channel, handlers.by_type)  # the queue fills before consuming
+    await consumer.declare_topology(
+        consumer.publish_channel, handlers.by_type
+    )  # the queue fills before consuming
     kept = new_event(status_changed("keep-1"), source="test")
     skipped = [new_event(status_changed(f"skip-{n}"), source="test") for n in range(40)]
     last = new_event(status_changed("keep-2"), source="test")  # handled in order: once it is, so is the rest
@@ -307,7 +338,9 @@ def _counted(metric: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(metric, labels) or 0.0
 
 
-async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_rest_for_the_next_consumer(db, make_bus):
+async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_rest_for_the_next_consumer(
+    db, make_bus
+):
     handlers, started = EventHandlers(), asyncio.Event()
 
     @handlers.on("cases.case.status_changed")
@@ -326,7 +359,9 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
     await started.wait()
     await first.close()
     in_hand = await effect_count(db)
-    assert 0 < in_hand < len(events)  # the run in hand committed before the connection went, the rest did not start
+    assert (
+        0 < in_hand < len(events)
+    )  # the run in hand committed before the connection went, the rest did not start
 
     second = await make_bus(prefetch=50)
     await second.start_consuming(handlers, db, tables.inbox)
@@ -335,4 +370,6 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
         handled = (await session.scalars(select(effects.c.event_id).order_by(effects.c.id))).all()
     assert handled == [e.id for e in events]
     # The run in hand was acked: none of it came again.
-    assert _counted("events_consumed_total", type="cases.case.status_changed", outcome="duplicate") == duplicates
+    assert (
+        _counted("events_consumed_total", type="cases.case.status_changed", outcome="duplicate") == duplicates
+    )

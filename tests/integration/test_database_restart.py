@@ -30,8 +30,12 @@ async def test_lost_connections_answer_503_once_then_the_pool_recovers(db):
         assert (await client.get("/probe")).json() == {"answer": 42}
         admin = create_async_engine(db.url)
         async with admin.connect() as connection:  # ends the service's sessions, as a restart would
-            await connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
         await admin.dispose()
         lost = await client.get("/probe")
         assert lost.status_code == 503, lost.text

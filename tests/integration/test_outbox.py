@@ -34,18 +34,18 @@ async def received(make_bus):
 
 
 async def stage(db, outbox: Outbox, count: int = 1, *, commit: bool = True) -> list[str]:
-    async with db.session() as session:
-        async with session.begin():
-            events = [await outbox.add(session, status_changed(f"c{i}")) for i in range(count)]
-            if not commit:
-                await session.rollback()
+    async with db.session() as session, session.begin():
+        events = [await outbox.add(session, status_changed(f"c{i}")) for i in range(count)]
+        if not commit:
+            await session.rollback()
     return [e.id for e in events]
 
 
 async def unsent(db) -> int:
     async with db.session() as session:
-        return await session.scalar(select(func.count()).select_from(tables.outbox)
-                                    .where(tables.outbox.c.sent_at.is_(None)))
+        return await session.scalar(
+            select(func.count()).select_from(tables.outbox).where(tables.outbox.c.sent_at.is_(None))
+        )
 
 
 async def test_committed_events_are_published_at_once_and_rolled_back_ones_never(db, make_bus, received):
@@ -106,8 +106,10 @@ async def test_events_staged_while_the_connection_is_lost_go_out_after_reconnect
 
 async def test_two_relays_publish_each_event_once(db, make_bus, received):
     outbox_a, outbox_b = Outbox(tables.outbox, source="cases"), Outbox(tables.outbox, source="cases")
-    relays = [OutboxRelay(db, outbox_a, (await make_bus("cases")).publish_raw, batch=20),
-              OutboxRelay(db, outbox_b, (await make_bus("cases")).publish_raw, batch=20)]
+    relays = [
+        OutboxRelay(db, outbox_a, (await make_bus("cases")).publish_raw, batch=20),
+        OutboxRelay(db, outbox_b, (await make_bus("cases")).publish_raw, batch=20),
+    ]
     for relay in relays:
         relay.start()
     try:
@@ -121,4 +123,3 @@ async def test_two_relays_publish_each_event_once(db, make_bus, received):
     finally:
         for relay in relays:
             await relay.stop()
-

@@ -24,11 +24,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.refuse_defaults_in_production()
     link = OutboxLink()
     app = create_service_app(
-        settings=settings, title="Accounts", tables=tables,
-        routers=[jwks_router, auth_router, profile_router, registrations_router, invitations_router,
-                 devices_router, accounts_router, members_router, audit_router],
-        handlers=crm_handlers(link, settings), on_startup=[link.attach],
+        settings=settings,
+        title="Accounts",
+        tables=tables,
+        routers=[
+            jwks_router,
+            auth_router,
+            profile_router,
+            registrations_router,
+            invitations_router,
+            devices_router,
+            accounts_router,
+            members_router,
+            audit_router,
+        ],
+        handlers=crm_handlers(link, settings),
+        on_startup=[link.attach],
         # accounts is where sessions are revoked: it writes revoked_session itself.
-        consume_session_revocations=False)
+        consume_session_revocations=False,
+    )
     app.state.signing_key = signing_key
     return app

@@ -41,8 +41,11 @@ class Settings(ServiceSettings):
 
     def signing_public_pem(self) -> str:
         private_key = serialization.load_pem_private_key(self.private_key_pem(), password=None)
-        return private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return (
+            private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     def trust_own_signing_key(self) -> None:
         """Accounts verifies the tokens it issues: add its own public key to the configured ones (kept for

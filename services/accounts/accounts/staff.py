@@ -37,7 +37,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 async def create_staff(settings: Settings, args: argparse.Namespace) -> str:
     """Create (or promote) the staff user; returns what to tell the operator."""
     if args.password and settings.environment not in ("development", "demo"):
-        raise SystemExit("--password is only allowed in development and demo; omit it to get an invitation link")
+        raise SystemExit(
+            "--password is only allowed in development and demo; omit it to get an invitation link"
+        )
     if args.password and (problem := password_problem(args.password, email=args.email)):
         raise SystemExit(f"password refused: {problem}")
     db = Database(settings.database_url)
@@ -46,8 +48,15 @@ async def create_staff(settings: Settings, args: argparse.Namespace) -> str:
         async with db.session() as session, session.begin():
             user = await user_by_email(session, args.email)
             if user is None:
-                user = create_user(session, SYSTEM, email=args.email, name=args.name, language=args.language,
-                                   active=True, email_verified=False)
+                user = create_user(
+                    session,
+                    SYSTEM,
+                    email=args.email,
+                    name=args.name,
+                    language=args.language,
+                    active=True,
+                    email_verified=False,
+                )
             user.staff_role, user.active = args.role, True
             if args.password:
                 user.password_hash, user.email_verified = await hash_password(args.password), True

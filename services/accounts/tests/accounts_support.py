@@ -36,18 +36,38 @@ def account_event(number: str = "A-100", name: str = "Acme AB", **extra) -> Clou
     return crm(CrmAccountUpserted(account_number=number, name=name, **fields))
 
 
-def product_event(number: str = "A-100", serial: str = "SN-1", model_class: str = "colour", **extra) -> CloudEvent:
-    return crm(CrmProductUpserted(
-        account_number=number, serial=serial, model="imageRUNNER C3826i", model_class=model_class,
-        address=Address(street="Storgatan 1", postal_code="111 22", city="Stockholm", country="SE"),
-        location=SiteLocation(building="B", floor="2", room="201", contact_name="Eva", contact_phone="+4681234"),
-        contract_number="C-1", response_time_hours=8, **extra))
+def product_event(
+    number: str = "A-100", serial: str = "SN-1", model_class: str = "colour", **extra
+) -> CloudEvent:
+    return crm(
+        CrmProductUpserted(
+            account_number=number,
+            serial=serial,
+            model="imageRUNNER C3826i",
+            model_class=model_class,
+            address=Address(street="Storgatan 1", postal_code="111 22", city="Stockholm", country="SE"),
+            location=SiteLocation(
+                building="B", floor="2", room="201", contact_name="Eva", contact_phone="+4681234"
+            ),
+            contract_number="C-1",
+            response_time_hours=8,
+            **extra,
+        )
+    )
 
 
-def contact_event(email: str, number: str = "A-100", role: str | None = "device_manager",
-                  serials: list[str] | None = None, name: str = "Contact Person") -> CloudEvent:
-    return crm(CrmContactUpserted(account_number=number, email=email, name=name, role=role,
-                                  device_serials=serials or []))
+def contact_event(
+    email: str,
+    number: str = "A-100",
+    role: str | None = "device_manager",
+    serials: list[str] | None = None,
+    name: str = "Contact Person",
+) -> CloudEvent:
+    return crm(
+        CrmContactUpserted(
+            account_number=number, email=email, name=name, role=role, device_serials=serials or []
+        )
+    )
 
 
 async def eventually(check: Callable, timeout: float = 5.0):
@@ -61,15 +81,15 @@ async def eventually(check: Callable, timeout: float = 5.0):
         await asyncio.sleep(0.02)
 
 
-
-
 async def all_published(app, timeout: float = 5.0) -> int:
     """Wait until the outbox relay has published every committed event; how many the bus has seen."""
     outbox = app.state.tables.outbox
     deadline = time.monotonic() + timeout
     while True:
         async with app.state.db.session() as session:
-            unsent = await session.scalar(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None)))
+            unsent = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            )
         if unsent == 0:
             return len(app.state.bus.published)
         if time.monotonic() > deadline:

@@ -4,14 +4,14 @@ ends sessions where roles change, and publishes the state the other services kee
 from datetime import timedelta
 
 import pytest
+from accounts_support import PASSWORD, all_published, bearer, login
+from sqlalchemy import select
+
 from accounts.devices.models import Device, DeviceAssignment
 from accounts.invitations.models import Invitation
 from accounts.tokens import secret_hash
 from accounts.users.models import Membership, User
 from accounts.users.passwords import hash_password
-from accounts_support import PASSWORD, all_published, bearer, login
-from sqlalchemy import select
-
 from shared.db import utcnow
 
 API = "/api/accounts/v1"
@@ -37,15 +37,27 @@ async def team(app, crm_world):
     acme, beta = devices["SN-1"].account_id, devices["SN-9"].account_id
     users = {}
     async with app.state.db.session() as session, session.begin():
-        for name, account, role in (("admin", acme, "administrator"), ("dm", acme, "device_manager"),
-                                    ("sm", acme, "stock_manager"), ("dsm", acme, "device_stock_manager"),
-                                    ("ku", acme, "knowledge_user"), ("beta", beta, "administrator")):
-            user = User(email=f"{name}@example.com", name=name.title(), password_hash=await password_hash(),
-                        email_verified=True, memberships=[Membership(account_id=account, role=role)])
+        for name, account, role in (
+            ("admin", acme, "administrator"),
+            ("dm", acme, "device_manager"),
+            ("sm", acme, "stock_manager"),
+            ("dsm", acme, "device_stock_manager"),
+            ("ku", acme, "knowledge_user"),
+            ("beta", beta, "administrator"),
+        ):
+            user = User(
+                email=f"{name}@example.com",
+                name=name.title(),
+                password_hash=await password_hash(),
+                email_verified=True,
+                memberships=[Membership(account_id=account, role=role)],
+            )
             session.add(user)
             await session.flush()
             users[name] = user.id
-        session.add_all([DeviceAssignment(device_id=devices["SN-1"].id, user_id=users[name]) for name in ("dm", "sm")])
+        session.add_all(
+            [DeviceAssignment(device_id=devices["SN-1"].id, user_id=users[name]) for name in ("dm", "sm")]
+        )
     return {"acme": acme, "beta": beta, "users": users, "devices": {s: d.id for s, d in devices.items()}}
 
 
@@ -54,8 +66,14 @@ def caller(token_for, team, who: str) -> dict:
     if who == "staff":
         return bearer(token_for(staff_role="agent"))
     account = team["beta"] if who == "beta" else team["acme"]
-    roles = {"admin": "administrator", "dm": "device_manager", "sm": "stock_manager",
-             "dsm": "device_stock_manager", "ku": "knowledge_user", "beta": "administrator"}
+    roles = {
+        "admin": "administrator",
+        "dm": "device_manager",
+        "sm": "stock_manager",
+        "dsm": "device_stock_manager",
+        "ku": "knowledge_user",
+        "beta": "administrator",
+    }
     return bearer(token_for(team["users"][who], memberships={account: roles[who]}))
 
 
@@ -69,10 +87,17 @@ def request_for(endpoint: str, team: dict) -> tuple[str, str, dict | None]:
     acme, dm, devices = team["acme"], team["users"]["dm"], team["devices"]
     return {
         "list": ("GET", f"/accounts/{acme}/users", None),
-        "invite": ("POST", f"/accounts/{acme}/invitations",
-                   {"email": "new@example.com", "role": "device_manager", "device_ids": [devices["SN-2"]]}),
+        "invite": (
+            "POST",
+            f"/accounts/{acme}/invitations",
+            {"email": "new@example.com", "role": "device_manager", "device_ids": [devices["SN-2"]]},
+        ),
         "role": ("PATCH", f"/accounts/{acme}/users/{dm}", {"role": "stock_manager"}),
-        "devices": ("PUT", f"/accounts/{acme}/users/{dm}/devices", {"device_ids": [devices["SN-1"], devices["SN-2"]]}),
+        "devices": (
+            "PUT",
+            f"/accounts/{acme}/users/{dm}/devices",
+            {"device_ids": [devices["SN-1"], devices["SN-2"]]},
+        ),
         "deactivate": ("POST", f"/accounts/{acme}/users/{dm}/deactivate", None),
         "reactivate": ("POST", f"/accounts/{acme}/users/{dm}/reactivate", None),
         "audit": ("GET", f"/accounts/{acme}/audit", None),
@@ -83,11 +108,21 @@ REFUSED = [("dm", 403), ("sm", 403), ("dsm", 403), ("ku", 403), ("beta", 404)]
 
 
 @pytest.mark.parametrize("allowed", ["admin", "staff"])
-@pytest.mark.parametrize("endpoint, success", [
-    ("list", 200), ("invite", 201), ("role", 200), ("devices", 200), ("deactivate", 200), ("reactivate", 200),
-    ("audit", 200)])
-async def test_only_the_accounts_administrators_and_staff_manage_its_users(client, team, token_for, endpoint,
-                                                                           success, allowed):
+@pytest.mark.parametrize(
+    "endpoint, success",
+    [
+        ("list", 200),
+        ("invite", 201),
+        ("role", 200),
+        ("devices", 200),
+        ("deactivate", 200),
+        ("reactivate", 200),
+        ("audit", 200),
+    ],
+)
+async def test_only_the_accounts_administrators_and_staff_manage_its_users(
+    client, team, token_for, endpoint, success, allowed
+):
     method, path, body = request_for(endpoint, team)
     for who, status in REFUSED:
         response = await client.request(method, API + path, json=body, headers=caller(token_for, team, who))
@@ -102,38 +137,60 @@ async def test_another_accounts_ids_answer_404(client, team, token_for):
     admin, beta_admin = caller(token_for, team, "admin"), team["users"]["beta"]
     acme, beta = team["acme"], team["beta"]
     for method, path, body in (
-            ("GET", f"/accounts/{beta}/users", None), ("GET", f"/accounts/{beta}/audit", None),
-            ("PATCH", f"/accounts/{acme}/users/{beta_admin}", {"role": "knowledge_user"}),
-            ("POST", f"/accounts/{acme}/users/{beta_admin}/deactivate", None),
-            ("PUT", f"/accounts/{acme}/users/{beta_admin}/devices", {"device_ids": []}),
-            ("PATCH", f"/accounts/{acme}/users/missing", {"role": "knowledge_user"}),
-            ("GET", "/accounts/missing/users", None)):
+        ("GET", f"/accounts/{beta}/users", None),
+        ("GET", f"/accounts/{beta}/audit", None),
+        ("PATCH", f"/accounts/{acme}/users/{beta_admin}", {"role": "knowledge_user"}),
+        ("POST", f"/accounts/{acme}/users/{beta_admin}/deactivate", None),
+        ("PUT", f"/accounts/{acme}/users/{beta_admin}/devices", {"device_ids": []}),
+        ("PATCH", f"/accounts/{acme}/users/missing", {"role": "knowledge_user"}),
+        ("GET", "/accounts/missing/users", None),
+    ):
         response = await client.request(method, API + path, json=body, headers=admin)
         assert response.status_code == 404, (path, response.text)
 
 
 async def test_the_user_list_shows_roles_devices_and_open_invitations(client, team, token_for):
     admin = caller(token_for, team, "admin")
-    await client.post(f"{API}/accounts/{team['acme']}/invitations", headers=admin,
-                      json={"email": "Invitee@Example.com", "name": "Ines Invitee", "role": "knowledge_user"})
+    await client.post(
+        f"{API}/accounts/{team['acme']}/invitations",
+        headers=admin,
+        json={"email": "Invitee@Example.com", "name": "Ines Invitee", "role": "knowledge_user"},
+    )
     items = (await client.get(f"{API}/accounts/{team['acme']}/users", headers=admin)).json()["items"]
     by_email = {item["email"]: item for item in items}
-    assert set(by_email) == {"admin@example.com", "dm@example.com", "sm@example.com", "dsm@example.com",
-                             "ku@example.com", "invitee@example.com"}
+    assert set(by_email) == {
+        "admin@example.com",
+        "dm@example.com",
+        "sm@example.com",
+        "dsm@example.com",
+        "ku@example.com",
+        "invitee@example.com",
+    }
     assert by_email["dm@example.com"] | {"invitation_id": None} == {
-        "user_id": team["users"]["dm"], "email": "dm@example.com", "name": "Dm", "role": "device_manager",
-        "active": True, "device_ids": [team["devices"]["SN-1"]], "invited": False, "invitation_id": None,
-        "invitation_expires_at": None}
+        "user_id": team["users"]["dm"],
+        "email": "dm@example.com",
+        "name": "Dm",
+        "role": "device_manager",
+        "active": True,
+        "device_ids": [team["devices"]["SN-1"]],
+        "invited": False,
+        "invitation_id": None,
+        "invitation_expires_at": None,
+    }
     invitee = by_email["invitee@example.com"]
     assert invitee["invited"] is True and invitee["active"] is False and invitee["role"] == "knowledge_user"
     assert invitee["name"] == "Ines Invitee" and invitee["invitation_id"]
 
 
-async def test_an_invitation_is_single_use_and_makes_the_user_with_role_and_devices(app, client, bus, team,
-                                                                                    token_for):
+async def test_an_invitation_is_single_use_and_makes_the_user_with_role_and_devices(
+    app, client, bus, team, token_for
+):
     admin, sn2 = caller(token_for, team, "admin"), team["devices"]["SN-2"]
-    response = await client.post(f"{API}/accounts/{team['acme']}/invitations", headers=admin,
-                                 json={"email": "new@example.com", "role": "device_manager", "device_ids": [sn2]})
+    response = await client.post(
+        f"{API}/accounts/{team['acme']}/invitations",
+        headers=admin,
+        json={"email": "new@example.com", "role": "device_manager", "device_ids": [sn2]},
+    )
     assert response.status_code == 201, response.text
     created = response.json()
     await all_published(app)
@@ -146,11 +203,13 @@ async def test_an_invitation_is_single_use_and_makes_the_user_with_role_and_devi
     lifetime = invitation.expires_at - invitation.created_at
     assert lifetime == timedelta(days=7)
 
-    accepted = await client.post(f"{API}/invitations/accept",
-                                 json={"token": token, "name": "Nina New", "password": NEW_PASSWORD})
+    accepted = await client.post(
+        f"{API}/invitations/accept", json={"token": token, "name": "Nina New", "password": NEW_PASSWORD}
+    )
     assert accepted.status_code == 200, accepted.text
-    again = await client.post(f"{API}/invitations/accept",
-                              json={"token": token, "name": "Nina New", "password": NEW_PASSWORD})
+    again = await client.post(
+        f"{API}/invitations/accept", json={"token": token, "name": "Nina New", "password": NEW_PASSWORD}
+    )
     assert again.status_code == 409 and again.json()["code"] == "invitation_used"
     assert again.json()["errors"][0]["field"] == "token"
 
@@ -169,9 +228,13 @@ async def test_an_invitation_is_single_use_and_makes_the_user_with_role_and_devi
 
 async def test_an_invitation_expires_after_seven_days_and_can_be_renewed(app, client, bus, team, token_for):
     admin, url = caller(token_for, team, "admin"), f"{API}/accounts/{team['acme']}/invitations"
-    created = (await client.post(url, headers=admin, json={"email": "late@example.com", "role": "knowledge_user"}))
+    created = await client.post(
+        url, headers=admin, json={"email": "late@example.com", "role": "knowledge_user"}
+    )
     assert created.status_code == 201
-    pending = await client.post(url, headers=admin, json={"email": "late@example.com", "role": "knowledge_user"})
+    pending = await client.post(
+        url, headers=admin, json={"email": "late@example.com", "role": "knowledge_user"}
+    )
     assert pending.status_code == 409 and pending.json()["code"] == "already_invited"
     assert pending.json()["errors"][0]["field"] == "email"
     await all_published(app)
@@ -179,38 +242,47 @@ async def test_an_invitation_expires_after_seven_days_and_can_be_renewed(app, cl
     async with app.state.db.session() as session, session.begin():
         invitation = await session.get(Invitation, created.json()["invitation_id"])
         invitation.expires_at = utcnow() - timedelta(seconds=1)  # seven days later
-    expired = await client.post(f"{API}/invitations/accept",
-                                json={"token": old_token, "name": "Late", "password": NEW_PASSWORD})
+    expired = await client.post(
+        f"{API}/invitations/accept", json={"token": old_token, "name": "Late", "password": NEW_PASSWORD}
+    )
     assert expired.status_code == 410 and expired.json()["code"] == "invitation_expired"
     assert "expired" in expired.json()["errors"][0]["message"]
 
-    renewed = await client.post(url, headers=admin, json={"email": "late@example.com", "role": "knowledge_user"})
+    renewed = await client.post(
+        url, headers=admin, json={"email": "late@example.com", "role": "knowledge_user"}
+    )
     assert renewed.status_code == 201 and renewed.json()["invitation_id"] == created.json()["invitation_id"]
-    stale = await client.post(f"{API}/invitations/accept",
-                              json={"token": old_token, "name": "Late", "password": NEW_PASSWORD})
+    stale = await client.post(
+        f"{API}/invitations/accept", json={"token": old_token, "name": "Late", "password": NEW_PASSWORD}
+    )
     assert stale.status_code == 422  # the previous link stopped working
 
     cancelled = await client.delete(f"{url}/{renewed.json()['invitation_id']}", headers=admin)
     assert cancelled.status_code == 204
     await all_published(app)
     new_token = bus.of_type("accounts.invitation.issued")[-1].data["link_path"].removeprefix("/invitations/")
-    withdrawn = await client.post(f"{API}/invitations/accept",
-                                  json={"token": new_token, "name": "Late", "password": NEW_PASSWORD})
+    withdrawn = await client.post(
+        f"{API}/invitations/accept", json={"token": new_token, "name": "Late", "password": NEW_PASSWORD}
+    )
     assert withdrawn.status_code == 410 and withdrawn.json()["code"] == "invitation_cancelled"
 
 
-@pytest.mark.parametrize("body, status, field", [
-    ({"email": "dm@example.com", "role": "device_manager"}, 409, "email"),             # already a member
-    ({"email": "x@example.com", "role": "device_manager", "device_ids": ["SN-9"]}, 422, "device_ids"),
-    ({"email": "x@example.com", "role": "device_manager", "device_ids": ["nope"]}, 422, "device_ids"),
-    ({"email": "x@example.com", "role": "knowledge_user", "device_ids": ["SN-1"]}, 422, "device_ids"),
-    ({"email": "not an email", "role": "device_manager"}, 422, "email"),
-    ({"email": "x@example.com", "role": "owner"}, 422, "role"),
-])
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"email": "dm@example.com", "role": "device_manager"}, 409, "email"),  # already a member
+        ({"email": "x@example.com", "role": "device_manager", "device_ids": ["SN-9"]}, 422, "device_ids"),
+        ({"email": "x@example.com", "role": "device_manager", "device_ids": ["nope"]}, 422, "device_ids"),
+        ({"email": "x@example.com", "role": "knowledge_user", "device_ids": ["SN-1"]}, 422, "device_ids"),
+        ({"email": "not an email", "role": "device_manager"}, 422, "email"),
+        ({"email": "x@example.com", "role": "owner"}, 422, "role"),
+    ],
+)
 async def test_invitations_are_refused_naming_the_field(client, team, token_for, body, status, field):
     body = {**body, "device_ids": [team["devices"].get(d, d) for d in body.get("device_ids", [])]}
-    response = await client.post(f"{API}/accounts/{team['acme']}/invitations", json=body,
-                                 headers=caller(token_for, team, "admin"))
+    response = await client.post(
+        f"{API}/accounts/{team['acme']}/invitations", json=body, headers=caller(token_for, team, "admin")
+    )
     assert response.status_code == status, response.text
     assert response.json()["errors"][0]["field"] == field
     if field == "email" and status == 409:
@@ -220,44 +292,58 @@ async def test_invitations_are_refused_naming_the_field(client, team, token_for,
 async def test_an_account_keeps_at_least_one_active_administrator(client, team, token_for):
     acme, users = team["acme"], team["users"]
     admin, staff = caller(token_for, team, "admin"), caller(token_for, team, "staff")
-    demote_self = await client.patch(f"{API}/accounts/{acme}/users/{users['admin']}", headers=admin,
-                                     json={"role": "device_manager"})
+    demote_self = await client.patch(
+        f"{API}/accounts/{acme}/users/{users['admin']}", headers=admin, json={"role": "device_manager"}
+    )
     assert demote_self.status_code == 409 and demote_self.json()["code"] == "last_administrator"
     by_staff = await client.post(f"{API}/accounts/{acme}/users/{users['admin']}/deactivate", headers=staff)
     assert by_staff.status_code == 409 and by_staff.json()["code"] == "last_administrator"
     myself = await client.post(f"{API}/accounts/{acme}/users/{users['admin']}/deactivate", headers=admin)
     assert myself.status_code == 409 and myself.json()["code"] == "cannot_deactivate_self"
 
-    appointed = await client.patch(f"{API}/accounts/{acme}/users/{users['ku']}", headers=admin,
-                                   json={"role": "administrator"})
+    appointed = await client.patch(
+        f"{API}/accounts/{acme}/users/{users['ku']}", headers=admin, json={"role": "administrator"}
+    )
     assert appointed.status_code == 200 and appointed.json()["role"] == "administrator"
-    stepped_down = await client.patch(f"{API}/accounts/{acme}/users/{users['admin']}", headers=admin,
-                                      json={"role": "device_manager"})
+    stepped_down = await client.patch(
+        f"{API}/accounts/{acme}/users/{users['admin']}", headers=admin, json={"role": "device_manager"}
+    )
     assert stepped_down.status_code == 200, stepped_down.text
 
 
-async def test_a_role_change_ends_the_users_sessions_and_a_knowledge_user_loses_devices(app, client, bus, team,
-                                                                                       token_for):
+async def test_a_role_change_ends_the_users_sessions_and_a_knowledge_user_loses_devices(
+    app, client, bus, team, token_for
+):
     dm_session = await session_of(client, "dm")
     assert (await client.get(f"{API}/me", headers=dm_session)).status_code == 200
-    response = await client.patch(f"{API}/accounts/{team['acme']}/users/{team['users']['dm']}",
-                                  headers=caller(token_for, team, "admin"), json={"role": "knowledge_user"})
+    response = await client.patch(
+        f"{API}/accounts/{team['acme']}/users/{team['users']['dm']}",
+        headers=caller(token_for, team, "admin"),
+        json={"role": "knowledge_user"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["role"] == "knowledge_user" and response.json()["device_ids"] == []
-    assert (await client.get(f"{API}/me", headers=dm_session)).status_code == 401  # the token carried the old role
+    assert (
+        await client.get(f"{API}/me", headers=dm_session)
+    ).status_code == 401  # the token carried the old role
     again = (await login(client, "dm@example.com")).json()["access_token"]
     assert app.state.verifier.verify(again).memberships == {team["acme"]: "knowledge_user"}
     await all_published(app)
     assert [e.data["user_id"] for e in bus.of_type("accounts.session.revoked")] == [team["users"]["dm"]]
-    sn1 = [e.data for e in bus.of_type("accounts.device.upserted") if e.data["device_id"] == team["devices"]["SN-1"]]
+    sn1 = [
+        e.data
+        for e in bus.of_type("accounts.device.upserted")
+        if e.data["device_id"] == team["devices"]["SN-1"]
+    ]
     assert sn1[-1]["assigned_user_ids"] == [team["users"]["sm"]]  # the full remaining set
 
 
 async def test_deactivation_revokes_every_session_at_once(app, client, bus, team, token_for):
     dm = team["users"]["dm"]
     first, second = await session_of(client, "dm"), await session_of(client, "dm")
-    response = await client.post(f"{API}/accounts/{team['acme']}/users/{dm}/deactivate",
-                                 headers=caller(token_for, team, "admin"))
+    response = await client.post(
+        f"{API}/accounts/{team['acme']}/users/{dm}/deactivate", headers=caller(token_for, team, "admin")
+    )
     assert response.status_code == 200, response.text
     assert response.json()["active"] is False and response.json()["device_ids"] == []
     for headers in (first, second):
@@ -272,25 +358,35 @@ async def test_deactivation_revokes_every_session_at_once(app, client, bus, team
     assert {e.data["session_id"] for e in bus.of_type("accounts.session.revoked")} == set(revoked)
     upserted = [e.data for e in bus.of_type("accounts.user.upserted") if e.data["user_id"] == dm][-1]
     assert upserted["active"] is False and upserted["memberships"] == []
-    sn1 = [e.data for e in bus.of_type("accounts.device.upserted") if e.data["device_id"] == team["devices"]["SN-1"]]
+    sn1 = [
+        e.data
+        for e in bus.of_type("accounts.device.upserted")
+        if e.data["device_id"] == team["devices"]["SN-1"]
+    ]
     assert dm not in sn1[-1]["assigned_user_ids"]
 
-    listed = (await client.get(f"{API}/accounts/{team['acme']}/users",
-                               headers=caller(token_for, team, "admin"))).json()["items"]
+    listed = (
+        await client.get(f"{API}/accounts/{team['acme']}/users", headers=caller(token_for, team, "admin"))
+    ).json()["items"]
     assert next(i for i in listed if i["user_id"] == dm)["active"] is False
-    reactivated = await client.post(f"{API}/accounts/{team['acme']}/users/{dm}/reactivate",
-                                    headers=caller(token_for, team, "admin"))
+    reactivated = await client.post(
+        f"{API}/accounts/{team['acme']}/users/{dm}/reactivate", headers=caller(token_for, team, "admin")
+    )
     assert reactivated.status_code == 200 and reactivated.json()["active"] is True
     assert (await login(client, "dm@example.com", PASSWORD)).status_code == 200
 
 
-async def test_assignments_are_set_as_a_whole_and_published_with_the_full_set(app, client, bus, team, token_for):
+async def test_assignments_are_set_as_a_whole_and_published_with_the_full_set(
+    app, client, bus, team, token_for
+):
     acme, dm, devices = team["acme"], team["users"]["dm"], team["devices"]
     admin, url = caller(token_for, team, "admin"), f"{API}/accounts/{acme}/users/{dm}/devices"
     response = await client.put(url, headers=admin, json={"device_ids": [devices["SN-2"]]})
     assert response.status_code == 200 and response.json() == {"user_id": dm, "device_ids": [devices["SN-2"]]}
     await all_published(app)
-    latest = {e.data["device_id"]: e.data["assigned_user_ids"] for e in bus.of_type("accounts.device.upserted")}
+    latest = {
+        e.data["device_id"]: e.data["assigned_user_ids"] for e in bus.of_type("accounts.device.upserted")
+    }
     assert latest[devices["SN-1"]] == [team["users"]["sm"]] and latest[devices["SN-2"]] == [dm]
     count = len(bus.of_type("accounts.device.upserted"))
     assert (await client.put(url, headers=admin, json={"device_ids": [devices["SN-2"]]})).status_code == 200
@@ -300,20 +396,32 @@ async def test_assignments_are_set_as_a_whole_and_published_with_the_full_set(ap
     for device_ids in ([devices["SN-9"]], ["missing"]):
         refused = await client.put(url, headers=admin, json={"device_ids": device_ids})
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "device_ids"
-    knowledge_user = await client.put(f"{API}/accounts/{acme}/users/{team['users']['ku']}/devices", headers=admin,
-                                      json={"device_ids": [devices["SN-1"]]})
+    knowledge_user = await client.put(
+        f"{API}/accounts/{acme}/users/{team['users']['ku']}/devices",
+        headers=admin,
+        json={"device_ids": [devices["SN-1"]]},
+    )
     assert knowledge_user.status_code == 422 and knowledge_user.json()["errors"][0]["field"] == "device_ids"
 
 
-@pytest.mark.parametrize("who, serial, status", [
-    ("admin", "SN-2", 200), ("staff", "SN-9", 200), ("dm", "SN-1", 200),
-    ("dm", "SN-2", 404),       # not assigned
-    ("sm", "SN-1", 403),       # assigned, but stock managers do not move devices
-    ("ku", "SN-1", 404), ("beta", "SN-1", 404),
-])
+@pytest.mark.parametrize(
+    "who, serial, status",
+    [
+        ("admin", "SN-2", 200),
+        ("staff", "SN-9", 200),
+        ("dm", "SN-1", 200),
+        ("dm", "SN-2", 404),  # not assigned
+        ("sm", "SN-1", 403),  # assigned, but stock managers do not move devices
+        ("ku", "SN-1", 404),
+        ("beta", "SN-1", 404),
+    ],
+)
 async def test_who_may_update_a_devices_location(client, team, token_for, who, serial, status):
-    response = await client.patch(f"{API}/devices/{team['devices'][serial]}/location",
-                                  headers=caller(token_for, team, who), json={"room": "305", "floor": "3"})
+    response = await client.patch(
+        f"{API}/devices/{team['devices'][serial]}/location",
+        headers=caller(token_for, team, who),
+        json={"room": "305", "floor": "3"},
+    )
     assert response.status_code == status, response.text
     if status == 200:
         assert response.json()["location"]["room"] == "305" and response.json()["location"]["building"] == "B"
@@ -322,18 +430,26 @@ async def test_who_may_update_a_devices_location(client, team, token_for, who, s
 async def test_a_location_change_is_published_for_the_vendor_and_audited(app, client, bus, team, token_for):
     sn1, dm = team["devices"]["SN-1"], team["users"]["dm"]
     headers = caller(token_for, team, "dm")
-    response = await client.patch(f"{API}/devices/{sn1}/location", headers=headers,
-                                  json={"building": " C ", "contact_name": "Olle", "street": "Nygatan 5"})
+    response = await client.patch(
+        f"{API}/devices/{sn1}/location",
+        headers=headers,
+        json={"building": " C ", "contact_name": "Olle", "street": "Nygatan 5"},
+    )
     assert response.status_code == 200, response.text
     await all_published(app)
     [changed] = bus.of_type("accounts.product.location_changed")
-    assert changed.data["device_id"] == sn1 and changed.data["serial"] == "SN-1" and changed.data["changed_by"] == dm
+    assert (
+        changed.data["device_id"] == sn1
+        and changed.data["serial"] == "SN-1"
+        and changed.data["changed_by"] == dm
+    )
     assert changed.data["location"]["building"] == "C" and changed.data["location"]["street"] == "Nygatan 5"
     assert changed.data["location"]["room"] == "201" and changed.data["account_id"] == team["acme"]
     assert changed.data["changed_fields"] == ["building", "contact_name", "street"]
     assert bus.of_type("accounts.device.upserted")[-1].data["location"]["contact_name"] == "Olle"
-    trail = (await client.get(f"{API}/accounts/{team['acme']}/audit",
-                              headers=caller(token_for, team, "admin"))).json()["items"]
+    trail = (
+        await client.get(f"{API}/accounts/{team['acme']}/audit", headers=caller(token_for, team, "admin"))
+    ).json()["items"]
     assert trail[0]["action"] == "device.location_changed" and trail[0]["actor_id"] == dm
     assert trail[0]["details"]["previous"]["building"] == "B"
     for bad in ({"country": "NO"}, {"room": "x" * 101}, {"floor": 3}):
@@ -345,8 +461,10 @@ async def test_assigned_users_are_named_for_administrators_and_staff_only(client
     sn1 = team["devices"]["SN-1"]
     for who in ("admin", "staff"):
         device = (await client.get(f"{API}/devices/{sn1}", headers=caller(token_for, team, who))).json()
-        assert device["assigned_users"] == [{"user_id": team["users"]["dm"], "name": "Dm"},
-                                            {"user_id": team["users"]["sm"], "name": "Sm"}]
+        assert device["assigned_users"] == [
+            {"user_id": team["users"]["dm"], "name": "Dm"},
+            {"user_id": team["users"]["sm"], "name": "Sm"},
+        ]
     managed = (await client.get(f"{API}/devices/{sn1}", headers=caller(token_for, team, "dm"))).json()
     assert "assigned_users" not in managed
 
@@ -354,22 +472,40 @@ async def test_assigned_users_are_named_for_administrators_and_staff_only(client
 async def test_every_change_is_in_the_accounts_audit_trail_newest_first(client, team, token_for):
     acme, users, devices = team["acme"], team["users"], team["devices"]
     admin = caller(token_for, team, "admin")
-    await client.post(f"{API}/accounts/{acme}/invitations", headers=admin,
-                      json={"email": "new@example.com", "role": "knowledge_user"})
-    await client.patch(f"{API}/accounts/{acme}/users/{users['dsm']}", headers=admin, json={"role": "stock_manager"})
-    await client.put(f"{API}/accounts/{acme}/users/{users['sm']}/devices", headers=admin,
-                     json={"device_ids": [devices["SN-2"]]})
-    response = await client.post(f"{API}/accounts/{acme}/users/{users['dm']}/deactivate",
-                                 headers={**admin, "X-Correlation-ID": "req-deactivate-1"})
+    await client.post(
+        f"{API}/accounts/{acme}/invitations",
+        headers=admin,
+        json={"email": "new@example.com", "role": "knowledge_user"},
+    )
+    await client.patch(
+        f"{API}/accounts/{acme}/users/{users['dsm']}", headers=admin, json={"role": "stock_manager"}
+    )
+    await client.put(
+        f"{API}/accounts/{acme}/users/{users['sm']}/devices",
+        headers=admin,
+        json={"device_ids": [devices["SN-2"]]},
+    )
+    response = await client.post(
+        f"{API}/accounts/{acme}/users/{users['dm']}/deactivate",
+        headers={**admin, "X-Correlation-ID": "req-deactivate-1"},
+    )
     assert response.status_code == 200
-    await client.patch(f"{API}/accounts/{team['beta']}/users/{users['beta']}",
-                       headers=caller(token_for, team, "beta"), json={"role": "administrator"})
+    await client.patch(
+        f"{API}/accounts/{team['beta']}/users/{users['beta']}",
+        headers=caller(token_for, team, "beta"),
+        json={"role": "administrator"},
+    )
 
     page = (await client.get(f"{API}/accounts/{acme}/audit", headers=admin)).json()
     actions = [item["action"] for item in page["items"]]
     assert page["total"] == len(page["items"]) >= 6
-    for action in ("invitation.issued", "membership.set", "device.assigned", "device.unassigned",
-                   "membership.deactivated"):
+    for action in (
+        "invitation.issued",
+        "membership.set",
+        "device.assigned",
+        "device.unassigned",
+        "membership.deactivated",
+    ):
         assert action in actions, action
     assert actions.index("membership.deactivated") < actions.index("invitation.issued")  # newest first
     times = [item["at"] for item in page["items"]]
@@ -379,13 +515,18 @@ async def test_every_change_is_in_the_accounts_audit_trail_newest_first(client, 
     assert deactivated["target_id"] == users["dm"] and deactivated["target_type"] == "user"
     assert deactivated["correlation_id"] == "req-deactivate-1"  # which request did it
     role_change = next(i for i in page["items"] if i["action"] == "membership.set")
-    assert role_change["details"] | {} == {**role_change["details"], "role": "stock_manager",
-                                           "previous_role": "device_stock_manager"}
+    assert role_change["details"] | {} == {
+        **role_change["details"],
+        "role": "stock_manager",
+        "previous_role": "device_stock_manager",
+    }
     assert all(item["correlation_id"] for item in page["items"])
     assert not any(item["target_id"] == users["beta"] for item in page["items"])  # another account's trail
 
-    second = (await client.get(f"{API}/accounts/{acme}/audit", headers=admin,
-                               params={"page": 2, "page_size": 2})).json()
+    second = (
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"page": 2, "page_size": 2})
+    ).json()
     assert [i["at"] for i in second["items"]] == times[2:4] and second["total"] == page["total"]
-    assert (await client.get(f"{API}/accounts/{acme}/audit", headers=admin,
-                             params={"page_size": 0})).status_code == 422
+    assert (
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"page_size": 0})
+    ).status_code == 422

@@ -3,11 +3,11 @@
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from accounts.auth.models import LoginFailure
-from accounts.users.passwords import common_passwords, password_problem
 from accounts_support import bearer, eventually, login
 from sqlalchemy import func, select
 
+from accounts.auth.models import LoginFailure
+from accounts.users.passwords import common_passwords, password_problem
 from shared.auth import TokenVerifier
 
 API = "/api/accounts/v1"
@@ -29,10 +29,12 @@ async def test_bad_credentials_get_one_answer_whoever_asks(client, add_user):
     await add_user("known@example.com")
     await add_user("unverified@example.com", verified=False)
     await add_user("inactive@example.com", active=False)
-    answers = [await login(client, "known@example.com", "the wrong password!"),
-               await login(client, "nobody@example.com"),
-               await login(client, "unverified@example.com"),
-               await login(client, "inactive@example.com")]
+    answers = [
+        await login(client, "known@example.com", "the wrong password!"),
+        await login(client, "nobody@example.com"),
+        await login(client, "unverified@example.com"),
+        await login(client, "inactive@example.com"),
+    ]
     assert {a.status_code for a in answers} == {401}
     assert len({a.json()["detail"] for a in answers}) == 1
     assert answers[0].headers["content-type"] == "application/problem+json"
@@ -47,11 +49,14 @@ async def test_refresh_rotates_and_logout_ends_the_session_everywhere(client, bu
     assert second["refresh_token"] != first["refresh_token"]
     assert (await client.get(f"{API}/me", headers=bearer(second["access_token"]))).status_code == 200
 
-    assert (await client.post(f"{API}/auth/logout", headers=bearer(second["access_token"]))).status_code == 204
+    assert (
+        await client.post(f"{API}/auth/logout", headers=bearer(second["access_token"]))
+    ).status_code == 204
     for token in (first["access_token"], second["access_token"]):  # both belong to the ended session
         assert (await client.get(f"{API}/me", headers=bearer(token))).status_code == 401
-    assert (await client.post(f"{API}/auth/refresh",
-                              json={"refresh_token": second["refresh_token"]})).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    ).status_code == 401
     revoked = await eventually(lambda: bus.of_type("accounts.session.revoked"))
     assert revoked[0].data["user_id"] == user.id
     assert (await login(client, "lo@example.com")).status_code == 200  # a new login works
@@ -65,9 +70,12 @@ async def test_a_replayed_refresh_token_ends_the_session(client, bus, add_user):
     assert replayed.status_code == 401
     # The legitimate holder's tokens are ended too: one of the two copies was stolen.
     assert (await client.get(f"{API}/me", headers=bearer(second["access_token"]))).status_code == 401
-    assert (await client.post(f"{API}/auth/refresh",
-                              json={"refresh_token": second["refresh_token"]})).status_code == 401
-    assert (await client.post(f"{API}/auth/refresh", json={"refresh_token": "never issued"})).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    ).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": "never issued"})
+    ).status_code == 401
     await eventually(lambda: bus.of_type("accounts.session.revoked"))
 
 
@@ -86,29 +94,46 @@ async def test_password_reset_is_single_use_and_ends_every_session(client, bus, 
     weak = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "password": "short"})
     assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "password"
     new_password = "a brand new passphrase"
-    done = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "password": new_password})
+    done = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "password": new_password}
+    )
     assert done.status_code == 204, done.text
-    again = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "password": new_password})
+    again = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "password": new_password}
+    )
     assert again.status_code == 422 and again.json()["errors"][0]["field"] == "token"
 
     assert (await client.get(f"{API}/me", headers=bearer(old["access_token"]))).status_code == 401
-    assert (await client.post(f"{API}/auth/refresh", json={"refresh_token": old["refresh_token"]})).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": old["refresh_token"]})
+    ).status_code == 401
     assert (await login(client, "reset@example.com")).status_code == 401
     assert (await login(client, "reset@example.com", new_password)).status_code == 200
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("elevenchars", "at least 12"),
-    ("x" * 129, "at most 128"),
-    ("password1234", "too common"),
-    ("QwertyUiop12", "too common"),
-    ("123456789012", "too common"),
-    ("aaaaaaaaaaaaaaaa", "too common"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("elevenchars", "at least 12"),
+        ("x" * 129, "at most 128"),
+        ("password1234", "too common"),
+        ("QwertyUiop12", "too common"),
+        ("123456789012", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+    ],
+)
 async def test_password_rules(client, crm_world, password, reason):
-    response = await client.post(f"{API}/registrations", json={
-        "name": "P", "email": "p@example.com", "password": password, "language": "en",
-        "account_number": "A-100", "serial": "SN-1"})
+    response = await client.post(
+        f"{API}/registrations",
+        json={
+            "name": "P",
+            "email": "p@example.com",
+            "password": password,
+            "language": "en",
+            "account_number": "A-100",
+            "serial": "SN-1",
+        },
+    )
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["field"] == "password" and reason in error["message"]
@@ -148,8 +173,9 @@ async def test_jwks_publishes_the_key_that_verifies_access_tokens(client, add_us
         keys = (await client.get(path)).json()["keys"]
         assert keys and all(k["kty"] == "OKP" and k["alg"] == "EdDSA" and "d" not in k for k in keys)
     settings = settings_for()
-    verifier = TokenVerifier(settings.signing_public_pem(), issuer=settings.jwt_issuer,
-                             audience=settings.jwt_audience)
+    verifier = TokenVerifier(
+        settings.signing_public_pem(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
     assert verifier.verify(token).user_id
 
 

@@ -1,11 +1,6 @@
 """F-50: the CRM's events build accounts, devices and users; duplicates change nothing; bad data is refused."""
 
 import pytest
-from accounts.audit.models import AuditEntry
-from accounts.crm.handlers import AccountNotKnownYet, DevicesNotYetKnown
-from accounts.customer_accounts.models import Account
-from accounts.devices.models import Device
-from accounts.users.models import User
 from accounts_support import (
     account_event,
     all_published,
@@ -19,6 +14,11 @@ from accounts_support import (
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from accounts.audit.models import AuditEntry
+from accounts.crm.handlers import AccountNotKnownYet, DevicesNotYetKnown
+from accounts.customer_accounts.models import Account
+from accounts.devices.models import Device
+from accounts.users.models import User
 from shared.bus import PermanentError
 from shared.events import CloudEvent
 from shared.events.vendor import CrmProductRemoved
@@ -37,12 +37,17 @@ async def test_account_product_and_contact_build_the_portal_data(app, bus, clien
     await bus.deliver(contact_event("Dm@Acme.example", role="device_manager", serials=["SN-1"]))
 
     account = (await eventually(lambda: bus.of_type("accounts.account.upserted")))[0].data
-    assert (account["number"], account["name"], account["time_zone"]) == ("A-100", "Acme AB", "Europe/Stockholm")
+    assert (account["number"], account["name"], account["time_zone"]) == (
+        "A-100",
+        "Acme AB",
+        "Europe/Stockholm",
+    )
     user = (await eventually(lambda: bus.of_type("accounts.user.upserted")))[-1].data
     assert user["email"] == "dm@acme.example"
     assert user["memberships"] == [{"account_id": account["account_id"], "role": "device_manager"}]
-    devices = await eventually(lambda: [e for e in bus.of_type("accounts.device.upserted")
-                                        if e.data["assigned_user_ids"]])
+    devices = await eventually(
+        lambda: [e for e in bus.of_type("accounts.device.upserted") if e.data["assigned_user_ids"]]
+    )
     assert devices[-1].data["counters"] == ["black", "colour", "large"]
     assert devices[-1].data["assigned_user_ids"] == [user["user_id"]]
     assert devices[-1].data["location"]["room"] == "201"
@@ -82,14 +87,20 @@ async def test_a_contact_before_its_devices_is_retried_not_lost(app, bus, client
     assert await count(app, User) == 0  # nothing half done: the user waits with the assignment
     await bus.deliver(product_event("C-301", "SN-7"))
     await bus.deliver(early)
-    devices = await eventually(lambda: [e for e in bus.of_type("accounts.device.upserted")
-                                        if e.data["assigned_user_ids"]])
+    devices = await eventually(
+        lambda: [e for e in bus.of_type("accounts.device.upserted") if e.data["assigned_user_ids"]]
+    )
     assert devices[-1].data["serial"] == "SN-7"
 
 
 async def test_invalid_crm_payloads_are_refused_and_change_nothing(app, bus, client):
-    bad = CloudEvent(id="e-1", source="crm", type="crm.product.upserted", time="2026-01-01T00:00:00Z",
-                     data={"account_number": "A-100", "serial": "", "model": "x", "model_class": "inkjet"})
+    bad = CloudEvent(
+        id="e-1",
+        source="crm",
+        type="crm.product.upserted",
+        time="2026-01-01T00:00:00Z",
+        data={"account_number": "A-100", "serial": "", "model": "x", "model_class": "inkjet"},
+    )
     with pytest.raises(ValidationError):
         await bus.deliver(bad)
     with pytest.raises(PermanentError, match="time_zone"):
@@ -104,10 +115,14 @@ async def test_removed_product_disappears_and_is_published(app, bus, client, tok
     await bus.deliver(crm(CrmProductRemoved(serial="SN-unknown")))
     removed = await eventually(lambda: bus.of_type("accounts.device.removed"))
     assert len(removed) == 1
-    items = (await client.get(f"{API}/devices", headers=bearer(token_for(staff_role="agent")))).json()["items"]
+    items = (await client.get(f"{API}/devices", headers=bearer(token_for(staff_role="agent")))).json()[
+        "items"
+    ]
     assert items == []
     await bus.deliver(product_event())  # the CRM may bring it back
-    items = (await client.get(f"{API}/devices", headers=bearer(token_for(staff_role="agent")))).json()["items"]
+    items = (await client.get(f"{API}/devices", headers=bearer(token_for(staff_role="agent")))).json()[
+        "items"
+    ]
     assert [d["serial"] for d in items] == ["SN-1"]
 
 
@@ -115,7 +130,7 @@ async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client)
     await bus.deliver(account_event())
     await bus.deliver(contact_event("boss@acme.example", role="administrator", name="Bo Boss"))
     await bus.deliver(contact_event("boss@acme.example", role="administrator", name="Bo Boss"))
-    invitation = (await eventually(lambda: bus.of_type("accounts.invitation.issued")))
+    invitation = await eventually(lambda: bus.of_type("accounts.invitation.issued"))
     await all_published(app)
     assert len(bus.of_type("accounts.invitation.issued")) == 1  # one open invitation at a time
     data = invitation[0].data
@@ -123,13 +138,19 @@ async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client)
     assert data["link_path"].startswith("/invitations/")
     token = data["link_path"].removeprefix("/invitations/")
 
-    weak = await client.post(f"{API}/invitations/accept", json={"token": token, "name": "Bo", "password": "short"})
+    weak = await client.post(
+        f"{API}/invitations/accept", json={"token": token, "name": "Bo", "password": "short"}
+    )
     assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "password"
-    accepted = await client.post(f"{API}/invitations/accept",
-                                 json={"token": token, "name": "Bo Boss", "password": "boss passphrase 2026"})
+    accepted = await client.post(
+        f"{API}/invitations/accept",
+        json={"token": token, "name": "Bo Boss", "password": "boss passphrase 2026"},
+    )
     assert accepted.status_code == 200, accepted.text
-    again = await client.post(f"{API}/invitations/accept",
-                              json={"token": token, "name": "Bo Boss", "password": "boss passphrase 2026"})
+    again = await client.post(
+        f"{API}/invitations/accept",
+        json={"token": token, "name": "Bo Boss", "password": "boss passphrase 2026"},
+    )
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "token"
     assert again.json()["code"] == "invitation_used"
     tokens = (await login(client, "boss@acme.example", "boss passphrase 2026")).json()
@@ -138,10 +159,10 @@ async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client)
 
 
 async def test_demo_mode_creates_contacts_ready_to_log_in(settings_for, sqlite_url):
-    from accounts.database import Base
-    from accounts.main import create_app
     from accounts_support import create_tables
 
+    from accounts.database import Base
+    from accounts.main import create_app
     from shared.testing import app_client
 
     await create_tables(sqlite_url, Base.metadata)
@@ -159,22 +180,34 @@ async def test_a_role_change_or_removal_ends_the_users_sessions(app, bus, client
     await add_user("dm@acme.example")
     await bus.deliver(contact_event("dm@acme.example", role="device_manager"))
     first = (await login(client, "dm@acme.example")).json()["access_token"]
-    assert (await client.get(f"{API}/me", headers=bearer(first))).json()["memberships"][0]["role"] == "device_manager"
+    assert (await client.get(f"{API}/me", headers=bearer(first))).json()["memberships"][0][
+        "role"
+    ] == "device_manager"
 
     await bus.deliver(contact_event("dm@acme.example", role="administrator"))
-    assert (await client.get(f"{API}/me", headers=bearer(first))).status_code == 401  # the token carried the old role
+    assert (
+        await client.get(f"{API}/me", headers=bearer(first))
+    ).status_code == 401  # the token carried the old role
     second = (await login(client, "dm@acme.example")).json()["access_token"]
     assert app.state.verifier.verify(second).memberships == {
-        (await eventually(lambda: bus.of_type("accounts.account.upserted")))[0].data["account_id"]: "administrator"}
+        (await eventually(lambda: bus.of_type("accounts.account.upserted")))[0].data[
+            "account_id"
+        ]: "administrator"
+    }
 
     await bus.deliver(contact_event("dm@acme.example", role=None))
     assert (await client.get(f"{API}/me", headers=bearer(second))).status_code == 401
-    revoked = await eventually(lambda: len(bus.of_type("accounts.session.revoked")) == 2 and
-                               bus.of_type("accounts.session.revoked"))
-    assert {e.data["session_id"] for e in revoked} == {app.state.verifier.verify(t).session_id
-                                                      for t in (first, second)}
-    user = (await eventually(lambda: [e for e in bus.of_type("accounts.user.upserted")
-                                      if not e.data["memberships"]]))[-1].data
+    revoked = await eventually(
+        lambda: len(bus.of_type("accounts.session.revoked")) == 2 and bus.of_type("accounts.session.revoked")
+    )
+    assert {e.data["session_id"] for e in revoked} == {
+        app.state.verifier.verify(t).session_id for t in (first, second)
+    }
+    user = (
+        await eventually(
+            lambda: [e for e in bus.of_type("accounts.user.upserted") if not e.data["memberships"]]
+        )
+    )[-1].data
     assert user["email"] == "dm@acme.example"
 
 
@@ -185,7 +218,13 @@ async def test_crm_changes_are_audited_as_the_crm(app, bus, client):
     async with app.state.db.session() as session:
         entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.at))).all()
     actions = [e.action for e in entries]
-    for action in ("account.upserted", "device.upserted", "user.created", "membership.set", "device.assigned"):
+    for action in (
+        "account.upserted",
+        "device.upserted",
+        "user.created",
+        "membership.set",
+        "device.assigned",
+    ):
         assert action in actions
     assert {e.actor for e in entries} == {"system:crm"}
 

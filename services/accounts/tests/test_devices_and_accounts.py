@@ -1,11 +1,12 @@
 """Device and account visibility per role: another account's or an unassigned device answers 404."""
 
 import pytest
+from accounts_support import bearer, contact_event
+from sqlalchemy import select
+
 from accounts.customer_accounts.models import Account
 from accounts.devices.models import Device
 from accounts.users.models import User
-from accounts_support import bearer, contact_event
-from sqlalchemy import select
 
 API = "/api/accounts/v1"
 
@@ -46,13 +47,16 @@ async def test_each_role_sees_its_devices(client, world, token_for):
     assert await visible_serials(client, staff, account_id=world["accounts"]["B-200"]) == ["SN-9"]
 
 
-@pytest.mark.parametrize("role, serial, status", [
-    ("administrator", "SN-2", 200),
-    ("administrator", "SN-9", 404),      # another account
-    ("device_manager", "SN-1", 200),
-    ("device_manager", "SN-2", 404),     # not assigned
-    ("knowledge_user", "SN-1", 404),
-])
+@pytest.mark.parametrize(
+    "role, serial, status",
+    [
+        ("administrator", "SN-2", 200),
+        ("administrator", "SN-9", 404),  # another account
+        ("device_manager", "SN-1", 200),
+        ("device_manager", "SN-2", 404),  # not assigned
+        ("knowledge_user", "SN-1", 404),
+    ],
+)
 async def test_one_device_is_404_when_not_visible(client, world, token_for, role, serial, status):
     headers = as_(token_for, world, role, user_id=world["manager"])
     response = await client.get(f"{API}/devices/{world['devices'][serial]}", headers=headers)
@@ -63,17 +67,26 @@ async def test_one_device_is_404_when_not_visible(client, world, token_for, role
 
 async def test_device_item_shape_for_customers_and_staff(client, world, token_for):
     device_id = world["devices"]["SN-1"]
-    item = (await client.get(f"{API}/devices/{device_id}", headers=as_(token_for, world, "administrator"))).json()
+    item = (
+        await client.get(f"{API}/devices/{device_id}", headers=as_(token_for, world, "administrator"))
+    ).json()
     assert item["counters"] == ["black", "colour"] and item["model_class"] == "colour"
     assert item["account_name"] == "Acme AB" and item["assigned_user_ids"] == [world["manager"]]
     assert item["location"]["building"] == "B" and item["location"]["city"] == "Stockholm"
     assert "daily_volume" not in item  # vendor-only
-    staff_item = (await client.get(f"{API}/devices/{device_id}", headers=bearer(token_for(staff_role="agent")))).json()
+    staff_item = (
+        await client.get(f"{API}/devices/{device_id}", headers=bearer(token_for(staff_role="agent")))
+    ).json()
     assert staff_item["daily_volume"] == 200
-    a3 = (await client.get(f"{API}/devices/{world['devices']['SN-9']}",
-                           headers=bearer(token_for(staff_role="agent")))).json()
+    a3 = (
+        await client.get(
+            f"{API}/devices/{world['devices']['SN-9']}", headers=bearer(token_for(staff_role="agent"))
+        )
+    ).json()
     assert a3["counters"] == ["black", "colour", "large"]
-    assert (await client.get(f"{API}/devices/missing", headers=bearer(token_for(staff_role="agent")))).status_code == 404
+    assert (
+        await client.get(f"{API}/devices/missing", headers=bearer(token_for(staff_role="agent")))
+    ).status_code == 404
 
 
 async def test_accounts_are_visible_to_members_and_staff_only(client, world, token_for):
@@ -81,9 +94,17 @@ async def test_accounts_are_visible_to_members_and_staff_only(client, world, tok
     member = as_(token_for, world, "knowledge_user")
     response = await client.get(f"{API}/accounts/{acme}", headers=member)
     assert response.status_code == 200
-    assert response.json() == {"id": acme, "number": "A-100", "name": "Acme AB", "country": "SE",
-                               "language": "sv", "time_zone": "Europe/Stockholm"}
-    assert (await client.get(f"{API}/accounts/{world['accounts']['B-200']}", headers=member)).status_code == 404
+    assert response.json() == {
+        "id": acme,
+        "number": "A-100",
+        "name": "Acme AB",
+        "country": "SE",
+        "language": "sv",
+        "time_zone": "Europe/Stockholm",
+    }
+    assert (
+        await client.get(f"{API}/accounts/{world['accounts']['B-200']}", headers=member)
+    ).status_code == 404
     assert (await client.get(f"{API}/accounts", headers=member)).status_code == 403
     staff = bearer(token_for(staff_role="supervisor"))
     listed = (await client.get(f"{API}/accounts", headers=staff)).json()["items"]

@@ -7,10 +7,10 @@ import time
 
 import aio_pika
 import pytest
-from accounts.main import create_app
-from accounts.settings import Settings
 from accounts_support import account_event, bearer, contact_event, login, product_event
 
+from accounts.main import create_app
+from accounts.settings import Settings
 from shared.bus import Bus
 from shared.events import PORTAL_EXCHANGE, VENDOR_EXCHANGE
 from shared.migrate import upgrade
@@ -31,15 +31,23 @@ async def portal(jwt_keys, tmp_path):
     key_file.write_bytes(jwt_keys[0])
     async with fresh_postgres_database() as url:
         await asyncio.to_thread(upgrade, "accounts", url)  # the migration itself, on PostgreSQL
-        settings = Settings(database_url=url, amqp_url=amqp, bus_prefix=prefix, environment="demo",
-                            demo_password=DEMO_PASSWORD, jwt_private_key_file=str(key_file),
-                            jwt_public_keys=jwt_keys[1], bus_retry_delays_ms=RETRY_DELAYS_MS)
+        settings = Settings(
+            database_url=url,
+            amqp_url=amqp,
+            bus_prefix=prefix,
+            environment="demo",
+            demo_password=DEMO_PASSWORD,
+            jwt_private_key_file=str(key_file),
+            jwt_public_keys=jwt_keys[1],
+            bus_retry_delays_ms=RETRY_DELAYS_MS,
+        )
         connection = await aio_pika.connect(amqp)
         crm = Bus(amqp_url=amqp, service="crm-test", prefix=prefix)
         try:
             channel = await connection.channel()
-            exchange = await channel.declare_exchange(prefix + PORTAL_EXCHANGE, aio_pika.ExchangeType.TOPIC,
-                                                      durable=True)
+            exchange = await channel.declare_exchange(
+                prefix + PORTAL_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True
+            )
             observed = await channel.declare_queue(exclusive=True, auto_delete=True)
             await observed.bind(exchange, routing_key="accounts.#")
             app = create_app(settings)
@@ -79,8 +87,10 @@ async def test_crm_events_become_devices_users_and_portal_events(portal, token_f
     # The product arrives before its account: it is retried through the delay queues, not lost.
     await crm.publish(product_event("I-1", "SN-INT-1", "a3_colour"), VENDOR_EXCHANGE)
     await crm.publish(account_event("I-1", "Integration AB"), VENDOR_EXCHANGE)
-    await crm.publish(contact_event("int@example.com", number="I-1", role="device_manager",
-                                    serials=["SN-INT-1"]), VENDOR_EXCHANGE)
+    await crm.publish(
+        contact_event("int@example.com", number="I-1", role="device_manager", serials=["SN-INT-1"]),
+        VENDOR_EXCHANGE,
+    )
     staff = bearer(token_for(staff_role="agent"))
 
     async def device_visible():
@@ -90,8 +100,9 @@ async def test_crm_events_become_devices_users_and_portal_events(portal, token_f
     device = (await poll(device_visible))[0]
     assert device["counters"] == ["black", "colour", "large"] and device["account_name"] == "Integration AB"
 
-    published = await next_event_of(observed, "accounts.device.upserted",
-                                    lambda d: d["serial"] == "SN-INT-1" and d["assigned_user_ids"])
+    published = await next_event_of(
+        observed, "accounts.device.upserted", lambda d: d["serial"] == "SN-INT-1" and d["assigned_user_ids"]
+    )
     assert published["data"]["device_id"] == device["id"]
     assert published["source"] == "accounts"
     await next_event_of(observed, "accounts.user.upserted", lambda d: d["email"] == "int@example.com")
@@ -104,8 +115,12 @@ async def test_crm_events_become_devices_users_and_portal_events(portal, token_f
     assert [d["serial"] for d in mine] == ["SN-INT-1"]
     refreshed = await client.post(f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refreshed.status_code == 200
-    assert (await client.post(f"{API}/auth/logout", headers=bearer(tokens["access_token"]))).status_code == 204
-    assert (await client.get(f"{API}/me", headers=bearer(refreshed.json()["access_token"]))).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/logout", headers=bearer(tokens["access_token"]))
+    ).status_code == 204
+    assert (
+        await client.get(f"{API}/me", headers=bearer(refreshed.json()["access_token"]))
+    ).status_code == 401
     await next_event_of(observed, "accounts.session.revoked", lambda d: True)
 
 
@@ -127,6 +142,7 @@ async def test_login_throttling_is_shared_through_postgresql(portal):
 async def members_ready(client, staff: dict, number: str, emails: list[str]) -> tuple[str, dict]:
     """Wait (as staff, so no failed logins are throttled) until the CRM's contacts are users of the account;
     then the account id and their access tokens by email."""
+
     async def account_with_members():
         accounts = (await client.get(f"{API}/accounts", headers=staff)).json()["items"]
         account = next((a for a in accounts if a["number"] == number), None)
@@ -149,8 +165,9 @@ async def test_a_deactivated_user_is_refused_at_once_on_postgresql(portal, token
     await crm.publish(account_event("I-3"), VENDOR_EXCHANGE)
     for email, role in (("boss3@example.com", "administrator"), ("dm3@example.com", "device_manager")):
         await crm.publish(contact_event(email, number="I-3", role=role), VENDOR_EXCHANGE)
-    account_id, tokens = await members_ready(client, bearer(token_for(staff_role="agent")), "I-3",
-                                             ["boss3@example.com", "dm3@example.com"])
+    account_id, tokens = await members_ready(
+        client, bearer(token_for(staff_role="agent")), "I-3", ["boss3@example.com", "dm3@example.com"]
+    )
     boss = tokens["boss3@example.com"]
     dm_id = (await client.get(f"{API}/me", headers=tokens["dm3@example.com"])).json()["id"]
 
@@ -159,7 +176,9 @@ async def test_a_deactivated_user_is_refused_at_once_on_postgresql(portal, token
     assert (await client.get(f"{API}/me", headers=tokens["dm3@example.com"])).status_code == 401
     assert (await login(client, "dm3@example.com", DEMO_PASSWORD)).status_code == 401
     await next_event_of(observed, "accounts.session.revoked", lambda d: d["user_id"] == dm_id)
-    await next_event_of(observed, "accounts.user.upserted", lambda d: d["user_id"] == dm_id and not d["active"])
+    await next_event_of(
+        observed, "accounts.user.upserted", lambda d: d["user_id"] == dm_id and not d["active"]
+    )
     trail = (await client.get(f"{API}/accounts/{account_id}/audit", headers=boss)).json()["items"]
     assert trail[0]["action"] in ("membership.deactivated", "user.deactivated")
 
@@ -168,16 +187,23 @@ async def test_concurrent_invitations_of_one_email_make_one_invitation(portal, t
     client, crm, observed = portal
     await crm.publish(account_event("I-4"), VENDOR_EXCHANGE)
     await crm.publish(contact_event("boss4@example.com", number="I-4", role="administrator"), VENDOR_EXCHANGE)
-    account_id, tokens = await members_ready(client, bearer(token_for(staff_role="agent")), "I-4",
-                                             ["boss4@example.com"])
+    account_id, tokens = await members_ready(
+        client, bearer(token_for(staff_role="agent")), "I-4", ["boss4@example.com"]
+    )
     boss = tokens["boss4@example.com"]
     url = f"{API}/accounts/{account_id}/invitations"
     for email in ("twice@example.com", "boss4-colleague@example.com"):
-        answers = await asyncio.gather(*(client.post(url, headers=boss, json={"email": email, "role": role})
-                                         for role in ("device_manager", "knowledge_user", "stock_manager")))
+        answers = await asyncio.gather(
+            *(
+                client.post(url, headers=boss, json={"email": email, "role": role})
+                for role in ("device_manager", "knowledge_user", "stock_manager")
+            )
+        )
         assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
         assert {a.json()["code"] for a in answers if a.status_code == 409} == {"already_invited"}
     users = (await client.get(f"{API}/accounts/{account_id}/users", headers=boss)).json()["items"]
     assert sorted(u["email"] for u in users if u["invited"] and u["role"] != "administrator") == [
-        "boss4-colleague@example.com", "twice@example.com"]
+        "boss4-colleague@example.com",
+        "twice@example.com",
+    ]
     await next_event_of(observed, "accounts.invitation.issued", lambda d: d["email"] == "twice@example.com")

@@ -1,9 +1,10 @@
 """F-04: the caller's profile; changes are validated, audited and published."""
 
 import pytest
-from accounts.audit.models import AuditEntry
 from accounts_support import bearer, contact_event, eventually, login
 from sqlalchemy import select
+
+from accounts.audit.models import AuditEntry
 
 API = "/api/accounts/v1"
 
@@ -13,10 +14,15 @@ async def session_token(client, crm_world, app, add_user):
     await crm_world.deliver(contact_event("me@acme.example", role="stock_manager"))
     # The CRM-created user has no password yet; give one through the reset flow.
     await client.post(f"{API}/auth/password-reset", json={"email": "me@acme.example"})
-    link = (await eventually(lambda: crm_world.of_type("accounts.password_reset.requested")))[0].data["link_path"]
+    link = (await eventually(lambda: crm_world.of_type("accounts.password_reset.requested")))[0].data[
+        "link_path"
+    ]
     token = link.split("token=")[1]
-    assert (await client.post(f"{API}/auth/password-reset/confirm",
-                              json={"token": token, "password": "my own long passphrase"})).status_code == 204
+    assert (
+        await client.post(
+            f"{API}/auth/password-reset/confirm", json={"token": token, "password": "my own long passphrase"}
+        )
+    ).status_code == 204
     return (await login(client, "me@acme.example", "my own long passphrase")).json()["access_token"]
 
 
@@ -24,26 +30,47 @@ async def test_me_shows_memberships_and_default_preferences(client, session_toke
     me = (await client.get(f"{API}/me", headers=bearer(session_token))).json()
     assert me["email"] == "me@acme.example" and me["name"] == "Contact Person"
     assert me["staff_role"] is None and me["time_zone"] == "Europe/Stockholm"  # created in the account's zone
-    assert me["memberships"] == [{"account_id": me["memberships"][0]["account_id"], "account_number": "A-100",
-                                  "account_name": "Acme AB", "role": "stock_manager"}]
+    assert me["memberships"] == [
+        {
+            "account_id": me["memberships"][0]["account_id"],
+            "account_number": "A-100",
+            "account_name": "Acme AB",
+            "role": "stock_manager",
+        }
+    ]
     assert set(me["notification_preferences"]) == {
-        "case_created", "case_status_changed", "case_message", "case_resolved", "reading_accepted",
-        "reading_requested", "order_shipped"}
+        "case_created",
+        "case_status_changed",
+        "case_message",
+        "case_resolved",
+        "reading_accepted",
+        "reading_requested",
+        "order_shipped",
+    }
     assert all(me["notification_preferences"].values())
 
 
 async def test_patch_me_changes_validates_audits_and_publishes(client, app, bus, session_token):
     headers = bearer(session_token)
-    response = await client.patch(f"{API}/me", headers=headers, json={
-        "name": "Maja Svensson", "phone": "+46 8 123", "language": "es", "time_zone": "Europe/Madrid",
-        "notification_preferences": {"order_shipped": False}})
+    response = await client.patch(
+        f"{API}/me",
+        headers=headers,
+        json={
+            "name": "Maja Svensson",
+            "phone": "+46 8 123",
+            "language": "es",
+            "time_zone": "Europe/Madrid",
+            "notification_preferences": {"order_shipped": False},
+        },
+    )
     assert response.status_code == 200, response.text
     me = response.json()
     assert (me["name"], me["language"], me["time_zone"]) == ("Maja Svensson", "es", "Europe/Madrid")
     assert me["notification_preferences"]["order_shipped"] is False
     assert me["notification_preferences"]["case_created"] is True
-    published = await eventually(lambda: [e for e in bus.of_type("accounts.user.upserted")
-                                          if e.data["name"] == "Maja Svensson"])
+    published = await eventually(
+        lambda: [e for e in bus.of_type("accounts.user.upserted") if e.data["name"] == "Maja Svensson"]
+    )
     assert published[-1].data["notification_preferences"]["order_shipped"] is False
     assert published[-1].data["time_zone"] == "Europe/Madrid"
     async with app.state.db.session() as session:
@@ -52,15 +79,18 @@ async def test_patch_me_changes_validates_audits_and_publishes(client, app, bus,
     assert entry.correlation_id
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
-    ({"time_zone": "../../etc/passwd"}, "time_zone"),
-    ({"language": "de"}, "language"),
-    ({"name": "   "}, "name"),
-    ({"notification_preferences": {"spam": True}}, "notification_preferences.spam.[key]"),
-    ({"notification_preferences": {"case_created": "maybe"}}, "notification_preferences.case_created"),
-    ({"email": "new@example.com"}, "email"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
+        ({"time_zone": "../../etc/passwd"}, "time_zone"),
+        ({"language": "de"}, "language"),
+        ({"name": "   "}, "name"),
+        ({"notification_preferences": {"spam": True}}, "notification_preferences.spam.[key]"),
+        ({"notification_preferences": {"case_created": "maybe"}}, "notification_preferences.case_created"),
+        ({"email": "new@example.com"}, "email"),
+    ],
+)
 async def test_patch_me_refuses_bad_input_naming_the_field(client, session_token, change, field):
     response = await client.patch(f"{API}/me", headers=bearer(session_token), json=change)
     assert response.status_code == 422, response.text

@@ -2,13 +2,20 @@
 
 from urllib.parse import parse_qs, urlparse
 
-from accounts.audit.models import AuditEntry
 from accounts_support import bearer, contact_event, eventually, login
 from sqlalchemy import select
 
+from accounts.audit.models import AuditEntry
+
 API = "/api/accounts/v1"
-APPLICANT = {"name": "Nina Nilsson", "email": "Nina@Example.com", "password": "a long unusual passphrase",
-             "language": "sv", "account_number": "A-100", "serial": "SN-1"}
+APPLICANT = {
+    "name": "Nina Nilsson",
+    "email": "Nina@Example.com",
+    "password": "a long unusual passphrase",
+    "language": "sv",
+    "account_number": "A-100",
+    "serial": "SN-1",
+}
 
 
 def token_from(link_path: str) -> str:
@@ -20,8 +27,11 @@ async def register_and_verify(client, bus, **changes) -> str:
     assert response.status_code == 202, response.text
     registration_id = response.json()["id"]
     assert response.json()["status"] == "pending_verification"
-    requested = await eventually(lambda: [e for e in bus.of_type("accounts.email_verification.requested")
-                                          if e.subject == registration_id])
+    requested = await eventually(
+        lambda: [
+            e for e in bus.of_type("accounts.email_verification.requested") if e.subject == registration_id
+        ]
+    )
     token = token_from(requested[-1].data["link_path"])
     response = await client.post(f"{API}/registrations/verify", json={"token": token})
     assert response.status_code == 200, response.text
@@ -30,7 +40,8 @@ async def register_and_verify(client, bus, **changes) -> str:
 
 
 async def test_registration_is_verified_then_approved_by_an_agent_when_no_administrator(
-        client, crm_world, add_user, token_for):
+    client, crm_world, add_user, token_for
+):
     bus = crm_world
     agent = await add_user("agent@canon.example", staff_role="agent")
     registration_id = await register_and_verify(client, bus)
@@ -43,18 +54,29 @@ async def test_registration_is_verified_then_approved_by_an_agent_when_no_admini
     agent_token = (await login(client, "agent@canon.example")).json()["access_token"]
     pending = (await client.get(f"{API}/registrations", headers=bearer(agent_token))).json()["items"]
     assert [r["id"] for r in pending] == [registration_id]
-    device_id = (await client.get(f"{API}/devices", headers=bearer(agent_token),
-                                  params={"account_id": pending[0]["account_id"]})).json()["items"][1]["id"]
+    device_id = (
+        await client.get(
+            f"{API}/devices", headers=bearer(agent_token), params={"account_id": pending[0]["account_id"]}
+        )
+    ).json()["items"][1]["id"]
 
-    response = await client.post(f"{API}/registrations/{registration_id}/approve", headers=bearer(agent_token),
-                                 json={"role": "device_manager", "device_ids": [device_id]})
+    response = await client.post(
+        f"{API}/registrations/{registration_id}/approve",
+        headers=bearer(agent_token),
+        json={"role": "device_manager", "device_ids": [device_id]},
+    )
     assert response.status_code == 200, response.text
     user_id = response.json()["user_id"]
 
-    user_event = await eventually(lambda: [e for e in bus.of_type("accounts.user.upserted") if e.subject == user_id])
-    assert user_event[-1].data["memberships"] == [{"account_id": pending[0]["account_id"], "role": "device_manager"}]
-    device_events = await eventually(lambda: [e for e in bus.of_type("accounts.device.upserted")
-                                              if user_id in e.data["assigned_user_ids"]])
+    user_event = await eventually(
+        lambda: [e for e in bus.of_type("accounts.user.upserted") if e.subject == user_id]
+    )
+    assert user_event[-1].data["memberships"] == [
+        {"account_id": pending[0]["account_id"], "role": "device_manager"}
+    ]
+    device_events = await eventually(
+        lambda: [e for e in bus.of_type("accounts.device.upserted") if user_id in e.data["assigned_user_ids"]]
+    )
     assert device_events[-1].data["device_id"] == device_id
 
     # The applicant logs in with the password chosen at registration and sees the assigned device only.
@@ -64,19 +86,29 @@ async def test_registration_is_verified_then_approved_by_an_agent_when_no_admini
 
     async with client._transport.app.state.db.session() as session:
         entries = (await session.scalars(select(AuditEntry).where(AuditEntry.actor == agent.id))).all()
-    assert {e.action for e in entries} == {"user.created", "membership.set", "device.assigned",
-                                           "registration.approved"}
+    assert {e.action for e in entries} == {
+        "user.created",
+        "membership.set",
+        "device.assigned",
+        "registration.approved",
+    }
 
-    again = await client.post(f"{API}/registrations/{registration_id}/approve", headers=bearer(agent_token),
-                              json={"role": "device_manager", "device_ids": []})
+    again = await client.post(
+        f"{API}/registrations/{registration_id}/approve",
+        headers=bearer(agent_token),
+        json={"role": "device_manager", "device_ids": []},
+    )
     assert again.status_code == 409
 
 
-async def test_administrators_are_the_approvers_once_the_account_has_one(client, crm_world, add_user, token_for):
+async def test_administrators_are_the_approvers_once_the_account_has_one(
+    client, crm_world, add_user, token_for
+):
     bus = crm_world
     await bus.deliver(contact_event("boss@acme.example", role="administrator"))
-    boss_event = await eventually(lambda: [e for e in bus.of_type("accounts.user.upserted")
-                                           if e.data["email"] == "boss@acme.example"])
+    boss_event = await eventually(
+        lambda: [e for e in bus.of_type("accounts.user.upserted") if e.data["email"] == "boss@acme.example"]
+    )
     boss_id, account_id = boss_event[0].data["user_id"], boss_event[0].data["memberships"][0]["account_id"]
     registration_id = await register_and_verify(client, bus)
     awaiting = await eventually(lambda: bus.of_type("accounts.registration.awaiting_approval"))
@@ -87,12 +119,14 @@ async def test_administrators_are_the_approvers_once_the_account_has_one(client,
     refused = await client.post(f"{API}/registrations/{registration_id}/refuse", headers=bearer(manager))
     assert refused.status_code == 403
     other_admin = token_for(memberships={"another-account": "administrator"})
-    assert (await client.post(f"{API}/registrations/{registration_id}/refuse",
-                              headers=bearer(other_admin))).status_code == 404
+    assert (
+        await client.post(f"{API}/registrations/{registration_id}/refuse", headers=bearer(other_admin))
+    ).status_code == 404
 
     boss = token_for(boss_id, memberships={account_id: "administrator"})
-    assert [r["id"] for r in (await client.get(f"{API}/registrations", headers=bearer(boss))).json()["items"]] \
-        == [registration_id]
+    assert [
+        r["id"] for r in (await client.get(f"{API}/registrations", headers=bearer(boss))).json()["items"]
+    ] == [registration_id]
     response = await client.post(f"{API}/registrations/{registration_id}/refuse", headers=bearer(boss))
     assert response.status_code == 200 and response.json()["status"] == "refused"
     assert (await login(client, "nina@example.com", APPLICANT["password"])).status_code == 401
@@ -109,9 +143,13 @@ async def test_serial_of_another_account_or_unknown_account_is_refused_naming_th
 async def test_verification_link_is_single_use(client, crm_world):
     bus = crm_world
     response = await client.post(f"{API}/registrations", json=APPLICANT)
-    link = (await eventually(lambda: bus.of_type("accounts.email_verification.requested")))[0].data["link_path"]
+    link = (await eventually(lambda: bus.of_type("accounts.email_verification.requested")))[0].data[
+        "link_path"
+    ]
     assert link.startswith("/verify-email?token=")
-    assert (await client.post(f"{API}/registrations/verify", json={"token": token_from(link)})).status_code == 200
+    assert (
+        await client.post(f"{API}/registrations/verify", json={"token": token_from(link)})
+    ).status_code == 200
     second = await client.post(f"{API}/registrations/verify", json={"token": token_from(link)})
     assert second.status_code == 422 and second.json()["errors"][0]["field"] == "token"
     assert response.json()["status"] == "pending_verification"

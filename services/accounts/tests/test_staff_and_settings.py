@@ -1,19 +1,31 @@
 """Creating vendor staff from the command line, and the settings that refuse unsafe starts."""
 
 import pytest
-from accounts.audit.models import AuditEntry
-from accounts.main import create_app
-from accounts.staff import create_staff, parse
 from accounts_support import all_published, bearer, login
 from pydantic import ValidationError
 from sqlalchemy import select
+
+from accounts.audit.models import AuditEntry
+from accounts.main import create_app
+from accounts.staff import create_staff, parse
 
 API = "/api/accounts/v1"
 
 
 async def test_staff_user_with_password_in_development(app, client, settings_for):
-    args = parse(["create", "--email", "Agent@Canon.example", "--name", "Ada Agent", "--role", "supervisor",
-                  "--password", "agent passphrase 2026"])
+    args = parse(
+        [
+            "create",
+            "--email",
+            "Agent@Canon.example",
+            "--name",
+            "Ada Agent",
+            "--role",
+            "supervisor",
+            "--password",
+            "agent passphrase 2026",
+        ]
+    )
     message = await create_staff(settings_for(environment="development"), args)
     assert "agent@canon.example" in message and "invitation" not in message
     tokens = (await login(client, "agent@canon.example", "agent passphrase 2026")).json()
@@ -31,29 +43,40 @@ async def test_staff_user_with_password_in_development(app, client, settings_for
 async def test_outside_development_staff_get_an_invitation_link(app, client, settings_for):
     settings = settings_for(environment="production")
     with pytest.raises(SystemExit, match="only allowed"):
-        await create_staff(settings, parse(["create", "--email", "a@canon.example", "--name", "A",
-                                            "--password", "agent passphrase 2026"]))
+        await create_staff(
+            settings,
+            parse(
+                ["create", "--email", "a@canon.example", "--name", "A", "--password", "agent passphrase 2026"]
+            ),
+        )
     message = await create_staff(settings, parse(["create", "--email", "a@canon.example", "--name", "A"]))
     link = message.split("invitation link: ")[1]
     assert link.startswith(f"{settings.public_url}/invitations/")
     token = link.rsplit("/", 1)[1]
-    accepted = await client.post(f"{API}/invitations/accept",
-                                 json={"token": token, "name": "Anna Agent", "password": "agent passphrase 2026"})
+    accepted = await client.post(
+        f"{API}/invitations/accept",
+        json={"token": token, "name": "Anna Agent", "password": "agent passphrase 2026"},
+    )
     assert accepted.status_code == 200, accepted.text
     tokens = (await login(client, "a@canon.example", "agent passphrase 2026")).json()
     assert app.state.verifier.verify(tokens["access_token"]).staff_role == "agent"
 
 
 def test_production_refuses_to_start_without_a_signing_key(settings_for, tmp_path):
-    missing = settings_for(environment="production", jwt_private_key_file=str(tmp_path / "absent.pem"),
-                           database_url="postgresql+asyncpg://db/accounts")
+    missing = settings_for(
+        environment="production",
+        jwt_private_key_file=str(tmp_path / "absent.pem"),
+        database_url="postgresql+asyncpg://db/accounts",
+    )
     with pytest.raises(RuntimeError, match="signing key"):
         create_app(missing)
     assert not (tmp_path / "absent.pem").exists()
 
 
 def test_development_creates_the_key_pair_when_missing(settings_for, tmp_path):
-    settings = settings_for(environment="development", jwt_private_key_file=str(tmp_path / "new" / "signing.pem"))
+    settings = settings_for(
+        environment="development", jwt_private_key_file=str(tmp_path / "new" / "signing.pem")
+    )
     create_app(settings)
     assert (tmp_path / "new" / "signing.pem").exists()
     assert settings.signing_public_pem() in settings.public_keys_pem()

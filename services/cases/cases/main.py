@@ -21,6 +21,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.include(catalogue_handlers)
     handlers.include(fulfilment_handlers(link))
     start_auto_close, stop_auto_close = auto_close_hooks(settings)
-    return create_service_app(settings=settings, title="Cases", tables=tables,
-                              routers=[cases_router, catalogue_router], handlers=handlers,
-                              on_startup=[link.attach, start_auto_close], on_shutdown=[stop_auto_close])
+    return create_service_app(
+        settings=settings,
+        title="Cases",
+        tables=tables,
+        routers=[cases_router, catalogue_router],
+        handlers=handlers,
+        on_startup=[link.attach, start_auto_close],
+        on_shutdown=[stop_auto_close],
+    )

@@ -29,34 +29,74 @@ def catalogue_event(items=CATALOGUE, model: str = MODEL, time: datetime | None =
 
 def shipment_event(case: dict, status: str, *, by_id: bool = False, at: datetime | None = None, **fields):
     reference = {"case_id": case["id"]} if by_id else {"case_number": case["number"]}
-    return new_event(LogisticsShipmentUpdated(status=status, at=at or datetime.now(UTC), **reference, **fields),
-                     source="logistics")
+    return new_event(
+        LogisticsShipmentUpdated(status=status, at=at or datetime.now(UTC), **reference, **fields),
+        source="logistics",
+    )
 
 
 def visit_event(case: dict, status: str, *, at: datetime | None = None, **fields):
-    return new_event(FieldserviceVisitUpdated(case_number=case["number"], status=status,
-                                              at=at or datetime.now(UTC), **fields), source="fieldservice")
+    return new_event(
+        FieldserviceVisitUpdated(
+            case_number=case["number"], status=status, at=at or datetime.now(UTC), **fields
+        ),
+        source="fieldservice",
+    )
 
 
 def consumables(device_id: str = "d1", **changes) -> dict:
-    return {"type": "consumables", "device_id": device_id, "items": [{"sku": "T-BK", "quantity": 2}],
-            "shipping": {"use_device_location": True}, **changes}
+    return {
+        "type": "consumables",
+        "device_id": device_id,
+        "items": [{"sku": "T-BK", "quantity": 2}],
+        "shipping": {"use_device_location": True},
+        **changes,
+    }
 
 
 def relocation(device_id: str = "d1", **changes) -> dict:
-    return {"type": "relocation", "device_id": device_id, "relocation": {
-        "street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid", "country": "es",
-        "building": "B", "floor": "3", "room": "301", "contact_name": "Lucía Pérez", "contact_phone": "+34 600 000 000",
-        "preferred_date": in_days(10), "time_window": "morning",
-        "network": {"ip_mode": "static", "ip_address": "10.0.0.20", "netmask": "255.255.255.0",
-                    "gateway": "10.0.0.1", "dns": ["10.0.0.2"], "hostname": "mfp-3"}, **changes}}
+    return {
+        "type": "relocation",
+        "device_id": device_id,
+        "relocation": {
+            "street": "Calle Mayor 1",
+            "postal_code": "28013",
+            "city": "Madrid",
+            "country": "es",
+            "building": "B",
+            "floor": "3",
+            "room": "301",
+            "contact_name": "Lucía Pérez",
+            "contact_phone": "+34 600 000 000",
+            "preferred_date": in_days(10),
+            "time_window": "morning",
+            "network": {
+                "ip_mode": "static",
+                "ip_address": "10.0.0.20",
+                "netmask": "255.255.255.0",
+                "gateway": "10.0.0.1",
+                "dns": ["10.0.0.2"],
+                "hostname": "mfp-3",
+            },
+            **changes,
+        },
+    }
 
 
 def removal(device_id: str = "d1", **changes) -> dict:
-    return {"type": "removal", "device_id": device_id,
-            "removal": {"date": in_days(5), "reason": "Contract ends", **changes}}
+    return {
+        "type": "removal",
+        "device_id": device_id,
+        "removal": {"date": in_days(5), "reason": "Contract ends", **changes},
+    }
 
 
 def inquiry(account_id: str = "acc-1", **changes) -> dict:
-    return {"type": "account_inquiry", "account_id": account_id, "topic": "invoice",
-            "subject": "Invoice 2026-03 twice", "description": "We were charged twice in March.", **changes}
+    return {
+        "type": "account_inquiry",
+        "account_id": account_id,
+        "topic": "invoice",
+        "subject": "Invoice 2026-03 twice",
+        "description": "We were charged twice in March.",
+        **changes,
+    }

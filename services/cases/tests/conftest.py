@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+
 from cases.database import Base
 from cases.main import create_app
 from cases.settings import Settings
-from sqlalchemy import func, select
-
 from conftest import create_all
 from shared.events import new_event
 from shared.events.accounts import (
@@ -53,25 +53,55 @@ DEVICES = {
 
 
 def device_event(device_id: str, account_id: str, assigned: list[str], *, active: bool = True):
-    return new_event(DeviceUpserted(
-        device_id=device_id, account_id=account_id, serial=f"SN-{device_id}", model="imageRUNNER C3826i",
-        model_class="colour", counters=["black", "colour"], location=Location(), response_time_hours=8,
-        assigned_user_ids=assigned, active=active), source="accounts")
+    return new_event(
+        DeviceUpserted(
+            device_id=device_id,
+            account_id=account_id,
+            serial=f"SN-{device_id}",
+            model="imageRUNNER C3826i",
+            model_class="colour",
+            counters=["black", "colour"],
+            location=Location(),
+            response_time_hours=8,
+            assigned_user_ids=assigned,
+            active=active,
+        ),
+        source="accounts",
+    )
 
 
 def user_event(user_id: str):
     name, account, role = PEOPLE[user_id]
     staff_role = role if account is None else None
     memberships = [Membership(account_id=account, role=role)] if account else []
-    return new_event(UserUpserted(
-        user_id=user_id, email=f"{user_id}@example.com", name=name, language="en", time_zone="Europe/Madrid",
-        active=True, staff_role=staff_role, memberships=memberships), source="accounts")
+    return new_event(
+        UserUpserted(
+            user_id=user_id,
+            email=f"{user_id}@example.com",
+            name=name,
+            language="en",
+            time_zone="Europe/Madrid",
+            active=True,
+            staff_role=staff_role,
+            memberships=memberships,
+        ),
+        source="accounts",
+    )
 
 
 def account_event(account_id: str):
-    return new_event(AccountUpserted(account_id=account_id, number=f"N-{account_id}", name=f"Account {account_id}",
-                                     country="ES", language="es", time_zone="Europe/Madrid", active=True),
-                     source="accounts")
+    return new_event(
+        AccountUpserted(
+            account_id=account_id,
+            number=f"N-{account_id}",
+            name=f"Account {account_id}",
+            country="ES",
+            language="es",
+            time_zone="Europe/Madrid",
+            active=True,
+        ),
+        source="accounts",
+    )
 
 
 @dataclass
@@ -99,12 +129,19 @@ class Portal:
         await self.bus.deliver(device_event(device_id, account, assigned, active=active))
 
     async def remove_device(self, device_id: str) -> None:
-        await self.bus.deliver(new_event(DeviceRemoved(device_id=device_id, account_id=DEVICES[device_id][0]),
-                                         source="accounts"))
+        await self.bus.deliver(
+            new_event(DeviceRemoved(device_id=device_id, account_id=DEVICES[device_id][0]), source="accounts")
+        )
 
     async def create(self, user_id: str = "manager", device_id: str = "d1", **fields) -> httpx.Response:
-        body = {"device_id": device_id, "type": "incident", "category": "paper_jam",
-                "subject": "Paper jam in tray 2", "description": "Jams on every second page.", **fields}
+        body = {
+            "device_id": device_id,
+            "type": "incident",
+            "category": "paper_jam",
+            "subject": "Paper jam in tray 2",
+            "description": "Jams on every second page.",
+            **fields,
+        }
         return await self.client.post("/api/cases/v1/cases", json=body, headers=self.auth(user_id))
 
     async def new_case(self, user_id: str = "manager", device_id: str = "d1", **fields) -> dict:
@@ -124,12 +161,16 @@ class Portal:
 
     async def set_status(self, user_id: str, case_id: str, status: str, reason: str | None = None):
         body = {"status": status} | ({"reason": reason} if reason else {})
-        return await self.client.post(f"/api/cases/v1/cases/{case_id}/status", json=body,
-                                      headers=self.auth(user_id))
+        return await self.client.post(
+            f"/api/cases/v1/cases/{case_id}/status", json=body, headers=self.auth(user_id)
+        )
 
     async def say(self, user_id: str, case_id: str, body: str, internal: bool = False) -> httpx.Response:
-        return await self.client.post(f"/api/cases/v1/cases/{case_id}/messages",
-                                      json={"body": body, "internal": internal}, headers=self.auth(user_id))
+        return await self.client.post(
+            f"/api/cases/v1/cases/{case_id}/messages",
+            json={"body": body, "internal": internal},
+            headers=self.auth(user_id),
+        )
 
     async def published(self, event_type: str, count: int = 1) -> list:
         """The events of a type the outbox relay has published, waiting (with a deadline) for `count`."""

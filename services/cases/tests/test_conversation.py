@@ -1,6 +1,7 @@
 """F-13: messages of both sides, internal notes no customer reads, the timeline, and the events with followers."""
 
 import pytest
+
 from cases.case.models import CaseMessage
 
 NOTE = "Customer is on credit hold - check before dispatch"
@@ -83,20 +84,30 @@ async def test_events_carry_the_followers(portal):
     assert sorted(created.data["follower_ids"]) == ["dsm", "manager", "stock"]
     assert created.subject == case["id"]
     assert {k: created.data[k] for k in ("case_id", "number", "account_id", "device_id", "department")} == {
-        "case_id": case["id"], "number": case["number"], "account_id": "acc-1", "device_id": "d1",
-        "department": "technical_support"}
+        "case_id": case["id"],
+        "number": case["number"],
+        "account_id": "acc-1",
+        "device_id": "d1",
+        "department": "technical_support",
+    }
 
     await portal.set_status("agent", case["id"], "in_progress")
     [changed] = await portal.published("cases.case.status_changed")
     assert (changed.data["old_status"], changed.data["new_status"], changed.data["changed_by_side"]) == (
-        "new", "in_progress", "vendor")
+        "new",
+        "in_progress",
+        "vendor",
+    )
     assert sorted(changed.data["follower_ids"]) == ["dsm", "manager", "stock"]
 
     await portal.say("agent", case["id"], "Which tray?")
     await portal.say("agent", case["id"], NOTE, internal=True)
     await portal.say("admin", case["id"], "Tray 2, says our admin.")
     public, note, reply = await portal.published("cases.message.added", 3)
-    assert (public.data["internal"], sorted(public.data["follower_ids"])) == (False, ["dsm", "manager", "stock"])
+    assert (public.data["internal"], sorted(public.data["follower_ids"])) == (
+        False,
+        ["dsm", "manager", "stock"],
+    )
     # An internal note is published for the vendor's systems only: no customer recipient.
     assert (note.data["internal"], note.data["follower_ids"], note.data["body"]) == (True, [], NOTE)
     # A customer who writes on a case follows it from then on.

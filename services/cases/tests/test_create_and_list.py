@@ -5,9 +5,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
+
 from cases.audit.models import AuditEntry
 from cases.case.models import Case
-from sqlalchemy import select
 
 
 async def test_incident_is_created_numbered_and_routed(portal):
@@ -17,11 +18,30 @@ async def test_incident_is_created_numbered_and_routed(portal):
     year = datetime.now(UTC).year
     assert re.fullmatch(rf"CS-{year}-\d{{6}}", case["number"])
     assert case | {"id": case["id"], "number": case["number"], "created_at": case["created_at"]} == case
-    assert {k: case[k] for k in ("status", "type", "category", "device_id", "account_id", "department",
-                                 "created_by", "response_due_at", "error_code")} == {
-        "status": "new", "type": "incident", "category": "error_code", "device_id": "d1", "account_id": "acc-1",
-        "department": "technical_support", "created_by": "manager", "response_due_at": None,
-        "error_code": "E000007-0001"}
+    assert {
+        k: case[k]
+        for k in (
+            "status",
+            "type",
+            "category",
+            "device_id",
+            "account_id",
+            "department",
+            "created_by",
+            "response_due_at",
+            "error_code",
+        )
+    } == {
+        "status": "new",
+        "type": "incident",
+        "category": "error_code",
+        "device_id": "d1",
+        "account_id": "acc-1",
+        "department": "technical_support",
+        "created_by": "manager",
+        "response_due_at": None,
+        "error_code": "E000007-0001",
+    }
     for key in ("id", "subject", "description", "created_at"):
         assert case[key]
     assert "assignee_id" not in case
@@ -29,14 +49,25 @@ async def test_incident_is_created_numbered_and_routed(portal):
 
 async def test_creation_is_audited_with_the_request_correlation_id(portal):
     response = await portal.client.post(
-        "/api/cases/v1/cases", headers={**portal.auth("admin"), "X-Correlation-ID": "corr-123"},
-        json={"device_id": "d4", "type": "incident", "category": "noise_damage", "subject": "Loud grinding",
-              "description": "Since Monday."})
+        "/api/cases/v1/cases",
+        headers={**portal.auth("admin"), "X-Correlation-ID": "corr-123"},
+        json={
+            "device_id": "d4",
+            "type": "incident",
+            "category": "noise_damage",
+            "subject": "Loud grinding",
+            "description": "Since Monday.",
+        },
+    )
     assert response.status_code == 201, response.text
     async with portal.app.state.db.session() as session:
         entry = (await session.scalars(select(AuditEntry))).one()
     assert (entry.actor_id, entry.action, entry.case_id, entry.correlation_id) == (
-        "admin", "case.created", response.json()["id"], "corr-123")
+        "admin",
+        "case.created",
+        response.json()["id"],
+        "corr-123",
+    )
     [event] = await portal.staged("cases.case.created")
     assert event["correlationid"] == "corr-123"
 
@@ -54,18 +85,21 @@ async def test_concurrent_creations_get_distinct_numbers(portal):
     assert numbers == list(range(numbers[0], numbers[0] + 10))
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"category": "coffee"}, "category"),
-    ({"type": "complaint"}, "type"),
-    ({"type": "consumables"}, "items"),      # another type validates its own fields
-    ({"subject": ""}, "subject"),
-    ({"subject": "   "}, "subject"),
-    ({"subject": "x" * 201}, "subject"),
-    ({"description": "y" * 5001}, "description"),
-    ({"device_id": None}, "device_id"),
-    ({"error_code": "z" * 51}, "error_code"),
-    ({"surprise": 1}, "surprise"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"category": "coffee"}, "category"),
+        ({"type": "complaint"}, "type"),
+        ({"type": "consumables"}, "items"),  # another type validates its own fields
+        ({"subject": ""}, "subject"),
+        ({"subject": "   "}, "subject"),
+        ({"subject": "x" * 201}, "subject"),
+        ({"description": "y" * 5001}, "description"),
+        ({"device_id": None}, "device_id"),
+        ({"error_code": "z" * 51}, "error_code"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
 async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(portal, change, field):
     response = await portal.create("manager", **{"device_id": "d1", **change})
     assert response.status_code == 422, response.text
@@ -77,8 +111,11 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(port
 
 
 async def test_a_body_that_is_not_json_is_a_4xx(portal):
-    response = await portal.client.post("/api/cases/v1/cases", content=b"{not json",
-                                        headers={**portal.auth("manager"), "Content-Type": "application/json"})
+    response = await portal.client.post(
+        "/api/cases/v1/cases",
+        content=b"{not json",
+        headers={**portal.auth("manager"), "Content-Type": "application/json"},
+    )
     assert response.status_code == 422
 
 
@@ -89,15 +126,27 @@ async def test_list_is_newest_first_and_pages(portal):
     assert (first["total"], first["page"], first["page_size"]) == (5, 1, 2)
     assert [c["id"] for c in first["items"]] == created[::-1][:2]
     assert [c["id"] for c in second["items"]] == created[:1]
-    assert set(first["items"][0]) == {"id", "number", "status", "type", "category", "subject", "device_id",
-                                      "account_id", "created_at", "updated_at", "response_due_at",
-                                      "tracking_reference"}
+    assert set(first["items"][0]) == {
+        "id",
+        "number",
+        "status",
+        "type",
+        "category",
+        "subject",
+        "device_id",
+        "account_id",
+        "created_at",
+        "updated_at",
+        "response_due_at",
+        "tracking_reference",
+    }
 
 
 async def test_list_filters(portal):
     jam = await portal.new_case("admin", "d1", subject="Paper jam again")
-    noisy = await portal.new_case("admin", "d4", category="noise_damage", subject="Noise",
-                                  description="A grinding noise from the fuser")
+    noisy = await portal.new_case(
+        "admin", "d4", category="noise_damage", subject="Noise", description="A grinding noise from the fuser"
+    )
     await portal.set_status("agent", noisy["id"], "in_progress")
 
     async def ids(**params) -> list[str]:
@@ -128,10 +177,16 @@ async def test_staff_filter_by_department_and_account(portal):
     assert {c["id"] for c in (await portal.cases("agent")).json()["items"]} == {mine["id"], theirs["id"]}
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"status": "lost"}, "status"), ({"page": 0}, "page"), ({"page_size": 101}, "page_size"),
-    ({"created_from": "yesterday"}, "created_from"), ({"type": "complaint"}, "type"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"status": "lost"}, "status"),
+        ({"page": 0}, "page"),
+        ({"page_size": 101}, "page_size"),
+        ({"created_from": "yesterday"}, "created_from"),
+        ({"type": "complaint"}, "type"),
+    ],
+)
 async def test_bad_list_parameters_are_422(portal, params, field):
     response = await portal.cases("admin", **params)
     assert response.status_code == 422, response.text

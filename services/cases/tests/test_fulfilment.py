@@ -5,9 +5,6 @@ case can never succeed and is parked (PermanentError)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cases.audit.models import AuditEntry
-from cases.case.models import StatusChange
-from cases.fulfilment.models import FulfilmentUpdate
 from cases_support import (
     catalogue_event,
     consumables,
@@ -18,6 +15,9 @@ from cases_support import (
 )
 from sqlalchemy import select
 
+from cases.audit.models import AuditEntry
+from cases.case.models import StatusChange
+from cases.fulfilment.models import FulfilmentUpdate
 from shared.bus import PermanentError
 from shared.events.vendor import ConsumableItem
 
@@ -32,22 +32,39 @@ async def order(portal) -> dict:
 
 async def status_changes(portal, case_id: str) -> list[tuple]:
     async with portal.app.state.db.session() as session:
-        rows = (await session.scalars(select(StatusChange).where(StatusChange.case_id == case_id)
-                                      .order_by(StatusChange.at))).all()
+        rows = (
+            await session.scalars(
+                select(StatusChange).where(StatusChange.case_id == case_id).order_by(StatusChange.at)
+            )
+        ).all()
     return [(c.from_status, c.to_status, c.actor_id, c.actor_side) for c in rows]
 
 
 # The catalogue ----------------------------------------------------------------------------------------------
 
+
 async def test_each_catalogue_event_replaces_the_models_catalogue(portal):
     await portal.bus.deliver(catalogue_event())
-    await portal.bus.deliver(catalogue_event([
-        ConsumableItem(sku="T-BK", kind="toner_black", name="Toner black XL", max_quantity_per_order=6),
-        ConsumableItem(sku="STAPLE", kind="staples", name="Staples", max_quantity_per_order=10)]))
-    items = (await portal.client.get("/api/cases/v1/devices/d1/catalogue", headers=portal.auth("admin"))).json()
+    await portal.bus.deliver(
+        catalogue_event(
+            [
+                ConsumableItem(
+                    sku="T-BK", kind="toner_black", name="Toner black XL", max_quantity_per_order=6
+                ),
+                ConsumableItem(sku="STAPLE", kind="staples", name="Staples", max_quantity_per_order=10),
+            ]
+        )
+    )
+    items = (
+        await portal.client.get("/api/cases/v1/devices/d1/catalogue", headers=portal.auth("admin"))
+    ).json()
     assert [(i["sku"], i["name"], i["max_quantity_per_order"]) for i in items["items"]] == [
-        ("T-BK", "Toner black XL", 6), ("STAPLE", "Staples", 10)]
-    assert (await portal.open("stock", consumables(items=[{"sku": "T-BK", "quantity": 6}]))).status_code == 201
+        ("T-BK", "Toner black XL", 6),
+        ("STAPLE", "Staples", 10),
+    ]
+    assert (
+        await portal.open("stock", consumables(items=[{"sku": "T-BK", "quantity": 6}]))
+    ).status_code == 201
     refused = await portal.open("stock", consumables(items=[{"sku": "DRUM", "quantity": 1}]))
     assert refused.json()["errors"][0]["field"] == "items.0.sku"
 
@@ -55,7 +72,9 @@ async def test_each_catalogue_event_replaces_the_models_catalogue(portal):
 async def test_an_older_catalogue_arriving_late_is_ignored(portal):
     await portal.bus.deliver(catalogue_event())
     await portal.bus.deliver(catalogue_event([], time=datetime.now(UTC) - timedelta(hours=1)))
-    items = (await portal.client.get("/api/cases/v1/devices/d1/catalogue", headers=portal.auth("admin"))).json()
+    items = (
+        await portal.client.get("/api/cases/v1/devices/d1/catalogue", headers=portal.auth("admin"))
+    ).json()
     assert len(items["items"]) == 3
 
 
@@ -66,14 +85,20 @@ async def test_a_catalogue_repeating_a_sku_is_invalid():
 
 # Logistics --------------------------------------------------------------------------------------------------
 
+
 async def test_logistics_moves_an_order_accepted_shipped_delivered(portal, order):
     await portal.bus.deliver(shipment_event(order, "accepted"))
     assert (await portal.get("stock", order["id"])).json()["status"] == "in_progress"
 
-    await portal.bus.deliver(shipment_event(order, "shipped", by_id=True, tracking_reference="1Z999AA1",
-                                            carrier="UPS"))
+    await portal.bus.deliver(
+        shipment_event(order, "shipped", by_id=True, tracking_reference="1Z999AA1", carrier="UPS")
+    )
     detail = (await portal.get("stock", order["id"])).json()
-    assert (detail["status"], detail["tracking_reference"], detail["carrier"]) == ("in_progress", "1Z999AA1", "UPS")
+    assert (detail["status"], detail["tracking_reference"], detail["carrier"]) == (
+        "in_progress",
+        "1Z999AA1",
+        "UPS",
+    )
     listed = (await portal.cases("stock", type="consumables")).json()["items"]
     assert listed[0]["tracking_reference"] == "1Z999AA1"
 
@@ -82,21 +107,37 @@ async def test_logistics_moves_an_order_accepted_shipped_delivered(portal, order
     assert detail["status"] == "resolved" and detail["resolved_at"]
     assert detail["allowed_transitions"] == ["in_progress"]  # the customer may still reopen it
 
-    shipments = [(e["status"], e["tracking_reference"], e["carrier"], e["actor_id"], e["actor_side"])
-                 for e in detail["timeline"] if e["kind"] == "shipment"]
-    assert shipments == [("accepted", None, None, "logistics", "vendor"),
-                         ("shipped", "1Z999AA1", "UPS", "logistics", "vendor"),
-                         ("delivered", None, None, "logistics", "vendor")]
-    assert await status_changes(portal, order["id"]) == [("new", "in_progress", "logistics", "vendor"),
-                                                         ("in_progress", "resolved", "logistics", "vendor")]
+    shipments = [
+        (e["status"], e["tracking_reference"], e["carrier"], e["actor_id"], e["actor_side"])
+        for e in detail["timeline"]
+        if e["kind"] == "shipment"
+    ]
+    assert shipments == [
+        ("accepted", None, None, "logistics", "vendor"),
+        ("shipped", "1Z999AA1", "UPS", "logistics", "vendor"),
+        ("delivered", None, None, "logistics", "vendor"),
+    ]
+    assert await status_changes(portal, order["id"]) == [
+        ("new", "in_progress", "logistics", "vendor"),
+        ("in_progress", "resolved", "logistics", "vendor"),
+    ]
     changed = [e.data for e in await portal.published("cases.case.status_changed", 2)]
     assert [(c["old_status"], c["new_status"], c["changed_by"], c["changed_by_side"]) for c in changed] == [
-        ("new", "in_progress", "logistics", "vendor"), ("in_progress", "resolved", "logistics", "vendor")]
+        ("new", "in_progress", "logistics", "vendor"),
+        ("in_progress", "resolved", "logistics", "vendor"),
+    ]
     [shipped] = await portal.published("cases.order.shipped")
-    assert (shipped.subject, shipped.data["number"], shipped.data["tracking_reference"], shipped.data["carrier"],
-            shipped.data["follower_ids"]) == (order["id"], order["number"], "1Z999AA1", "UPS", ["dsm", "manager", "stock"])
+    assert (
+        shipped.subject,
+        shipped.data["number"],
+        shipped.data["tracking_reference"],
+        shipped.data["carrier"],
+        shipped.data["follower_ids"],
+    ) == (order["id"], order["number"], "1Z999AA1", "UPS", ["dsm", "manager", "stock"])
     async with portal.app.state.db.session() as session:
-        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == "logistics"))).all()
+        actions = (
+            await session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == "logistics"))
+        ).all()
     assert sorted(actions) == sorted(["case.shipment_updated"] * 3 + ["case.status_changed"] * 2)
 
 
@@ -142,6 +183,7 @@ async def test_logistics_reports_only_about_consumables_orders(portal):
 
 # Field service ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("request_body", [relocation(), removal()], ids=["relocation", "removal"])
 async def test_field_service_moves_a_relocation_or_removal(portal, request_body):
     case = (await portal.open("manager", request_body)).json()
@@ -150,8 +192,11 @@ async def test_field_service_moves_a_relocation_or_removal(portal, request_body)
     detail = (await portal.get("manager", case["id"])).json()
     assert detail["status"] == "in_progress"
     [scheduled] = [e for e in detail["timeline"] if e["kind"] == "visit"]
-    assert (scheduled["status"], scheduled["technician"], scheduled["actor_id"]) == ("scheduled", "Jonas",
-                                                                                      "fieldservice")
+    assert (scheduled["status"], scheduled["technician"], scheduled["actor_id"]) == (
+        "scheduled",
+        "Jonas",
+        "fieldservice",
+    )
     assert datetime.fromisoformat(scheduled["scheduled_for"]) == visit_day
 
     await portal.bus.deliver(visit_event(case, "on_site", note="Technician on site"))
@@ -161,11 +206,17 @@ async def test_field_service_moves_a_relocation_or_removal(portal, request_body)
     assert detail["status"] == "resolved"
     visits = [(e["status"], e["body"]) for e in detail["timeline"] if e["kind"] == "visit"]
     assert visits == [("scheduled", None), ("on_site", "Technician on site"), ("done", None)]
-    assert await status_changes(portal, case["id"]) == [("new", "in_progress", "fieldservice", "vendor"),
-                                                        ("in_progress", "resolved", "fieldservice", "vendor")]
+    assert await status_changes(portal, case["id"]) == [
+        ("new", "in_progress", "fieldservice", "vendor"),
+        ("in_progress", "resolved", "fieldservice", "vendor"),
+    ]
     published = [e.data["status"] for e in await portal.published("cases.visit.updated", 3)]
     assert published == ["scheduled", "on_site", "done"]
-    assert (await portal.published("cases.visit.updated"))[0].data["follower_ids"] == ["dsm", "manager", "stock"]
+    assert (await portal.published("cases.visit.updated"))[0].data["follower_ids"] == [
+        "dsm",
+        "manager",
+        "stock",
+    ]
 
 
 async def test_a_repeated_visit_report_changes_nothing(portal):

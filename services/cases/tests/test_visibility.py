@@ -1,22 +1,29 @@
 """Who may open an incident for which device, and who sees which case (ARCHITECTURE §5)."""
 
 import pytest
-from cases.case.models import Case
 
+from cases.case.models import Case
 from shared.events import new_event
 from shared.events.accounts import DeviceUpserted, Location
 
 
-@pytest.mark.parametrize("user, device, status", [
-    ("admin", "d1", 201), ("admin", "d4", 201),          # an administrator acts on every device of the account
-    ("admin", "d3", 404),                                # another account's device is as good as missing
-    ("manager", "d1", 201), ("dsm", "d1", 201),          # device roles act on their assigned devices
-    ("manager", "d4", 404), ("manager", "d2", 404),      # unassigned or assigned to someone else
-    ("stock", "d1", 403), ("knowledge", "d1", 403),      # these roles may not open incidents
-    ("other_admin", "d1", 404),
-    ("agent", "d1", 403),                                # cases are opened by the customer's users
-    ("admin", "missing", 404),
-])
+@pytest.mark.parametrize(
+    "user, device, status",
+    [
+        ("admin", "d1", 201),
+        ("admin", "d4", 201),  # an administrator acts on every device of the account
+        ("admin", "d3", 404),  # another account's device is as good as missing
+        ("manager", "d1", 201),
+        ("dsm", "d1", 201),  # device roles act on their assigned devices
+        ("manager", "d4", 404),
+        ("manager", "d2", 404),  # unassigned or assigned to someone else
+        ("stock", "d1", 403),
+        ("knowledge", "d1", 403),  # these roles may not open incidents
+        ("other_admin", "d1", 404),
+        ("agent", "d1", 403),  # cases are opened by the customer's users
+        ("admin", "missing", 404),
+    ],
+)
 async def test_who_may_open_an_incident(portal, user, device, status):
     response = await portal.create(user, device)
     assert response.status_code == status, response.text
@@ -41,8 +48,8 @@ VISIBLE = {
     "admin": {"manager_d1", "manager2_d2", "admin_d4"},
     "manager": {"manager_d1"},
     "manager2": {"manager2_d2"},
-    "dsm": {"manager_d1"},          # assigned to d1, so sees its cases though someone else opened them
-    "stock": set(),                 # sees only the cases they created
+    "dsm": {"manager_d1"},  # assigned to d1, so sees its cases though someone else opened them
+    "stock": set(),  # sees only the cases they created
     "knowledge": set(),
     "other_admin": {"other_d3"},
     "agent": {"manager_d1", "manager2_d2", "admin_d4", "other_d3"},
@@ -81,8 +88,11 @@ async def test_invisible_cases_cannot_be_changed_or_discussed(portal):
     case = await portal.new_case("other_admin", "d3")
     assert (await portal.say("admin", case["id"], "hello")).status_code == 404
     assert (await portal.set_status("admin", case["id"], "cancelled")).status_code == 404
-    response = await portal.client.post(f"/api/cases/v1/cases/{case['id']}/assign", json={"assignee_id": "agent"},
-                                        headers=portal.auth("admin"))
+    response = await portal.client.post(
+        f"/api/cases/v1/cases/{case['id']}/assign",
+        json={"assignee_id": "agent"},
+        headers=portal.auth("admin"),
+    )
     assert response.status_code == 403
 
 
@@ -102,7 +112,19 @@ async def test_a_removed_device_takes_no_new_cases_but_keeps_its_history(portal)
 
 async def test_a_device_arriving_later_becomes_usable(portal):
     assert (await portal.create("admin", "d9")).status_code == 404
-    await portal.bus.deliver(new_event(DeviceUpserted(
-        device_id="d9", account_id="acc-1", serial="SN-d9", model="i-SENSYS", model_class="mono",
-        counters=["black"], location=Location(), response_time_hours=4), source="accounts"))
+    await portal.bus.deliver(
+        new_event(
+            DeviceUpserted(
+                device_id="d9",
+                account_id="acc-1",
+                serial="SN-d9",
+                model="i-SENSYS",
+                model_class="mono",
+                counters=["black"],
+                location=Location(),
+                response_time_hours=4,
+            ),
+            source="accounts",
+        )
+    )
     assert (await portal.create("admin", "d9")).status_code == 201

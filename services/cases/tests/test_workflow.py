@@ -1,20 +1,22 @@
 """F-14: the status workflow, who may drive it, and the 14-day reopen window and auto-close."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
+
 from cases.audit.models import AuditEntry
 from cases.case.jobs import close_resolved_cases
 from cases.case.models import Case, StatusChange
-from sqlalchemy import update
-
 from shared.db import utcnow
 
 
 async def resolved_days_ago(portal, case_id: str, days: int) -> None:
     async with portal.app.state.db.session() as session, session.begin():
-        await session.execute(update(Case).where(Case.id == case_id).values(
-            resolved_at=utcnow() - timedelta(days=days)))
+        await session.execute(
+            update(Case).where(Case.id == case_id).values(resolved_at=utcnow() - timedelta(days=days))
+        )
 
 
 async def walk(portal, case_id: str, *statuses: str) -> None:
@@ -31,20 +33,26 @@ async def test_agents_drive_the_whole_workflow(portal):
         assert response.status_code == 200, response.text
         assert response.json()["status"] == status
     detail = (await portal.get("agent", case["id"])).json()
-    changes = [(e["from_status"], e["to_status"], e["actor_id"], e["actor_side"], e["reason"])
-               for e in detail["timeline"] if e["kind"] == "status_changed"]
-    assert changes == [(a, b, "agent", "vendor", f"to {b}") for a, b in zip(["new", *path], path)]
+    changes = [
+        (e["from_status"], e["to_status"], e["actor_id"], e["actor_side"], e["reason"])
+        for e in detail["timeline"]
+        if e["kind"] == "status_changed"
+    ]
+    assert changes == [(a, b, "agent", "vendor", f"to {b}") for a, b in itertools.pairwise(["new", *path])]
     assert detail["allowed_transitions"] == []
     assert await portal.count(StatusChange) == 5
     assert await portal.count(AuditEntry) == 6
 
 
-@pytest.mark.parametrize("walk_to, target, allowed", [
-    ([], "resolved", ["in_progress"]),
-    ([], "closed", ["in_progress"]),
-    (["in_progress"], "new", ["waiting_for_customer", "resolved"]),
-    (["in_progress", "resolved", "closed"], "in_progress", []),
-])
+@pytest.mark.parametrize(
+    "walk_to, target, allowed",
+    [
+        ([], "resolved", ["in_progress"]),
+        ([], "closed", ["in_progress"]),
+        (["in_progress"], "new", ["waiting_for_customer", "resolved"]),
+        (["in_progress", "resolved", "closed"], "in_progress", []),
+    ],
+)
 async def test_an_illegal_transition_is_409_naming_from_to_and_allowed(portal, walk_to, target, allowed):
     case = await portal.new_case()
     await walk(portal, case["id"], *walk_to)
@@ -120,7 +128,11 @@ async def test_a_customer_reply_ends_the_wait(portal):
     last = detail["timeline"][-2:]
     assert [e["kind"] for e in last] == ["message", "status_changed"]
     assert (last[1]["from_status"], last[1]["to_status"], last[1]["actor_id"], last[1]["actor_side"]) == (
-        "waiting_for_customer", "in_progress", "manager", "customer")
+        "waiting_for_customer",
+        "in_progress",
+        "manager",
+        "customer",
+    )
     staff = (await portal.get("agent", case["id"])).json()
     assert staff["paused_seconds"] >= 0
     events = await portal.published("cases.case.status_changed", 3)
@@ -146,6 +158,12 @@ async def test_resolved_cases_close_themselves_after_14_days(portal):
     assert (await portal.get("manager", old["id"])).json()["status"] == "closed"
     assert (await portal.get("manager", recent["id"])).json()["status"] == "resolved"
     closing = (await portal.get("agent", old["id"])).json()["timeline"][-1]
-    assert (closing["to_status"], closing["actor_id"], closing["actor_side"]) == ("closed", "system", "system")
-    [event] = [e for e in await portal.staged("cases.case.status_changed") if e["data"]["new_status"] == "closed"]
+    assert (closing["to_status"], closing["actor_id"], closing["actor_side"]) == (
+        "closed",
+        "system",
+        "system",
+    )
+    [event] = [
+        e for e in await portal.staged("cases.case.status_changed") if e["data"]["new_status"] == "closed"
+    ]
     assert event["data"]["changed_by"] == "system"

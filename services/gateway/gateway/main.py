@@ -26,13 +26,20 @@ from shared.logging import configure_logging
 log = logging.getLogger(__name__)
 
 # Pages load nothing from outside the deployment (F-70); the policy makes the browser enforce it too.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
-PAGE_HEADERS = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), (b"referrer-policy", b"same-origin"),
-                (b"x-frame-options", b"DENY")]
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+PAGE_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
 
 
-def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
     """`transport` lets tests answer for the services in-process."""
     settings = settings or Settings()
     settings.refuse_defaults_in_production(session_secret=settings.session_secret)
@@ -119,10 +126,17 @@ def install_page_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(UpstreamUnavailable)
     async def _unavailable(request: Request, exc: UpstreamUnavailable) -> Response:
-        log.warning("service %s unavailable while rendering %s: %s", exc.service, request.url.path, exc.reason)
+        log.warning(
+            "service %s unavailable while rendering %s: %s", exc.service, request.url.path, exc.reason
+        )
         if is_api(request):
-            return problem_response(exc.status, "Service unavailable", f"The {exc.service} service cannot be "
-                                    "reached right now.", request.url.path, code="upstream_unavailable")
+            return problem_response(
+                exc.status,
+                "Service unavailable",
+                f"The {exc.service} service cannot be reached right now.",
+                request.url.path,
+                code="upstream_unavailable",
+            )
         return error_page(request, exc.status)
 
     @app.exception_handler(StarletteHTTPException)
@@ -157,8 +171,9 @@ def operations_router():
         results = await asyncio.gather(*(service_ready(upstreams, name) for name in names))
         checks = dict(zip(names, results, strict=True))
         status = 200 if all(results) else 503
-        return JSONResponse({"status": "ready" if status == 200 else "not ready", "checks": checks},
-                            status_code=status)
+        return JSONResponse(
+            {"status": "ready" if status == 200 else "not ready", "checks": checks}, status_code=status
+        )
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -11,8 +11,18 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and what the client library sets itself are not forwarded.
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-              "transfer-encoding", "upgrade", "host", "content-length"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
 # The browser session cookies are the gateway's own; services authenticate with the Authorization header.
 # The X-Forwarded- headers are set anew below, the client's X-Forwarded-For in front of the client's address.
 NOT_FORWARDED = HOP_BY_HOP | {"cookie", "x-correlation-id", "x-forwarded-for", "x-forwarded-proto"}
@@ -37,18 +47,24 @@ async def forward(request: Request, service: str, path: str) -> Response:
         elif name == b"x-forwarded-for" and given_forwarded_for is None:
             given_forwarded_for = value.decode("latin-1")
     client = scope.get("client")
-    headers.append(("X-Forwarded-For", ", ".join(filter(None, [given_forwarded_for, client[0] if client else ""]))))
+    headers.append(
+        ("X-Forwarded-For", ", ".join(filter(None, [given_forwarded_for, client[0] if client else ""])))
+    )
     headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
     if query := scope.get("query_string"):
         path = f"{path}?{query.decode('latin-1')}"
     try:
-        upstream = await upstreams_of(request).send(service, scope["method"], path, headers=headers,
-                                                    content=await request.body() or None)
+        upstream = await upstreams_of(request).send(
+            service, scope["method"], path, headers=headers, content=await request.body() or None
+        )
     except UpstreamUnavailable as exc:
         log.warning("service %s unavailable: %s", exc.service, exc.reason)
-        raise Problem(exc.status, "Service unavailable",
-                      f"The {service} service cannot be reached right now. Try again in a moment.",
-                      code="upstream_unavailable") from exc
+        raise Problem(
+            exc.status,
+            "Service unavailable",
+            f"The {service} service cannot be reached right now. Try again in a moment.",
+            code="upstream_unavailable",
+        ) from exc
     response = Response(content=upstream.content, status_code=upstream.status_code)
     for name, value in upstream.raw_headers:
         name = name.lower()

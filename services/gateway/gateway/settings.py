@@ -1,6 +1,6 @@
 from shared.config import ServiceSettings
 
-DEV_SECRET = "dev-change-me"
+DEV_SECRET = "dev-change-me"  # noqa: S105 (the development default a production start refuses)
 
 
 class Settings(ServiceSettings):
@@ -25,5 +25,9 @@ class Settings(ServiceSettings):
     upstream_max_connections: int = 500
 
     def service_urls(self) -> dict[str, str]:
-        return {"accounts": self.accounts_url, "cases": self.cases_url, "meters": self.meters_url,
-                "notifications": self.notifications_url}
+        return {
+            "accounts": self.accounts_url,
+            "cases": self.cases_url,
+            "meters": self.meters_url,
+            "notifications": self.notifications_url,
+        }

@@ -34,8 +34,9 @@ class UpstreamResponse:
 
     __slots__ = ("content", "raw_headers", "status_code")
 
-    def __init__(self, status_code: int, raw_headers: RawHeaders = (), content: bytes = b"", *,
-                 json: Any = None) -> None:
+    def __init__(
+        self, status_code: int, raw_headers: RawHeaders = (), content: bytes = b"", *, json: Any = None
+    ) -> None:
         if json is not None:
             content = jsonlib.dumps(json).encode()
             raw_headers = [*raw_headers, (b"content-type", b"application/json")]
@@ -46,8 +47,15 @@ class UpstreamResponse:
 
 
 class ServiceClient(Protocol):
-    async def request(self, service: str, method: str, url: str, headers: Iterable[tuple[str, str]],
-                      content: bytes | None, timeout: float | None) -> UpstreamResponse: ...
+    async def request(
+        self,
+        service: str,
+        method: str,
+        url: str,
+        headers: Iterable[tuple[str, str]],
+        content: bytes | None,
+        timeout: float | None,
+    ) -> UpstreamResponse: ...
 
     async def aclose(self) -> None: ...
 
@@ -63,10 +71,20 @@ class Upstreams:
     def url(self, service: str, path: str) -> str:
         return f"{self.urls[service]}/{path.lstrip('/')}"
 
-    async def send(self, service: str, method: str, path: str, *, token: str | None = None,
-                   json: Any = None, params: Any = None, language: str | None = None,
-                   headers: dict[str, str] | Iterable[tuple[str, str]] | None = None, content: bytes | None = None,
-                   timeout: float | None = None) -> UpstreamResponse:
+    async def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        params: Any = None,
+        language: str | None = None,
+        headers: dict[str, str] | Iterable[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+        timeout: float | None = None,
+    ) -> UpstreamResponse:
         """`path` may carry its query string already (encoded); `params` are encoded as httpx does (None as an
         empty value, booleans as true/false). `headers` win over the ones set here."""
         all_headers = [("X-Correlation-ID", current_correlation_id())]
@@ -97,20 +115,38 @@ class AiohttpClient:
         # Idle connections are let go before the services' own keep-alive (uvicorn's 5 s) would drop them.
         connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=4.0)
         # As httpx had it: `timeout` for waiting on the pool and on each read, at most 5 s to connect.
-        self.default_timeout = aiohttp.ClientTimeout(total=None, connect=timeout, sock_connect=min(timeout, 5.0),
-                                                     sock_read=timeout)
+        self.default_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout, sock_connect=min(timeout, 5.0), sock_read=timeout
+        )
         # No Content-Type of its own on a body that came without one, and no cookies kept between requests.
-        self.session = aiohttp.ClientSession(connector=connector, timeout=self.default_timeout,
-                                             skip_auto_headers=("Content-Type",),
-                                             cookie_jar=aiohttp.DummyCookieJar(), trust_env=False)
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self.default_timeout,
+            skip_auto_headers=("Content-Type",),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
 
-    async def request(self, service: str, method: str, url: str, headers: Iterable[tuple[str, str]],
-                      content: bytes | None, timeout: float | None) -> UpstreamResponse:
-        limits = self.default_timeout if timeout is None else aiohttp.ClientTimeout(
-            total=None, connect=timeout, sock_connect=min(timeout, 5.0), sock_read=timeout)
+    async def request(
+        self,
+        service: str,
+        method: str,
+        url: str,
+        headers: Iterable[tuple[str, str]],
+        content: bytes | None,
+        timeout: float | None,
+    ) -> UpstreamResponse:
+        limits = (
+            self.default_timeout
+            if timeout is None
+            else aiohttp.ClientTimeout(
+                total=None, connect=timeout, sock_connect=min(timeout, 5.0), sock_read=timeout
+            )
+        )
         try:
-            async with self.session.request(method, url, headers=list(headers), data=content,
-                                            allow_redirects=False, timeout=limits) as response:
+            async with self.session.request(
+                method, url, headers=list(headers), data=content, allow_redirects=False, timeout=limits
+            ) as response:
                 return UpstreamResponse(response.status, response.raw_headers, await response.read())
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise UpstreamUnavailable(service, aiohttp_unavailable_status(exc), type(exc).__name__) from exc
@@ -130,13 +166,26 @@ def aiohttp_unavailable_status(exc: BaseException) -> int:
 class HttpxClient:
     """The same over an httpx transport: tests answer for the services in-process with it."""
 
-    def __init__(self, max_connections: int, timeout: float, transport: httpx.AsyncBaseTransport | None) -> None:
+    def __init__(
+        self, max_connections: int, timeout: float, transport: httpx.AsyncBaseTransport | None
+    ) -> None:
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2)
-        self.client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-                                        transport=transport, follow_redirects=False)
+        self.client = httpx.AsyncClient(
+            limits=limits,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            follow_redirects=False,
+        )
 
-    async def request(self, service: str, method: str, url: str, headers: Iterable[tuple[str, str]],
-                      content: bytes | None, timeout: float | None) -> UpstreamResponse:
+    async def request(
+        self,
+        service: str,
+        method: str,
+        url: str,
+        headers: Iterable[tuple[str, str]],
+        content: bytes | None,
+        timeout: float | None,
+    ) -> UpstreamResponse:
         extra = {} if timeout is None else {"timeout": timeout}
         try:
             response = await self.client.request(method, url, headers=list(headers), content=content, **extra)
@@ -156,8 +205,9 @@ def unavailable_status(exc: httpx.TransportError) -> int:
     return 502
 
 
-def make_client(max_connections: int, timeout: float,
-                transport: httpx.AsyncBaseTransport | None = None) -> ServiceClient:
+def make_client(
+    max_connections: int, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+) -> ServiceClient:
     if transport is not None:
         return HttpxClient(max_connections, timeout, transport)
     return AiohttpClient(max_connections, timeout)

@@ -10,8 +10,9 @@ import pytest
 # Appended, not prepended: the repository's root conftest must stay the one `import conftest` finds.
 sys.path.append(str(Path(__file__).parent))
 
-from gateway.main import create_app
 from gateway_fakes import FakeServices, gateway_settings, log_in
+
+from gateway.main import create_app
 
 
 @pytest.fixture
@@ -23,8 +24,10 @@ def fakes(token_for) -> FakeServices:
 async def gateway(fakes) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(gateway_settings(), transport=fakes.transport())
     # https, so the Secure cookies are sent back as a browser would.
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client):
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client,
+    ):
         yield client
 
 

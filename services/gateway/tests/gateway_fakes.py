@@ -27,8 +27,18 @@ def problem(status: int, detail: str, errors: list[dict] | None = None) -> JSONR
 
 
 def coded_problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"type": "about:blank", "title": "Conflict", "status": status, "detail": detail,
-                         "code": code, **extra}, status_code=status, media_type=PROBLEM)
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Conflict",
+            "status": status,
+            "detail": detail,
+            "code": code,
+            **extra,
+        },
+        status_code=status,
+        media_type=PROBLEM,
+    )
 
 
 @dataclass
@@ -60,33 +70,89 @@ class FakeServices:
     audit: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.me = {"id": "user-1", "email": "ana@example.com", "name": "Ana García", "phone": "",
-                   "language": self.language, "time_zone": "Europe/Madrid", "staff_role": self.staff_role,
-                   "notification_preferences": {"case_created": True, "case_message": False},
-                   "memberships": [{"account_id": ACCOUNT_ID, "account_number": "100200", "account_name": "Acme SL",
-                                    "role": "administrator"}]}
-        self.device = {"id": DEVICE_ID, "account_id": ACCOUNT_ID, "account_name": "Acme SL", "serial": "SN-4711",
-                       "model": "imageRUNNER C3826i", "model_class": "colour", "counters": ["black", "colour"],
-                       "location": {"street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid",
-                                    "region": "", "country": "ES", "building": "A", "floor": "2", "room": "201",
-                                    "contact_name": "Luis", "contact_phone": "+34 600 000 000"},
-                       "contract_number": "C-77", "response_time_hours": 8, "assigned_user_ids": []}
+        self.me = {
+            "id": "user-1",
+            "email": "ana@example.com",
+            "name": "Ana García",
+            "phone": "",
+            "language": self.language,
+            "time_zone": "Europe/Madrid",
+            "staff_role": self.staff_role,
+            "notification_preferences": {"case_created": True, "case_message": False},
+            "memberships": [
+                {
+                    "account_id": ACCOUNT_ID,
+                    "account_number": "100200",
+                    "account_name": "Acme SL",
+                    "role": "administrator",
+                }
+            ],
+        }
+        self.device = {
+            "id": DEVICE_ID,
+            "account_id": ACCOUNT_ID,
+            "account_name": "Acme SL",
+            "serial": "SN-4711",
+            "model": "imageRUNNER C3826i",
+            "model_class": "colour",
+            "counters": ["black", "colour"],
+            "location": {
+                "street": "Calle Mayor 1",
+                "postal_code": "28013",
+                "city": "Madrid",
+                "region": "",
+                "country": "ES",
+                "building": "A",
+                "floor": "2",
+                "room": "201",
+                "contact_name": "Luis",
+                "contact_phone": "+34 600 000 000",
+            },
+            "contract_number": "C-77",
+            "response_time_hours": 8,
+            "assigned_user_ids": [],
+        }
         now = dt.datetime.now(dt.UTC)
         self.cases[CASE_ID] = {
-            "id": CASE_ID, "number": "CS-2026-000123", "status": "in_progress", "type": "incident",
-            "category": "paper_jam", "subject": "Paper jam in tray 2", "description": "It jams <b>every</b> time.",
-            "error_code": None, "device_id": DEVICE_ID, "account_id": ACCOUNT_ID,
-            "created_at": (now - dt.timedelta(hours=5)).isoformat(), "updated_at": now.isoformat(),
+            "id": CASE_ID,
+            "number": "CS-2026-000123",
+            "status": "in_progress",
+            "type": "incident",
+            "category": "paper_jam",
+            "subject": "Paper jam in tray 2",
+            "description": "It jams <b>every</b> time.",
+            "error_code": None,
+            "device_id": DEVICE_ID,
+            "account_id": ACCOUNT_ID,
+            "created_at": (now - dt.timedelta(hours=5)).isoformat(),
+            "updated_at": now.isoformat(),
             "response_due_at": (now + dt.timedelta(hours=3)).isoformat(),
             "device": {"id": DEVICE_ID, "serial": "SN-4711", "model": "imageRUNNER C3826i"},
             "timeline": [
-                {"kind": "message", "at": (now - dt.timedelta(hours=4)).isoformat(), "actor_id": "agent-1",
-                 "actor_name": "Sven", "actor_side": "vendor", "body": "We are looking at it."},
-                {"kind": "created", "at": (now - dt.timedelta(hours=5)).isoformat(), "actor_id": "user-1",
-                 "actor_name": "Ana García", "actor_side": "customer"},
-                {"kind": "status_changed", "at": (now - dt.timedelta(hours=4, minutes=30)).isoformat(),
-                 "actor_id": "agent-1", "actor_name": "Sven", "actor_side": "vendor", "from_status": "new",
-                 "to_status": "in_progress"},
+                {
+                    "kind": "message",
+                    "at": (now - dt.timedelta(hours=4)).isoformat(),
+                    "actor_id": "agent-1",
+                    "actor_name": "Sven",
+                    "actor_side": "vendor",
+                    "body": "We are looking at it.",
+                },
+                {
+                    "kind": "created",
+                    "at": (now - dt.timedelta(hours=5)).isoformat(),
+                    "actor_id": "user-1",
+                    "actor_name": "Ana García",
+                    "actor_side": "customer",
+                },
+                {
+                    "kind": "status_changed",
+                    "at": (now - dt.timedelta(hours=4, minutes=30)).isoformat(),
+                    "actor_id": "agent-1",
+                    "actor_name": "Sven",
+                    "actor_side": "vendor",
+                    "from_status": "new",
+                    "to_status": "in_progress",
+                },
             ],
             "allowed_transitions": ["waiting_for_customer", "resolved"],
         }
@@ -95,20 +161,40 @@ class FakeServices:
     def tokens(self) -> dict:
         refresh = uuid.uuid4().hex
         self.refresh_tokens.add(refresh)
-        access = self.mint("user-1", memberships={ACCOUNT_ID: self.role}, staff_role=self.staff_role,
-                           language=self.me["language"], lifetime_seconds=self.token_lifetime)
-        return {"access_token": access, "token_type": "bearer", "expires_in": max(self.token_lifetime, 1),
-                "refresh_token": refresh}
+        access = self.mint(
+            "user-1",
+            memberships={ACCOUNT_ID: self.role},
+            staff_role=self.staff_role,
+            language=self.me["language"],
+            lifetime_seconds=self.token_lifetime,
+        )
+        return {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": max(self.token_lifetime, 1),
+            "refresh_token": refresh,
+        }
 
     def of(self, service: str, method: str | None = None, path: str | None = None) -> list[Call]:
-        return [c for c in self.calls if c.service == service and (method is None or c.method == method)
-                and (path is None or c.path == path)]
+        return [
+            c
+            for c in self.calls
+            if c.service == service
+            and (method is None or c.method == method)
+            and (path is None or c.path == path)
+        ]
 
     # -- apps
     def transport(self) -> httpx.AsyncBaseTransport:
-        apps = {"accounts": self.accounts_app(), "cases": self.cases_app(), "meters": self.meters_app(),
-                "notifications": self.health_only("notifications")}
-        routes = {httpx.URL(url).host: (name, httpx.ASGITransport(app=apps[name])) for name, url in URLS.items()}
+        apps = {
+            "accounts": self.accounts_app(),
+            "cases": self.cases_app(),
+            "meters": self.meters_app(),
+            "notifications": self.health_only("notifications"),
+        }
+        routes = {
+            httpx.URL(url).host: (name, httpx.ASGITransport(app=apps[name])) for name, url in URLS.items()
+        }
         fakes = self
 
         class ByHost(httpx.AsyncBaseTransport):
@@ -128,8 +214,16 @@ class FakeServices:
                 body = json.loads(raw) if raw else None
             except ValueError:
                 body = raw
-            self.calls.append(Call(service, request.method, request.url.path, request.url.query,
-                                   {k.lower(): v for k, v in request.headers.items()}, body))
+            self.calls.append(
+                Call(
+                    service,
+                    request.method,
+                    request.url.path,
+                    request.url.query,
+                    {k.lower(): v for k, v in request.headers.items()},
+                    body,
+                )
+            )
             return await call_next(request)
 
         @app.get("/health/ready")
@@ -169,8 +263,11 @@ class FakeServices:
         @app.patch(f"{base}/me")
         async def update_me(body: dict):
             if body.get("time_zone") == "Mars/Olympus":
-                return problem(422, "time_zone: unknown time zone",
-                               [{"field": "time_zone", "message": "Unknown time zone."}])
+                return problem(
+                    422,
+                    "time_zone: unknown time zone",
+                    [{"field": "time_zone", "message": "Unknown time zone."}],
+                )
             self.me.update({k: v for k, v in body.items() if k in self.me})
             return self.me
 
@@ -188,25 +285,37 @@ class FakeServices:
 
         @app.patch(f"{base}/devices/{{device_id}}/location")
         async def change_location(device_id: str, body: dict):
-            if self.role not in ("administrator", "device_manager", "device_stock_manager") and not self.staff_role:
+            if (
+                self.role not in ("administrator", "device_manager", "device_stock_manager")
+                and not self.staff_role
+            ):
                 return problem(403, "Only administrators and device managers update a device's location.")
             if len(body.get("postal_code") or "") > 20:
-                return problem(422, "postal_code: too long", [{"field": "body.postal_code",
-                                                               "message": "At most 20 characters."}])
+                return problem(
+                    422,
+                    "postal_code: too long",
+                    [{"field": "body.postal_code", "message": "At most 20 characters."}],
+                )
             self.device["location"].update(body)
             return self.device
 
         @app.post(f"{base}/registrations", status_code=202)
         async def register(body: dict):
             if body.get("serial") != "SN-4711":
-                return problem(422, "serial: no such device on this account",
-                               [{"field": "serial", "message": "No device with this serial number on the account."}])
+                return problem(
+                    422,
+                    "serial: no such device on this account",
+                    [{"field": "serial", "message": "No device with this serial number on the account."}],
+                )
             return {"status": "pending_verification"}
 
         @app.post(f"{base}/registrations/verify")
         async def verify(body: dict):
-            return {"status": "awaiting_approval"} if body.get("token") == "good" else problem(
-                400, "This link has expired.")
+            return (
+                {"status": "awaiting_approval"}
+                if body.get("token") == "good"
+                else problem(400, "This link has expired.")
+            )
 
         @app.post(f"{base}/auth/password-reset", status_code=202)
         async def reset(body: dict):
@@ -215,8 +324,11 @@ class FakeServices:
         @app.post(f"{base}/auth/password-reset/confirm", status_code=204)
         async def confirm(body: dict):
             if len(body.get("password", "")) < 12:
-                return problem(422, "password: too short",
-                               [{"field": "password", "message": "Use at least 12 characters."}])
+                return problem(
+                    422,
+                    "password: too short",
+                    [{"field": "password", "message": "Use at least 12 characters."}],
+                )
             return None
 
         @app.post(f"{base}/invitations/accept", status_code=201)
@@ -231,8 +343,11 @@ class FakeServices:
 
         @app.post(f"{base}/echo/{{anything:path}}")
         async def echo(anything: str, request: Request):
-            return JSONResponse({"path": anything, "query": dict(request.query_params), "body": await request.json()},
-                                status_code=201, headers={"X-Upstream": "accounts"})
+            return JSONResponse(
+                {"path": anything, "query": dict(request.query_params), "body": await request.json()},
+                status_code=201,
+                headers={"X-Upstream": "accounts"},
+            )
 
         return app
 
@@ -247,8 +362,11 @@ class FakeServices:
 
         def unknown_devices(body: dict) -> JSONResponse | None:
             if any(device_id != DEVICE_ID for device_id in body.get("device_ids") or []):
-                return problem(422, "device_ids: not a device of the account",
-                               [{"field": "device_ids", "message": "Every device must be a device of the account."}])
+                return problem(
+                    422,
+                    "device_ids: not a device of the account",
+                    [{"field": "device_ids", "message": "Every device must be a device of the account."}],
+                )
             return None
 
         def user(user_id: str) -> dict | None:
@@ -284,8 +402,11 @@ class FakeServices:
         @app.post(f"{base}/accounts/{{account_id}}/invitations", status_code=201)
         async def invite(account_id: str, body: dict):
             if any(u["email"] == body.get("email") for u in self.account_users):
-                return problem(409, "This person is already a user of the account.",
-                               [{"field": "email", "message": "This person is already a user of the account."}])
+                return problem(
+                    409,
+                    "This person is already a user of the account.",
+                    [{"field": "email", "message": "This person is already a user of the account."}],
+                )
             refused = unknown_devices(body)
             if refused:
                 return refused
@@ -318,8 +439,12 @@ class FakeServices:
         async def audit(account_id: str, page: int = 1, page_size: int = 50):
             if not may_administer():
                 return problem(403, "Only the account's administrators see its audit trail.")
-            return {"items": self.audit[(page - 1) * page_size:page * page_size], "total": len(self.audit),
-                    "page": page, "page_size": page_size}
+            return {
+                "items": self.audit[(page - 1) * page_size : page * page_size],
+                "total": len(self.audit),
+                "page": page,
+                "page_size": page_size,
+            }
 
     def cases_app(self) -> FastAPI:
         app = self.recorder("cases", FastAPI(openapi_url="/api/cases/openapi.json"))
@@ -329,14 +454,26 @@ class FakeServices:
         async def list_cases(request: Request):
             query = request.query_params
             if query.get("created_from") == "not-a-date":
-                return problem(422, "created_from: invalid date",
-                               [{"field": "created_from", "message": "Input should be a valid date."}])
-            items = [{k: v for k, v in case.items() if k not in ("timeline", "allowed_transitions", "device",
-                                                                 "details")}
-                     for case in self.cases.values()
-                     if all(not query.get(name) or case.get(name) == query[name] for name in ("status", "type"))]
-            return {"items": items, "total": len(items) if query.get("status") else 45,
-                    "page": int(query.get("page", 1)), "page_size": int(query.get("page_size", 20))}
+                return problem(
+                    422,
+                    "created_from: invalid date",
+                    [{"field": "created_from", "message": "Input should be a valid date."}],
+                )
+            items = [
+                {
+                    k: v
+                    for k, v in case.items()
+                    if k not in ("timeline", "allowed_transitions", "device", "details")
+                }
+                for case in self.cases.values()
+                if all(not query.get(name) or case.get(name) == query[name] for name in ("status", "type"))
+            ]
+            return {
+                "items": items,
+                "total": len(items) if query.get("status") else 45,
+                "page": int(query.get("page", 1)),
+                "page_size": int(query.get("page_size", 20)),
+            }
 
         @app.get(f"{base}/cases/{{case_id}}")
         async def get_case(case_id: str):
@@ -352,9 +489,17 @@ class FakeServices:
             refused = self.refusal_of_new_case(body)
             if refused:
                 return refused
-            case = {**self.cases[CASE_ID], **body, "id": "case-2", "number": "CS-2026-000124", "status": "new",
-                    "timeline": [], "allowed_transitions": ["cancelled"], "details": details_of(body),
-                    "subject": body.get("subject") or f"{body['type']} request"}
+            case = {
+                **self.cases[CASE_ID],
+                **body,
+                "id": "case-2",
+                "number": "CS-2026-000124",
+                "status": "new",
+                "timeline": [],
+                "allowed_transitions": ["cancelled"],
+                "details": details_of(body),
+                "subject": body.get("subject") or f"{body['type']} request",
+            }
             self.cases["case-2"] = case
             return case
 
@@ -369,10 +514,16 @@ class FakeServices:
             if not body.get("body"):
                 return problem(422, "body: required", [{"field": "body", "message": "Write a message."}])
             kind = "note" if body.get("internal") else "message"
-            self.cases[case_id]["timeline"].append({"kind": kind, "at": dt.datetime.now(dt.UTC).isoformat(),
-                                                    "actor_id": "user-1", "actor_name": "Ana García",
-                                                    "actor_side": "vendor" if self.staff_role else "customer",
-                                                    "body": body["body"]})
+            self.cases[case_id]["timeline"].append(
+                {
+                    "kind": kind,
+                    "at": dt.datetime.now(dt.UTC).isoformat(),
+                    "actor_id": "user-1",
+                    "actor_name": "Ana García",
+                    "actor_side": "vendor" if self.staff_role else "customer",
+                    "body": body["body"],
+                }
+            )
             return {"id": uuid.uuid4().hex}
 
         @app.post(f"{base}/cases/{{case_id}}/status")
@@ -391,17 +542,31 @@ class FakeServices:
         app = self.recorder("meters", FastAPI())
         base = "/api/meters/v1"
         if not self.readings:
-            self.readings[DEVICE_ID] = [{
-                "id": "reading-1", "local_date": "2026-03-02", "read_at": "2026-03-02T10:00:00+00:00",
-                "counters": {"black": 123456, "colour": 7890}, "source": "automatic", "submitted_by": None,
-                "submitted_by_name": None, "confirmed_implausible": False}]
+            self.readings[DEVICE_ID] = [
+                {
+                    "id": "reading-1",
+                    "local_date": "2026-03-02",
+                    "read_at": "2026-03-02T10:00:00+00:00",
+                    "counters": {"black": 123456, "colour": 7890},
+                    "source": "automatic",
+                    "submitted_by": None,
+                    "submitted_by_name": None,
+                    "confirmed_implausible": False,
+                }
+            ]
 
         @app.get(f"{base}/devices/{{device_id}}/readings")
         async def readings(device_id: str, page: int = 1, page_size: int = 20):
             items = self.readings.get(device_id, [])
-            return {"device_id": device_id, "counters": ["black", "colour"], "total": len(items),
-                    "page": page, "page_size": page_size, "latest": items[0] if items else None,
-                    "items": items[(page - 1) * page_size:page * page_size]}
+            return {
+                "device_id": device_id,
+                "counters": ["black", "colour"],
+                "total": len(items),
+                "page": page,
+                "page_size": page_size,
+                "latest": items[0] if items else None,
+                "items": items[(page - 1) * page_size : page * page_size],
+            }
 
         @app.post(f"{base}/devices/{{device_id}}/readings", status_code=201)
         async def submit(device_id: str, body: dict):
@@ -413,11 +578,15 @@ class FakeServices:
 
         @app.get(f"{base}/rejected-readings")
         async def rejected(reviewed: bool = False):
-            return {"items": [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]}
+            return {
+                "items": [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]
+            }
 
         @app.post(f"{base}/rejected-readings/{{rejection_id}}/review")
         async def review(rejection_id: str, body: dict):
-            item = next((i for i in self.rejected if i["id"] == rejection_id and i["reviewed_at"] is None), None)
+            item = next(
+                (i for i in self.rejected if i["id"] == rejection_id and i["reviewed_at"] is None), None
+            )
             if item is None:
                 return problem(404, "This rejected reading has already been reviewed.")
             item.update(reviewed_at=dt.datetime.now(dt.UTC).isoformat(), resolution=body["resolution"])
@@ -435,28 +604,48 @@ class FakeServices:
         counters = body.get("counters") or {}
         wrong = [name for name, value in counters.items() if not isinstance(value, int)]
         if wrong:
-            return problem(422, f"counters.{wrong[0]}: not a whole number",
-                           [{"field": f"counters.{wrong[0]}", "message": "Enter a whole number."}])
+            return problem(
+                422,
+                f"counters.{wrong[0]}: not a whole number",
+                [{"field": f"counters.{wrong[0]}", "message": "Enter a whole number."}],
+            )
         history = self.readings.setdefault(device_id, [])
         today = dt.date.today().isoformat()
         if history and history[0]["local_date"] == today:
-            return coded_problem(409, "already_read_today", "This device already has a reading for today.",
-                                 local_date=today)
+            return coded_problem(
+                409, "already_read_today", "This device already has a reading for today.", local_date=today
+            )
         previous = history[0]["counters"] if history else {}
         for name, value in counters.items():
             if value < previous.get(name, 0):
-                return coded_problem(409, "lower_than_previous",
-                                     f"The {name} counter cannot be lower than {previous[name]}, the value of "
-                                     f"{history[0]['local_date']}.", counter=name, previous_value=previous[name],
-                                     previous_date=history[0]["local_date"])
+                return coded_problem(
+                    409,
+                    "lower_than_previous",
+                    f"The {name} counter cannot be lower than {previous[name]}, the value of "
+                    f"{history[0]['local_date']}.",
+                    counter=name,
+                    previous_value=previous[name],
+                    previous_date=history[0]["local_date"],
+                )
         if counters.get("black", 0) > 10_000_000 and not body.get("confirm"):
-            return coded_problem(409, "confirmation_required", "The black counter implies 9,876,543 pages a day; "
-                                 "this device usually prints 120.", counter="black", implied_per_day=9876543,
-                                 usual_per_day=120)
-        reading = {"id": uuid.uuid4().hex, "local_date": today, "read_at": dt.datetime.now(dt.UTC).isoformat(),
-                   "counters": counters, "source": "agent" if self.staff_role else "customer",
-                   "submitted_by": "user-1", "submitted_by_name": "Ana García",
-                   "confirmed_implausible": bool(body.get("confirm"))}
+            return coded_problem(
+                409,
+                "confirmation_required",
+                "The black counter implies 9,876,543 pages a day; this device usually prints 120.",
+                counter="black",
+                implied_per_day=9876543,
+                usual_per_day=120,
+            )
+        reading = {
+            "id": uuid.uuid4().hex,
+            "local_date": today,
+            "read_at": dt.datetime.now(dt.UTC).isoformat(),
+            "counters": counters,
+            "source": "agent" if self.staff_role else "customer",
+            "submitted_by": "user-1",
+            "submitted_by_name": "Ana García",
+            "confirmed_implausible": bool(body.get("confirm")),
+        }
         history.insert(0, reading)
         return JSONResponse(reading, status_code=201)
 
@@ -485,10 +674,12 @@ CATALOGUE = [
     {"sku": "TN-C", "kind": "toner_cyan", "name": "Toner cyan C-EXV 54", "max_quantity_per_order": 2},
     {"sku": "DR-1", "kind": "drum", "name": "Drum unit", "max_quantity_per_order": 1},
 ]
-TYPE_ROLES = {"consumables": ("administrator", "stock_manager", "device_stock_manager"),
-              "relocation": ("administrator", "device_manager", "device_stock_manager"),
-              "removal": ("administrator", "device_manager", "device_stock_manager"),
-              "account_inquiry": ("administrator",)}
+TYPE_ROLES = {
+    "consumables": ("administrator", "stock_manager", "device_stock_manager"),
+    "relocation": ("administrator", "device_manager", "device_stock_manager"),
+    "removal": ("administrator", "device_manager", "device_stock_manager"),
+    "account_inquiry": ("administrator",),
+}
 
 
 def field_problem(field_name: str, message: str) -> JSONResponse:
@@ -509,8 +700,10 @@ def order_refusal(body: dict) -> JSONResponse | None:
         if not isinstance(quantity, int) or quantity < 1:
             return field_problem(f"items.{index}.quantity", "Input should be a valid integer")
         if quantity > limits.get(line.get("sku"), 0):
-            return field_problem(f"items.{index}.quantity", f"at most {limits.get(line.get('sku'))} of "
-                                                            f"{line.get('sku')} per order")
+            return field_problem(
+                f"items.{index}.quantity",
+                f"at most {limits.get(line.get('sku'))} of {line.get('sku')} per order",
+            )
     shipping = body.get("shipping") or {}
     if shipping.get("use_device_location") is False and not shipping.get("city"):
         return field_problem("shipping.city", "String should have at least 1 character")
@@ -522,9 +715,18 @@ def details_of(body: dict) -> dict | None:
     kind = body.get("type")
     if kind == "consumables":
         names = {item["sku"]: item for item in CATALOGUE}
-        return {"items": [{"sku": line["sku"], "kind": names[line["sku"]]["kind"],
-                           "name": names[line["sku"]]["name"], "quantity": line["quantity"]}
-                          for line in body["items"]], "shipping": body["shipping"]}
+        return {
+            "items": [
+                {
+                    "sku": line["sku"],
+                    "kind": names[line["sku"]]["kind"],
+                    "name": names[line["sku"]]["name"],
+                    "quantity": line["quantity"],
+                }
+                for line in body["items"]
+            ],
+            "shipping": body["shipping"],
+        }
     if kind in ("relocation", "removal"):
         return body[kind]
     if kind == "account_inquiry":
@@ -539,8 +741,14 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 def gateway_settings(**overrides: Any):
     from gateway.settings import Settings
 
-    return Settings(accounts_url=URLS["accounts"], cases_url=URLS["cases"], meters_url=URLS["meters"],
-                    notifications_url=URLS["notifications"], session_secret="test-secret", **overrides)
+    return Settings(
+        accounts_url=URLS["accounts"],
+        cases_url=URLS["cases"],
+        meters_url=URLS["meters"],
+        notifications_url=URLS["notifications"],
+        session_secret="test-secret",
+        **overrides,
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -555,6 +763,9 @@ async def submit(client: httpx.AsyncClient, page: str, action: str, data: dict, 
     return await client.post(action, data={**data, "csrf_token": csrf_of(shown.text)}, **kwargs)
 
 
-async def log_in(client: httpx.AsyncClient, email: str = "ana@example.com", password: str = PASSWORD,
-                 **kwargs) -> httpx.Response:
-    return await submit(client, "/login", "/login", {"email": email, "password": password, "next": "/"}, **kwargs)
+async def log_in(
+    client: httpx.AsyncClient, email: str = "ana@example.com", password: str = PASSWORD, **kwargs
+) -> httpx.Response:
+    return await submit(
+        client, "/login", "/login", {"email": email, "password": password, "next": "/"}, **kwargs
+    )

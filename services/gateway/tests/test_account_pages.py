@@ -12,22 +12,51 @@ USERS_PAGE = f"/account/users?account_id={ACCOUNT_ID}"
 
 
 def member(user_id: str, name: str, role: str, **extra) -> dict:
-    return {"user_id": user_id, "email": f"{user_id}@example.com", "name": name, "role": role, "active": True,
-            "device_ids": [], "invited": False, **extra}
+    return {
+        "user_id": user_id,
+        "email": f"{user_id}@example.com",
+        "name": name,
+        "role": role,
+        "active": True,
+        "device_ids": [],
+        "invited": False,
+        **extra,
+    }
 
 
 @pytest.fixture(autouse=True)
 def account_data(fakes):
-    fakes.account_users = [member("user-1", "Ana García", "administrator"),
-                           member("user-2", "Bo Ek", "device_manager", device_ids=[DEVICE_ID]),
-                           member("user-3", "", "knowledge_user", email="new@example.com", invited=True)]
-    fakes.registrations = [{"id": "reg-1", "account_id": ACCOUNT_ID, "account_number": "100200",
-                            "account_name": "Acme SL", "name": "Carla Ruiz", "email": "carla@example.com",
-                            "language": "es", "serial": "SN-4711", "status": "awaiting_approval",
-                            "created_at": "2030-07-01T08:00:00+00:00"}]
-    fakes.audit = [{"at": f"2030-07-01T{hour:02d}:00:00+00:00", "actor_id": "user-1", "actor_name": "Ana García",
-                    "action": "membership.set", "target_type": "user", "target_id": "user-2",
-                    "details": {"role": "stock_manager"}} for hour in range(23, -1, -1)]
+    fakes.account_users = [
+        member("user-1", "Ana García", "administrator"),
+        member("user-2", "Bo Ek", "device_manager", device_ids=[DEVICE_ID]),
+        member("user-3", "", "knowledge_user", email="new@example.com", invited=True),
+    ]
+    fakes.registrations = [
+        {
+            "id": "reg-1",
+            "account_id": ACCOUNT_ID,
+            "account_number": "100200",
+            "account_name": "Acme SL",
+            "name": "Carla Ruiz",
+            "email": "carla@example.com",
+            "language": "es",
+            "serial": "SN-4711",
+            "status": "awaiting_approval",
+            "created_at": "2030-07-01T08:00:00+00:00",
+        }
+    ]
+    fakes.audit = [
+        {
+            "at": f"2030-07-01T{hour:02d}:00:00+00:00",
+            "actor_id": "user-1",
+            "actor_name": "Ana García",
+            "action": "membership.set",
+            "target_type": "user",
+            "target_id": "user-2",
+            "details": {"role": "stock_manager"},
+        }
+        for hour in range(23, -1, -1)
+    ]
 
 
 def field_error(html: str, field_id: str) -> str:
@@ -43,12 +72,33 @@ def checked(html: str, field_id: str) -> bool:
     return "checked" in match.group(0)
 
 
-@pytest.mark.parametrize("language, phrases", [
-    ("es", ["Usuarios de la cuenta", "Invitar a un usuario", "Gestor de productos", "Invitado",
-            "Registros pendientes de aprobación", "Entiendo que el usuario pierde el acceso de inmediato"]),
-    ("sv", ["Kontots användare", "Bjud in en användare", "Enhetsansvarig", "Inbjuden",
-            "Registreringar som väntar på godkännande", "Jag förstår att användaren förlorar åtkomsten direkt"]),
-])
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        (
+            "es",
+            [
+                "Usuarios de la cuenta",
+                "Invitar a un usuario",
+                "Gestor de productos",
+                "Invitado",
+                "Registros pendientes de aprobación",
+                "Entiendo que el usuario pierde el acceso de inmediato",
+            ],
+        ),
+        (
+            "sv",
+            [
+                "Kontots användare",
+                "Bjud in en användare",
+                "Enhetsansvarig",
+                "Inbjuden",
+                "Registreringar som väntar på godkännande",
+                "Jag förstår att användaren förlorar åtkomsten direkt",
+            ],
+        ),
+    ],
+)
 async def test_the_users_page_in_the_administrator_language(gateway, fakes, language, phrases):
     fakes.me["language"] = language
     await log_in(gateway)
@@ -61,14 +111,21 @@ async def test_the_users_page_in_the_administrator_language(gateway, fakes, lang
     assert 'href="/account/users" aria-current="page"' in html  # the navigation link, for administrators
     assert 'id="f-u-user-2-role"' in html and 'id="f-invite-email"' in html
     assert 'id="f-u-user-3-role"' not in html  # an open invitation has nothing to manage yet
-    assert checked(html, f"f-u-user-2-device_ids-{DEVICE_ID}") and not checked(html, f"f-u-user-1-device_ids-{DEVICE_ID}")
+    assert checked(html, f"f-u-user-2-device_ids-{DEVICE_ID}") and not checked(
+        html, f"f-u-user-1-device_ids-{DEVICE_ID}"
+    )
 
 
 @pytest.mark.parametrize("role", ["device_manager", "knowledge_user"])
 async def test_other_roles_get_403_and_no_link(gateway, fakes, role):
     fakes.role = role
     await log_in(gateway)
-    for path in ("/account/users", "/account/audit", "/registrations/reg-1", "/account/users?account_id=acc-2"):
+    for path in (
+        "/account/users",
+        "/account/audit",
+        "/registrations/reg-1",
+        "/account/users?account_id=acc-2",
+    ):
         response = await gateway.get(path)
         assert response.status_code == 403 and "Access denied" in response.text, path
     assert 'href="/account/users"' not in (await gateway.get("/")).text
@@ -80,10 +137,13 @@ async def test_an_administrator_cannot_pick_an_account_they_do_not_administer(lo
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("language, phrases", [
-    ("es", ["Registro pendiente de aprobación", "Carla Ruiz", "Aprobar", "Rechazar", "Función"]),
-    ("sv", ["Registrering som väntar på godkännande", "Carla Ruiz", "Godkänn", "Avslå", "Roll"]),
-])
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        ("es", ["Registro pendiente de aprobación", "Carla Ruiz", "Aprobar", "Rechazar", "Función"]),
+        ("sv", ["Registrering som väntar på godkännande", "Carla Ruiz", "Godkänn", "Avslå", "Roll"]),
+    ],
+)
 async def test_the_registration_page_in_the_administrator_language(gateway, fakes, language, phrases):
     fakes.me["language"] = language
     await log_in(gateway)
@@ -100,12 +160,18 @@ async def test_an_unknown_registration_is_a_404_page(logged_in):
 
 
 async def test_approve_sends_the_role_and_devices_and_returns_to_the_users(logged_in, fakes):
-    response = await submit(logged_in, "/registrations/reg-1", "/registrations/reg-1/approve",
-                            {"role": "stock_manager", "device_ids": DEVICE_ID})
+    response = await submit(
+        logged_in,
+        "/registrations/reg-1",
+        "/registrations/reg-1/approve",
+        {"role": "stock_manager", "device_ids": DEVICE_ID},
+    )
     assert response.status_code == 303
     assert response.headers["location"] == f"{USERS_PAGE}&notice=approved"
     assert fakes.of("accounts", "POST", f"{ACCOUNTS}/registrations/reg-1/approve")[0].body == {
-        "role": "stock_manager", "device_ids": [DEVICE_ID]}
+        "role": "stock_manager",
+        "device_ids": [DEVICE_ID],
+    }
     page = await logged_in.get(response.headers["location"])
     assert "The registration has been approved." in page.text and "No registrations are awaiting" in page.text
 
@@ -118,8 +184,12 @@ async def test_refuse_returns_to_the_users_with_a_notice(logged_in, fakes):
 
 
 async def test_a_refused_approval_names_the_devices_and_keeps_the_choice(logged_in):
-    response = await submit(logged_in, "/registrations/reg-1", "/registrations/reg-1/approve",
-                            {"role": "device_stock_manager", "device_ids": [DEVICE_ID, "dev-other"]})
+    response = await submit(
+        logged_in,
+        "/registrations/reg-1",
+        "/registrations/reg-1/approve",
+        {"role": "device_stock_manager", "device_ids": [DEVICE_ID, "dev-other"]},
+    )
     assert response.status_code == 422
     html = response.text
     assert "Every device must be a device of the account." in field_error(html, "f-device_ids")
@@ -129,56 +199,108 @@ async def test_a_refused_approval_names_the_devices_and_keeps_the_choice(logged_
 
 
 async def test_an_invitation_is_sent_with_role_and_devices(logged_in, fakes):
-    response = await submit(logged_in, USERS_PAGE, "/account/users/invite", {
-        "account_id": ACCOUNT_ID, "email": "dan@example.com", "name": "", "role": "device_manager",
-        "device_ids": DEVICE_ID})
+    response = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/invite",
+        {
+            "account_id": ACCOUNT_ID,
+            "email": "dan@example.com",
+            "name": "",
+            "role": "device_manager",
+            "device_ids": DEVICE_ID,
+        },
+    )
     assert response.status_code == 303 and response.headers["location"] == f"{USERS_PAGE}&notice=invited"
     assert fakes.of("accounts", "POST", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/invitations")[0].body == {
-        "email": "dan@example.com", "name": None, "role": "device_manager", "device_ids": [DEVICE_ID]}
+        "email": "dan@example.com",
+        "name": None,
+        "role": "device_manager",
+        "device_ids": [DEVICE_ID],
+    }
     assert "The invitation has been sent." in (await logged_in.get(response.headers["location"])).text
 
 
 async def test_inviting_a_member_again_is_shown_next_to_the_email_with_the_values_kept(logged_in):
-    response = await submit(logged_in, USERS_PAGE, "/account/users/invite", {
-        "account_id": ACCOUNT_ID, "email": "user-2@example.com", "name": "Bo <Ek>", "role": "stock_manager",
-        "device_ids": DEVICE_ID})
+    response = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/invite",
+        {
+            "account_id": ACCOUNT_ID,
+            "email": "user-2@example.com",
+            "name": "Bo <Ek>",
+            "role": "stock_manager",
+            "device_ids": DEVICE_ID,
+        },
+    )
     assert response.status_code == 409
     html = response.text
     assert "already a user of the account" in field_error(html, "f-invite-email")
     assert 'value="user-2@example.com"' in html and 'value="Bo &lt;Ek&gt;"' in html
-    assert re.search(r'id="f-invite-role"[^>]*>\s*(<option[^>]*>[^<]*</option>\s*)*?'
-                     r'<option value="stock_manager"\s+selected', html)
+    assert re.search(
+        r'id="f-invite-role"[^>]*>\s*(<option[^>]*>[^<]*</option>\s*)*?'
+        r'<option value="stock_manager"\s+selected',
+        html,
+    )
     assert checked(html, f"f-invite-device_ids-{DEVICE_ID}")
 
 
 async def test_an_unknown_device_in_an_invitation_is_named(logged_in):
-    response = await submit(logged_in, USERS_PAGE, "/account/users/invite", {
-        "account_id": ACCOUNT_ID, "email": "dan@example.com", "role": "device_manager", "device_ids": "dev-x"})
+    response = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/invite",
+        {
+            "account_id": ACCOUNT_ID,
+            "email": "dan@example.com",
+            "role": "device_manager",
+            "device_ids": "dev-x",
+        },
+    )
     assert response.status_code == 422
-    assert "Every device must be a device of the account." in field_error(response.text, "f-invite-device_ids")
+    assert "Every device must be a device of the account." in field_error(
+        response.text, "f-invite-device_ids"
+    )
 
 
 async def test_role_change_and_the_last_administrator(logged_in, fakes):
-    saved = await submit(logged_in, USERS_PAGE, "/account/users/user-2/role",
-                         {"account_id": ACCOUNT_ID, "role": "stock_manager"})
+    saved = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/user-2/role",
+        {"account_id": ACCOUNT_ID, "role": "stock_manager"},
+    )
     assert saved.status_code == 303 and saved.headers["location"] == f"{USERS_PAGE}&notice=role"
     assert fakes.of("accounts", "PATCH", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/users/user-2")[0].body == {
-        "role": "stock_manager"}
-    refused = await submit(logged_in, USERS_PAGE, "/account/users/user-1/role",
-                           {"account_id": ACCOUNT_ID, "role": "knowledge_user"})
+        "role": "stock_manager"
+    }
+    refused = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/user-1/role",
+        {"account_id": ACCOUNT_ID, "role": "knowledge_user"},
+    )
     assert refused.status_code == 409
     html = refused.text
     assert "The account would have no administrator left." in field_error(html, "f-u-user-1-role")
-    assert re.search(r'id="f-u-user-1-role"[^>]*>.*?<option value="knowledge_user"\s+selected', html, re.DOTALL)
+    assert re.search(
+        r'id="f-u-user-1-role"[^>]*>.*?<option value="knowledge_user"\s+selected', html, re.DOTALL
+    )
 
 
 async def test_device_assignment_is_saved_and_a_refusal_keeps_the_ticks(logged_in, fakes):
     saved = await submit(logged_in, USERS_PAGE, "/account/users/user-2/devices", {"account_id": ACCOUNT_ID})
     assert saved.headers["location"] == f"{USERS_PAGE}&notice=devices"
     assert fakes.of("accounts", "PUT", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/users/user-2/devices")[0].body == {
-        "device_ids": []}
-    refused = await submit(logged_in, USERS_PAGE, "/account/users/user-2/devices",
-                           {"account_id": ACCOUNT_ID, "device_ids": [DEVICE_ID, "dev-x"]})
+        "device_ids": []
+    }
+    refused = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/user-2/devices",
+        {"account_id": ACCOUNT_ID, "device_ids": [DEVICE_ID, "dev-x"]},
+    )
     assert refused.status_code == 422
     assert "Every device must be" in field_error(refused.text, "f-u-user-2-device_ids")
     assert checked(refused.text, f"f-u-user-2-device_ids-{DEVICE_ID}")
@@ -186,12 +308,18 @@ async def test_device_assignment_is_saved_and_a_refusal_keeps_the_ticks(logged_i
 
 async def test_deactivation_requires_the_confirmation(logged_in, fakes):
     path = f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/users/user-2/deactivate"
-    unconfirmed = await submit(logged_in, USERS_PAGE, "/account/users/user-2/deactivate", {"account_id": ACCOUNT_ID})
+    unconfirmed = await submit(
+        logged_in, USERS_PAGE, "/account/users/user-2/deactivate", {"account_id": ACCOUNT_ID}
+    )
     assert unconfirmed.status_code == 422
     assert "Tick the box" in field_error(unconfirmed.text, "f-u-user-2-confirm")
     assert not fakes.of("accounts", "POST", path)
-    done = await submit(logged_in, USERS_PAGE, "/account/users/user-2/deactivate",
-                        {"account_id": ACCOUNT_ID, "confirm": "yes"})
+    done = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/user-2/deactivate",
+        {"account_id": ACCOUNT_ID, "confirm": "yes"},
+    )
     assert done.status_code == 303 and done.headers["location"] == f"{USERS_PAGE}&notice=deactivated"
     assert fakes.of("accounts", "POST", path)
     page = (await logged_in.get(done.headers["location"])).text
@@ -199,15 +327,20 @@ async def test_deactivation_requires_the_confirmation(logged_in, fakes):
 
 
 async def test_deactivating_oneself_is_refused_next_to_the_confirmation(logged_in):
-    response = await submit(logged_in, USERS_PAGE, "/account/users/user-1/deactivate",
-                            {"account_id": ACCOUNT_ID, "confirm": "yes"})
+    response = await submit(
+        logged_in,
+        USERS_PAGE,
+        "/account/users/user-1/deactivate",
+        {"account_id": ACCOUNT_ID, "confirm": "yes"},
+    )
     assert response.status_code == 409
     assert "You cannot deactivate yourself." in field_error(response.text, "f-u-user-1-confirm")
 
 
 async def test_forms_without_the_csrf_token_are_refused(logged_in, fakes):
-    response = await logged_in.post("/account/users/user-2/deactivate",
-                                    data={"account_id": ACCOUNT_ID, "confirm": "yes"})
+    response = await logged_in.post(
+        "/account/users/user-2/deactivate", data={"account_id": ACCOUNT_ID, "confirm": "yes"}
+    )
     assert response.status_code == 403
     assert not fakes.of("accounts", "POST", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/users/user-2/deactivate")
 
@@ -224,10 +357,13 @@ async def test_the_audit_trail_pages(logged_in, fakes):
     assert "page=2" in fakes.of("accounts", "GET", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/audit")[-1].query
 
 
-@pytest.mark.parametrize("language, phrases", [
-    ("es", ["Registro de cambios", "Rol asignado", "Gestor de existencias", "1/7/30, 10:00"]),
-    ("sv", ["Ändringslogg", "Roll tilldelad", "Lageransvarig", "2030-07-01 10:00"]),
-])
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        ("es", ["Registro de cambios", "Rol asignado", "Gestor de existencias", "1/7/30, 10:00"]),
+        ("sv", ["Ändringslogg", "Roll tilldelad", "Lageransvarig", "2030-07-01 10:00"]),
+    ],
+)
 async def test_the_audit_trail_in_the_user_locale_and_time_zone(gateway, fakes, language, phrases):
     fakes.me["language"] = language
     await log_in(gateway)
@@ -241,7 +377,8 @@ async def test_staff_decide_registrations_of_any_account(gateway, fakes):
     await log_in(gateway)
     page = await gateway.get("/registrations/reg-1")
     assert page.status_code == 200
-    approved = await gateway.post("/registrations/reg-1/approve", data={
-        "csrf_token": csrf_of(page.text), "role": "administrator"})
+    approved = await gateway.post(
+        "/registrations/reg-1/approve", data={"csrf_token": csrf_of(page.text), "role": "administrator"}
+    )
     assert approved.headers["location"] == f"{USERS_PAGE}&notice=approved"
     assert (await gateway.get(approved.headers["location"])).status_code == 200

@@ -16,7 +16,8 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 def extracted_messages() -> set[str | tuple[str, str]]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            PACKAGE, METHODS, keywords=KEYWORDS, options_map={"**/templates/**.html": {"extensions": ""}}):
+        PACKAGE, METHODS, keywords=KEYWORDS, options_map={"**/templates/**.html": {"extensions": ""}}
+    ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found
 

@@ -21,30 +21,56 @@ async def test_dashboard_lists_open_cases_with_due_time_and_device_count(logged_
 async def test_case_page_shows_the_whole_timeline_in_order_escaped(logged_in):
     response = await logged_in.get(f"/cases/{CASE_ID}")
     html = response.text
-    created, changed, message = (html.index("Created the case."), html.index("Changed the status from New to In "
-                                                                             "progress."),
-                                 html.index("We are looking at it."))
+    created, changed, message = (
+        html.index("Created the case."),
+        html.index("Changed the status from New to In progress."),
+        html.index("We are looking at it."),
+    )
     assert created < changed < message
     assert "It jams &lt;b&gt;every&lt;/b&gt; time." in html  # autoescaped
     assert "Wait for customer" in html and "Mark resolved" in html  # the allowed transitions as buttons
 
 
 async def test_create_case_redirects_to_it_with_the_number(logged_in, fakes):
-    response = await submit(logged_in, f"/cases/new?device_id={DEVICE_ID}", "/cases/new", {
-        "device_id": DEVICE_ID, "category": "error_code", "error_code": "E000-0001", "subject": "Error on panel",
-        "description": "It shows an error."})
+    response = await submit(
+        logged_in,
+        f"/cases/new?device_id={DEVICE_ID}",
+        "/cases/new",
+        {
+            "device_id": DEVICE_ID,
+            "category": "error_code",
+            "error_code": "E000-0001",
+            "subject": "Error on panel",
+            "description": "It shows an error.",
+        },
+    )
     assert response.status_code == 303 and response.headers["location"] == "/cases/case-2?notice=created"
     sent = fakes.of("cases", "POST", "/api/cases/v1/cases")[0].body
-    assert sent == {"device_id": DEVICE_ID, "type": "incident", "category": "error_code", "subject": "Error on panel",
-                    "description": "It shows an error.", "error_code": "E000-0001"}
+    assert sent == {
+        "device_id": DEVICE_ID,
+        "type": "incident",
+        "category": "error_code",
+        "subject": "Error on panel",
+        "description": "It shows an error.",
+        "error_code": "E000-0001",
+    }
     page = await logged_in.get(response.headers["location"])
     assert "Your case has been created." in page.text and "Your case number is CS-2026-000124." in page.text
 
 
 async def test_refused_form_keeps_typed_values_and_shows_the_field_message(logged_in):
-    response = await submit(logged_in, "/cases/new", "/cases/new", {
-        "device_id": DEVICE_ID, "category": "paper_jam", "error_code": "", "subject": "",
-        "description": "Paper <jams> again"})
+    response = await submit(
+        logged_in,
+        "/cases/new",
+        "/cases/new",
+        {
+            "device_id": DEVICE_ID,
+            "category": "paper_jam",
+            "error_code": "",
+            "subject": "",
+            "description": "Paper <jams> again",
+        },
+    )
     assert response.status_code == 422
     html = response.text
     assert "Paper &lt;jams&gt; again</textarea>" in html
@@ -57,21 +83,43 @@ async def test_refused_form_keeps_typed_values_and_shows_the_field_message(logge
 
 
 async def test_refused_registration_keeps_values_and_names_the_field(gateway, fakes):
-    response = await submit(gateway, "/register", "/register", {
-        "name": "Ana García", "email": "ana@example.com", "password": "a long enough password",
-        "language": "es", "account_number": "100200", "serial": "WRONG"})
+    response = await submit(
+        gateway,
+        "/register",
+        "/register",
+        {
+            "name": "Ana García",
+            "email": "ana@example.com",
+            "password": "a long enough password",
+            "language": "es",
+            "account_number": "100200",
+            "serial": "WRONG",
+        },
+    )
     assert response.status_code == 422
     html = response.text
     assert 'value="Ana García"' in html and 'value="100200"' in html and 'value="WRONG"' in html
     assert "No device with this serial number on the account." in html
     assert "a long enough password" not in html  # passwords are never echoed back
-    assert fakes.of("accounts", "POST", "/api/accounts/v1/registrations")[0].body["account_number"] == "100200"
+    assert (
+        fakes.of("accounts", "POST", "/api/accounts/v1/registrations")[0].body["account_number"] == "100200"
+    )
 
 
 async def test_registration_verification_and_password_reset_flow(gateway, fakes):
-    done = await submit(gateway, "/register", "/register", {
-        "name": "Ana", "email": "ana@example.com", "password": "a long enough password", "language": "en",
-        "account_number": "100200", "serial": "SN-4711"})
+    done = await submit(
+        gateway,
+        "/register",
+        "/register",
+        {
+            "name": "Ana",
+            "email": "ana@example.com",
+            "password": "a long enough password",
+            "language": "en",
+            "account_number": "100200",
+            "serial": "SN-4711",
+        },
+    )
     assert done.status_code == 200 and "Check your email" in done.text
     verified = await submit(gateway, "/verify-email?token=good", "/verify-email", {"token": "good"})
     assert "Email address confirmed" in verified.text
@@ -79,25 +127,45 @@ async def test_registration_verification_and_password_reset_flow(gateway, fakes)
     assert expired.status_code == 400 and "This link has expired." in expired.text
     asked = await submit(gateway, "/forgot-password", "/forgot-password", {"email": "ana@example.com"})
     assert "Check your email" in asked.text
-    short = await submit(gateway, "/reset-password?token=t1", "/reset-password", {"token": "t1", "password": "short"})
-    assert short.status_code == 422 and "Use at least 12 characters." in short.text and 'value="t1"' in short.text
-    reset = await submit(gateway, "/reset-password?token=t1", "/reset-password", {"token": "t1",
-                                                                                  "password": "a long new password"})
+    short = await submit(
+        gateway, "/reset-password?token=t1", "/reset-password", {"token": "t1", "password": "short"}
+    )
+    assert (
+        short.status_code == 422
+        and "Use at least 12 characters." in short.text
+        and 'value="t1"' in short.text
+    )
+    reset = await submit(
+        gateway,
+        "/reset-password?token=t1",
+        "/reset-password",
+        {"token": "t1", "password": "a long new password"},
+    )
     assert reset.headers["location"] == "/login?notice=reset"
     assert fakes.of("accounts", "POST", "/api/accounts/v1/auth/password-reset/confirm")[-1].body == {
-        "token": "t1", "password": "a long new password"}
-    invited = await submit(gateway, "/invitations/tok-1", "/invitations/tok-1", {"name": "Bo",
-                                                                                  "password": "a long new password"})
+        "token": "t1",
+        "password": "a long new password",
+    }
+    invited = await submit(
+        gateway, "/invitations/tok-1", "/invitations/tok-1", {"name": "Bo", "password": "a long new password"}
+    )
     assert invited.headers["location"] == "/login?notice=invited"
     assert fakes.of("accounts", "POST", "/api/accounts/v1/invitations/accept")[0].body == {
-        "token": "tok-1", "name": "Bo", "password": "a long new password"}
+        "token": "tok-1",
+        "name": "Bo",
+        "password": "a long new password",
+    }
 
 
 async def test_reply_and_status_change_on_a_case(logged_in, fakes):
-    sent = await submit(logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/messages", {"body": "Still jammed."})
+    sent = await submit(
+        logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/messages", {"body": "Still jammed."}
+    )
     assert sent.status_code == 303
     assert fakes.of("cases", "POST", f"/api/cases/v1/cases/{CASE_ID}/messages")[0].body == {
-        "body": "Still jammed.", "internal": False}
+        "body": "Still jammed.",
+        "internal": False,
+    }
     changed = await submit(logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/status", {"status": "resolved"})
     assert changed.status_code == 303
     refused = await submit(logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/status", {"status": "new"})
@@ -146,9 +214,18 @@ async def test_service_down_shows_an_unavailable_page(logged_in, fakes):
 
 
 async def test_profile_update_sends_preferences_and_refreshes_the_language(logged_in, fakes):
-    response = await submit(logged_in, "/profile", "/profile", {
-        "name": "Ana G.", "phone": "+34 600", "language": "sv", "time_zone": "Europe/Stockholm",
-        "notifications": ["case_created", "case_resolved"]})
+    response = await submit(
+        logged_in,
+        "/profile",
+        "/profile",
+        {
+            "name": "Ana G.",
+            "phone": "+34 600",
+            "language": "sv",
+            "time_zone": "Europe/Stockholm",
+            "notifications": ["case_created", "case_resolved"],
+        },
+    )
     assert response.status_code == 303
     sent = fakes.of("accounts", "PATCH", "/api/accounts/v1/me")[0].body
     assert sent["language"] == "sv" and sent["time_zone"] == "Europe/Stockholm"
@@ -159,8 +236,12 @@ async def test_profile_update_sends_preferences_and_refreshes_the_language(logge
 
 
 async def test_refused_profile_keeps_values(logged_in):
-    response = await submit(logged_in, "/profile", "/profile", {
-        "name": "Ana Typed", "phone": "", "language": "es", "time_zone": "Mars/Olympus"})
+    response = await submit(
+        logged_in,
+        "/profile",
+        "/profile",
+        {"name": "Ana Typed", "phone": "", "language": "es", "time_zone": "Mars/Olympus"},
+    )
     assert response.status_code == 422
     assert 'value="Ana Typed"' in response.text and "Unknown time zone." in response.text
 
@@ -174,31 +255,44 @@ async def test_customers_get_403_on_the_agent_pages(logged_in, fakes):
 
 async def test_agent_sees_notes_and_can_reply_note_and_change_status(gateway, fakes):
     fakes.staff_role = "agent"
-    fakes.cases[CASE_ID]["timeline"].append({"kind": "note", "at": "2030-01-01T00:00:00+00:00",
-                                              "actor_id": "agent-1", "actor_name": "Sven",
-                                              "actor_side": "vendor", "body": "Customer is a VIP."})
+    fakes.cases[CASE_ID]["timeline"].append(
+        {
+            "kind": "note",
+            "at": "2030-01-01T00:00:00+00:00",
+            "actor_id": "agent-1",
+            "actor_name": "Sven",
+            "actor_side": "vendor",
+            "body": "Customer is a VIP.",
+        }
+    )
     await log_in(gateway)
     queue = await gateway.get("/agent")
     assert queue.status_code == 200 and "CS-2026-000123" in queue.text and "/agent/cases/case-1" in queue.text
     page = await gateway.get(f"/agent/cases/{CASE_ID}")
     assert "Customer is a VIP." in page.text and "Internal note – not visible to the customer" in page.text
     token = csrf_of(page.text)
-    await gateway.post(f"/agent/cases/{CASE_ID}/messages?internal=1", data={"note": "Call back", "csrf_token": token})
+    await gateway.post(
+        f"/agent/cases/{CASE_ID}/messages?internal=1", data={"note": "Call back", "csrf_token": token}
+    )
     await gateway.post(f"/agent/cases/{CASE_ID}/messages", data={"reply": "On our way", "csrf_token": token})
     bodies = [c.body for c in fakes.of("cases", "POST", f"/api/cases/v1/cases/{CASE_ID}/messages")]
     assert bodies == [{"body": "Call back", "internal": True}, {"body": "On our way", "internal": False}]
-    moved = await gateway.post(f"/agent/cases/{CASE_ID}/status", data={"status": "waiting_for_customer",
-                                                                      "csrf_token": token})
+    moved = await gateway.post(
+        f"/agent/cases/{CASE_ID}/status", data={"status": "waiting_for_customer", "csrf_token": token}
+    )
     assert moved.headers["location"] == f"/agent/cases/{CASE_ID}?notice=status"
     refused = await gateway.post(f"/agent/cases/{CASE_ID}/messages", data={"reply": "", "csrf_token": token})
     assert refused.status_code == 422 and "Write a message." in refused.text
 
 
-@pytest.mark.parametrize("language, phrases", [
-    ("en", ["Open cases", "In progress", "Report a problem", "Skip to main content"]),
-    ("es", ["Casos abiertos", "En curso", "Comunicar una incidencia", "Saltar al contenido principal"]),
-    ("sv", ["Öppna ärenden", "Pågår", "Rapportera ett problem", "Hoppa till huvudinnehållet"]),
-])
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        ("en", ["Open cases", "In progress", "Report a problem", "Skip to main content"]),
+        ("es", ["Casos abiertos", "En curso", "Comunicar una incidencia", "Saltar al contenido principal"]),
+        ("sv", ["Öppna ärenden", "Pågår", "Rapportera ett problem", "Hoppa till huvudinnehållet"]),
+    ],
+)
 async def test_pages_follow_the_profile_language(gateway, fakes, language, phrases):
     fakes.me["language"] = language
     await log_in(gateway)
@@ -208,11 +302,14 @@ async def test_pages_follow_the_profile_language(gateway, fakes, language, phras
         assert phrase in html
 
 
-@pytest.mark.parametrize("accept, expected, phrase", [
-    ("es-ES,es;q=0.9", "es", "¿Ha olvidado su contraseña?"),
-    ("sv-SE,sv;q=0.8,en;q=0.5", "sv", "Har du glömt ditt lösenord?"),
-    ("de-DE", "en", "Forgot your password?"),
-])
+@pytest.mark.parametrize(
+    "accept, expected, phrase",
+    [
+        ("es-ES,es;q=0.9", "es", "¿Ha olvidado su contraseña?"),
+        ("sv-SE,sv;q=0.8,en;q=0.5", "sv", "Har du glömt ditt lösenord?"),
+        ("de-DE", "en", "Forgot your password?"),
+    ],
+)
 async def test_anonymous_pages_follow_the_browser_language(gateway, accept, expected, phrase):
     html = (await gateway.get("/login", headers={"Accept-Language": accept})).text
     assert f'<html lang="{expected}">' in html and phrase in html
@@ -238,16 +335,30 @@ EXTERNAL = re.compile(r'(?:src|href|action)\s*=\s*"(?:https?:)?//', re.IGNORECAS
 
 
 async def test_no_page_references_anything_outside_the_deployment(logged_in, fakes):
-    pages = ["/", "/devices", f"/devices/{DEVICE_ID}", "/cases", "/cases/new", f"/cases/{CASE_ID}", "/profile",
-             "/logout"]
+    pages = [
+        "/",
+        "/devices",
+        f"/devices/{DEVICE_ID}",
+        "/cases",
+        "/cases/new",
+        f"/cases/{CASE_ID}",
+        "/profile",
+        "/logout",
+    ]
     for path in pages:
         response = await logged_in.get(path)
         assert response.status_code == 200, path
         assert not EXTERNAL.search(response.text), path
         assert "Content-Security-Policy" in response.headers
     await logged_in.post("/logout", data={"csrf_token": csrf_of((await logged_in.get("/")).text)})
-    for path in ["/login", "/register", "/forgot-password", "/reset-password?token=x", "/verify-email?token=x",
-                 "/invitations/abc"]:
+    for path in [
+        "/login",
+        "/register",
+        "/forgot-password",
+        "/reset-password?token=x",
+        "/verify-email?token=x",
+        "/invitations/abc",
+    ]:
         response = await logged_in.get(path)
         assert response.status_code == 200, path
         assert not EXTERNAL.search(response.text), path

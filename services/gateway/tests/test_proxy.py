@@ -1,17 +1,19 @@
 """/api/<service>/... reaches the service unchanged, and the answer comes back unchanged."""
 
 import pytest
-from gateway.main import CONTENT_SECURITY_POLICY, create_app
 from gateway_fakes import URLS, gateway_settings
 
+from gateway.main import CONTENT_SECURITY_POLICY, create_app
 from shared.app import MAX_BODY_BYTES
 
 
 async def test_method_path_query_body_and_headers_are_forwarded(gateway, fakes):
     gateway.cookies.set("access_token", "secret-cookie")
-    response = await gateway.post("/api/accounts/v1/echo/a/b?x=1&x=2&y=%C3%A9", json={"hello": "wörld"},
-                                  headers={"Authorization": "Bearer abc", "X-Correlation-ID": "corr-9",
-                                           "X-Custom": "kept"})
+    response = await gateway.post(
+        "/api/accounts/v1/echo/a/b?x=1&x=2&y=%C3%A9",
+        json={"hello": "wörld"},
+        headers={"Authorization": "Bearer abc", "X-Correlation-ID": "corr-9", "X-Custom": "kept"},
+    )
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-upstream"] == "accounts"
@@ -35,8 +37,9 @@ async def test_problem_details_pass_through_unchanged(gateway):
     response = await gateway.post("/api/accounts/v1/registrations", json={"serial": "nope"})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"] == [{"field": "serial",
-                                          "message": "No device with this serial number on the account."}]
+    assert response.json()["errors"] == [
+        {"field": "serial", "message": "No device with this serial number on the account."}
+    ]
 
 
 async def test_each_service_openapi_is_reachable(gateway):
@@ -73,8 +76,10 @@ async def test_service_not_listening_is_a_503_problem(unused_tcp_port):
     settings = gateway_settings()
     settings.cases_url = f"http://127.0.0.1:{unused_tcp_port}"
     app = create_app(settings)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client):
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client,
+    ):
         response = await client.get("/api/cases/v1/cases")
         ready = await client.get("/health/ready")
     assert response.status_code == 503 and response.json()["status"] == 503
@@ -93,8 +98,9 @@ async def test_health_and_metrics(gateway, fakes):
 
 
 async def test_the_client_address_and_scheme_are_forwarded_once(gateway, fakes):
-    await gateway.get("/api/cases/v1/anything", headers={"X-Forwarded-For": "203.0.113.9",
-                                                         "X-Forwarded-Proto": "http"})
+    await gateway.get(
+        "/api/cases/v1/anything", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"}
+    )
     call = fakes.of("cases", "GET", "/api/cases/v1/anything")[0]
     assert call.headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
     assert call.headers["x-forwarded-proto"] == "https"
@@ -107,14 +113,21 @@ async def test_api_answers_are_not_sniffed_and_pages_carry_the_content_security_
     assert "content-security-policy" not in api.headers and "x-frame-options" not in api.headers
     page = await gateway.get("/login")
     assert page.headers["content-type"].startswith("text/html")
-    for name, value in (("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin"),
-                        ("x-frame-options", "DENY"), ("content-security-policy", CONTENT_SECURITY_POLICY)):
+    for name, value in (
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ):
         assert page.headers.get_list(name) == [value], name
 
 
 async def test_a_body_above_the_limit_is_refused_before_the_service(gateway, fakes):
-    response = await gateway.post("/api/cases/v1/cases", content=b"x" * (MAX_BODY_BYTES + 1),
-                                  headers={"Content-Type": "application/json", "X-Correlation-ID": "big-3"})
+    response = await gateway.post(
+        "/api/cases/v1/cases",
+        content=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"Content-Type": "application/json", "X-Correlation-ID": "big-3"},
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["x-correlation-id"] == "big-3"

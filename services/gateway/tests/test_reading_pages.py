@@ -13,8 +13,11 @@ READINGS = f"/api/meters/v1/devices/{DEVICE_ID}/readings"
 def field_error(html: str, field_id: str) -> str:
     match = re.search(rf'<p class="field-error" id="{field_id}-error">(.*?)</p>', html, re.DOTALL)
     assert match, f"no error next to {field_id}"
-    assert re.search(rf'id="{field_id}"[^>]*aria-describedby="[^"]*{field_id}-error"[^>]*aria-invalid="true"', html,
-                     re.DOTALL), f"{field_id} does not point to its error"
+    assert re.search(
+        rf'id="{field_id}"[^>]*aria-describedby="[^"]*{field_id}-error"[^>]*aria-invalid="true"',
+        html,
+        re.DOTALL,
+    ), f"{field_id} does not point to its error"
     return match.group(1)
 
 
@@ -25,9 +28,15 @@ def value_of(html: str, field_id: str) -> str:
 
 
 def due_item(device_id: str, serial: str, counters: list[str], due_date: str = "2026-03-31") -> dict:
-    return {"request_id": "req-1", "device_id": device_id, "serial": serial, "model": "imageRUNNER C3826i",
-            "counters": counters, "due_date": due_date,
-            "latest": {"local_date": "2026-02-27", "counters": {name: 1000 for name in counters}}}
+    return {
+        "request_id": "req-1",
+        "device_id": device_id,
+        "serial": serial,
+        "model": "imageRUNNER C3826i",
+        "counters": counters,
+        "due_date": due_date,
+        "latest": {"local_date": "2026-02-27", "counters": {name: 1000 for name in counters}},
+    }
 
 
 async def test_the_reading_form_has_one_labelled_input_per_counter_of_the_device(logged_in):
@@ -41,12 +50,18 @@ async def test_the_reading_form_has_one_labelled_input_per_counter_of_the_device
 
 
 async def test_an_accepted_reading_is_confirmed_and_on_top_of_the_history(logged_in, fakes):
-    response = await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
-                            {"black": "130000", "colour": " 8000 "})
+    response = await submit(
+        logged_in,
+        f"/devices/{DEVICE_ID}",
+        f"/devices/{DEVICE_ID}/readings",
+        {"black": "130000", "colour": " 8000 "},
+    )
     assert response.status_code == 303
     assert response.headers["location"] == f"/devices/{DEVICE_ID}?notice=reading#device-readings"
-    assert fakes.of("meters", "POST", READINGS)[0].body == {"counters": {"black": 130000, "colour": 8000},
-                                                           "confirm": False}
+    assert fakes.of("meters", "POST", READINGS)[0].body == {
+        "counters": {"black": 130000, "colour": 8000},
+        "confirm": False,
+    }
     html = (await logged_in.get(response.headers["location"])).text
     assert "Thank you. Your meter reading has been received." in html
     rows = re.findall(r"<tr><td><time[^>]*>.*?</tr>", html, re.DOTALL)
@@ -55,29 +70,48 @@ async def test_an_accepted_reading_is_confirmed_and_on_top_of_the_history(logged
 
 
 async def test_a_lower_value_is_explained_next_to_its_counter_and_the_values_are_kept(logged_in):
-    response = await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
-                            {"black": "130000", "colour": "12"})
+    response = await submit(
+        logged_in,
+        f"/devices/{DEVICE_ID}",
+        f"/devices/{DEVICE_ID}/readings",
+        {"black": "130000", "colour": "12"},
+    )
     assert response.status_code == 409
     html = response.text
-    assert "The Colour counter cannot be lower than the previous reading: 7,890 on Mar 2, 2026." in field_error(html, "f-colour")
+    assert (
+        "The Colour counter cannot be lower than the previous reading: 7,890 on Mar 2, 2026."
+        in field_error(html, "f-colour")
+    )
     assert 'id="f-black-error"' not in html
     assert value_of(html, "f-black") == "130000" and value_of(html, "f-colour") == "12"
     assert 'role="alert"' in html
 
 
 async def test_a_second_reading_the_same_day_is_refused_next_to_the_form(logged_in, fakes):
-    await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
-                 {"black": "130000", "colour": "8000"})
-    response = await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
-                            {"black": "131000", "colour": "8100"})
+    await submit(
+        logged_in,
+        f"/devices/{DEVICE_ID}",
+        f"/devices/{DEVICE_ID}/readings",
+        {"black": "130000", "colour": "8000"},
+    )
+    response = await submit(
+        logged_in,
+        f"/devices/{DEVICE_ID}",
+        f"/devices/{DEVICE_ID}/readings",
+        {"black": "131000", "colour": "8100"},
+    )
     assert response.status_code == 409
     assert "Only one reading a day is accepted." in field_error(response.text, "f-black")
     assert value_of(response.text, "f-black") == "131000" and value_of(response.text, "f-colour") == "8100"
 
 
 async def test_a_value_that_is_not_a_number_is_named_by_the_service(logged_in, fakes):
-    response = await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
-                            {"black": "130000", "colour": "12k"})
+    response = await submit(
+        logged_in,
+        f"/devices/{DEVICE_ID}",
+        f"/devices/{DEVICE_ID}/readings",
+        {"black": "130000", "colour": "12k"},
+    )
     assert response.status_code == 422
     assert "Enter a whole number." in field_error(response.text, "f-colour")
     assert value_of(response.text, "f-colour") == "12k"
@@ -85,17 +119,27 @@ async def test_a_value_that_is_not_a_number_is_named_by_the_service(logged_in, f
 
 
 async def test_an_implausible_reading_is_confirmed_then_resubmitted_with_the_typed_values(logged_in, fakes):
-    response = await submit(logged_in, f"/devices/{DEVICE_ID}", f"/devices/{DEVICE_ID}/readings",
-                            {"black": "99999999", "colour": "8000"})
+    response = await submit(
+        logged_in,
+        f"/devices/{DEVICE_ID}",
+        f"/devices/{DEVICE_ID}/readings",
+        {"black": "99999999", "colour": "8000"},
+    )
     assert response.status_code == 409
     html = response.text
     assert "means 9,876,543 pages a day" in field_error(html, "f-black")
     assert re.search(r'<input type="checkbox" id="f-confirm" name="confirm" value="true"', html)
     assert '<label for="f-confirm">Yes, the values are correct</label>' in html
     assert value_of(html, "f-black") == "99999999" and value_of(html, "f-colour") == "8000"
-    confirmed = await logged_in.post(f"/devices/{DEVICE_ID}/readings", data={
-        "csrf_token": csrf_of(html), "black": value_of(html, "f-black"), "colour": value_of(html, "f-colour"),
-        "confirm": "true"})
+    confirmed = await logged_in.post(
+        f"/devices/{DEVICE_ID}/readings",
+        data={
+            "csrf_token": csrf_of(html),
+            "black": value_of(html, "f-black"),
+            "colour": value_of(html, "f-colour"),
+            "confirm": "true",
+        },
+    )
     assert confirmed.status_code == 303
     bodies = [call.body for call in fakes.of("meters", "POST", READINGS)]
     assert bodies[-1] == {"counters": {"black": 99999999, "colour": 8000}, "confirm": True}
@@ -103,10 +147,25 @@ async def test_an_implausible_reading_is_confirmed_then_resubmitted_with_the_typ
     assert "Confirmed as correct" in page
 
 
-@pytest.mark.parametrize("language, phrases", [
-    ("es", ["Blanco y negro", "Recogida automática", "Enviar una lectura de contador", "Origen", "2 mar 2026"]),
-    ("sv", ["Svartvitt", "Färg", "Automatisk insamling", "Lämna en mätarställning", "Källa", "2 mars 2026"]),
-])
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        (
+            "es",
+            [
+                "Blanco y negro",
+                "Recogida automática",
+                "Enviar una lectura de contador",
+                "Origen",
+                "2 mar 2026",
+            ],
+        ),
+        (
+            "sv",
+            ["Svartvitt", "Färg", "Automatisk insamling", "Lämna en mätarställning", "Källa", "2 mars 2026"],
+        ),
+    ],
+)
 async def test_history_is_in_the_user_language_with_translated_sources(gateway, fakes, language, phrases):
     fakes.me["language"] = language
     await log_in(gateway)
@@ -118,7 +177,9 @@ async def test_history_is_in_the_user_language_with_translated_sources(gateway, 
 
 async def test_the_history_pages(logged_in, fakes):
     older = fakes.readings[DEVICE_ID][0]
-    fakes.readings[DEVICE_ID] += [{**older, "id": f"r-{n}", "local_date": f"2025-{n % 12 + 1:02d}-01"} for n in range(30)]
+    fakes.readings[DEVICE_ID] += [
+        {**older, "id": f"r-{n}", "local_date": f"2025-{n % 12 + 1:02d}-01"} for n in range(30)
+    ]
     html = (await logged_in.get(f"/devices/{DEVICE_ID}?page=2")).text
     assert "Page 2 of 2" in html and 'href="?page=1#device-readings"' in html
     assert "page=2" in fakes.of("meters", "GET", READINGS)[-1].query
@@ -134,32 +195,57 @@ async def test_the_device_page_keeps_working_without_the_meters_service(logged_i
 async def test_the_dashboard_lists_requested_readings_and_links_the_due_page(logged_in, fakes):
     fakes.due = [due_item(DEVICE_ID, "SN-4711", ["black", "colour"])]
     html = (await logged_in.get("/")).text
-    section = html[html.index('id="readings-requested"'):]
+    section = html[html.index('id="readings-requested"') :]
     assert "SN-4711" in section and "Mar 31, 2026" in section and 'href="/readings/due"' in section
     fakes.due = []
     assert "No meter readings are requested from you." in (await logged_in.get("/")).text
     fakes.down.add("meters")
     degraded = await logged_in.get("/")
-    assert degraded.status_code == 200 and "requested meter readings cannot be shown right now" in degraded.text
+    assert (
+        degraded.status_code == 200 and "requested meter readings cannot be shown right now" in degraded.text
+    )
     assert "CS-2026-000123" in degraded.text
 
 
 async def test_the_due_page_submits_every_device_and_shows_each_outcome(logged_in, fakes):
-    fakes.due = [due_item(DEVICE_ID, "SN-4711", ["black", "colour"]), due_item("dev-2", "SN-0815", ["black"]),
-                 due_item("dev-3", "SN-0999", ["black"]), due_item("dev-4", "SN-1234", ["black"])]
-    fakes.readings["dev-3"] = [{"id": "r", "local_date": "2026-03-01", "read_at": "2026-03-01T08:00:00+00:00",
-                                "counters": {"black": 5000}, "source": "customer"}]
+    fakes.due = [
+        due_item(DEVICE_ID, "SN-4711", ["black", "colour"]),
+        due_item("dev-2", "SN-0815", ["black"]),
+        due_item("dev-3", "SN-0999", ["black"]),
+        due_item("dev-4", "SN-1234", ["black"]),
+    ]
+    fakes.readings["dev-3"] = [
+        {
+            "id": "r",
+            "local_date": "2026-03-01",
+            "read_at": "2026-03-01T08:00:00+00:00",
+            "counters": {"black": 5000},
+            "source": "customer",
+        }
+    ]
     page = await logged_in.get("/readings/due")
     html = page.text
     assert 'id="f-dev-2-black" name="dev-2.black"' in html and "Last reading: 1,000 on Feb 27, 2026" in html
     assert html.count('<fieldset class="field reading-device') == 4
-    response = await logged_in.post("/readings/due", data={
-        "csrf_token": csrf_of(html), f"{DEVICE_ID}.black": "130000", f"{DEVICE_ID}.colour": "8000",
-        "dev-2.black": "2000", "dev-3.black": "4000", "dev-4.black": ""})
+    response = await logged_in.post(
+        "/readings/due",
+        data={
+            "csrf_token": csrf_of(html),
+            f"{DEVICE_ID}.black": "130000",
+            f"{DEVICE_ID}.colour": "8000",
+            "dev-2.black": "2000",
+            "dev-3.black": "4000",
+            "dev-4.black": "",
+        },
+    )
     assert response.status_code == 409
     html = response.text
     sent = {call.path: call.body for call in fakes.of("meters", "POST")}
-    assert set(sent) == {READINGS, "/api/meters/v1/devices/dev-2/readings", "/api/meters/v1/devices/dev-3/readings"}
+    assert set(sent) == {
+        READINGS,
+        "/api/meters/v1/devices/dev-2/readings",
+        "/api/meters/v1/devices/dev-3/readings",
+    }
     assert sent["/api/meters/v1/devices/dev-2/readings"] == {"counters": {"black": 2000}, "confirm": False}
     assert "Reading received for SN-4711." in html and "Reading received for SN-0815." in html
     assert "2 readings have been received. Thank you." in html
@@ -172,12 +258,16 @@ async def test_the_due_page_submits_every_device_and_shows_each_outcome(logged_i
 async def test_the_due_page_asks_for_confirmation_per_device(logged_in, fakes):
     fakes.due = [due_item("dev-2", "SN-0815", ["black"])]
     html = (await logged_in.get("/readings/due")).text
-    refused = await logged_in.post("/readings/due", data={"csrf_token": csrf_of(html), "dev-2.black": "50000000"})
+    refused = await logged_in.post(
+        "/readings/due", data={"csrf_token": csrf_of(html), "dev-2.black": "50000000"}
+    )
     assert refused.status_code == 409
     assert re.search(r'id="f-dev-2-confirm" name="dev-2.confirm" value="true"', refused.text)
     assert value_of(refused.text, "f-dev-2-black") == "50000000"
-    accepted = await logged_in.post("/readings/due", data={"csrf_token": csrf_of(html), "dev-2.black": "50000000",
-                                                           "dev-2.confirm": "true"})
+    accepted = await logged_in.post(
+        "/readings/due",
+        data={"csrf_token": csrf_of(html), "dev-2.black": "50000000", "dev-2.confirm": "true"},
+    )
     assert accepted.status_code == 200 and "Reading received for SN-0815." in accepted.text
     assert fakes.of("meters", "POST")[-1].body == {"counters": {"black": 50000000}, "confirm": True}
 
@@ -193,10 +283,18 @@ async def test_an_empty_due_page_submission_is_refused_without_calling_meters(lo
 
 
 # -- the staff's side (F-24, F-26)
-REJECTED = {"id": "rej-1", "device_id": DEVICE_ID, "serial": "SN-4711", "read_at": "2026-03-03T06:00:00+00:00",
-            "counters": {"black": 100, "colour": 50}, "reason_code": "lower_than_previous",
-            "reason": "The black counter is lower than 123456.", "created_at": "2026-03-03T06:00:05+00:00",
-            "reviewed_at": None, "resolution": None}
+REJECTED = {
+    "id": "rej-1",
+    "device_id": DEVICE_ID,
+    "serial": "SN-4711",
+    "read_at": "2026-03-03T06:00:00+00:00",
+    "counters": {"black": 100, "colour": 50},
+    "reason_code": "lower_than_previous",
+    "reason": "The black counter is lower than 123456.",
+    "created_at": "2026-03-03T06:00:05+00:00",
+    "reviewed_at": None,
+    "resolution": None,
+}
 
 
 async def test_customers_get_403_on_the_review_list_and_see_no_link_to_it(logged_in, fakes):
@@ -204,8 +302,9 @@ async def test_customers_get_403_on_the_review_list_and_see_no_link_to_it(logged
     assert (await logged_in.get("/agent/readings/rejected")).status_code == 403
     html = (await logged_in.get("/")).text
     assert 'href="/agent/readings/rejected"' not in html
-    response = await logged_in.post("/agent/readings/rejected/rej-1/review",
-                                    data={"csrf_token": csrf_of(html), "resolution": "dismissed"})
+    response = await logged_in.post(
+        "/agent/readings/rejected/rej-1/review", data={"csrf_token": csrf_of(html), "resolution": "dismissed"}
+    )
     assert response.status_code == 403 and fakes.of("meters", "POST") == []
 
 
@@ -218,19 +317,25 @@ async def test_agents_review_rejected_readings(gateway, fakes):
     assert "The black counter is lower than 123456." in html and "Black &amp; white: 100" in html
     assert html.count('action="/agent/readings/rejected/rej-1/review"') == 2
     assert "Accept as agent reading" in html and "Dismiss" in html
-    dismissed = await gateway.post("/agent/readings/rejected/rej-1/review",
-                                   data={"csrf_token": csrf_of(html), "resolution": "dismissed"})
+    dismissed = await gateway.post(
+        "/agent/readings/rejected/rej-1/review", data={"csrf_token": csrf_of(html), "resolution": "dismissed"}
+    )
     assert dismissed.headers["location"] == "/agent/readings/rejected?notice=dismissed"
-    accepted = await gateway.post("/agent/readings/rejected/rej-2/review",
-                                  data={"csrf_token": csrf_of(html), "resolution": "accepted_as_agent"})
+    accepted = await gateway.post(
+        "/agent/readings/rejected/rej-2/review",
+        data={"csrf_token": csrf_of(html), "resolution": "accepted_as_agent"},
+    )
     assert accepted.status_code == 303
-    assert [c.body for c in fakes.of("meters", "POST")] == [{"resolution": "dismissed"},
-                                                           {"resolution": "accepted_as_agent"}]
+    assert [c.body for c in fakes.of("meters", "POST")] == [
+        {"resolution": "dismissed"},
+        {"resolution": "accepted_as_agent"},
+    ]
     page = (await gateway.get(accepted.headers["location"])).text
     assert "The reading has been accepted as an agent reading." in page
     assert "No rejected readings are waiting for review." in page
-    again = await gateway.post("/agent/readings/rejected/rej-1/review",
-                               data={"csrf_token": csrf_of(html), "resolution": "dismissed"})
+    again = await gateway.post(
+        "/agent/readings/rejected/rej-1/review", data={"csrf_token": csrf_of(html), "resolution": "dismissed"}
+    )
     assert again.status_code == 404 and "already been reviewed" in again.text and 'role="alert"' in again.text
 
 
@@ -241,21 +346,40 @@ async def test_agents_record_a_correction_and_a_refusal_keeps_the_form(gateway, 
     assert 'action="/devices/dev-1/corrections"' in html
     assert 'id="f-kind-counter_reset" name="kind" value="counter_reset"' in html
     assert 'id="f-correction-colour" name="counters" value="colour"' in html
-    refused = await gateway.post(f"/devices/{DEVICE_ID}/corrections", data={
-        "csrf_token": csrf_of(html), "kind": "device_replacement", "counters": ["black", "colour"], "reason": ""})
+    refused = await gateway.post(
+        f"/devices/{DEVICE_ID}/corrections",
+        data={
+            "csrf_token": csrf_of(html),
+            "kind": "device_replacement",
+            "counters": ["black", "colour"],
+            "reason": "",
+        },
+    )
     assert refused.status_code == 422 and "Give a reason." in refused.text
     assert re.search(r'id="f-kind-device_replacement"[^>]*checked', refused.text)
     assert re.search(r'id="f-correction-colour"[^>]*checked', refused.text)
-    done = await gateway.post(f"/devices/{DEVICE_ID}/corrections", data={
-        "csrf_token": csrf_of(html), "kind": "counter_reset", "counters": "black", "reason": "Board replaced"})
+    done = await gateway.post(
+        f"/devices/{DEVICE_ID}/corrections",
+        data={
+            "csrf_token": csrf_of(html),
+            "kind": "counter_reset",
+            "counters": "black",
+            "reason": "Board replaced",
+        },
+    )
     assert done.headers["location"] == f"/devices/{DEVICE_ID}?notice=corrected#device-readings"
-    assert fakes.of("meters", "POST")[-1].body == {"kind": "counter_reset", "counters": ["black"],
-                                                   "reason": "Board replaced"}
+    assert fakes.of("meters", "POST")[-1].body == {
+        "kind": "counter_reset",
+        "counters": ["black"],
+        "reason": "Board replaced",
+    }
     assert "The correction has been recorded." in (await gateway.get(done.headers["location"])).text
 
 
 async def test_customers_cannot_post_corrections(logged_in, fakes):
     html = (await logged_in.get(f"/devices/{DEVICE_ID}")).text
-    response = await logged_in.post(f"/devices/{DEVICE_ID}/corrections", data={
-        "csrf_token": csrf_of(html), "kind": "counter_reset", "counters": "black", "reason": "x"})
+    response = await logged_in.post(
+        f"/devices/{DEVICE_ID}/corrections",
+        data={"csrf_token": csrf_of(html), "kind": "counter_reset", "counters": "black", "reason": "x"},
+    )
     assert response.status_code == 403 and fakes.of("meters", "POST") == []

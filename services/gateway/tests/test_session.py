@@ -1,8 +1,9 @@
 """The browser session: login cookies, refresh, logout, CSRF, and redirects to the login form."""
 
 import pytest
-from gateway.web.session import unverified_claims
 from gateway_fakes import csrf_of, log_in, submit
+
+from gateway.web.session import unverified_claims
 
 
 def set_cookies(response) -> dict[str, str]:
@@ -92,8 +93,9 @@ async def test_logout_ends_the_server_session_and_clears_cookies(logged_in, fake
 
 
 async def test_form_without_csrf_token_is_refused(logged_in, fakes):
-    response = await logged_in.post("/cases/new", data={"device_id": "dev-1", "subject": "x", "category": "other",
-                                                        "description": "y"})
+    response = await logged_in.post(
+        "/cases/new", data={"device_id": "dev-1", "subject": "x", "category": "other", "description": "y"}
+    )
     assert response.status_code == 403
     assert "Access denied" in response.text
     assert not fakes.of("cases", "POST", "/api/cases/v1/cases")
@@ -111,9 +113,16 @@ async def test_login_form_needs_csrf_too(gateway, fakes):
 
 
 async def test_next_after_login_stays_on_the_site(gateway):
-    response = await submit(gateway, "/login", "/login", {"email": "ana@example.com",
-                                                          "password": "correct horse battery staple",
-                                                          "next": "//evil.example/phish"})
+    response = await submit(
+        gateway,
+        "/login",
+        "/login",
+        {
+            "email": "ana@example.com",
+            "password": "correct horse battery staple",
+            "next": "//evil.example/phish",
+        },
+    )
     assert response.headers["location"] == "/"
 
 

@@ -12,9 +12,10 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from gateway_fakes import gateway_settings
+
 from gateway.main import create_app
 from gateway.upstream import AiohttpClient
-from gateway_fakes import gateway_settings
 
 
 def echo_service() -> FastAPI:
@@ -23,12 +24,26 @@ def echo_service() -> FastAPI:
     @app.api_route("/api/cases/v1/echo/{rest:path}", methods=["GET", "POST", "DELETE"])
     async def echo(request: Request, rest: str) -> Response:
         body = await request.body()
-        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"x-upstream", b"cases"),
-                   (b"vary", b"Accept"), (b"vary", b"Accept-Language"), (b"set-cookie", b"leak=1"),
-                   (b"x-correlation-id", b"from-the-service")]
-        response = Response(content=json.dumps({
-            "method": request.method, "path": request.url.path, "query": request.url.query,
-            "body": body.decode("latin-1"), "headers": request.headers.items()}), status_code=201 if body else 200)
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"x-upstream", b"cases"),
+            (b"vary", b"Accept"),
+            (b"vary", b"Accept-Language"),
+            (b"set-cookie", b"leak=1"),
+            (b"x-correlation-id", b"from-the-service"),
+        ]
+        response = Response(
+            content=json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "query": request.url.query,
+                    "body": body.decode("latin-1"),
+                    "headers": request.headers.items(),
+                }
+            ),
+            status_code=201 if body else 200,
+        )
         response.raw_headers.extend(headers)
         return response
 
@@ -64,8 +79,10 @@ async def gateway_to(cases_url: str, **settings) -> AsyncIterator[httpx.AsyncCli
     config = gateway_settings(**settings)
     config.cases_url = cases_url
     app = create_app(config)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client):
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client,
+    ):
         assert isinstance(app.state.upstreams.client, AiohttpClient)
         yield client
 
@@ -73,9 +90,16 @@ async def gateway_to(cases_url: str, **settings) -> AsyncIterator[httpx.AsyncCli
 async def test_a_request_and_its_answer_cross_unchanged(unused_tcp_port):
     async with serving(echo_service(), unused_tcp_port) as url, gateway_to(url) as gateway:
         gateway.cookies.set("access_token", "secret-cookie")
-        response = await gateway.post("/api/cases/v1/echo/a%20b/c?x=1&x=2&y=%C3%A9&z=a+b", content=b"\x00payload",
-                                      headers={"Authorization": "Bearer abc", "X-Correlation-ID": "corr-1",
-                                               "Content-Type": "application/octet-stream", "X-Custom": "kept"})
+        response = await gateway.post(
+            "/api/cases/v1/echo/a%20b/c?x=1&x=2&y=%C3%A9&z=a+b",
+            content=b"\x00payload",
+            headers={
+                "Authorization": "Bearer abc",
+                "X-Correlation-ID": "corr-1",
+                "Content-Type": "application/octet-stream",
+                "X-Custom": "kept",
+            },
+        )
         bare = await gateway.delete("/api/cases/v1/echo/x")
     assert response.status_code == 201
     assert response.headers["x-upstream"] == "cases"
@@ -103,8 +127,10 @@ async def test_pages_reach_the_services_through_the_same_client(unused_tcp_port)
 
 
 async def test_a_service_that_does_not_answer_in_time_is_a_504_problem(unused_tcp_port):
-    async with (serving(echo_service(), unused_tcp_port) as url,
-                gateway_to(url, upstream_timeout_seconds=0.2) as gateway):
+    async with (
+        serving(echo_service(), unused_tcp_port) as url,
+        gateway_to(url, upstream_timeout_seconds=0.2) as gateway,
+    ):
         response = await gateway.get("/api/cases/v1/slow")
     assert response.status_code == 504
     assert response.headers["content-type"] == "application/problem+json"

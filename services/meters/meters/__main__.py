@@ -1,7 +1,6 @@
-from shared.serve import serve
-
 from meters.main import create_app
 from meters.settings import Settings
+from shared.serve import serve
 
 if __name__ == "__main__":
     serve(create_app, Settings())

@@ -21,6 +21,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.include(fleet_handlers(link))
     handlers.include(billing_handlers(link))
     start_reminders, stop_reminders = reminder_hooks(settings)
-    return create_service_app(settings=settings, title="Meters", tables=tables,
-                              routers=[readings_router, requests_router], handlers=handlers,
-                              on_startup=[link.attach, start_reminders], on_shutdown=[stop_reminders])
+    return create_service_app(
+        settings=settings,
+        title="Meters",
+        tables=tables,
+        routers=[readings_router, requests_router],
+        handlers=handlers,
+        on_startup=[link.attach, start_reminders],
+        on_shutdown=[stop_reminders],
+    )

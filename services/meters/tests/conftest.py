@@ -9,12 +9,12 @@ import pytest
 # Appended, not prepended: the repository's root conftest must stay the one `import conftest` finds.
 sys.path.append(str(Path(__file__).parent))
 
-from meters.database import Base
-from meters.main import create_app
-from meters.settings import Settings
 from meters_support import Portal, feed_directory
 
 from conftest import create_all
+from meters.database import Base
+from meters.main import create_app
+from meters.settings import Settings
 from shared.testing import app_client, fresh_postgres_database
 
 
@@ -32,8 +32,12 @@ async def database_url(request, sqlite_url):
 @pytest.fixture
 def settings(database_url, jwt_keys) -> Settings:
     # The reminder job is driven by the tests themselves (send_due_reminders), not by the clock.
-    return Settings(database_url=database_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
-                    reminder_interval_seconds=3600)
+    return Settings(
+        database_url=database_url,
+        amqp_url="memory://",
+        jwt_public_keys=jwt_keys[1],
+        reminder_interval_seconds=3600,
+    )
 
 
 @pytest.fixture

@@ -38,38 +38,81 @@ DEVICES = {
 }
 
 
-def device_event(device_id: str, account_id: str, assigned: list[str], *, counters=("black", "colour"),
-                 daily_volume: int = 200):
-    return new_event(DeviceUpserted(
-        device_id=device_id, account_id=account_id, serial=f"SN-{device_id}", model="imageRUNNER C3826i",
-        model_class="colour", counters=list(counters), location=Location(), response_time_hours=8,
-        daily_volume=daily_volume, assigned_user_ids=assigned), source="accounts")
+def device_event(
+    device_id: str,
+    account_id: str,
+    assigned: list[str],
+    *,
+    counters=("black", "colour"),
+    daily_volume: int = 200,
+):
+    return new_event(
+        DeviceUpserted(
+            device_id=device_id,
+            account_id=account_id,
+            serial=f"SN-{device_id}",
+            model="imageRUNNER C3826i",
+            model_class="colour",
+            counters=list(counters),
+            location=Location(),
+            response_time_hours=8,
+            daily_volume=daily_volume,
+            assigned_user_ids=assigned,
+        ),
+        source="accounts",
+    )
 
 
 def user_event(user_id: str):
     name, account, role = PEOPLE[user_id]
-    return new_event(UserUpserted(
-        user_id=user_id, email=f"{user_id}@example.com", name=name, language="en", time_zone=TIME_ZONE,
-        active=True, staff_role=None if account else role,
-        memberships=[Membership(account_id=account, role=role)] if account else []), source="accounts")
+    return new_event(
+        UserUpserted(
+            user_id=user_id,
+            email=f"{user_id}@example.com",
+            name=name,
+            language="en",
+            time_zone=TIME_ZONE,
+            active=True,
+            staff_role=None if account else role,
+            memberships=[Membership(account_id=account, role=role)] if account else [],
+        ),
+        source="accounts",
+    )
 
 
 def account_event(account_id: str):
-    return new_event(AccountUpserted(account_id=account_id, number=f"N-{account_id}", name=f"Account {account_id}",
-                                     country="ES", language="es", time_zone=TIME_ZONE, active=True),
-                     source="accounts")
+    return new_event(
+        AccountUpserted(
+            account_id=account_id,
+            number=f"N-{account_id}",
+            name=f"Account {account_id}",
+            country="ES",
+            language="es",
+            time_zone=TIME_ZONE,
+            active=True,
+        ),
+        source="accounts",
+    )
 
 
 def fleet_event(device_id: str, collected_at: datetime, **counters: int):
-    return new_event(FleetMeterCollected(serial=f"SN-{device_id}", collected_at=collected_at, counters=counters),
-                     source="fleet")
+    return new_event(
+        FleetMeterCollected(serial=f"SN-{device_id}", collected_at=collected_at, counters=counters),
+        source="fleet",
+    )
 
 
 def billing_event(request_id: str, device_ids: list[str], due_in_days: int = 10, account_id: str = ACCOUNT):
     due = datetime.now(UTC).date() + timedelta(days=due_in_days)
-    return new_event(BillingMeterReadRequested(request_id=request_id, account_number=f"N-{account_id}",
-                                               serials=[f"SN-{d}" for d in device_ids], due_date=due),
-                     source="billing")
+    return new_event(
+        BillingMeterReadRequested(
+            request_id=request_id,
+            account_number=f"N-{account_id}",
+            serials=[f"SN-{d}" for d in device_ids],
+            due_date=due,
+        ),
+        source="billing",
+    )
 
 
 def days_ago(days: int) -> datetime:
@@ -90,25 +133,32 @@ class Portal:
     def auth(self, user_id: str) -> dict[str, str]:
         if user_id not in self.tokens:
             _, account, role = PEOPLE[user_id]
-            self.tokens[user_id] = (self.token_for(user_id, staff_role=role) if account is None
-                                    else self.token_for(user_id, memberships={account: role}))
+            self.tokens[user_id] = (
+                self.token_for(user_id, staff_role=role)
+                if account is None
+                else self.token_for(user_id, memberships={account: role})
+            )
         return {"Authorization": f"Bearer {self.tokens[user_id]}"}
 
-    async def submit(self, user_id: str = "manager", device_id: str = "d1", confirm: bool | None = None,
-                     **counters) -> httpx.Response:
+    async def submit(
+        self, user_id: str = "manager", device_id: str = "d1", confirm: bool | None = None, **counters
+    ) -> httpx.Response:
         body: dict = {"counters": counters}
         if confirm is not None:
             body["confirm"] = confirm
-        return await self.client.post(f"/api/meters/v1/devices/{device_id}/readings", json=body,
-                                      headers=self.auth(user_id))
+        return await self.client.post(
+            f"/api/meters/v1/devices/{device_id}/readings", json=body, headers=self.auth(user_id)
+        )
 
     async def history(self, user_id: str = "manager", device_id: str = "d1", **params) -> httpx.Response:
-        return await self.client.get(f"/api/meters/v1/devices/{device_id}/readings", params=params,
-                                     headers=self.auth(user_id))
+        return await self.client.get(
+            f"/api/meters/v1/devices/{device_id}/readings", params=params, headers=self.auth(user_id)
+        )
 
     async def correct(self, user_id: str, device_id: str, **body) -> httpx.Response:
-        return await self.client.post(f"/api/meters/v1/devices/{device_id}/corrections", json=body,
-                                      headers=self.auth(user_id))
+        return await self.client.post(
+            f"/api/meters/v1/devices/{device_id}/corrections", json=body, headers=self.auth(user_id)
+        )
 
     async def collected(self, device_id: str, collected_at: datetime, **counters: int) -> None:
         await self.bus.deliver(fleet_event(device_id, collected_at, **counters))
@@ -139,4 +189,3 @@ async def feed_directory(bus) -> None:
         await bus.deliver(user_event(user_id))
     for device_id, (account, assigned) in DEVICES.items():
         await bus.deliver(device_event(device_id, account, assigned))
-

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from meters.requests.jobs import send_due_reminders
-from meters.requests.models import ReadRequest
 from meters_support import billing_event, days_ago
 from sqlalchemy import update
 
+from meters.requests.jobs import send_due_reminders
+from meters.requests.models import ReadRequest
 from shared.bus import PermanentError
 
 
@@ -29,7 +29,10 @@ async def test_a_request_asks_the_devices_managers_else_the_administrators(porta
     # d1: its device managers (not the stock manager); d2: its manager; d4 has none: the administrators.
     assert data["recipient_ids"] == ["dsm", "manager", "manager2", "admin", "admin2"]
     assert (data["serials"], data["link_path"], data["account_id"]) == (
-        ["SN-d1", "SN-d2", "SN-d4"], "/readings/due", "acc-1")
+        ["SN-d1", "SN-d2", "SN-d4"],
+        "/readings/due",
+        "acc-1",
+    )
 
 
 async def test_a_duplicate_request_changes_nothing(portal):
@@ -40,10 +43,13 @@ async def test_a_duplicate_request_changes_nothing(portal):
     assert [i["device_id"] for i in await due(portal, "admin")] == ["d1"]
 
 
-@pytest.mark.parametrize("event, reason", [
-    (billing_event("bill-x", ["d1"], account_id="unknown"), "account_number"),
-    (billing_event("bill-y", ["d1", "d3"]), "serials"),  # d3 belongs to another account
-])
+@pytest.mark.parametrize(
+    "event, reason",
+    [
+        (billing_event("bill-x", ["d1"], account_id="unknown"), "account_number"),
+        (billing_event("bill-y", ["d1", "d3"]), "serials"),  # d3 belongs to another account
+    ],
+)
 async def test_an_unknown_account_or_serial_is_parked(portal, event, reason):
     with pytest.raises(PermanentError, match=reason):
         await portal.bus.deliver(event)
@@ -57,7 +63,11 @@ async def test_due_readings_list_what_the_caller_may_read_until_read_then_the_re
     assert [(i["request_id"], i["device_id"]) for i in items] == [("bill-1", "d1"), ("bill-1", "d2")]
     first = items[0]
     assert (first["serial"], first["model"], first["counters"], first["latest"]["counters"]) == (
-        "SN-d1", "imageRUNNER C3826i", ["black", "colour"], {"black": 100, "colour": 10})
+        "SN-d1",
+        "imageRUNNER C3826i",
+        ["black", "colour"],
+        {"black": 100, "colour": 10},
+    )
     assert items[1]["latest"] is None
     assert first["due_date"] == str(days_ago(-7).date())
     assert [i["device_id"] for i in await due(portal, "manager")] == ["d1"]
@@ -100,16 +110,20 @@ async def test_the_reminder_goes_out_once_and_only_when_its_day_has_come(portal)
 
     # Eight days later the first one's day has come; the reminder names only the devices still due.
     async with portal.app.state.db.session() as session, session.begin():
-        await session.execute(update(ReadRequest).where(ReadRequest.request_id == "bill-early")
-                              .values(due_date=days_ago(-2).date() - timedelta(days=0)))
+        await session.execute(
+            update(ReadRequest)
+            .where(ReadRequest.request_id == "bill-early")
+            .values(due_date=days_ago(-2).date() - timedelta(days=0))
+        )
     await portal.submit("agent", "d1", black=1, colour=1)
     assert await remind(portal) == 0  # bill-early had only d1: it closed
     assert len(await portal.staged("meters.read_request.reminded")) == 2
 
 
 async def test_a_request_waits_for_an_assigned_user_whose_event_has_not_arrived(portal):
-    from meters.requests.service import UsersNotYetKnown
     from meters_support import device_event
+
+    from meters.requests.service import UsersNotYetKnown
 
     await portal.bus.deliver(device_event("d4", "acc-1", ["newcomer"]))  # the user's own event comes later
     request = billing_event("bill-late", ["d4"])

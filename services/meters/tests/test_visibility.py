@@ -2,8 +2,9 @@
 caller's to see (another account, unassigned, missing), 403 for a role that may not submit readings."""
 
 import pytest
-from meters.readings.models import Reading
 from meters_support import PEOPLE
+
+from meters.readings.models import Reading
 
 # user -> the devices whose readings they may read and submit
 MAY_READ = {
@@ -55,10 +56,13 @@ async def test_a_removed_device_answers_404(portal):
 
 async def test_customers_may_not_choose_the_source_but_staff_may_record_an_estimate(portal):
     body = {"counters": {"black": 1, "colour": 1}, "source": "estimate"}
-    refused = await portal.client.post("/api/meters/v1/devices/d1/readings", json=body, headers=portal.auth("admin"))
+    refused = await portal.client.post(
+        "/api/meters/v1/devices/d1/readings", json=body, headers=portal.auth("admin")
+    )
     assert refused.status_code == 403
-    estimate = await portal.client.post("/api/meters/v1/devices/d1/readings", json=body,
-                                        headers=portal.auth("agent"))
+    estimate = await portal.client.post(
+        "/api/meters/v1/devices/d1/readings", json=body, headers=portal.auth("agent")
+    )
     assert estimate.status_code == 201
     assert estimate.json()["source"] == "estimate"
 
@@ -67,8 +71,11 @@ async def test_staff_only_endpoints_refuse_customers(portal):
     for user in ("admin", "manager"):
         listed = await portal.client.get("/api/meters/v1/rejected-readings", headers=portal.auth(user))
         assert listed.status_code == 403
-        review = await portal.client.post("/api/meters/v1/rejected-readings/x/review",
-                                          json={"resolution": "dismissed"}, headers=portal.auth(user))
+        review = await portal.client.post(
+            "/api/meters/v1/rejected-readings/x/review",
+            json={"resolution": "dismissed"},
+            headers=portal.auth(user),
+        )
         assert review.status_code == 403
 
 
@@ -77,7 +84,20 @@ async def test_a_user_copy_update_replaces_the_memberships(portal):
     from shared.events.accounts import Membership, UserUpserted
 
     for role in ("device_manager", "administrator", "administrator"):
-        await portal.bus.deliver(new_event(UserUpserted(
-            user_id="manager", email="m@example.com", name="Max Renamed", language="en", time_zone="UTC",
-            active=True, memberships=[Membership(account_id="acc-1", role=role)]), source="accounts"))
-    assert (await portal.submit("manager", "d1", black=1, colour=1)).json()["submitted_by_name"] == "Max Renamed"
+        await portal.bus.deliver(
+            new_event(
+                UserUpserted(
+                    user_id="manager",
+                    email="m@example.com",
+                    name="Max Renamed",
+                    language="en",
+                    time_zone="UTC",
+                    active=True,
+                    memberships=[Membership(account_id="acc-1", role=role)],
+                ),
+                source="accounts",
+            )
+        )
+    assert (await portal.submit("manager", "d1", black=1, colour=1)).json()[
+        "submitted_by_name"
+    ] == "Max Renamed"

@@ -28,6 +28,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def stop_sender(app: FastAPI) -> None:
         await app.state.email_sender.stop()
 
-    return create_service_app(settings=settings, title="Notifications", tables=tables,
-                              routers=[deliveries_router], handlers=handlers,
-                              on_startup=[start_sender], on_shutdown=[stop_sender])
+    return create_service_app(
+        settings=settings,
+        title="Notifications",
+        tables=tables,
+        routers=[deliveries_router],
+        handlers=handlers,
+        on_startup=[start_sender],
+        on_shutdown=[stop_sender],
+    )

@@ -60,10 +60,13 @@ class SmtpServer:
         return len(set(self.handler.peers))
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
-        return [message_from_bytes(e.original_content or e.content, policy=policy.default)
-                for e in self.handler.envelopes if to is None or to in e.rcpt_tos]
+        return [
+            message_from_bytes(e.original_content or e.content, policy=policy.default)
+            for e in self.handler.envelopes
+            if to is None or to in e.rcpt_tos
+        ]
 
-    async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:  # noqa: ASYNC109
         """Poll until at least `count` messages arrived; fails after the deadline."""
         deadline = time.monotonic() + timeout
         while len(self.handler.envelopes) < count:
@@ -75,6 +78,7 @@ class SmtpServer:
 
 def email_parts(message: EmailMessage) -> tuple[str, str]:
     """(plain text, html) of a multipart/alternative email, with \\n line ends; fails when either is missing."""
-    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    if message.get_content_type() != "multipart/alternative":
+        raise AssertionError(f"not multipart/alternative: {message.get_content_type()}")
     text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
     return text.replace("\r\n", "\n"), html.replace("\r\n", "\n")

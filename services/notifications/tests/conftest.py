@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from notifications.testing import SmtpServer
 
+from notifications.testing import SmtpServer
 from shared.events import CloudEvent, new_event
 from shared.events.accounts import Membership, UserUpserted
 from shared.events.cases import CaseCreated
@@ -19,27 +19,63 @@ def smtp() -> SmtpServer:
     server.stop()
 
 
-def build_user_event(user_id: str, *, language: str = "en", time_zone: str = "UTC", active: bool = True,
-                     preferences: dict[str, bool] | None = None, email: str | None = None,
-                     name: str | None = None, at: datetime | None = None) -> CloudEvent:
-    event = new_event(UserUpserted(
-        user_id=user_id, email=email or f"{user_id}@customer.example", name=name or user_id.title(),
-        language=language, time_zone=time_zone, active=active,
-        memberships=[Membership(account_id="acc-1", role="device_manager")],
-        notification_preferences=preferences or {}), source="accounts")
+def build_user_event(
+    user_id: str,
+    *,
+    language: str = "en",
+    time_zone: str = "UTC",
+    active: bool = True,
+    preferences: dict[str, bool] | None = None,
+    email: str | None = None,
+    name: str | None = None,
+    at: datetime | None = None,
+) -> CloudEvent:
+    event = new_event(
+        UserUpserted(
+            user_id=user_id,
+            email=email or f"{user_id}@customer.example",
+            name=name or user_id.title(),
+            language=language,
+            time_zone=time_zone,
+            active=active,
+            memberships=[Membership(account_id="acc-1", role="device_manager")],
+            notification_preferences=preferences or {},
+        ),
+        source="accounts",
+    )
     if at is not None:
         event.time = at
     return event
 
 
-def build_case_created(follower_ids: list[str], *, case_id: str | None = None, number: str = "CS-2026-000123",
-                       subject: str = "Paper jam in tray 2", due: datetime | None = None) -> CloudEvent:
+def build_case_created(
+    follower_ids: list[str],
+    *,
+    case_id: str | None = None,
+    number: str = "CS-2026-000123",
+    subject: str = "Paper jam in tray 2",
+    due: datetime | None = None,
+) -> CloudEvent:
     case_id = case_id or str(uuid.uuid4())
-    return new_event(CaseCreated(
-        case_id=case_id, number=number, account_id="acc-1", device_id="dev-1", type="incident",
-        category="paper_jam", subject=subject, status="new", department="technical_support",
-        created_by=follower_ids[0], follower_ids=follower_ids, created_at=datetime.now(UTC),
-        response_due_at=due), source="cases", subject=case_id)
+    return new_event(
+        CaseCreated(
+            case_id=case_id,
+            number=number,
+            account_id="acc-1",
+            device_id="dev-1",
+            type="incident",
+            category="paper_jam",
+            subject=subject,
+            status="new",
+            department="technical_support",
+            created_by=follower_ids[0],
+            follower_ids=follower_ids,
+            created_at=datetime.now(UTC),
+            response_due_at=due,
+        ),
+        source="cases",
+        subject=case_id,
+    )
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from babel.messages.pofile import read_po
 from jinja2.ext import extract_from_ast
+
 from notifications.emails.render import (
     COUNTER_WORDS,
     KINDS,
@@ -24,7 +25,9 @@ def used_messages() -> set[str]:
     env = EmailRenderer("http://portal").env
     found = set(STATUS_WORDS.values()) | set(ROLE_WORDS.values()) | set(COUNTER_WORDS.values())
     for path in TEMPLATES.iterdir():
-        for _line, _function, message in extract_from_ast(env.parse(path.read_text()), gettext_functions=("_",)):
+        for _line, _function, message in extract_from_ast(
+            env.parse(path.read_text()), gettext_functions=("_",)
+        ):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -43,21 +46,40 @@ def test_every_message_is_translated_with_the_same_placeholders(language):
 
 
 VALUES = {
-    "case_created": {"number": "CS-1", "subject": "Jam", "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC)},
+    "case_created": {
+        "number": "CS-1",
+        "subject": "Jam",
+        "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
+    },
     "case_status_changed": {"number": "CS-1", "subject": "Jam", "old_status": "new", "new_status": "closed"},
     "case_resolved": {"number": "CS-1", "subject": "Jam"},
     "case_message": {"number": "CS-1", "subject": "Jam", "body": "Hello"},
     "email_verification": {},
     "password_reset": {},
-    "invitation": {"account": "Acme", "invited_role": "administrator",
-                   "expires_at": datetime(2026, 1, 5, 9, tzinfo=UTC)},
-    "registration_awaiting_approval": {"account": "Acme", "applicant": "Nils", "applicant_email": "n@x.example"},
-    "reading_accepted": {"serial": "SN-1", "local_date": date(2026, 3, 2), "counters": {"black": 1, "colour": 2}},
+    "invitation": {
+        "account": "Acme",
+        "invited_role": "administrator",
+        "expires_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
+    },
+    "registration_awaiting_approval": {
+        "account": "Acme",
+        "applicant": "Nils",
+        "applicant_email": "n@x.example",
+    },
+    "reading_accepted": {
+        "serial": "SN-1",
+        "local_date": date(2026, 3, 2),
+        "counters": {"black": 1, "colour": 2},
+    },
     "read_request_opened": {"serials": ["SN-1", "SN-2"], "due_date": date(2026, 3, 31)},
     "read_request_reminded": {"serials": ["SN-1"], "due_date": date(2026, 3, 31)},
     "order_shipped": {"number": "CS-1", "subject": "Toner", "tracking_reference": "1Z999", "carrier": "DHL"},
-    "visit_scheduled": {"number": "CS-1", "subject": "Move", "scheduled_for": datetime(2026, 1, 5, 9, tzinfo=UTC),
-                        "technician": "Lars"},
+    "visit_scheduled": {
+        "number": "CS-1",
+        "subject": "Move",
+        "scheduled_for": datetime(2026, 1, 5, 9, tzinfo=UTC),
+        "technician": "Lars",
+    },
 }
 
 
@@ -65,7 +87,8 @@ VALUES = {
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_renders_in_every_language(kind, language):
     email = EmailRenderer("https://portal.example").render(
-        kind, language=language, time_zone="Europe/Madrid", link_path="/somewhere", name="Ana", **VALUES[kind])
+        kind, language=language, time_zone="Europe/Madrid", link_path="/somewhere", name="Ana", **VALUES[kind]
+    )
     assert email.subject and "\n" not in email.subject
     assert "https://portal.example/somewhere" in email.text
     assert 'href="https://portal.example/somewhere"' in email.html

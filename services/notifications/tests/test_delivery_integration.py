@@ -7,14 +7,14 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select
+
 from notifications.emails.models import Email
 from notifications.main import create_app
 from notifications.recipients.models import Recipient
 from notifications.settings import Settings
 from notifications.testing import email_parts
-from prometheus_client import REGISTRY
-from sqlalchemy import func, select
-
 from shared.bus import Bus
 from shared.events import new_event
 from shared.events.cases import OrderShipped, VisitUpdated
@@ -25,7 +25,10 @@ pytestmark = pytest.mark.integration
 
 
 def duplicates_seen(event_type: str) -> float:
-    return REGISTRY.get_sample_value("events_consumed_total", {"type": event_type, "outcome": "duplicate"}) or 0.0
+    return (
+        REGISTRY.get_sample_value("events_consumed_total", {"type": event_type, "outcome": "duplicate"})
+        or 0.0
+    )
 
 
 async def wait_until(condition, timeout: float = 30.0, what: str = "condition") -> None:
@@ -42,9 +45,16 @@ async def environment(jwt_keys, smtp):
     amqp, prefix = amqp_url(), unique_prefix()
     async with fresh_postgres_database() as url:
         await asyncio.to_thread(upgrade, "notifications", url)  # the migration itself is under test too
-        settings = Settings(database_url=url, amqp_url=amqp, bus_prefix=prefix, jwt_public_keys=jwt_keys[1],
-                            public_url="https://portal.example", smtp_host="127.0.0.1", smtp_port=smtp.port,
-                            bus_retry_delays_ms=(200, 1_000, 5_000))
+        settings = Settings(
+            database_url=url,
+            amqp_url=amqp,
+            bus_prefix=prefix,
+            jwt_public_keys=jwt_keys[1],
+            public_url="https://portal.example",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            bus_retry_delays_ms=(200, 1_000, 5_000),
+        )
         publisher = Bus(amqp_url=amqp, service="notifications-test-publisher", prefix=prefix)
         await publisher.connect()
         try:
@@ -67,7 +77,9 @@ async def count_emails(app, **where) -> int:
         return await session.scalar(query)
 
 
-async def test_an_event_published_twice_sends_exactly_one_email(environment, smtp, user_upserted, case_created):
+async def test_an_event_published_twice_sends_exactly_one_email(
+    environment, smtp, user_upserted, case_created
+):
     settings, publisher = environment
     app = create_app(settings)
     async with app_client(app):
@@ -76,9 +88,10 @@ async def test_an_event_published_twice_sends_exactly_one_email(environment, smt
         event = case_created(["ana"])
         await publisher.publish(event)
         await publisher.publish(event)  # the same event id again, as a redelivery would bring it
-        message, = await smtp.wait_for(1)
-        await wait_until(lambda: duplicates_seen("cases.case.created") > before,
-                         what="the duplicate to be consumed")
+        (message,) = await smtp.wait_for(1)
+        await wait_until(
+            lambda: duplicates_seen("cases.case.created") > before, what="the duplicate to be consumed"
+        )
         await wait_until(lambda: _all_sent(app), what="the email to be marked sent")
         assert len(smtp.messages()) == 1
         assert await count_emails(app, event_id=event.id) == 1
@@ -87,8 +100,9 @@ async def test_an_event_published_twice_sends_exactly_one_email(environment, smt
         assert f"https://portal.example/cases/{event.data['case_id']}" in text
 
 
-async def test_two_replicas_send_every_email_once_through_a_refusing_server(environment, smtp, user_upserted,
-                                                                           case_created):
+async def test_two_replicas_send_every_email_once_through_a_refusing_server(
+    environment, smtp, user_upserted, case_created
+):
     settings, publisher = environment
     smtp.handler.refusals = 4
     first, second = create_app(settings), create_app(settings)
@@ -102,32 +116,62 @@ async def test_two_replicas_send_every_email_once_through_a_refusing_server(envi
         await wait_until(lambda: _all_sent(first, expected=20), what="every email to be marked sent")
         assert len(smtp.messages()) == 20
         assert len({m["Message-ID"] for m in smtp.messages()}) == 20
-        assert sorted(m["Subject"].split()[1] for m in smtp.messages()) == sorted(e.data["number"] for e in events)
+        assert sorted(m["Subject"].split()[1] for m in smtp.messages()) == sorted(
+            e.data["number"] for e in events
+        )
 
 
 async def test_an_order_shipped_and_a_visit_scheduled_arrive_over_the_bus(environment, smtp, user_upserted):
     settings, publisher = environment
     app = create_app(settings)
-    case = {"case_id": "case-9", "number": "CS-2026-000900", "account_id": "acc-1", "device_id": "dev-1",
-            "subject": "Toner", "follower_ids": ["sven"]}
+    case = {
+        "case_id": "case-9",
+        "number": "CS-2026-000900",
+        "account_id": "acc-1",
+        "device_id": "dev-1",
+        "subject": "Toner",
+        "follower_ids": ["sven"],
+    }
     async with app_client(app):
         await publisher.publish(user_upserted("sven", language="sv"))
         await wait_until(lambda: _recipient_known(app, "sven"), what="the recipient copy")
-        await publisher.publish(new_event(OrderShipped(
-            **case, tracking_reference="TRK-42", carrier="PostNord", shipped_at=datetime.now(UTC)),
-            source="cases", subject="case-9"))
-        await publisher.publish(new_event(VisitUpdated(
-            **case, type="consumables", status="scheduled", scheduled_for=datetime(2026, 6, 3, 7, 30, tzinfo=UTC),
-            technician=None, at=datetime.now(UTC)), source="cases", subject="case-9"))
+        await publisher.publish(
+            new_event(
+                OrderShipped(
+                    **case, tracking_reference="TRK-42", carrier="PostNord", shipped_at=datetime.now(UTC)
+                ),
+                source="cases",
+                subject="case-9",
+            )
+        )
+        await publisher.publish(
+            new_event(
+                VisitUpdated(
+                    **case,
+                    type="consumables",
+                    status="scheduled",
+                    scheduled_for=datetime(2026, 6, 3, 7, 30, tzinfo=UTC),
+                    technician=None,
+                    at=datetime.now(UTC),
+                ),
+                source="cases",
+                subject="case-9",
+            )
+        )
         await smtp.wait_for(2)
         await wait_until(lambda: _all_sent(app, expected=2), what="both emails to be marked sent")
         subjects = sorted(m["Subject"] for m in smtp.messages())
-        assert subjects == ["Din beställning CS-2026-000900 har skickats", "Teknikerbesök inbokat den 3 juni 2026"]
+        assert subjects == [
+            "Din beställning CS-2026-000900 har skickats",
+            "Teknikerbesök inbokat den 3 juni 2026",
+        ]
         assert all("https://portal.example/cases/case-9" in email_parts(m)[0] for m in smtp.messages())
 
 
 async def _all_sent(app, expected: int = 1) -> bool:
-    return await count_emails(app, status="sent") == expected and await count_emails(app, status="pending") == 0
+    return (
+        await count_emails(app, status="sent") == expected and await count_emails(app, status="pending") == 0
+    )
 
 
 async def _recipient_known(app, user_id: str) -> bool:

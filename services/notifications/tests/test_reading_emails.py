@@ -11,15 +11,15 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
+
+from conftest import create_all
 from notifications.database import Base
 from notifications.emails.handlers import RecipientsNotKnownYet
 from notifications.emails.models import Email
 from notifications.main import create_app
 from notifications.settings import Settings
 from notifications.testing import email_parts
-from sqlalchemy import select
-
-from conftest import create_all
 from shared.events import new_event
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
 from shared.testing import app_client
@@ -58,43 +58,77 @@ async def given_users(service: Service, user_upserted, *specs: dict) -> None:
 @pytest.fixture
 async def service(sqlite_url, jwt_keys, smtp):
     await create_all(sqlite_url, Base.metadata)
-    app = create_app(Settings(database_url=sqlite_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
-                              public_url=PORTAL, smtp_host="127.0.0.1", smtp_port=smtp.port))
+    app = create_app(
+        Settings(
+            database_url=sqlite_url,
+            amqp_url="memory://",
+            jwt_public_keys=jwt_keys[1],
+            public_url=PORTAL,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+        )
+    )
     async with app_client(app) as client:
         yield Service(app, client)
 
 
 def reading_accepted(recipients: list[str], *, source: str = "customer", device_id: str = "dev-1"):
-    return new_event(ReadingAccepted(
-        reading_id=str(uuid.uuid4()), device_id=device_id, account_id="acc-1", serial="SN-4711",
-        local_date=date(2026, 3, 2), read_at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC),
-        counters={"black": 123456, "colour": 7890}, source=source, submitted_by=recipients[0] if recipients else None,
-        recipient_ids=recipients), source="meters", subject=device_id)
+    return new_event(
+        ReadingAccepted(
+            reading_id=str(uuid.uuid4()),
+            device_id=device_id,
+            account_id="acc-1",
+            serial="SN-4711",
+            local_date=date(2026, 3, 2),
+            read_at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC),
+            counters={"black": 123456, "colour": 7890},
+            source=source,
+            submitted_by=recipients[0] if recipients else None,
+            recipient_ids=recipients,
+        ),
+        source="meters",
+        subject=device_id,
+    )
 
 
 def read_request(event_class, recipients: list[str]):
-    return new_event(event_class(
-        request_id="req-1", account_id="acc-1", device_ids=["dev-1", "dev-2"], serials=["SN-4711", "SN-0815"],
-        due_date=date(2026, 3, 31), recipient_ids=recipients, link_path="/readings/due"), source="meters",
-        subject="req-1")
+    return new_event(
+        event_class(
+            request_id="req-1",
+            account_id="acc-1",
+            device_ids=["dev-1", "dev-2"],
+            serials=["SN-4711", "SN-0815"],
+            due_date=date(2026, 3, 31),
+            recipient_ids=recipients,
+            link_path="/readings/due",
+        ),
+        source="meters",
+        subject="req-1",
+    )
 
 
 async def test_reading_received_in_spanish_and_swedish_with_the_device_link(service, smtp, user_upserted):
     # A local day is shown as it is, never moved by the recipient's zone (Bogotá is behind UTC).
-    await given_users(service, user_upserted, {"user_id": "ana", "language": "es", "time_zone": "America/Bogota"},
-                      {"user_id": "asa", "language": "sv", "time_zone": "Europe/Stockholm"})
+    await given_users(
+        service,
+        user_upserted,
+        {"user_id": "ana", "language": "es", "time_zone": "America/Bogota"},
+        {"user_id": "asa", "language": "sv", "time_zone": "Europe/Stockholm"},
+    )
     await service.deliver(reading_accepted(["ana", "asa"]))
     await smtp.wait_for(2)
     link = f"{PORTAL}/devices/dev-1"
 
-    spanish, = smtp.messages(to="ana@customer.example")
+    (spanish,) = smtp.messages(to="ana@customer.example")
     assert spanish["Subject"] == "Lectura de contador recibida de SN-4711"
     text, html = email_parts(spanish)
     assert "Hemos recibido la lectura de contador del producto SN-4711 del 2 de marzo de 2026:" in text
     assert "- Blanco y negro: 123.456" in text and "- Color: 7.890" in text
-    assert link in text and f'href="{link}"' in html and '<html lang="es">' in html and "Blanco y negro" in html
+    assert (
+        link in text and f'href="{link}"' in html and '<html lang="es">' in html and "Blanco y negro" in html
+    )
 
-    swedish, = smtp.messages(to="asa@customer.example")
+    (swedish,) = smtp.messages(to="asa@customer.example")
     assert swedish["Subject"] == "Mätarställning mottagen för SN-4711"
     text, html = email_parts(swedish)
     assert "mätarställningen för enheten SN-4711 den 2 mars 2026:" in text
@@ -103,13 +137,17 @@ async def test_reading_received_in_spanish_and_swedish_with_the_device_link(serv
 
 
 async def test_automatic_readings_are_not_emailed_and_preferences_are_respected(service, smtp, user_upserted):
-    await given_users(service, user_upserted, {"user_id": "keen"},
-                      {"user_id": "quiet", "preferences": {"reading_accepted": False}},
-                      {"user_id": "gone", "active": False})
+    await given_users(
+        service,
+        user_upserted,
+        {"user_id": "keen"},
+        {"user_id": "quiet", "preferences": {"reading_accepted": False}},
+        {"user_id": "gone", "active": False},
+    )
     automatic = reading_accepted(["keen"], source="automatic")
     await service.deliver(automatic)
     await service.deliver(reading_accepted(["keen", "quiet", "gone"], source="agent"))
-    message, = await smtp.wait_for(1)
+    (message,) = await smtp.wait_for(1)
     await service.wait_until_settled()
     assert message["To"] == "Keen <keen@customer.example>"
     assert message["Subject"] == "Meter reading received for SN-4711"
@@ -117,43 +155,55 @@ async def test_automatic_readings_are_not_emailed_and_preferences_are_respected(
     assert [row.recipient for row in await service.emails()] == ["keen@customer.example"]
 
 
-async def test_reading_requested_in_spanish_and_swedish_with_serials_due_date_and_link(service, smtp,
-                                                                                      user_upserted):
-    await given_users(service, user_upserted, {"user_id": "ana", "language": "es"},
-                      {"user_id": "asa", "language": "sv"})
+async def test_reading_requested_in_spanish_and_swedish_with_serials_due_date_and_link(
+    service, smtp, user_upserted
+):
+    await given_users(
+        service, user_upserted, {"user_id": "ana", "language": "es"}, {"user_id": "asa", "language": "sv"}
+    )
     await service.deliver(read_request(ReadRequestOpened, ["ana", "asa"]))
     await smtp.wait_for(2)
     link = f"{PORTAL}/readings/due"
 
-    spanish, = smtp.messages(to="ana@customer.example")
+    (spanish,) = smtp.messages(to="ana@customer.example")
     assert spanish["Subject"] == "Lecturas de contador solicitadas hasta el 31 de marzo de 2026"
     text, html = email_parts(spanish)
     assert "Envíenos las lecturas de contador de estos productos antes del 31 de marzo de 2026:" in text
     assert "- SN-4711\n- SN-0815" in text and "<li>SN-0815</li>" in html
     assert link in text and f'href="{link}"' in html
 
-    swedish, = smtp.messages(to="asa@customer.example")
+    (swedish,) = smtp.messages(to="asa@customer.example")
     assert swedish["Subject"] == "Mätarställningar begärs senast 31 mars 2026"
     text, html = email_parts(swedish)
     assert "- SN-4711\n- SN-0815" in text and link in text and f'href="{link}"' in html
 
 
-async def test_the_reminder_names_the_due_date_and_respects_the_request_preference(service, smtp, user_upserted):
-    await given_users(service, user_upserted, {"user_id": "ana", "language": "es"},
-                      {"user_id": "asa", "language": "sv"}, {"user_id": "bo"},
-                      {"user_id": "quiet", "preferences": {"reading_requested": False, "reading_accepted": True}})
+async def test_the_reminder_names_the_due_date_and_respects_the_request_preference(
+    service, smtp, user_upserted
+):
+    await given_users(
+        service,
+        user_upserted,
+        {"user_id": "ana", "language": "es"},
+        {"user_id": "asa", "language": "sv"},
+        {"user_id": "bo"},
+        {"user_id": "quiet", "preferences": {"reading_requested": False, "reading_accepted": True}},
+    )
     await service.deliver(read_request(ReadRequestReminded, ["ana", "asa", "bo", "quiet"]))
     await smtp.wait_for(3)
     await service.wait_until_settled()
     assert smtp.messages(to="quiet@customer.example") == []
-    english, = smtp.messages(to="bo@customer.example")
+    (english,) = smtp.messages(to="bo@customer.example")
     assert english["Subject"] == "Reminder: meter readings due by March 31, 2026"
-    spanish, = smtp.messages(to="ana@customer.example")
+    (spanish,) = smtp.messages(to="ana@customer.example")
     # Long subjects are folded onto the next header line; the parser keeps the fold's leading space.
-    assert spanish["Subject"].strip() == "Recordatorio: lecturas de contador pendientes hasta el 31 de marzo de 2026"
+    assert (
+        spanish["Subject"].strip()
+        == "Recordatorio: lecturas de contador pendientes hasta el 31 de marzo de 2026"
+    )
     text, html = email_parts(spanish)
     assert "Aún no hemos recibido las lecturas" in text and f"{PORTAL}/readings/due" in text
-    swedish, = smtp.messages(to="asa@customer.example")
+    (swedish,) = smtp.messages(to="asa@customer.example")
     assert swedish["Subject"] == "Påminnelse: mätarställningar ska lämnas senast 31 mars 2026"
     _, html = email_parts(swedish)
     assert "Vi har ännu inte fått mätarställningarna" in html and f'href="{PORTAL}/readings/due"' in html
@@ -168,14 +218,19 @@ async def test_a_duplicate_event_gives_one_email(service, smtp, user_upserted):
     await smtp.wait_for(2)
     await service.wait_until_settled()
     assert len(smtp.messages()) == 2
-    assert len(await service.emails(event_id=accepted.id)) == 1 and len(await service.emails(event_id=opened.id)) == 1
+    assert (
+        len(await service.emails(event_id=accepted.id)) == 1
+        and len(await service.emails(event_id=opened.id)) == 1
+    )
 
 
-async def test_an_unknown_recipient_makes_the_request_retry_until_the_user_arrives(service, smtp, user_upserted):
+async def test_an_unknown_recipient_makes_the_request_retry_until_the_user_arrives(
+    service, smtp, user_upserted
+):
     event = read_request(ReadRequestOpened, ["newcomer"])
     with pytest.raises(RecipientsNotKnownYet):
         await service.deliver(event)
     await service.deliver(user_upserted("newcomer", language="sv"))
     await service.deliver(event)
-    message, = await smtp.wait_for(1)
+    (message,) = await smtp.wait_for(1)
     assert message["Subject"].startswith("Mätarställningar begärs")

@@ -9,16 +9,16 @@ from email.header import decode_header, make_header
 
 import aiosmtplib
 import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import select
+
+from conftest import create_all
 from notifications.database import Base
 from notifications.emails.mime import mime_message, sender_of
 from notifications.emails.models import PENDING, Email
 from notifications.emails.render import EmailRenderer
 from notifications.main import create_app
 from notifications.settings import Settings
-from prometheus_client import REGISTRY
-from sqlalchemy import select
-
-from conftest import create_all
 from shared.testing import app_client
 
 
@@ -42,9 +42,17 @@ class Service:
 
 async def start_service(sqlite_url, jwt_keys, smtp, **extra):
     await create_all(sqlite_url, Base.metadata)
-    app = create_app(Settings(database_url=sqlite_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1],
-                              public_url="https://portal.example", smtp_host="127.0.0.1", smtp_port=smtp.port,
-                              **extra))
+    app = create_app(
+        Settings(
+            database_url=sqlite_url,
+            amqp_url="memory://",
+            jwt_public_keys=jwt_keys[1],
+            public_url="https://portal.example",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            **extra,
+        )
+    )
     return app, app_client(app)
 
 
@@ -71,14 +79,15 @@ async def assert_next_email_sent_on_a_new_connection(service: Service, smtp, cas
     await service.deliver(event)
     await smtp.wait_for(2)
     await service.wait_until_settled()
-    row, = await service.emails(event_id=event.id)
+    (row,) = await service.emails(event_id=event.id)
     assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
     assert retries_counted("case_created") == retries
     assert smtp.connections() == 2
 
 
-async def test_one_connection_carries_the_emails_of_one_pass_after_another(sqlite_url, jwt_keys, smtp,
-                                                                           user_upserted, case_created):
+async def test_one_connection_carries_the_emails_of_one_pass_after_another(
+    sqlite_url, jwt_keys, smtp, user_upserted, case_created
+):
     app, client = await start_service(sqlite_url, jwt_keys, smtp)
     async with client:
         service = Service(app)
@@ -91,8 +100,9 @@ async def test_one_connection_carries_the_emails_of_one_pass_after_another(sqlit
     assert smtp.handler.quits == 1  # closed politely at shutdown
 
 
-async def test_a_connection_idle_for_the_keepalive_time_is_closed(sqlite_url, jwt_keys, smtp, user_upserted,
-                                                                  case_created):
+async def test_a_connection_idle_for_the_keepalive_time_is_closed(
+    sqlite_url, jwt_keys, smtp, user_upserted, case_created
+):
     app, client = await start_service(sqlite_url, jwt_keys, smtp, smtp_keepalive_seconds=0.2)
     async with client:
         service = Service(app)
@@ -105,8 +115,9 @@ async def test_a_connection_idle_for_the_keepalive_time_is_closed(sqlite_url, jw
         assert smtp.connections() == 2
 
 
-async def test_a_kept_connection_the_server_dropped_is_replaced_without_a_refusal(sqlite_url, jwt_keys, smtp,
-                                                                                   user_upserted, case_created):
+async def test_a_kept_connection_the_server_dropped_is_replaced_without_a_refusal(
+    sqlite_url, jwt_keys, smtp, user_upserted, case_created
+):
     app, client = await start_service(sqlite_url, jwt_keys, smtp)
     async with client:
         service = Service(app)
@@ -119,7 +130,8 @@ async def test_a_kept_connection_the_server_dropped_is_replaced_without_a_refusa
 
 
 async def test_a_kept_connection_found_dead_only_when_sending_is_replaced_without_a_refusal(
-        sqlite_url, jwt_keys, smtp, user_upserted, case_created):
+    sqlite_url, jwt_keys, smtp, user_upserted, case_created
+):
     app, client = await start_service(sqlite_url, jwt_keys, smtp)
     async with client:
         service = Service(app)
@@ -134,8 +146,9 @@ async def test_a_kept_connection_found_dead_only_when_sending_is_replaced_withou
         await assert_next_email_sent_on_a_new_connection(service, smtp, case_created)
 
 
-async def test_a_refusal_on_a_kept_connection_is_retried_with_backoff(sqlite_url, jwt_keys, smtp, user_upserted,
-                                                                      case_created):
+async def test_a_refusal_on_a_kept_connection_is_retried_with_backoff(
+    sqlite_url, jwt_keys, smtp, user_upserted, case_created
+):
     app, client = await start_service(sqlite_url, jwt_keys, smtp)
     async with client:
         service = Service(app)
@@ -147,7 +160,7 @@ async def test_a_refusal_on_a_kept_connection_is_retried_with_backoff(sqlite_url
         await service.deliver(event)
         await smtp.wait_for(2)
         await service.wait_until_settled()
-        row, = await service.emails(event_id=event.id)
+        (row,) = await service.emails(event_id=event.id)
         assert (row.status, row.attempts) == ("sent", 2) and "451" in row.last_error
 
 
@@ -157,21 +170,45 @@ FROM_HEADER, ENVELOPE_SENDER = sender_of("Portal de Autoservicio Ñ <no-reply@se
 
 
 def written(**values) -> bytes:
-    message = {"from_header": FROM_HEADER, "to_name": "Ann", "to_address": "ann@customer.example",
-               "subject": "Case CS-2026-000123", "date": "Mon, 05 Jan 2026 15:04:00 +0000",
-               "message_id": "<id-1@selfservice.example>", "language": "en", "text": "Hello\n", "html": "<p>Hi</p>\n"}
+    message = {
+        "from_header": FROM_HEADER,
+        "to_name": "Ann",
+        "to_address": "ann@customer.example",
+        "subject": "Case CS-2026-000123",
+        "date": "Mon, 05 Jan 2026 15:04:00 +0000",
+        "message_id": "<id-1@selfservice.example>",
+        "language": "en",
+        "text": "Hello\n",
+        "html": "<p>Hi</p>\n",
+    }
     return mime_message(**{**message, **values})
 
 
-@pytest.mark.parametrize("name", ["Ann", "José Ñúñez", "Núñez, José", 'Ann "the boss" \\ Smith',
-                                  "Ann Bcc: victim@else.example", "Åsa " * 40])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ann",
+        "José Ñúñez",
+        "Núñez, José",
+        'Ann "the boss" \\ Smith',
+        "Ann Bcc: victim@else.example",
+        "Åsa " * 40,
+    ],
+)
 @pytest.mark.parametrize("language", ["en", "es", "sv"])
 def test_the_message_reads_back_as_rendered_in_every_language(name, language):
     renderer = EmailRenderer("https://portal.example")
-    rendered = renderer.render("case_status_changed", language=language, time_zone="Europe/Madrid",
-                               link_path="/cases/c-1", name=name, number="CS-2026-000123",
-                               subject="Atasco = bandeja «2» " + "ñ" * 90, old_status="new",
-                               new_status="waiting_for_customer")
+    rendered = renderer.render(
+        "case_status_changed",
+        language=language,
+        time_zone="Europe/Madrid",
+        link_path="/cases/c-1",
+        name=name,
+        number="CS-2026-000123",
+        subject="Atasco = bandeja «2» " + "ñ" * 90,
+        old_status="new",
+        new_status="waiting_for_customer",
+    )
     text = rendered.text + "Trailing spaces   \n.\n" + "x" * 200 + "\n"
     raw = written(to_name=name, subject=rendered.subject, language=language, text=text, html=rendered.html)
     assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 78
@@ -181,11 +218,16 @@ def test_the_message_reads_back_as_rendered_in_every_language(name, language):
     assert str(message["Subject"]) == rendered.subject
     assert message["To"].addresses[0].addr_spec == "ann@customer.example"
     raw_to = message_from_bytes(raw, policy=policy.compat32)["To"]
-    assert name in str(make_header(decode_header(raw_to))).replace('\\"', '"').replace("\\\\", "\\") \
+    assert (
+        name in str(make_header(decode_header(raw_to))).replace('\\"', '"').replace("\\\\", "\\")
         or message["To"].addresses[0].display_name == name
+    )
     assert message["From"].addresses[0].display_name == "Portal de Autoservicio Ñ"
     assert (message["Message-ID"], message["Content-Language"], message["Auto-Submitted"]) == (
-        "<id-1@selfservice.example>", language, "auto-generated")
+        "<id-1@selfservice.example>",
+        language,
+        "auto-generated",
+    )
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
     assert message.get_body(("html",)).get_content().replace("\r\n", "\n") == rendered.html
 

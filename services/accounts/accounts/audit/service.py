@@ -7,10 +7,26 @@ CRM = "system:crm"
 SYSTEM = "system:accounts"
 
 
-def record(session: AsyncSession, actor: str, action: str, target_type: str, target_id: str, *,
-           account: str | None = None, **details) -> None:
+def record(
+    session: AsyncSession,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    *,
+    account: str | None = None,
+    **details,
+) -> None:
     """Add an audit row to the caller's transaction, so it exists exactly when the change does.
     `account` (else an `account_id` detail) files the row under that customer account's trail."""
-    session.add(AuditEntry(actor=actor, action=action, target_type=target_type, target_id=target_id,
-                           details=details, correlation_id=current_correlation_id(),
-                           account_id=account or details.get("account_id")))
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+            correlation_id=current_correlation_id(),
+            account_id=account or details.get("account_id"),
+        )
+    )

@@ -34,17 +34,42 @@ async def actor_names(session, actor_ids: set[str]) -> dict[str, str]:
 
 
 @router.get("/accounts/{account_id}/audit")
-async def account_audit(account_id: str, principal: CurrentUser, session: DbSession,
-                        page: int = Query(1, ge=1, le=10_000), page_size: int = Query(50, ge=1, le=200)) -> dict:
+async def account_audit(
+    account_id: str,
+    principal: CurrentUser,
+    session: DbSession,
+    page: int = Query(1, ge=1, le=10_000),
+    page_size: int = Query(50, ge=1, le=200),
+) -> dict:
     await managed_account(session, principal, account_id)
     in_account = AuditEntry.account_id == account_id
     total = await session.scalar(select(func.count()).select_from(AuditEntry).where(in_account))
-    entries = (await session.scalars(select(AuditEntry).where(in_account)
-                                     .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                                     .offset((page - 1) * page_size).limit(page_size))).all()
+    entries = (
+        await session.scalars(
+            select(AuditEntry)
+            .where(in_account)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    ).all()
     names = await actor_names(session, {e.actor for e in entries})
-    items = [AuditItem(at=e.at, actor_id=e.actor, actor_name=names.get(e.actor, ""), action=e.action,
-                       target_type=e.target_type, target_id=e.target_id, details=e.details or {},
-                       correlation_id=e.correlation_id) for e in entries]
-    return {"items": [item.model_dump(mode="json") for item in items], "total": total, "page": page,
-            "page_size": page_size}
+    items = [
+        AuditItem(
+            at=e.at,
+            actor_id=e.actor,
+            actor_name=names.get(e.actor, ""),
+            action=e.action,
+            target_type=e.target_type,
+            target_id=e.target_id,
+            details=e.details or {},
+            correlation_id=e.correlation_id,
+        )
+        for e in entries
+    ]
+    return {
+        "items": [item.model_dump(mode="json") for item in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }

@@ -25,8 +25,10 @@ class UserSession(Base):
 
 class LoginFailure(Base):
     __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_email_at", "email", "at"),
-                      Index("ix_login_failure_ip_at", "client_ip", "at"))
+    __table_args__ = (
+        Index("ix_login_failure_email_at", "email", "at"),
+        Index("ix_login_failure_ip_at", "client_ip", "at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254))

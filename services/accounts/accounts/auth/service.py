@@ -22,8 +22,11 @@ MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP = 5, 20
 
 def open_session(session: AsyncSession, user: User, settings: Settings) -> tuple[UserSession, str]:
     refresh_token = new_secret()
-    user_session = UserSession(user_id=user.id, refresh_token_hash=secret_hash(refresh_token),
-                               expires_at=utcnow() + timedelta(seconds=settings.refresh_token_lifetime_seconds))
+    user_session = UserSession(
+        user_id=user.id,
+        refresh_token_hash=secret_hash(refresh_token),
+        expires_at=utcnow() + timedelta(seconds=settings.refresh_token_lifetime_seconds),
+    )
     session.add(user_session)
     return user_session, refresh_token
 
@@ -36,19 +39,32 @@ def rotate_refresh_token(user_session: UserSession, settings: Settings) -> str:
     return refresh_token
 
 
-def token_response(settings: Settings, private_key_pem: bytes, user: User, user_session: UserSession,
-                   refresh_token: str) -> dict:
+def token_response(
+    settings: Settings, private_key_pem: bytes, user: User, user_session: UserSession, refresh_token: str
+) -> dict:
     access_token = sign_access_token(
-        private_key_pem, user_id=user.id, session_id=user_session.id, issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience, lifetime_seconds=settings.access_token_lifetime_seconds,
-        language=user.language, name=user.name, staff_role=user.staff_role,
-        memberships={m.account_id: m.role for m in user.active_memberships})
-    return {"access_token": access_token, "token_type": "bearer",
-            "expires_in": settings.access_token_lifetime_seconds, "refresh_token": refresh_token}
+        private_key_pem,
+        user_id=user.id,
+        session_id=user_session.id,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        lifetime_seconds=settings.access_token_lifetime_seconds,
+        language=user.language,
+        name=user.name,
+        staff_role=user.staff_role,
+        memberships={m.account_id: m.role for m in user.active_memberships},
+    )
+    return {
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": settings.access_token_lifetime_seconds,
+        "refresh_token": refresh_token,
+    }
 
 
-async def revoke_session(session: AsyncSession, outbox: Outbox, *, session_id: str, user_id: str,
-                         settings: Settings) -> None:
+async def revoke_session(
+    session: AsyncSession, outbox: Outbox, *, session_id: str, user_id: str, settings: Settings
+) -> None:
     """End a session here (revoked_session is what every service checks) and tell the other services."""
     now = utcnow()
     user_session = await session.get(UserSession, session_id)
@@ -56,16 +72,28 @@ async def revoke_session(session: AsyncSession, outbox: Outbox, *, session_id: s
         user_session.revoked_at = now
     # Access tokens of this session stay refusable until the last one could have expired.
     expires_at = now + timedelta(seconds=settings.access_token_lifetime_seconds)
-    await session.execute(upsert_ignore(session, tables.revoked_sessions).values(
-        session_id=session_id, user_id=user_id, expires_at=expires_at).on_conflict_do_nothing())
-    await outbox.add(session, SessionRevoked(session_id=session_id, user_id=user_id, expires_at=expires_at),
-                     subject=user_id)
+    await session.execute(
+        upsert_ignore(session, tables.revoked_sessions)
+        .values(session_id=session_id, user_id=user_id, expires_at=expires_at)
+        .on_conflict_do_nothing()
+    )
+    await outbox.add(
+        session,
+        SessionRevoked(session_id=session_id, user_id=user_id, expires_at=expires_at),
+        subject=user_id,
+    )
 
 
 async def revoke_all_sessions(session: AsyncSession, outbox: Outbox, user_id: str, settings: Settings) -> int:
-    open_sessions = (await session.scalars(select(UserSession).where(
-        UserSession.user_id == user_id, UserSession.revoked_at.is_(None),
-        UserSession.expires_at > utcnow()))).all()
+    open_sessions = (
+        await session.scalars(
+            select(UserSession).where(
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > utcnow(),
+            )
+        )
+    ).all()
     for user_session in open_sessions:
         await revoke_session(session, outbox, session_id=user_session.id, user_id=user_id, settings=settings)
     return len(open_sessions)
@@ -74,10 +102,17 @@ async def revoke_all_sessions(session: AsyncSession, outbox: Outbox, user_id: st
 async def throttled_for(session: AsyncSession, email: str, client_ip: str) -> int | None:
     """Seconds to wait when this email or this client failed too often recently; None when not throttled."""
     since = utcnow() - THROTTLE_WINDOW
-    for column, value, limit in ((LoginFailure.email, email, MAX_FAILURES_PER_EMAIL),
-                                 (LoginFailure.client_ip, client_ip, MAX_FAILURES_PER_IP)):
-        count, oldest = (await session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at > since))).one()
+    for column, value, limit in (
+        (LoginFailure.email, email, MAX_FAILURES_PER_EMAIL),
+        (LoginFailure.client_ip, client_ip, MAX_FAILURES_PER_IP),
+    ):
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(LoginFailure.at)).where(
+                    column == value, LoginFailure.at > since
+                )
+            )
+        ).one()
         if count >= limit:
             # Counting the window from the oldest failure in it: it frees one attempt when it leaves the window.
             oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=utcnow().tzinfo)

@@ -68,8 +68,9 @@ async def login(body: LoginRequest, request: Request, session: DbSession) -> dic
     email, ip = body.email.strip().lower(), client_ip(request)
     async with session.begin():
         if retry_after := await throttled_for(session, email, ip):
-            raise HTTPException(429, "Too many failed logins. Try again later.",
-                                headers={"Retry-After": str(retry_after)})
+            raise HTTPException(
+                429, "Too many failed logins. Try again later.", headers={"Retry-After": str(retry_after)}
+            )
         user = await session.scalar(select(User).where(User.email == email))
         password_ok = await verify_password(user.password_hash if user else None, body.password)
         if user is None or not password_ok or not user.can_log_in:
@@ -80,8 +81,9 @@ async def login(body: LoginRequest, request: Request, session: DbSession) -> dic
             user_session, refresh_token = open_session(session, user, request.app.state.settings)
     if user is None or not password_ok or not user.can_log_in:
         raise unauthorized(BAD_CREDENTIALS)
-    return token_response(request.app.state.settings, request.app.state.signing_key, user, user_session,
-                          refresh_token)
+    return token_response(
+        request.app.state.settings, request.app.state.signing_key, user, user_session, refresh_token
+    )
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)
@@ -91,12 +93,17 @@ async def refresh(body: RefreshRequest, request: Request, session: DbSession, ou
     refresh_token = None
     async with session.begin():
         user_session = await session.scalar(
-            select(UserSession).where(UserSession.refresh_token_hash == presented).with_for_update())
+            select(UserSession).where(UserSession.refresh_token_hash == presented).with_for_update()
+        )
         user = await session.get(User, user_session.user_id) if user_session else None
         if user_session is None:
             await end_session_of_replayed_token(session, outbox, presented, settings)
-        elif (user is not None and user_session.revoked_at is None and user_session.expires_at > utcnow()
-              and user.can_log_in):
+        elif (
+            user is not None
+            and user_session.revoked_at is None
+            and user_session.expires_at > utcnow()
+            and user.can_log_in
+        ):
             refresh_token = rotate_refresh_token(user_session, settings)
     # Refused after the commit, so that ending a replayed token's session is kept.
     if refresh_token is None:
@@ -107,16 +114,24 @@ async def refresh(body: RefreshRequest, request: Request, session: DbSession, ou
 async def end_session_of_replayed_token(session, outbox, presented_hash: str, settings) -> None:
     """A refresh token already rotated out is used again: someone holds a copy, so end that session."""
     replayed = await session.scalar(
-        select(UserSession).where(UserSession.previous_refresh_token_hash == presented_hash))
+        select(UserSession).where(UserSession.previous_refresh_token_hash == presented_hash)
+    )
     if replayed is not None and replayed.revoked_at is None:
-        await revoke_session(session, outbox, session_id=replayed.id, user_id=replayed.user_id, settings=settings)
+        await revoke_session(
+            session, outbox, session_id=replayed.id, user_id=replayed.user_id, settings=settings
+        )
 
 
 @router.post("/auth/logout", status_code=204)
 async def logout(principal: CurrentUser, request: Request, session: DbSession, outbox: OutboxDep) -> Response:
     async with session.begin():
-        await revoke_session(session, outbox, session_id=principal.session_id, user_id=principal.user_id,
-                             settings=request.app.state.settings)
+        await revoke_session(
+            session,
+            outbox,
+            session_id=principal.session_id,
+            user_id=principal.user_id,
+            settings=request.app.state.settings,
+        )
     return Response(status_code=204)
 
 
@@ -128,20 +143,35 @@ async def request_password_reset(body: ResetRequest, session: DbSession, outbox:
         user = await session.scalar(select(User).where(User.email == email))
         if user is not None and user.active:
             token = new_secret()
-            session.add(PasswordResetToken(user_id=user.id, token_hash=secret_hash(token),
-                                           expires_at=utcnow() + RESET_LIFETIME))
-            await outbox.add(session, PasswordResetRequested(
-                user_id=user.id, email=user.email, name=user.name, language=user.language,
-                link_path=f"/reset-password?token={token}"), subject=user.id)
+            session.add(
+                PasswordResetToken(
+                    user_id=user.id, token_hash=secret_hash(token), expires_at=utcnow() + RESET_LIFETIME
+                )
+            )
+            await outbox.add(
+                session,
+                PasswordResetRequested(
+                    user_id=user.id,
+                    email=user.email,
+                    name=user.name,
+                    language=user.language,
+                    link_path=f"/reset-password?token={token}",
+                ),
+                subject=user.id,
+            )
     return {"status": "accepted"}
 
 
 @router.post("/auth/password-reset/confirm", status_code=204)
-async def confirm_password_reset(body: ResetConfirm, request: Request, session: DbSession,
-                                 outbox: OutboxDep) -> Response:
+async def confirm_password_reset(
+    body: ResetConfirm, request: Request, session: DbSession, outbox: OutboxDep
+) -> Response:
     async with session.begin():
-        reset = await session.scalar(select(PasswordResetToken).where(
-            PasswordResetToken.token_hash == secret_hash(body.token)).with_for_update())
+        reset = await session.scalar(
+            select(PasswordResetToken)
+            .where(PasswordResetToken.token_hash == secret_hash(body.token))
+            .with_for_update()
+        )
         user = await session.get(User, reset.user_id) if reset else None
         if reset is None or user is None or reset.used_at is not None or reset.expires_at <= utcnow():
             raise field_error("token", "This link is invalid, expired or already used. Ask for a new one.")

@@ -66,11 +66,20 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
 
     @handlers.on("crm.account.upserted")
     async def keep_account(session: AsyncSession, data: CrmAccountUpserted, _event) -> None:
-        values = {"name": data.name, "country": data.country.upper(), "language": data.language,
-                  "time_zone": valid_time_zone(data.time_zone), "active": data.active}
+        values = {
+            "name": data.name,
+            "country": data.country.upper(),
+            "language": data.language,
+            "time_zone": valid_time_zone(data.time_zone),
+            "active": data.active,
+        }
         if data.address is not None:
-            values |= {"street": data.address.street, "postal_code": data.address.postal_code,
-                       "city": data.address.city, "region": data.address.region}
+            values |= {
+                "street": data.address.street,
+                "postal_code": data.address.postal_code,
+                "city": data.address.city,
+                "region": data.address.region,
+            }
         account = await session.scalar(select(Account).where(Account.number == data.account_number))
         if account is None:
             account = Account(number=data.account_number, **values)
@@ -80,18 +89,29 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
         else:
             changed = apply(account, values)
         if changed:
-            record(session, CRM, "account.upserted", "account", account.id, account=account.id, fields=changed)
+            record(
+                session, CRM, "account.upserted", "account", account.id, account=account.id, fields=changed
+            )
             await publish_account(session, link.outbox, account)
 
     @handlers.on("crm.product.upserted")
     async def keep_device(session: AsyncSession, data: CrmProductUpserted, _event) -> None:
         account = await account_by_number(session, data.account_number)
-        values = {"account_id": account.id, "model": data.model, "model_class": data.model_class,
-                  "street": data.address.street, "postal_code": data.address.postal_code,
-                  "city": data.address.city, "region": data.address.region,
-                  "country": data.address.country.upper(), **data.location.model_dump(),
-                  "contract_number": data.contract_number, "response_time_hours": data.response_time_hours,
-                  "daily_volume": data.daily_volume, "active": True}
+        values = {
+            "account_id": account.id,
+            "model": data.model,
+            "model_class": data.model_class,
+            "street": data.address.street,
+            "postal_code": data.address.postal_code,
+            "city": data.address.city,
+            "region": data.address.region,
+            "country": data.address.country.upper(),
+            **data.location.model_dump(),
+            "contract_number": data.contract_number,
+            "response_time_hours": data.response_time_hours,
+            "daily_volume": data.daily_volume,
+            "active": True,
+        }
         device = await session.scalar(select(Device).where(Device.serial == data.serial))
         if device is None:
             device = Device(serial=data.serial, assignments=[], **values)
@@ -105,7 +125,15 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
                 # Users of the previous account must not keep a device that is no longer theirs.
                 device.assignments.clear()
         if changed:
-            record(session, CRM, "device.upserted", "device", device.id, account=device.account_id, fields=changed)
+            record(
+                session,
+                CRM,
+                "device.upserted",
+                "device",
+                device.id,
+                account=device.account_id,
+                fields=changed,
+            )
             await publish_device(session, link.outbox, device)
 
     @handlers.on("crm.product.removed")
@@ -114,7 +142,15 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
         if device is None or not device.active:
             return
         device.active = False
-        record(session, CRM, "device.removed", "device", device.id, account=device.account_id, serial=device.serial)
+        record(
+            session,
+            CRM,
+            "device.removed",
+            "device",
+            device.id,
+            account=device.account_id,
+            serial=device.serial,
+        )
         await publish_device_removed(session, link.outbox, device)
 
     @handlers.on("crm.contact.upserted")
@@ -136,25 +172,37 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
             await assign_serials(session, link, account, user, data.device_serials)
         if user_changed:
             await publish_user(session, link.outbox, user)
-        if data.role == "administrator" and user.password_hash is None \
-                and not await has_open_invitation(session, user.id):
+        if (
+            data.role == "administrator"
+            and user.password_hash is None
+            and not await has_open_invitation(session, user.id)
+        ):
             await issue_invitation(session, link.outbox, user, account, data.role)
 
     return handlers
 
 
-async def contact_user(session: AsyncSession, data: CrmContactUpserted, settings: Settings,
-                       time_zone: str) -> tuple[User, bool]:
+async def contact_user(
+    session: AsyncSession, data: CrmContactUpserted, settings: Settings, time_zone: str
+) -> tuple[User, bool]:
     """The user for the contact's email, created when new in the account's time zone (name, phone, language
     and time zone are the user's to change afterwards, so the CRM sets them only once)."""
     user = await user_by_email(session, data.email)
     if user is not None:
         return user, False
     demo_password = settings.effective_demo_password
-    user = create_user(session, CRM, email=data.email, name=data.name, phone=data.phone,
-                       language=data.language, time_zone=time_zone, active=True,
-                       email_verified=bool(demo_password),
-                       password_hash=await hash_password(demo_password) if demo_password else None)
+    user = create_user(
+        session,
+        CRM,
+        email=data.email,
+        name=data.name,
+        phone=data.phone,
+        language=data.language,
+        time_zone=time_zone,
+        active=True,
+        email_verified=bool(demo_password),
+        password_hash=await hash_password(demo_password) if demo_password else None,
+    )
     await session.flush()
     return user, True
 
@@ -163,12 +211,18 @@ class DevicesNotYetKnown(RuntimeError):
     """A contact names devices this service has not received (yet)."""
 
 
-async def assign_serials(session: AsyncSession, link: OutboxLink, account: Account, user: User,
-                         serials: list[str]) -> None:
+async def assign_serials(
+    session: AsyncSession, link: OutboxLink, account: Account, user: User, serials: list[str]
+) -> None:
     if not serials:
         return
-    devices = (await session.scalars(select(Device).where(
-        Device.serial.in_(serials), Device.account_id == account.id, Device.active.is_(True)))).all()
+    devices = (
+        await session.scalars(
+            select(Device).where(
+                Device.serial.in_(serials), Device.account_id == account.id, Device.active.is_(True)
+            )
+        )
+    ).all()
     unknown = set(serials) - {d.serial for d in devices}
     if unknown:
         # The product events may still be on their way (or waiting for a retry): try the contact again

@@ -6,7 +6,16 @@ from shared.outbox import Outbox
 
 
 async def publish_account(session: AsyncSession, outbox: Outbox, account: Account) -> None:
-    await outbox.add(session, AccountUpserted(
-        account_id=account.id, number=account.number, name=account.name, country=account.country,
-        language=account.language, time_zone=account.time_zone, active=account.active,
-    ), subject=account.id)
+    await outbox.add(
+        session,
+        AccountUpserted(
+            account_id=account.id,
+            number=account.number,
+            name=account.name,
+            country=account.country,
+            language=account.language,
+            time_zone=account.time_zone,
+            active=account.active,
+        ),
+        subject=account.id,
+    )

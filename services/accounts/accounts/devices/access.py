@@ -18,8 +18,9 @@ def visible_devices_query(principal: Principal) -> Select:
     admin_of = [a for a, role in principal.memberships.items() if role == "administrator"]
     managed = [a for a, role in principal.memberships.items() if role in DEVICE_ROLES]
     assigned = select(DeviceAssignment.device_id).where(DeviceAssignment.user_id == principal.user_id)
-    return query.where(Device.account_id.in_(admin_of)
-                       | (Device.account_id.in_(managed) & Device.id.in_(assigned)))
+    return query.where(
+        Device.account_id.in_(admin_of) | (Device.account_id.in_(managed) & Device.id.in_(assigned))
+    )
 
 
 async def visible_device(session: AsyncSession, principal: Principal, device_id: str) -> Device:

@@ -6,10 +6,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from accounts.customer_accounts.models import Account
 from accounts.database import Base, new_id
 
-COUNTERS_BY_MODEL_CLASS = {"mono": ["black"], "colour": ["black", "colour"],
-                           "a3_colour": ["black", "colour", "large"]}
-LOCATION_FIELDS = ("street", "postal_code", "city", "region", "country", "building", "floor", "room",
-                   "contact_name", "contact_phone")
+COUNTERS_BY_MODEL_CLASS = {
+    "mono": ["black"],
+    "colour": ["black", "colour"],
+    "a3_colour": ["black", "colour", "large"],
+}
+LOCATION_FIELDS = (
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "building",
+    "floor",
+    "room",
+    "contact_name",
+    "contact_phone",
+)
 
 
 class Device(Base):
@@ -36,7 +49,8 @@ class Device(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     account: Mapped[Account] = relationship(lazy="selectin")
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def counters(self) -> list[str]:

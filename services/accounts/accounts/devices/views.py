@@ -72,11 +72,19 @@ class LocationChange(BaseModel):
 
 
 def device_fields(device: Device) -> dict:
-    return {"id": device.id, "account_id": device.account_id, "account_name": device.account.name,
-            "serial": device.serial, "model": device.model, "model_class": device.model_class,
-            "counters": device.counters, "location": Location(**device.location()),
-            "contract_number": device.contract_number, "response_time_hours": device.response_time_hours,
-            "assigned_user_ids": device.assigned_user_ids}
+    return {
+        "id": device.id,
+        "account_id": device.account_id,
+        "account_name": device.account.name,
+        "serial": device.serial,
+        "model": device.model,
+        "model_class": device.model_class,
+        "counters": device.counters,
+        "location": Location(**device.location()),
+        "contract_number": device.contract_number,
+        "response_time_hours": device.response_time_hours,
+        "assigned_user_ids": device.assigned_user_ids,
+    }
 
 
 def device_item(device: Device, principal: Principal) -> DeviceItem:
@@ -86,26 +94,35 @@ def device_item(device: Device, principal: Principal) -> DeviceItem:
 
 
 async def assigned_users(session, device: Device) -> list[AssignedUser]:
-    users = (await session.execute(select(User.id, User.name).where(
-        User.id.in_(device.assigned_user_ids)).order_by(User.name))).all()
+    users = (
+        await session.execute(
+            select(User.id, User.name).where(User.id.in_(device.assigned_user_ids)).order_by(User.name)
+        )
+    ).all()
     return [AssignedUser(user_id=user_id, name=name) for user_id, name in users]
 
 
 async def device_detail(session, device: Device, principal: Principal) -> dict:
     """The device page's data (F-31): assigned users' names only for administrators and staff."""
     if principal.is_staff:
-        detail = StaffDeviceDetail(**device_fields(device), daily_volume=device.daily_volume,
-                                   assigned_users=await assigned_users(session, device))
+        detail = StaffDeviceDetail(
+            **device_fields(device),
+            daily_volume=device.daily_volume,
+            assigned_users=await assigned_users(session, device),
+        )
     elif principal.is_admin_of(device.account_id):
-        detail = AdminDeviceDetail(**device_fields(device), assigned_users=await assigned_users(session, device))
+        detail = AdminDeviceDetail(
+            **device_fields(device), assigned_users=await assigned_users(session, device)
+        )
     else:
         detail = DeviceItem(**device_fields(device))
     return detail.model_dump(mode="json")
 
 
 @router.get("/devices")
-async def list_devices(principal: CurrentUser, session: DbSession,
-                       account_id: str | None = Query(None, max_length=36)) -> dict:
+async def list_devices(
+    principal: CurrentUser, session: DbSession, account_id: str | None = Query(None, max_length=36)
+) -> dict:
     query = visible_devices_query(principal).order_by(Device.serial)
     if account_id:
         query = query.where(Device.account_id == account_id)
@@ -119,8 +136,9 @@ async def get_device(device_id: str, principal: CurrentUser, session: DbSession)
 
 
 @router.patch("/devices/{device_id}/location")
-async def change_location(device_id: str, body: LocationChange, principal: CurrentUser, session: DbSession,
-                          outbox: OutboxDep) -> dict:
+async def change_location(
+    device_id: str, body: LocationChange, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> dict:
     """Update the device's address or on-site location (F-31); the vendor's systems get
     accounts.product.location_changed, the other services accounts.device.upserted."""
     async with session.begin():
@@ -133,9 +151,17 @@ async def change_location(device_id: str, body: LocationChange, principal: Curre
             previous = {name: getattr(device, name) for name in changed}
             for name in changed:
                 setattr(device, name, values[name])
-            record(session, principal.user_id, "device.location_changed", "device", device.id,
-                   account=device.account_id, fields=changed, previous=previous,
-                   new={name: values[name] for name in changed})
+            record(
+                session,
+                principal.user_id,
+                "device.location_changed",
+                "device",
+                device.id,
+                account=device.account_id,
+                fields=changed,
+                previous=previous,
+                new={name: values[name] for name in changed},
+            )
             await publish_location_changed(session, outbox, device, principal.user_id, changed)
             await publish_device(session, outbox, device)
         return await device_detail(session, device, principal)

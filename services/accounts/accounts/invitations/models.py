@@ -18,7 +18,9 @@ class Invitation(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), nullable=True
+    )
     role: Mapped[str | None] = mapped_column(String(30), nullable=True)
     # The devices to assign on acceptance (F-02: "with a role and devices").
     device_ids: Mapped[list[str]] = mapped_column(JSON, default=list)

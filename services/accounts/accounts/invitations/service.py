@@ -20,23 +20,37 @@ def invitation_link(token: str) -> str:
 
 
 async def has_open_invitation(session: AsyncSession, user_id: str) -> bool:
-    found = await session.scalar(select(Invitation.id).where(
-        Invitation.user_id == user_id, Invitation.accepted_at.is_(None), Invitation.cancelled_at.is_(None),
-        Invitation.expires_at > utcnow()))
+    found = await session.scalar(
+        select(Invitation.id).where(
+            Invitation.user_id == user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
     return found is not None
 
 
 async def invitation_of(session: AsyncSession, account_id: str, user_id: str) -> Invitation | None:
-    return await session.scalar(select(Invitation).where(
-        Invitation.account_id == account_id, Invitation.user_id == user_id).with_for_update())
+    return await session.scalar(
+        select(Invitation)
+        .where(Invitation.account_id == account_id, Invitation.user_id == user_id)
+        .with_for_update()
+    )
 
 
-def create_invitation(session: AsyncSession, user: User, account: Account | None, role: str | None
-                      ) -> tuple[Invitation, str]:
+def create_invitation(
+    session: AsyncSession, user: User, account: Account | None, role: str | None
+) -> tuple[Invitation, str]:
     """A new invitation row (staff invitations have no account; customer ones go through issue_invitation)."""
     token = new_secret()
-    invitation = Invitation(user_id=user.id, account_id=account.id if account else None, role=role,
-                            token_hash=secret_hash(token), expires_at=utcnow() + INVITATION_LIFETIME)
+    invitation = Invitation(
+        user_id=user.id,
+        account_id=account.id if account else None,
+        role=role,
+        token_hash=secret_hash(token),
+        expires_at=utcnow() + INVITATION_LIFETIME,
+    )
     session.add(invitation)
     return invitation, token
 
@@ -51,8 +65,16 @@ def renew(invitation: Invitation, role: str, device_ids: Sequence[str], invited_
     return token
 
 
-async def issue_invitation(session: AsyncSession, outbox: Outbox, user: User, account: Account, role: str, *,
-                           device_ids: Sequence[str] = (), invited_by: str | None = None) -> Invitation:
+async def issue_invitation(
+    session: AsyncSession,
+    outbox: Outbox,
+    user: User,
+    account: Account,
+    role: str,
+    *,
+    device_ids: Sequence[str] = (),
+    invited_by: str | None = None,
+) -> Invitation:
     """Invite a customer user to set name and password; notifications emails the link."""
     invitation = await invitation_of(session, account.id, user.id)
     if invitation is None:
@@ -60,8 +82,19 @@ async def issue_invitation(session: AsyncSession, outbox: Outbox, user: User, ac
         session.add(invitation)
     token = renew(invitation, role, device_ids, invited_by)
     await session.flush()
-    await outbox.add(session, InvitationIssued(
-        invitation_id=invitation.id, account_id=account.id, account_name=account.name, email=user.email,
-        name=user.name, language=user.language, role=role, link_path=invitation_link(token),
-        expires_at=invitation.expires_at), subject=user.id)
+    await outbox.add(
+        session,
+        InvitationIssued(
+            invitation_id=invitation.id,
+            account_id=account.id,
+            account_name=account.name,
+            email=user.email,
+            name=user.name,
+            language=user.language,
+            role=role,
+            link_path=invitation_link(token),
+            expires_at=invitation.expires_at,
+        ),
+        subject=user.id,
+    )
     return invitation

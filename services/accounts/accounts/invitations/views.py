@@ -39,18 +39,24 @@ def refuse_unusable(invitation: Invitation | None, user: User | None) -> None:
     if invitation.accepted_at is not None:
         raise token_problem(409, "invitation_used", "This invitation was already used. Log in instead.")
     if invitation.cancelled_at is not None:
-        raise token_problem(410, "invitation_cancelled", "This invitation was withdrawn by the account's "
-                            "administrator.")
+        raise token_problem(
+            410, "invitation_cancelled", "This invitation was withdrawn by the account's administrator."
+        )
     if invitation.expires_at <= utcnow():
-        raise token_problem(410, "invitation_expired", "This invitation has expired (links are valid for 7 "
-                            "days). Ask the account's administrator to invite you again.")
+        raise token_problem(
+            410,
+            "invitation_expired",
+            "This invitation has expired (links are valid for 7 "
+            "days). Ask the account's administrator to invite you again.",
+        )
 
 
 @router.post("/invitations/accept")
 async def accept_invitation(body: Acceptance, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
-        invitation = await session.scalar(select(Invitation).where(
-            Invitation.token_hash == secret_hash(body.token)).with_for_update())
+        invitation = await session.scalar(
+            select(Invitation).where(Invitation.token_hash == secret_hash(body.token)).with_for_update()
+        )
         user = await session.get(User, invitation.user_id) if invitation else None
         refuse_unusable(invitation, user)
         check_password_rules(body.password, email=user.email)
@@ -60,8 +66,15 @@ async def accept_invitation(body: Acceptance, session: DbSession, outbox: Outbox
         user.email_verified, user.active = True, True  # the emailed link proves the address
         invitation.accepted_at = utcnow()
         await join_account(session, outbox, invitation, user)
-        record(session, user.id, "invitation.accepted", "user", user.id, account=invitation.account_id,
-               invitation_id=invitation.id)
+        record(
+            session,
+            user.id,
+            "invitation.accepted",
+            "user",
+            user.id,
+            account=invitation.account_id,
+            invitation_id=invitation.id,
+        )
         await publish_user(session, outbox, user)
     return {"status": "accepted", "user_id": user.id, "email": user.email}
 
@@ -76,9 +89,15 @@ async def join_account(session, outbox: Outbox, invitation: Invitation, user: Us
     if invitation.role == "knowledge_user" or not invitation.device_ids:
         return
     # Devices removed from the account since the invitation are skipped.
-    devices = (await session.scalars(select(Device).where(
-        Device.id.in_(invitation.device_ids), Device.account_id == invitation.account_id,
-        Device.active.is_(True)))).all()
+    devices = (
+        await session.scalars(
+            select(Device).where(
+                Device.id.in_(invitation.device_ids),
+                Device.account_id == invitation.account_id,
+                Device.active.is_(True),
+            )
+        )
+    ).all()
     for device in devices:
         if assign_device(session, decided_by, device, user.id):
             await publish_device(session, outbox, device)

@@ -9,8 +9,9 @@ from shared.auth import Principal
 from shared.errors import forbidden, not_found
 
 
-async def managed_account(session: AsyncSession, principal: Principal, account_id: str, *,
-                          for_update: bool = False) -> Account:
+async def managed_account(
+    session: AsyncSession, principal: Principal, account_id: str, *, for_update: bool = False
+) -> Account:
     """The account when the caller administers it. `for_update` locks its row (PostgreSQL), so that changes
     to the same account's users run one after another and the last-administrator rule cannot be raced."""
     if not principal.is_staff and principal.role_in(account_id) is None:

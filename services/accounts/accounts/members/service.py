@@ -27,13 +27,20 @@ def conflict(code: str, detail: str, field: str | None = None) -> Problem:
     return Problem(409, "Conflict", detail, code=code, errors=errors)
 
 
-async def devices_of_account(session: AsyncSession, account_id: str, device_ids: Iterable[str]) -> list[Device]:
+async def devices_of_account(
+    session: AsyncSession, account_id: str, device_ids: Iterable[str]
+) -> list[Device]:
     """The active devices of the account with these ids; 422 naming device_ids if any is not one."""
     wanted = set(device_ids)
     if not wanted:
         return []
-    devices = (await session.scalars(select(Device).where(
-        Device.id.in_(wanted), Device.account_id == account_id, Device.active.is_(True)))).all()
+    devices = (
+        await session.scalars(
+            select(Device).where(
+                Device.id.in_(wanted), Device.account_id == account_id, Device.active.is_(True)
+            )
+        )
+    ).all()
     if len(devices) != len(wanted):
         unknown = sorted(wanted - {d.id for d in devices})
         raise field_error("device_ids", f"Not devices of this account: {', '.join(unknown)}.")
@@ -47,21 +54,32 @@ def refuse_devices_for_knowledge_user(role: str, device_ids: list[str]) -> None:
 
 async def assigned_device_ids(session: AsyncSession, account_id: str) -> dict[str, list[str]]:
     """user id -> sorted ids of the account's active devices assigned to them."""
-    rows = (await session.execute(select(DeviceAssignment.user_id, DeviceAssignment.device_id).join(Device).where(
-        Device.account_id == account_id, Device.active.is_(True)))).all()
+    rows = (
+        await session.execute(
+            select(DeviceAssignment.user_id, DeviceAssignment.device_id)
+            .join(Device)
+            .where(Device.account_id == account_id, Device.active.is_(True))
+        )
+    ).all()
     assigned: dict[str, list[str]] = {}
     for user_id, device_id in rows:
         assigned.setdefault(user_id, []).append(device_id)
     return {user_id: sorted(ids) for user_id, ids in assigned.items()}
 
 
-async def set_assignments(session: AsyncSession, outbox: Outbox, actor: str, account_id: str, user_id: str,
-                          wanted: list[Device]) -> list[str]:
+async def set_assignments(
+    session: AsyncSession, outbox: Outbox, actor: str, account_id: str, user_id: str, wanted: list[Device]
+) -> list[str]:
     """Make `wanted` the user's full set of the account's devices; publish every device whose set changed.
     Returns the ids now assigned."""
     wanted_ids = {d.id for d in wanted}
-    current = (await session.scalars(select(Device).join(DeviceAssignment).where(
-        Device.account_id == account_id, DeviceAssignment.user_id == user_id))).all()
+    current = (
+        await session.scalars(
+            select(Device)
+            .join(DeviceAssignment)
+            .where(Device.account_id == account_id, DeviceAssignment.user_id == user_id)
+        )
+    ).all()
     changed = [d for d in current if d.id not in wanted_ids and unassign_device(session, actor, d, user_id)]
     changed += [d for d in wanted if assign_device(session, actor, d, user_id)]
     for device in changed:
@@ -70,37 +88,78 @@ async def set_assignments(session: AsyncSession, outbox: Outbox, actor: str, acc
 
 
 async def other_active_administrators(session: AsyncSession, account_id: str, user_id: str) -> int:
-    return await session.scalar(select(func.count()).select_from(Membership).join(User).where(
-        Membership.account_id == account_id, Membership.role == ADMINISTRATOR, Membership.active.is_(True),
-        User.active.is_(True), Membership.user_id != user_id))
+    return await session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .join(User)
+        .where(
+            Membership.account_id == account_id,
+            Membership.role == ADMINISTRATOR,
+            Membership.active.is_(True),
+            User.active.is_(True),
+            Membership.user_id != user_id,
+        )
+    )
 
 
 async def keep_an_administrator(session: AsyncSession, membership: Membership) -> None:
     """409 when this membership is the account's last active administrator."""
-    if membership.role == ADMINISTRATOR and membership.active and \
-            not await other_active_administrators(session, membership.account_id, membership.user_id):
-        raise conflict("last_administrator", "An account must keep at least one active administrator: "
-                       "appoint another administrator first.")
+    if (
+        membership.role == ADMINISTRATOR
+        and membership.active
+        and not await other_active_administrators(session, membership.account_id, membership.user_id)
+    ):
+        raise conflict(
+            "last_administrator",
+            "An account must keep at least one active administrator: appoint another administrator first.",
+        )
 
 
 async def cancel_pending_invitation(session: AsyncSession, actor: str, account_id: str, user_id: str) -> None:
-    invitation = await session.scalar(select(Invitation).where(
-        Invitation.account_id == account_id, Invitation.user_id == user_id,
-        Invitation.accepted_at.is_(None), Invitation.cancelled_at.is_(None)))
+    invitation = await session.scalar(
+        select(Invitation).where(
+            Invitation.account_id == account_id,
+            Invitation.user_id == user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+        )
+    )
     if invitation is not None:
         invitation.cancelled_at = utcnow()
-        record(session, actor, "invitation.cancelled", "user", user_id, account=account_id,
-               invitation_id=invitation.id)
+        record(
+            session,
+            actor,
+            "invitation.cancelled",
+            "user",
+            user_id,
+            account=account_id,
+            invitation_id=invitation.id,
+        )
 
 
-async def change_role(session: AsyncSession, outbox: Outbox, settings: Settings, actor: str, user: User,
-                      membership: Membership, role: str) -> None:
+async def change_role(
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: Settings,
+    actor: str,
+    user: User,
+    membership: Membership,
+    role: str,
+) -> None:
     """A new role: a knowledge user loses the account's devices, and the user's sessions end (tokens carry
     roles), so the new role applies from the next login."""
     if role != ADMINISTRATOR:
         await keep_an_administrator(session, membership)
-    record(session, actor, "membership.set", "user", user.id, account=membership.account_id, role=role,
-           previous_role=membership.role)
+    record(
+        session,
+        actor,
+        "membership.set",
+        "user",
+        user.id,
+        account=membership.account_id,
+        role=role,
+        previous_role=membership.role,
+    )
     membership.role = role
     if role == KNOWLEDGE_USER:
         await set_assignments(session, outbox, actor, membership.account_id, user.id, [])
@@ -108,8 +167,9 @@ async def change_role(session: AsyncSession, outbox: Outbox, settings: Settings,
     await publish_user(session, outbox, user)
 
 
-async def deactivate(session: AsyncSession, outbox: Outbox, settings: Settings, actor: str, user: User,
-                     membership: Membership) -> None:
+async def deactivate(
+    session: AsyncSession, outbox: Outbox, settings: Settings, actor: str, user: User, membership: Membership
+) -> None:
     """End the user's access to the account at once: every session revoked (tokens carry all memberships),
     the account's devices unassigned, the user inactive when no other active membership is left."""
     if user.id == actor:
@@ -117,8 +177,15 @@ async def deactivate(session: AsyncSession, outbox: Outbox, settings: Settings, 
     await keep_an_administrator(session, membership)
     if membership.active:
         membership.active = False
-        record(session, actor, "membership.deactivated", "user", user.id, account=membership.account_id,
-               role=membership.role)
+        record(
+            session,
+            actor,
+            "membership.deactivated",
+            "user",
+            user.id,
+            account=membership.account_id,
+            role=membership.role,
+        )
     await cancel_pending_invitation(session, actor, membership.account_id, user.id)
     await set_assignments(session, outbox, actor, membership.account_id, user.id, [])
     if not user.active_memberships and user.staff_role is None and user.active:
@@ -128,12 +195,20 @@ async def deactivate(session: AsyncSession, outbox: Outbox, settings: Settings, 
     await publish_user(session, outbox, user)
 
 
-async def reactivate(session: AsyncSession, outbox: Outbox, actor: str, user: User,
-                     membership: Membership) -> None:
+async def reactivate(
+    session: AsyncSession, outbox: Outbox, actor: str, user: User, membership: Membership
+) -> None:
     """Access again with the same role; devices are assigned anew by the administrator."""
     if membership.active and user.active:
         return
     membership.active, user.active = True, True
-    record(session, actor, "membership.reactivated", "user", user.id, account=membership.account_id,
-           role=membership.role)
+    record(
+        session,
+        actor,
+        "membership.reactivated",
+        "user",
+        user.id,
+        account=membership.account_id,
+        role=membership.role,
+    )
     await publish_user(session, outbox, user)

@@ -10,7 +10,11 @@ from accounts.database import Base, new_id
 from shared.db import UtcDateTime, utcnow
 
 PENDING_VERIFICATION, AWAITING_APPROVAL, APPROVED, REFUSED = (
-    "pending_verification", "awaiting_approval", "approved", "refused")
+    "pending_verification",
+    "awaiting_approval",
+    "approved",
+    "refused",
+)
 
 
 class Registration(Base):

@@ -67,19 +67,35 @@ class RegistrationOut(BaseModel):
 
 def registration_out(registration: Registration) -> RegistrationOut:
     return RegistrationOut(
-        id=registration.id, account_id=registration.account_id, account_number=registration.account.number,
-        account_name=registration.account.name, name=registration.name, email=registration.email,
-        language=registration.language, serial=registration.serial, status=registration.status,
-        created_at=registration.created_at)
+        id=registration.id,
+        account_id=registration.account_id,
+        account_number=registration.account.number,
+        account_name=registration.account.name,
+        name=registration.name,
+        email=registration.email,
+        language=registration.language,
+        serial=registration.serial,
+        status=registration.status,
+        created_at=registration.created_at,
+    )
 
 
 async def approver_ids(session, account_id: str) -> list[str]:
     """The account's administrators; agents when the account has none yet."""
-    admins = (await session.scalars(select(User.id).join(Membership).where(
-        Membership.account_id == account_id, Membership.role == "administrator", User.active.is_(True)))).all()
+    admins = (
+        await session.scalars(
+            select(User.id)
+            .join(Membership)
+            .where(
+                Membership.account_id == account_id, Membership.role == "administrator", User.active.is_(True)
+            )
+        )
+    ).all()
     if admins:
         return sorted(admins)
-    agents = await session.scalars(select(User.id).where(User.staff_role.in_(STAFF_ROLES), User.active.is_(True)))
+    agents = await session.scalars(
+        select(User.id).where(User.staff_role.in_(STAFF_ROLES), User.active.is_(True))
+    )
     return sorted(agents.all())
 
 
@@ -87,41 +103,75 @@ async def approver_ids(session, account_id: str) -> list[str]:
 async def register(body: RegistrationRequest, session: DbSession, outbox: OutboxDep) -> dict:
     check_password_rules(body.password, email=body.email)
     async with session.begin():
-        device = await session.scalar(select(Device).join(Account).where(
-            Account.number == body.account_number.strip(), Device.serial == body.serial.strip(),
-            Device.active.is_(True), Account.active.is_(True)))
+        device = await session.scalar(
+            select(Device)
+            .join(Account)
+            .where(
+                Account.number == body.account_number.strip(),
+                Device.serial == body.serial.strip(),
+                Device.active.is_(True),
+                Account.active.is_(True),
+            )
+        )
         if device is None:
             # One answer for an unknown account and a serial of another account: no probing of either.
             raise field_error("serial", "This serial number does not match a device of that account number.")
         token = new_secret()
         registration = Registration(
-            account_id=device.account_id, serial=device.serial, name=body.name.strip(),
-            email=normalize_email(body.email), password_hash=await hash_password(body.password),
-            language=body.language, verification_token_hash=secret_hash(token),
-            verification_expires_at=utcnow() + VERIFICATION_LIFETIME)
+            account_id=device.account_id,
+            serial=device.serial,
+            name=body.name.strip(),
+            email=normalize_email(body.email),
+            password_hash=await hash_password(body.password),
+            language=body.language,
+            verification_token_hash=secret_hash(token),
+            verification_expires_at=utcnow() + VERIFICATION_LIFETIME,
+        )
         session.add(registration)
         await session.flush()
-        await outbox.add(session, EmailVerificationRequested(
-            user_id=registration.id, email=registration.email, name=registration.name,
-            language=registration.language, link_path=f"/verify-email?token={token}"), subject=registration.id)
+        await outbox.add(
+            session,
+            EmailVerificationRequested(
+                user_id=registration.id,
+                email=registration.email,
+                name=registration.name,
+                language=registration.language,
+                link_path=f"/verify-email?token={token}",
+            ),
+            subject=registration.id,
+        )
     return {"id": registration.id, "status": registration.status}
 
 
 @router.post("/registrations/verify")
 async def verify_email(body: VerifyRequest, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
-        registration = await session.scalar(select(Registration).where(
-            Registration.verification_token_hash == secret_hash(body.token)).with_for_update())
-        if (registration is None or registration.status != PENDING_VERIFICATION
-                or registration.verification_expires_at <= utcnow()):
+        registration = await session.scalar(
+            select(Registration)
+            .where(Registration.verification_token_hash == secret_hash(body.token))
+            .with_for_update()
+        )
+        if (
+            registration is None
+            or registration.status != PENDING_VERIFICATION
+            or registration.verification_expires_at <= utcnow()
+        ):
             raise field_error("token", "This link is invalid, expired or already used.")
         registration.status = AWAITING_APPROVAL
         registration.verification_token_hash = None  # single use
-        await outbox.add(session, RegistrationAwaitingApproval(
-            registration_id=registration.id, account_id=registration.account_id,
-            account_name=registration.account.name, applicant_name=registration.name,
-            applicant_email=registration.email, approver_user_ids=await approver_ids(session, registration.account_id),
-            link_path=f"/registrations/{registration.id}"), subject=registration.id)
+        await outbox.add(
+            session,
+            RegistrationAwaitingApproval(
+                registration_id=registration.id,
+                account_id=registration.account_id,
+                account_name=registration.account.name,
+                applicant_name=registration.name,
+                applicant_email=registration.email,
+                approver_user_ids=await approver_ids(session, registration.account_id),
+                link_path=f"/registrations/{registration.id}",
+            ),
+            subject=registration.id,
+        )
     return {"status": registration.status}
 
 
@@ -131,7 +181,9 @@ def may_decide(principal: Principal, account_id: str) -> bool:
 
 @router.get("/registrations")
 async def list_registrations(principal: CurrentUser, session: DbSession) -> dict:
-    query = select(Registration).where(Registration.status == AWAITING_APPROVAL).order_by(Registration.created_at)
+    query = (
+        select(Registration).where(Registration.status == AWAITING_APPROVAL).order_by(Registration.created_at)
+    )
     if not principal.is_staff:
         admin_of = [a for a, role in principal.memberships.items() if role == "administrator"]
         if not admin_of:
@@ -143,29 +195,42 @@ async def list_registrations(principal: CurrentUser, session: DbSession) -> dict
 
 async def decidable_registration(session, principal: Principal, registration_id: str) -> Registration:
     registration = await session.scalar(
-        select(Registration).where(Registration.id == registration_id).with_for_update())
+        select(Registration).where(Registration.id == registration_id).with_for_update()
+    )
     if registration is None or not (principal.is_staff or principal.role_in(registration.account_id)):
         raise not_found("registration")
     if not may_decide(principal, registration.account_id):
         raise forbidden("Only the account's administrators and the vendor's staff decide on registrations.")
     if registration.status != AWAITING_APPROVAL:
-        raise Problem(409, "Conflict", f"This registration is {registration.status}, not awaiting approval.",
-                      code="not_awaiting_approval")
+        raise Problem(
+            409,
+            "Conflict",
+            f"This registration is {registration.status}, not awaiting approval.",
+            code="not_awaiting_approval",
+        )
     return registration
 
 
 @router.post("/registrations/{registration_id}/approve")
-async def approve(registration_id: str, body: Decision, principal: CurrentUser, session: DbSession,
-                  outbox: OutboxDep) -> dict:
+async def approve(
+    registration_id: str, body: Decision, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> dict:
     async with session.begin():
         registration = await decidable_registration(session, principal, registration_id)
         devices = await devices_of_account(session, registration.account_id, body.device_ids)
         user = await user_by_email(session, registration.email)
         if user is None:
             # The registration's password becomes the user's; the email was verified by the link.
-            user = create_user(session, principal.user_id, email=registration.email, name=registration.name,
-                               password_hash=registration.password_hash, language=registration.language,
-                               active=True, email_verified=True)
+            user = create_user(
+                session,
+                principal.user_id,
+                email=registration.email,
+                name=registration.name,
+                password_hash=registration.password_hash,
+                language=registration.language,
+                active=True,
+                email_verified=True,
+            )
         elif user.password_hash is None:
             # A user known from the CRM who never set a password: the verified registration provides it.
             user.password_hash, user.email_verified = registration.password_hash, True
@@ -175,15 +240,28 @@ async def approve(registration_id: str, body: Decision, principal: CurrentUser, 
             await session.flush()
         except IntegrityError as exc:
             # Another decision created this user or membership at the same moment.
-            raise Problem(409, "Conflict", "This registration was decided concurrently; reload and retry.",
-                          code="concurrent_change") from exc
+            raise Problem(
+                409,
+                "Conflict",
+                "This registration was decided concurrently; reload and retry.",
+                code="concurrent_change",
+            ) from exc
         for device in devices:
             if assign_device(session, principal.user_id, device, user.id):
                 await publish_device(session, outbox, device)
         registration.status, registration.user_id = APPROVED, user.id
         registration.decided_by, registration.decided_at = principal.user_id, utcnow()
-        record(session, principal.user_id, "registration.approved", "registration", registration.id,
-               account=registration.account_id, user_id=user.id, role=body.role, device_ids=[d.id for d in devices])
+        record(
+            session,
+            principal.user_id,
+            "registration.approved",
+            "registration",
+            registration.id,
+            account=registration.account_id,
+            user_id=user.id,
+            role=body.role,
+            device_ids=[d.id for d in devices],
+        )
         await publish_user(session, outbox, user)
     return {"id": registration.id, "status": registration.status, "user_id": user.id}
 
@@ -192,10 +270,17 @@ async def devices_of_account(session, account_id: str, device_ids: list[str]) ->
     wanted = set(device_ids)
     if not wanted:
         return []
-    devices = (await session.scalars(select(Device).where(
-        Device.id.in_(wanted), Device.account_id == account_id, Device.active.is_(True)))).all()
+    devices = (
+        await session.scalars(
+            select(Device).where(
+                Device.id.in_(wanted), Device.account_id == account_id, Device.active.is_(True)
+            )
+        )
+    ).all()
     if len(devices) != len(wanted):
-        raise field_error("device_ids", "Every device must be an active device of the registration's account.")
+        raise field_error(
+            "device_ids", "Every device must be an active device of the registration's account."
+        )
     return list(devices)
 
 
@@ -205,6 +290,12 @@ async def refuse(registration_id: str, principal: CurrentUser, session: DbSessio
         registration = await decidable_registration(session, principal, registration_id)
         registration.status = REFUSED
         registration.decided_by, registration.decided_at = principal.user_id, utcnow()
-        record(session, principal.user_id, "registration.refused", "registration", registration.id,
-               account=registration.account_id)
+        record(
+            session,
+            principal.user_id,
+            "registration.refused",
+            "registration",
+            registration.id,
+            account=registration.account_id,
+        )
     return {"id": registration.id, "status": registration.status}

@@ -10,9 +10,20 @@ async def publish_user(session: AsyncSession, outbox: Outbox, user: User) -> Non
     """Publish the user's full current state (memberships and preferences included)."""
     await session.flush()
     await session.refresh(user, ["memberships"])
-    await outbox.add(session, UserUpserted(
-        user_id=user.id, email=user.email, name=user.name, language=user.language, time_zone=user.time_zone,
-        active=user.active, staff_role=user.staff_role,
-        memberships=[MembershipData(account_id=m.account_id, role=m.role) for m in user.active_memberships],
-        notification_preferences=dict(user.notification_preferences),
-    ), subject=user.id)
+    await outbox.add(
+        session,
+        UserUpserted(
+            user_id=user.id,
+            email=user.email,
+            name=user.name,
+            language=user.language,
+            time_zone=user.time_zone,
+            active=user.active,
+            staff_role=user.staff_role,
+            memberships=[
+                MembershipData(account_id=m.account_id, role=m.role) for m in user.active_memberships
+            ],
+            notification_preferences=dict(user.notification_preferences),
+        ),
+        subject=user.id,
+    )

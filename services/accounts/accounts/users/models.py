@@ -9,8 +9,15 @@ from accounts.customer_accounts.models import Account
 from accounts.database import Base, new_id
 from shared.db import UtcDateTime, utcnow
 
-NOTIFICATION_KINDS = ("case_created", "case_status_changed", "case_message", "case_resolved",
-                      "reading_accepted", "reading_requested", "order_shipped")
+NOTIFICATION_KINDS = (
+    "case_created",
+    "case_status_changed",
+    "case_message",
+    "case_resolved",
+    "reading_accepted",
+    "reading_requested",
+    "order_shipped",
+)
 
 
 def default_notification_preferences() -> dict[str, bool]:
@@ -32,10 +39,12 @@ class User(Base):
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     staff_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
     notification_preferences: Mapped[dict[str, bool]] = mapped_column(
-        JSON, default=default_notification_preferences)
+        JSON, default=default_notification_preferences
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def can_log_in(self) -> bool:

@@ -25,15 +25,24 @@ def create_user(session: AsyncSession, actor: str, **fields) -> User:
     return user
 
 
-def set_membership(session: AsyncSession, actor: str, user: User, account_id: str, role: str, *,
-                   activate: bool = False) -> bool:
+def set_membership(
+    session: AsyncSession, actor: str, user: User, account_id: str, role: str, *, activate: bool = False
+) -> bool:
     """Give the user this role on the account (and make a deactivated membership active again when
     `activate`); True when something changed."""
     current = user.membership_in(account_id)
     if current is not None and current.role == role and (current.active or not activate):
         return False
-    record(session, actor, "membership.set", "user", user.id, account_id=account_id, role=role,
-           previous_role=current.role if current is not None else None)
+    record(
+        session,
+        actor,
+        "membership.set",
+        "user",
+        user.id,
+        account_id=account_id,
+        role=role,
+        previous_role=current.role if current is not None else None,
+    )
     if current is None:
         user.memberships.append(Membership(account_id=account_id, role=role, active=True))
     else:
@@ -64,6 +73,7 @@ def unassign_device(session: AsyncSession, actor: str, device: Device, user_id: 
     if current is None:
         return False
     device.assignments.remove(current)
-    record(session, actor, "device.unassigned", "device", device.id, account=device.account_id,
-           user_id=user_id)
+    record(
+        session, actor, "device.unassigned", "device", device.id, account=device.account_id, user_id=user_id
+    )
     return True

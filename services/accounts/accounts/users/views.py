@@ -72,11 +72,23 @@ class ProfileChange(BaseModel):
 
 def profile_of(user: User) -> Profile:
     return Profile(
-        id=user.id, email=user.email, name=user.name, phone=user.phone, language=user.language,
-        time_zone=user.time_zone, staff_role=user.staff_role,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        phone=user.phone,
+        language=user.language,
+        time_zone=user.time_zone,
+        staff_role=user.staff_role,
         notification_preferences={**{k: True for k in NOTIFICATION_KINDS}, **user.notification_preferences},
-        memberships=[MembershipOut(account_id=m.account_id, account_number=m.account.number,
-                                   account_name=m.account.name, role=m.role) for m in user.active_memberships],
+        memberships=[
+            MembershipOut(
+                account_id=m.account_id,
+                account_number=m.account.number,
+                account_name=m.account.name,
+                role=m.role,
+            )
+            for m in user.active_memberships
+        ],
     )
 
 
@@ -93,16 +105,22 @@ async def get_me(principal: CurrentUser, session: DbSession) -> Profile:
 
 
 @router.patch("/me", response_model=Profile)
-async def change_me(body: ProfileChange, principal: CurrentUser, session: DbSession, outbox: OutboxDep) -> Profile:
+async def change_me(
+    body: ProfileChange, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> Profile:
     async with session.begin():
         user = await own_user(session, principal)
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
         if "notification_preferences" in changes:
-            changes["notification_preferences"] = {**user.notification_preferences,
-                                                   **changes["notification_preferences"]}
+            changes["notification_preferences"] = {
+                **user.notification_preferences,
+                **changes["notification_preferences"],
+            }
         for field, value in changes.items():
             setattr(user, field, value)
         if changes:
-            record(session, principal.user_id, "user.profile_changed", "user", user.id, fields=sorted(changes))
+            record(
+                session, principal.user_id, "user.profile_changed", "user", user.id, fields=sorted(changes)
+            )
             await publish_user(session, outbox, user)
     return profile_of(user)

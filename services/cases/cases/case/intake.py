@@ -20,8 +20,18 @@ from shared.auth import Principal
 from shared.outbox import Outbox
 
 AnyNewCase = NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry
-ADDRESS_FIELDS = ("street", "postal_code", "city", "region", "country", "building", "floor", "room",
-                  "contact_name", "contact_phone")
+ADDRESS_FIELDS = (
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "building",
+    "floor",
+    "room",
+    "contact_name",
+    "contact_phone",
+)
 
 
 def check_before_access(request: AnyNewCase) -> None:
@@ -33,9 +43,15 @@ def check_before_access(request: AnyNewCase) -> None:
 async def open_case(session: AsyncSession, outbox: Outbox, principal: Principal, request: AnyNewCase) -> Case:
     if isinstance(request, NewAccountInquiry):
         check_account_inquiry(principal, request.account_id)
-        draft = service.CaseDraft(type=request.type, account_id=request.account_id, device=None,
-                                  category=request.topic, subject=request.subject, description=request.description,
-                                  details={"topic": request.topic})
+        draft = service.CaseDraft(
+            type=request.type,
+            account_id=request.account_id,
+            device=None,
+            category=request.topic,
+            subject=request.subject,
+            description=request.description,
+            details={"topic": request.topic},
+        )
     else:
         device = await device_for_new_case(session, principal, request.device_id, request.type)
         draft = await DRAFTS[request.type](session, device, request)
@@ -43,17 +59,33 @@ async def open_case(session: AsyncSession, outbox: Outbox, principal: Principal,
 
 
 async def incident(_session: AsyncSession, device: Device, request: NewIncident) -> service.CaseDraft:
-    return service.CaseDraft(type="incident", account_id=device.account_id, device=device,
-                             category=request.category, subject=request.subject, description=request.description,
-                             error_code=request.error_code)
+    return service.CaseDraft(
+        type="incident",
+        account_id=device.account_id,
+        device=device,
+        category=request.category,
+        subject=request.subject,
+        description=request.description,
+        error_code=request.error_code,
+    )
 
 
-async def consumables(session: AsyncSession, device: Device, request: NewConsumablesOrder) -> service.CaseDraft:
+async def consumables(
+    session: AsyncSession, device: Device, request: NewConsumablesOrder
+) -> service.CaseDraft:
     lines = await priced_order(session, device.model, [(line.sku, line.quantity) for line in request.items])
-    subject = request.subject or "Order: " + ", ".join(f"{line['quantity']} × {line['name']}" for line in lines)
-    return service.CaseDraft(type="consumables", account_id=device.account_id, device=device,
-                             category="consumables", subject=subject[:200], description=request.description,
-                             details={"items": lines, "shipping": shipping_of(request, device)})
+    subject = request.subject or "Order: " + ", ".join(
+        f"{line['quantity']} × {line['name']}" for line in lines
+    )
+    return service.CaseDraft(
+        type="consumables",
+        account_id=device.account_id,
+        device=device,
+        category="consumables",
+        subject=subject[:200],
+        description=request.description,
+        details={"items": lines, "shipping": shipping_of(request, device)},
+    )
 
 
 def shipping_of(request: NewConsumablesOrder, device: Device) -> dict:
@@ -61,24 +93,40 @@ def shipping_of(request: NewConsumablesOrder, device: Device) -> dict:
     device was when it was ordered for, even if it moves later."""
     if isinstance(request.shipping, ShipToDevice):
         location = device.location or {}
-        return {"use_device_location": True, "instructions": request.shipping.instructions,
-                **{name: location.get(name, "") for name in ADDRESS_FIELDS}}
+        return {
+            "use_device_location": True,
+            "instructions": request.shipping.instructions,
+            **{name: location.get(name, "") for name in ADDRESS_FIELDS},
+        }
     return request.shipping.model_dump(mode="json")
 
 
 async def relocation(_session: AsyncSession, device: Device, request: NewRelocation) -> service.CaseDraft:
     details = request.relocation.model_dump(mode="json")
     subject = request.subject or f"Relocation of {device.serial} to {details['city']}"
-    return service.CaseDraft(type="relocation", account_id=device.account_id, device=device,
-                             category="relocation", subject=subject[:200], description=request.description,
-                             details=details)
+    return service.CaseDraft(
+        type="relocation",
+        account_id=device.account_id,
+        device=device,
+        category="relocation",
+        subject=subject[:200],
+        description=request.description,
+        details=details,
+    )
 
 
 async def removal(_session: AsyncSession, device: Device, request: NewRemoval) -> service.CaseDraft:
     details = request.removal.model_dump(mode="json")
     subject = request.subject or f"Removal of {device.serial} on {details['date']}"
-    return service.CaseDraft(type="removal", account_id=device.account_id, device=device, category="removal",
-                             subject=subject[:200], description=request.description, details=details)
+    return service.CaseDraft(
+        type="removal",
+        account_id=device.account_id,
+        device=device,
+        category="removal",
+        subject=subject[:200],
+        description=request.description,
+        details=details,
+    )
 
 
 DRAFTS = {"incident": incident, "consumables": consumables, "relocation": relocation, "removal": removal}

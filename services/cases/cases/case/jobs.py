@@ -30,13 +30,26 @@ async def close_resolved_cases(db: Database, outbox: Outbox, after: timedelta) -
     while True:
         cutoff = utcnow() - after
         async with db.session() as session, session.begin():
-            due = (await session.scalars(
-                select(Case).where(Case.status == "resolved", Case.resolved_at <= cutoff)
-                .order_by(Case.resolved_at).limit(BATCH).with_for_update(skip_locked=True))).all()
+            due = (
+                await session.scalars(
+                    select(Case)
+                    .where(Case.status == "resolved", Case.resolved_at <= cutoff)
+                    .order_by(Case.resolved_at)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             for case in due:
                 await service.change_status(
-                    session, outbox, case, "closed", actor_id=SYSTEM_ACTOR, side="system", checked=False,
-                    reason=f"closed automatically {after.days} days after it was resolved")
+                    session,
+                    outbox,
+                    case,
+                    "closed",
+                    actor_id=SYSTEM_ACTOR,
+                    side="system",
+                    checked=False,
+                    reason=f"closed automatically {after.days} days after it was resolved",
+                )
         closed += len(due)
         if len(due) < BATCH:
             return closed

@@ -43,7 +43,8 @@ class Case(Base):
     carrier: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     followers: Mapped[list["CaseFollower"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CaseFollower.user_id")
+        cascade="all, delete-orphan", lazy="selectin", order_by="CaseFollower.user_id"
+    )
 
     @property
     def follower_ids(self) -> list[str]:

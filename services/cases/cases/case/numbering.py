@@ -14,9 +14,11 @@ from shared.db import upsert_ignore
 
 async def next_case_number(session: AsyncSession, at: datetime) -> str:
     table = CaseNumberCounter.__table__
-    statement = (upsert_ignore(session, table).values(year=at.year, last_value=1)
-                 .on_conflict_do_update(index_elements=[table.c.year],
-                                        set_={"last_value": table.c.last_value + 1})
-                 .returning(table.c.last_value))
+    statement = (
+        upsert_ignore(session, table)
+        .values(year=at.year, last_value=1)
+        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_value": table.c.last_value + 1})
+        .returning(table.c.last_value)
+    )
     value = (await session.execute(statement)).scalar_one()
     return f"CS-{at.year}-{value:06d}"

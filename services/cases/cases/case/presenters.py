@@ -28,31 +28,40 @@ from shared.auth import Principal
 from shared.db import utcnow
 
 
-async def case_detail(session: AsyncSession, principal: Principal, case: Case) -> CustomerCaseDetail | StaffCaseDetail:
+async def case_detail(
+    session: AsyncSession, principal: Principal, case: Case
+) -> CustomerCaseDetail | StaffCaseDetail:
     if principal.is_staff:
         return await staff_detail(session, case)
     return await customer_detail(session, case)
 
 
 async def customer_detail(session: AsyncSession, case: Case) -> CustomerCaseDetail:
-    messages = await session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id,
-                                                               CaseMessage.internal.is_(False)))
+    messages = await session.scalars(
+        select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.internal.is_(False))
+    )
     entries = await timeline(session, case, list(messages.all()))
     return CustomerCaseDetail(
-        **CaseOut.model_validate(case).model_dump(), device=await device_ref(session, case.device_id),
+        **CaseOut.model_validate(case).model_dump(),
+        device=await device_ref(session, case.device_id),
         timeline=[TimelineEntry(**e) for e in entries],
-        allowed_transitions=allowed_transitions("customer", case.status, case.resolved_at, utcnow()))
+        allowed_transitions=allowed_transitions("customer", case.status, case.resolved_at, utcnow()),
+    )
 
 
 async def staff_detail(session: AsyncSession, case: Case) -> StaffCaseDetail:
     messages = await session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))
     entries = await timeline(session, case, list(messages.all()))
     return StaffCaseDetail(
-        **CaseOut.model_validate(case).model_dump(), assignee_id=case.assignee_id,
-        first_response_at=case.first_response_at, paused_seconds=case.paused_seconds,
-        follower_ids=case.follower_ids, device=await device_ref(session, case.device_id),
+        **CaseOut.model_validate(case).model_dump(),
+        assignee_id=case.assignee_id,
+        first_response_at=case.first_response_at,
+        paused_seconds=case.paused_seconds,
+        follower_ids=case.follower_ids,
+        device=await device_ref(session, case.device_id),
         timeline=[StaffTimelineEntry(**e) for e in entries],
-        allowed_transitions=allowed_transitions("vendor", case.status, case.resolved_at, utcnow()))
+        allowed_transitions=allowed_transitions("vendor", case.status, case.resolved_at, utcnow()),
+    )
 
 
 async def device_ref(session: AsyncSession, device_id: str | None) -> DeviceRef | None:
@@ -64,22 +73,55 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
     """Creation, status changes, the given messages and the vendor systems' shipment and visit reports,
     oldest first."""
     changes = (await session.scalars(select(StatusChange).where(StatusChange.case_id == case.id))).all()
-    updates = (await session.scalars(select(FulfilmentUpdate).where(FulfilmentUpdate.case_id == case.id))).all()
-    names = await names_of(session, {case.created_by, *(c.actor_id for c in changes),
-                                     *(m.author_id for m in messages)})
+    updates = (
+        await session.scalars(select(FulfilmentUpdate).where(FulfilmentUpdate.case_id == case.id))
+    ).all()
+    names = await names_of(
+        session, {case.created_by, *(c.actor_id for c in changes), *(m.author_id for m in messages)}
+    )
 
     def entry(kind: str, at: datetime, actor_id: str, side: str, **extra) -> dict:
-        return {"kind": kind, "at": at, "actor_id": actor_id, "actor_name": names.get(actor_id, ""),
-                "actor_side": side, **extra}
+        return {
+            "kind": kind,
+            "at": at,
+            "actor_id": actor_id,
+            "actor_name": names.get(actor_id, ""),
+            "actor_side": side,
+            **extra,
+        }
 
     entries = [entry("created", case.created_at, case.created_by, "customer", body=case.description)]
-    entries += [entry("status_changed", c.at, c.actor_id, c.actor_side, from_status=c.from_status,
-                      to_status=c.to_status, reason=c.reason) for c in changes]
-    entries += [entry("note" if m.internal else "message", m.created_at, m.author_id, m.author_side, body=m.body)
-                for m in messages]
-    entries += [entry(u.kind, u.at, u.actor_id, "vendor", status=u.status, tracking_reference=u.tracking_reference,
-                      carrier=u.carrier, scheduled_for=u.scheduled_for, technician=u.technician, body=u.note)
-                for u in updates]
+    entries += [
+        entry(
+            "status_changed",
+            c.at,
+            c.actor_id,
+            c.actor_side,
+            from_status=c.from_status,
+            to_status=c.to_status,
+            reason=c.reason,
+        )
+        for c in changes
+    ]
+    entries += [
+        entry("note" if m.internal else "message", m.created_at, m.author_id, m.author_side, body=m.body)
+        for m in messages
+    ]
+    entries += [
+        entry(
+            u.kind,
+            u.at,
+            u.actor_id,
+            "vendor",
+            status=u.status,
+            tracking_reference=u.tracking_reference,
+            carrier=u.carrier,
+            scheduled_for=u.scheduled_for,
+            technician=u.technician,
+            body=u.note,
+        )
+        for u in updates
+    ]
     order = {"created": 0, "message": 1, "note": 1, "shipment": 1, "visit": 1, "status_changed": 2}
     # A reply and the status change it causes share a timestamp: the reply comes first.
     return sorted(entries, key=lambda e: (e["at"], order[e["kind"]]))
@@ -91,13 +133,19 @@ async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def case_page(principal: Principal, cases: list[Case], total: int, page: int,
-              page_size: int) -> CasePage | StaffCasePage:
+def case_page(
+    principal: Principal, cases: list[Case], total: int, page: int, page_size: int
+) -> CasePage | StaffCasePage:
     if principal.is_staff:
-        return StaffCasePage(items=[StaffCaseListItem.model_validate(c) for c in cases], total=total,
-                             page=page, page_size=page_size)
-    return CasePage(items=[CaseListItem.model_validate(c) for c in cases], total=total, page=page,
-                    page_size=page_size)
+        return StaffCasePage(
+            items=[StaffCaseListItem.model_validate(c) for c in cases],
+            total=total,
+            page=page,
+            page_size=page_size,
+        )
+    return CasePage(
+        items=[CaseListItem.model_validate(c) for c in cases], total=total, page=page, page_size=page_size
+    )
 
 
 def message_out(principal: Principal, message: CaseMessage) -> MessageOut | StaffMessageOut:

@@ -1,6 +1,13 @@
 """Which department works a case (F-10), and the categories each type accepts."""
 
-INCIDENT_CATEGORIES = ("paper_jam", "print_quality", "error_code", "network_scanning", "noise_damage", "other")
+INCIDENT_CATEGORIES = (
+    "paper_jam",
+    "print_quality",
+    "error_code",
+    "network_scanning",
+    "noise_damage",
+    "other",
+)
 # An account inquiry's category is its topic; consumables orders, relocations and removals have none of their
 # own and carry their type as category.
 ACCOUNT_INQUIRY_TOPICS = ("invoice", "contract", "billing", "other")

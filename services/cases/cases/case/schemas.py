@@ -25,10 +25,17 @@ Instructions = Annotated[str, StringConstraints(strip_whitespace=True, max_lengt
 Line200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Optional100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
-Hostname = Annotated[str, StringConstraints(
-    strip_whitespace=True, max_length=253,
-    pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
+CountryCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+]
+Hostname = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=253,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+    ),
+]
 Side = Literal["customer", "vendor"]
 
 
@@ -43,6 +50,7 @@ FutureDate = Annotated[date, AfterValidator(must_be_future)]
 
 
 # Requests -------------------------------------------------------------------------------------------------
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -90,8 +98,9 @@ class NewConsumablesOrder(Strict):
     subject: Subject | None = None
     description: OptionalText = ""
     items: list[OrderLine] = Field(min_length=1, max_length=20)
-    shipping: Annotated[ShipToDevice | ShipElsewhere, Field(discriminator="use_device_location")] = \
+    shipping: Annotated[ShipToDevice | ShipElsewhere, Field(discriminator="use_device_location")] = (
         ShipToDevice(use_device_location=True)
+    )
 
 
 class DhcpNetwork(Strict):
@@ -118,8 +127,9 @@ class Relocation(Strict):
     floor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
     room: Optional100 = ""
     contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=50,
-                                                    pattern=r"^[0-9+()./ -]+$")]
+    contact_phone: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=50, pattern=r"^[0-9+()./ -]+$")
+    ]
     preferred_date: FutureDate
     time_window: Literal["morning", "afternoon", "all_day"]
     network: Annotated[DhcpNetwork | StaticNetwork, Field(discriminator="ip_mode")]
@@ -154,15 +164,19 @@ class NewAccountInquiry(Strict):
     description: LongText
 
 
-NewCase = Annotated[NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry,
-                    Field(discriminator="type")]
+NewCase = Annotated[
+    NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry,
+    Field(discriminator="type"),
+]
 NEW_CASE = TypeAdapter(NewCase)
 # Fields holding a discriminated union -> their discriminator. Pydantic puts the chosen variant's tag into an
 # error's location; clients know fields, not variants, so the tag is taken out again (see `field_path`).
 UNION_FIELDS = {"shipping": "use_device_location", "network": "ip_mode"}
 
 
-def parse_new_case(body: Any) -> NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry:
+def parse_new_case(
+    body: Any,
+) -> NewIncident | NewConsumablesOrder | NewRelocation | NewRemoval | NewAccountInquiry:
     """Validate a new case against the schema of its type; a 422 naming each field at fault as the client
     sent it (`items.0.quantity`, `relocation.preferred_date`)."""
     try:
@@ -173,7 +187,9 @@ def parse_new_case(body: Any) -> NewIncident | NewConsumablesOrder | NewRelocati
 
 
 def field_path(error: dict) -> list:
-    loc = list(error["loc"])[1:]  # the first element is the case type's tag (or absent: the tag itself is bad)
+    loc = list(error["loc"])[
+        1:
+    ]  # the first element is the case type's tag (or absent: the tag itself is bad)
     path, index = [], 0
     while index < len(loc):
         path.append(loc[index])
@@ -198,6 +214,7 @@ class AssignRequest(Strict):
 
 
 # Responses ------------------------------------------------------------------------------------------------
+
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)

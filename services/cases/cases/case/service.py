@@ -32,6 +32,7 @@ def side_of(principal: Principal) -> str:
 
 # Creating --------------------------------------------------------------------------------------------------
 
+
 def check_new_case(request: NewIncident) -> None:
     """Business rules the schema cannot express; a 422 naming the field, before anything is written."""
     if request.category not in INCIDENT_CATEGORIES:
@@ -55,26 +56,64 @@ class CaseDraft:
 async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
     now = utcnow()
     case = Case(
-        id=str(uuid.uuid4()), account_id=draft.account_id, device_id=draft.device.id if draft.device else None,
-        type=draft.type, category=draft.category, error_code=draft.error_code or None, subject=draft.subject,
-        description=draft.description, status="new", department=department_for(draft.type, draft.category),
-        created_by=principal.user_id, created_at=now, updated_at=now, paused_seconds=0, details=draft.details,
+        id=str(uuid.uuid4()),
+        account_id=draft.account_id,
+        device_id=draft.device.id if draft.device else None,
+        type=draft.type,
+        category=draft.category,
+        error_code=draft.error_code or None,
+        subject=draft.subject,
+        description=draft.description,
+        status="new",
+        department=department_for(draft.type, draft.category),
+        created_by=principal.user_id,
+        created_at=now,
+        updated_at=now,
+        paused_seconds=0,
+        details=draft.details,
         # The SLA clock (F-12) will set this from the device's response time and business hours.
         response_due_at=None,
     )
-    followers = await initial_followers(session, principal, draft.device) if draft.device else [principal.user_id]
+    followers = (
+        await initial_followers(session, principal, draft.device) if draft.device else [principal.user_id]
+    )
     case.followers = [CaseFollower(user_id=u) for u in followers]
     # The number is taken last: on PostgreSQL its counter row stays locked until this transaction ends.
     case.number = await next_case_number(session, now)
     session.add(case)
-    audit.record(session, actor_id=principal.user_id, actor_side="customer", action="case.created",
-                 case_id=case.id, number=case.number, device_id=case.device_id, account_id=case.account_id,
-                 type=case.type, category=case.category, details=case.details)
-    await outbox.add(session, CaseCreated(
-        case_id=case.id, number=case.number, account_id=case.account_id, device_id=case.device_id,
-        type=case.type, category=case.category, subject=case.subject, status=case.status,
-        department=case.department, created_by=case.created_by, follower_ids=case.follower_ids,
-        created_at=case.created_at, response_due_at=case.response_due_at, details=case.details), subject=case.id)
+    audit.record(
+        session,
+        actor_id=principal.user_id,
+        actor_side="customer",
+        action="case.created",
+        case_id=case.id,
+        number=case.number,
+        device_id=case.device_id,
+        account_id=case.account_id,
+        type=case.type,
+        category=case.category,
+        details=case.details,
+    )
+    await outbox.add(
+        session,
+        CaseCreated(
+            case_id=case.id,
+            number=case.number,
+            account_id=case.account_id,
+            device_id=case.device_id,
+            type=case.type,
+            category=case.category,
+            subject=case.subject,
+            status=case.status,
+            department=case.department,
+            created_by=case.created_by,
+            follower_ids=case.follower_ids,
+            created_at=case.created_at,
+            response_due_at=case.response_due_at,
+            details=case.details,
+        ),
+        subject=case.id,
+    )
     return case
 
 
@@ -92,6 +131,7 @@ async def initial_followers(session: AsyncSession, principal: Principal, device:
 
 # Reading ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class CaseFilters:
     status: str | None = None
@@ -106,14 +146,25 @@ class CaseFilters:
 
 
 def filtered(query: Select, filters: CaseFilters) -> Select:
-    for column, value in ((Case.status, filters.status), (Case.type, filters.type),
-                          (Case.device_id, filters.device_id), (Case.department, filters.department),
-                          (Case.account_id, filters.account_id), (Case.assignee_id, filters.assignee_id)):
+    for column, value in (
+        (Case.status, filters.status),
+        (Case.type, filters.type),
+        (Case.device_id, filters.device_id),
+        (Case.department, filters.department),
+        (Case.account_id, filters.account_id),
+        (Case.assignee_id, filters.assignee_id),
+    ):
         if value:
             query = query.where(column == value)
     if filters.q and (q := filters.q.strip().lower()):
-        query = query.where(or_(*(func.lower(c).contains(q, autoescape=True)
-                                  for c in (Case.number, Case.subject, Case.description))))
+        query = query.where(
+            or_(
+                *(
+                    func.lower(c).contains(q, autoescape=True)
+                    for c in (Case.number, Case.subject, Case.description)
+                )
+            )
+        )
     if filters.created_from:
         query = query.where(Case.created_at >= start_of(filters.created_from))
     if filters.created_to:
@@ -134,17 +185,23 @@ def end_of(value: date | datetime) -> datetime:
     return start_of(value) + timedelta(days=1)
 
 
-async def list_cases(session: AsyncSession, principal: Principal, filters: CaseFilters, page: int,
-                     page_size: int) -> tuple[list[Case], int]:
+async def list_cases(
+    session: AsyncSession, principal: Principal, filters: CaseFilters, page: int, page_size: int
+) -> tuple[list[Case], int]:
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = filtered(select(Case).where(visible), filters)
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = await session.scalars(query.order_by(Case.created_at.desc(), Case.number.desc())
-                                 .offset((page - 1) * page_size).limit(page_size))
+    rows = await session.scalars(
+        query.order_by(Case.created_at.desc(), Case.number.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
     return list(rows.all()), total or 0
 
 
-async def visible_case(session: AsyncSession, principal: Principal, case_id: str, *, for_update: bool = False) -> Case:
+async def visible_case(
+    session: AsyncSession, principal: Principal, case_id: str, *, for_update: bool = False
+) -> Case:
     """The case when the caller may see it; 404 otherwise, the same answer as for a missing one."""
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = select(Case).where(Case.id == case_id, visible)
@@ -159,8 +216,18 @@ async def visible_case(session: AsyncSession, principal: Principal, case_id: str
 
 # Changing --------------------------------------------------------------------------------------------------
 
-async def change_status(session: AsyncSession, outbox: Outbox, case: Case, target: str, *, actor_id: str,
-                        side: str, reason: str | None = None, checked: bool = True) -> None:
+
+async def change_status(
+    session: AsyncSession,
+    outbox: Outbox,
+    case: Case,
+    target: str,
+    *,
+    actor_id: str,
+    side: str,
+    reason: str | None = None,
+    checked: bool = True,
+) -> None:
     now = utcnow()
     if checked:
         check_transition(side, case.status, target, case.resolved_at, now)
@@ -171,16 +238,46 @@ async def change_status(session: AsyncSession, outbox: Outbox, case: Case, targe
         case.resolved_at = now
     elif previous == "resolved" and target == "in_progress":
         case.resolved_at = None
-    session.add(StatusChange(id=str(uuid.uuid4()), case_id=case.id, from_status=previous, to_status=target,
-                             actor_id=actor_id, actor_side=side, reason=reason, at=now))
-    audit.record(session, actor_id=actor_id, actor_side=side, action="case.status_changed", case_id=case.id,
-                 from_status=previous, to_status=target, reason=reason)
-    await outbox.add(session, CaseStatusChanged(
-        case_id=case.id, number=case.number, account_id=case.account_id, subject=case.subject,
-        old_status=previous, new_status=target, changed_by=actor_id,
-        # The contract knows two sides: the vendor's own scheduled jobs act for the vendor.
-        changed_by_side="customer" if side == "customer" else "vendor",
-        follower_ids=case.follower_ids, changed_at=now, reason=reason), subject=case.id)
+    session.add(
+        StatusChange(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            from_status=previous,
+            to_status=target,
+            actor_id=actor_id,
+            actor_side=side,
+            reason=reason,
+            at=now,
+        )
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        actor_side=side,
+        action="case.status_changed",
+        case_id=case.id,
+        from_status=previous,
+        to_status=target,
+        reason=reason,
+    )
+    await outbox.add(
+        session,
+        CaseStatusChanged(
+            case_id=case.id,
+            number=case.number,
+            account_id=case.account_id,
+            subject=case.subject,
+            old_status=previous,
+            new_status=target,
+            changed_by=actor_id,
+            # The contract knows two sides: the vendor's own scheduled jobs act for the vendor.
+            changed_by_side="customer" if side == "customer" else "vendor",
+            follower_ids=case.follower_ids,
+            changed_at=now,
+            reason=reason,
+        ),
+        subject=case.id,
+    )
 
 
 def track_pause(case: Case, previous: str, target: str, now: datetime) -> None:
@@ -192,34 +289,73 @@ def track_pause(case: Case, previous: str, target: str, now: datetime) -> None:
         case.paused_since = None
 
 
-async def add_message(session: AsyncSession, outbox: Outbox, principal: Principal, case: Case, body: str,
-                      internal: bool) -> CaseMessage:
+async def add_message(
+    session: AsyncSession, outbox: Outbox, principal: Principal, case: Case, body: str, internal: bool
+) -> CaseMessage:
     side = side_of(principal)
     if internal and side != "vendor":
         raise forbidden("Only the vendor's staff may write internal notes.")
     if side == "customer" and case.status in ("closed", "cancelled"):
-        raise Problem(409, "Case is over", f"Case {case.number} is {case.status}; open a new case instead.",
-                      code="case_closed", status_value=case.status)
+        raise Problem(
+            409,
+            "Case is over",
+            f"Case {case.number} is {case.status}; open a new case instead.",
+            code="case_closed",
+            status_value=case.status,
+        )
     now = utcnow()
-    message = CaseMessage(id=str(uuid.uuid4()), case_id=case.id, author_id=principal.user_id, author_side=side,
-                          body=body, internal=internal, created_at=now)
+    message = CaseMessage(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        author_id=principal.user_id,
+        author_side=side,
+        body=body,
+        internal=internal,
+        created_at=now,
+    )
     session.add(message)
     case.updated_at = now
     if side == "vendor" and not internal and case.first_response_at is None:
         case.first_response_at = now
     if side == "customer":
         await follow(session, case, principal.user_id)
-    audit.record(session, actor_id=principal.user_id, actor_side=side,
-                 action="case.note_added" if internal else "case.message_added", case_id=case.id,
-                 message_id=message.id)
-    await outbox.add(session, CaseMessageAdded(
-        case_id=case.id, number=case.number, account_id=case.account_id, subject=case.subject,
-        message_id=message.id, author_id=message.author_id, author_side=side, internal=internal, body=body,
-        # An internal note has no customer recipient: it is published for the vendor's systems only.
-        follower_ids=[] if internal else case.follower_ids, added_at=now), subject=case.id)
+    audit.record(
+        session,
+        actor_id=principal.user_id,
+        actor_side=side,
+        action="case.note_added" if internal else "case.message_added",
+        case_id=case.id,
+        message_id=message.id,
+    )
+    await outbox.add(
+        session,
+        CaseMessageAdded(
+            case_id=case.id,
+            number=case.number,
+            account_id=case.account_id,
+            subject=case.subject,
+            message_id=message.id,
+            author_id=message.author_id,
+            author_side=side,
+            internal=internal,
+            body=body,
+            # An internal note has no customer recipient: it is published for the vendor's systems only.
+            follower_ids=[] if internal else case.follower_ids,
+            added_at=now,
+        ),
+        subject=case.id,
+    )
     if target := reply_transition(side, case.status):
-        await change_status(session, outbox, case, target, actor_id=principal.user_id, side=side,
-                            reason="customer replied", checked=False)
+        await change_status(
+            session,
+            outbox,
+            case,
+            target,
+            actor_id=principal.user_id,
+            side=side,
+            reason="customer replied",
+            checked=False,
+        )
     return message
 
 
@@ -227,8 +363,11 @@ async def follow(session: AsyncSession, case: Case, user_id: str) -> None:
     """A customer who writes on a case follows it from then on."""
     if user_id in case.follower_ids:
         return
-    await session.execute(upsert_ignore(session, CaseFollower.__table__).values(case_id=case.id, user_id=user_id)
-                          .on_conflict_do_nothing())
+    await session.execute(
+        upsert_ignore(session, CaseFollower.__table__)
+        .values(case_id=case.id, user_id=user_id)
+        .on_conflict_do_nothing()
+    )
     await session.flush()
     await session.refresh(case, ["followers"])
 
@@ -239,5 +378,12 @@ async def assign(session: AsyncSession, principal: Principal, case: Case, assign
         if assignee is None or not assignee.is_staff or not assignee.active:
             raise field_error("assignee_id", "must be an active member of the vendor's staff")
     previous, case.assignee_id, case.updated_at = case.assignee_id, assignee_id, utcnow()
-    audit.record(session, actor_id=principal.user_id, actor_side="vendor", action="case.assigned",
-                 case_id=case.id, from_assignee=previous, to_assignee=assignee_id)
+    audit.record(
+        session,
+        actor_id=principal.user_id,
+        actor_side="vendor",
+        action="case.assigned",
+        case_id=case.id,
+        from_assignee=previous,
+        to_assignee=assignee_id,
+    )

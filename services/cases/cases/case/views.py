@@ -26,10 +26,12 @@ from shared.errors import field_error, forbidden
 from shared.events.cases import CaseStatus, CaseType
 
 router = APIRouter(prefix="/api/cases/v1", tags=["cases"])
-NEW_CASE_DOC = ("A new case; `type` selects its shape: incident {device_id, category, subject, description, "
-                "error_code?}, consumables {device_id, items: [{sku, quantity}], shipping, subject?, description?}, "
-                "relocation {device_id, relocation: {...}}, removal {device_id, removal: {date, reason}}, "
-                "account_inquiry {account_id, topic, subject, description}.")
+NEW_CASE_DOC = (
+    "A new case; `type` selects its shape: incident {device_id, category, subject, description, "
+    "error_code?}, consumables {device_id, items: [{sku, quantity}], shipping, subject?, description?}, "
+    "relocation {device_id, relocation: {...}}, removal {device_id, removal: {date, reason}}, "
+    "account_inquiry {account_id, topic, subject, description}."
+)
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
@@ -49,8 +51,12 @@ def day_or_time(field: str, value: str | None) -> date | datetime | None:
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
-async def open_case(body: Annotated[Any, Body(description=NEW_CASE_DOC)], principal: CurrentUser, session: DbSession,
-                    outbox: OutboxDep) -> CaseOut:
+async def open_case(
+    body: Annotated[Any, Body(description=NEW_CASE_DOC)],
+    principal: CurrentUser,
+    session: DbSession,
+    outbox: OutboxDep,
+) -> CaseOut:
     # Validated here rather than by FastAPI so that errors name the client's fields, not pydantic's variants.
     request = parse_new_case(body)
     intake.check_before_access(request)
@@ -61,12 +67,16 @@ async def open_case(body: Annotated[Any, Body(description=NEW_CASE_DOC)], princi
 
 @router.get("/cases", response_model=CasePage | StaffCasePage)
 async def list_cases(
-    principal: CurrentUser, session: DbSession,
-    status: CaseStatus | None = None, type: CaseType | None = None,
+    principal: CurrentUser,
+    session: DbSession,
+    status: CaseStatus | None = None,
+    type: CaseType | None = None,
     device_id: Annotated[str | None, Query(max_length=36)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     created_from: Annotated[str | None, Query(max_length=40, description="a date or a date-time")] = None,
-    created_to: Annotated[str | None, Query(max_length=40, description="a date (inclusive) or a date-time")] = None,
+    created_to: Annotated[
+        str | None, Query(max_length=40, description="a date (inclusive) or a date-time")
+    ] = None,
     department: Annotated[str | None, Query(max_length=40)] = None,
     account_id: Annotated[str | None, Query(max_length=36)] = None,
     assignee_id: Annotated[str | None, Query(max_length=36)] = None,
@@ -76,10 +86,17 @@ async def list_cases(
     # Every filter only narrows what the caller may already see; the assignee is a vendor-only field.
     if assignee_id and not principal.is_staff:
         raise forbidden("Only the vendor's staff may filter by assignee.")
-    filters = service.CaseFilters(status=status, type=type, device_id=device_id, q=q,
-                                  created_from=day_or_time("created_from", created_from),
-                                  created_to=day_or_time("created_to", created_to), department=department, account_id=account_id,
-                                  assignee_id=assignee_id)
+    filters = service.CaseFilters(
+        status=status,
+        type=type,
+        device_id=device_id,
+        q=q,
+        created_from=day_or_time("created_from", created_from),
+        created_to=day_or_time("created_to", created_to),
+        department=department,
+        account_id=account_id,
+        assignee_id=assignee_id,
+    )
     cases, total = await service.list_cases(session, principal, filters, page, page_size)
     return json_response(presenters.case_page(principal, cases, total, page, page_size))
 
@@ -91,8 +108,9 @@ async def get_case(case_id: str, principal: CurrentUser, session: DbSession) -> 
 
 
 @router.post("/cases/{case_id}/messages", status_code=201, response_model=MessageOut | StaffMessageOut)
-async def post_message(case_id: str, request: NewMessage, principal: CurrentUser, session: DbSession,
-                       outbox: OutboxDep) -> Response:
+async def post_message(
+    case_id: str, request: NewMessage, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> Response:
     async with session.begin():
         case = await service.visible_case(session, principal, case_id, for_update=True)
         message = await service.add_message(session, outbox, principal, case, request.body, request.internal)
@@ -100,17 +118,27 @@ async def post_message(case_id: str, request: NewMessage, principal: CurrentUser
 
 
 @router.post("/cases/{case_id}/status", response_model=CustomerCaseDetail | StaffCaseDetail)
-async def change_status(case_id: str, request: StatusRequest, principal: CurrentUser, session: DbSession,
-                        outbox: OutboxDep) -> Response:
+async def change_status(
+    case_id: str, request: StatusRequest, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> Response:
     async with session.begin():
         case = await service.visible_case(session, principal, case_id, for_update=True)
-        await service.change_status(session, outbox, case, request.status, actor_id=principal.user_id,
-                                    side=service.side_of(principal), reason=request.reason)
+        await service.change_status(
+            session,
+            outbox,
+            case,
+            request.status,
+            actor_id=principal.user_id,
+            side=service.side_of(principal),
+            reason=request.reason,
+        )
     return json_response(await presenters.case_detail(session, principal, case))
 
 
 @router.post("/cases/{case_id}/assign", response_model=StaffCaseDetail)
-async def assign_case(case_id: str, request: AssignRequest, principal: StaffUser, session: DbSession) -> Response:
+async def assign_case(
+    case_id: str, request: AssignRequest, principal: StaffUser, session: DbSession
+) -> Response:
     async with session.begin():
         case = await service.visible_case(session, principal, case_id, for_update=True)
         await service.assign(session, principal, case, request.assignee_id)

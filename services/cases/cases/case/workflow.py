@@ -37,7 +37,9 @@ def within_reopen_window(resolved_at: datetime | None, now: datetime) -> bool:
     return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW
 
 
-def check_transition(side: str, status: str, target: str, resolved_at: datetime | None, now: datetime) -> None:
+def check_transition(
+    side: str, status: str, target: str, resolved_at: datetime | None, now: datetime
+) -> None:
     """Refuse an illegal transition with a 409 naming where the case is, where it was asked to go, and
     where this side may take it."""
     allowed = allowed_transitions(side, status, resolved_at, now)
@@ -47,8 +49,15 @@ def check_transition(side: str, status: str, target: str, resolved_at: datetime 
     if side == "customer" and status == "resolved" and target == "in_progress":
         detail += " more than 14 days after it was resolved"
     detail += f"; allowed from {status}: {', '.join(allowed) or 'none'}."
-    raise Problem(409, "Illegal status transition", detail, code="illegal_transition",
-                  from_status=status, to_status=target, allowed_transitions=allowed)
+    raise Problem(
+        409,
+        "Illegal status transition",
+        detail,
+        code="illegal_transition",
+        from_status=status,
+        to_status=target,
+        allowed_transitions=allowed,
+    )
 
 
 def reply_transition(side: str, status: str) -> str | None:

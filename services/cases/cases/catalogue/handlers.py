@@ -13,7 +13,9 @@ CRM_ACTOR = "crm"
 
 
 @handlers.on("crm.consumable_catalogue.upserted")
-async def keep_catalogue(session: AsyncSession, data: CrmConsumableCatalogueUpserted, event: CloudEvent) -> None:
+async def keep_catalogue(
+    session: AsyncSession, data: CrmConsumableCatalogueUpserted, event: CloudEvent
+) -> None:
     catalogue = await session.get(ConsumableCatalogue, data.model)
     if catalogue is not None and catalogue.synced_at > event.time:
         return  # a newer catalogue of this model is already kept
@@ -30,5 +32,12 @@ async def keep_catalogue(session: AsyncSession, data: CrmConsumableCatalogueUpse
         item.max_quantity_per_order = incoming.max_quantity_per_order
         kept.append(item)
     catalogue.items = kept
-    audit.record(session, actor_id=CRM_ACTOR, actor_side="vendor", action="catalogue.upserted", case_id=None,
-                 model=data.model, skus=[i.sku for i in data.items])
+    audit.record(
+        session,
+        actor_id=CRM_ACTOR,
+        actor_side="vendor",
+        action="catalogue.upserted",
+        case_id=None,
+        model=data.model,
+        skus=[i.sku for i in data.items],
+    )

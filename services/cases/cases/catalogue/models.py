@@ -18,7 +18,8 @@ class ConsumableCatalogue(Base):
     model: Mapped[str] = mapped_column(String(100), primary_key=True)
     synced_at: Mapped[datetime] = mapped_column(UtcDateTime)
     items: Mapped[list["ConsumableItem"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ConsumableItem.position")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ConsumableItem.position"
+    )
 
 
 class ConsumableItem(Base):
@@ -26,7 +27,9 @@ class ConsumableItem(Base):
     __table_args__ = (UniqueConstraint("model", "sku", name="uq_consumable_item_model_sku"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    model: Mapped[str] = mapped_column(ForeignKey("consumable_catalogue.model", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(
+        ForeignKey("consumable_catalogue.model", ondelete="CASCADE"), index=True
+    )
     sku: Mapped[str] = mapped_column(String(50))
     kind: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(200))

@@ -19,17 +19,28 @@ async def priced_order(session: AsyncSession, model: str, lines: list[tuple[str,
     for index, (sku, quantity) in enumerate(lines):
         item = catalogue.get(sku)
         if item is None:
-            errors.append({"field": f"items.{index}.sku", "message": f"{sku} is not in the catalogue of {model}"})
+            errors.append(
+                {"field": f"items.{index}.sku", "message": f"{sku} is not in the catalogue of {model}"}
+            )
         elif sku in seen:
             errors.append({"field": f"items.{index}.sku", "message": f"{sku} is ordered more than once"})
         elif quantity > item.max_quantity_per_order:
-            errors.append({"field": f"items.{index}.quantity",
-                           "message": f"at most {item.max_quantity_per_order} of {sku} per order",
-                           "max_quantity": item.max_quantity_per_order})
+            errors.append(
+                {
+                    "field": f"items.{index}.quantity",
+                    "message": f"at most {item.max_quantity_per_order} of {sku} per order",
+                    "max_quantity": item.max_quantity_per_order,
+                }
+            )
         else:
             order.append({"sku": sku, "kind": item.kind, "name": item.name, "quantity": quantity})
         seen.add(sku)
     if errors:
-        raise Problem(422, "Invalid request", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                      code="invalid", errors=errors)
+        raise Problem(
+            422,
+            "Invalid request",
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            code="invalid",
+            errors=errors,
+        )
     return order

@@ -15,5 +15,8 @@ router = APIRouter(prefix="/api/cases/v1", tags=["catalogue"])
 async def device_catalogue(device_id: str, principal: CurrentUser, session: DbSession) -> CatalogueOut:
     device = await visible_device(session, principal, device_id)
     items = await items_of_model(session, device.model)
-    return CatalogueOut(device_id=device.id, model=device.model,
-                        items=[CatalogueItemOut.model_validate(item) for item in items])
+    return CatalogueOut(
+        device_id=device.id,
+        model=device.model,
+        items=[CatalogueItemOut.model_validate(item) for item in items],
+    )

@@ -25,8 +25,13 @@ ROLES_BY_TYPE: dict[str, tuple[str, ...]] = {
     "consumables": ("administrator", *STOCK_ROLES),
     "account_inquiry": ("administrator",),
 }
-WHAT_BY_TYPE = {"incident": "incidents", "relocation": "relocation requests", "removal": "removal requests",
-                "consumables": "consumables orders", "account_inquiry": "account inquiries"}
+WHAT_BY_TYPE = {
+    "incident": "incidents",
+    "relocation": "relocation requests",
+    "removal": "removal requests",
+    "consumables": "consumables orders",
+    "account_inquiry": "account inquiries",
+}
 
 
 def may_see_device(principal: Principal, device: Device) -> bool:
@@ -48,8 +53,9 @@ async def visible_device(session: AsyncSession, principal: Principal, device_id:
     return device
 
 
-async def device_for_new_case(session: AsyncSession, principal: Principal, device_id: str,
-                              case_type: str = "incident") -> Device:
+async def device_for_new_case(
+    session: AsyncSession, principal: Principal, device_id: str, case_type: str = "incident"
+) -> Device:
     """The device a customer opens a case of this type for: 404 when it is not theirs to see, 403 when their
     role may not open such cases."""
     device = await session.get(Device, device_id)
@@ -78,7 +84,9 @@ def check_account_inquiry(principal: Principal, account_id: str) -> None:
         raise forbidden(f"Your role does not allow opening {WHAT_BY_TYPE['account_inquiry']}.")
 
 
-def visible_cases_clause(principal: Principal, account_col, device_col, creator_col, type_col) -> ColumnElement[bool]:
+def visible_cases_clause(
+    principal: Principal, account_col, device_col, creator_col, type_col
+) -> ColumnElement[bool]:
     """A WHERE clause selecting exactly the cases the caller may see."""
     if principal.is_staff:
         return true()
@@ -88,12 +96,18 @@ def visible_cases_clause(principal: Principal, account_col, device_col, creator_
         if role == "administrator":
             clauses.append(account_col == account_id)
         elif role in DEVICE_ROLES:
-            clauses.append((account_col == account_id)
-                           & or_(creator_col == principal.user_id, device_col.in_(assigned_devices)))
+            clauses.append(
+                (account_col == account_id)
+                & or_(creator_col == principal.user_id, device_col.in_(assigned_devices))
+            )
         elif role == "stock_manager":
-            clauses.append((account_col == account_id)
-                           & or_(creator_col == principal.user_id,
-                                 (type_col == "consumables") & device_col.in_(assigned_devices)))
+            clauses.append(
+                (account_col == account_id)
+                & or_(
+                    creator_col == principal.user_id,
+                    (type_col == "consumables") & device_col.in_(assigned_devices),
+                )
+            )
         else:
             clauses.append((account_col == account_id) & (creator_col == principal.user_id))
     return or_(*clauses) if clauses else false()

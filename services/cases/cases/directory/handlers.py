@@ -20,7 +20,12 @@ async def keep_account(session: AsyncSession, data: AccountUpserted, _event) -> 
 @handlers.on("accounts.user.upserted")
 async def keep_user(session: AsyncSession, data: UserUpserted, _event) -> None:
     user = await session.get(User, data.user_id) or User(id=data.user_id)
-    user.name, user.language, user.active, user.staff_role = data.name, data.language, data.active, data.staff_role
+    user.name, user.language, user.active, user.staff_role = (
+        data.name,
+        data.language,
+        data.active,
+        data.staff_role,
+    )
     user.memberships = {m.account_id: m.role for m in data.memberships}
     session.add(user)
 
@@ -32,8 +37,9 @@ async def keep_device(session: AsyncSession, data: DeviceUpserted, _event) -> No
     device.response_time_hours, device.active = data.response_time_hours, data.active
     device.location = data.location.model_dump()
     # The event carries the full current set of assigned users, not a delta.
-    device.assignments = [DeviceAssignment(device_id=data.device_id, user_id=u)
-                          for u in dict.fromkeys(data.assigned_user_ids)]
+    device.assignments = [
+        DeviceAssignment(device_id=data.device_id, user_id=u) for u in dict.fromkeys(data.assigned_user_ids)
+    ]
     session.add(device)
 
 

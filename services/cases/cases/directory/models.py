@@ -49,7 +49,8 @@ class Device(Base):
     # The address and on-site location (accounts' Location): where a consumables order goes by default.
     location: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def assigned_user_ids(self) -> list[str]:

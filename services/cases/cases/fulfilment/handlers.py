@@ -14,7 +14,9 @@ def fulfilment_handlers(link: OutboxLink) -> EventHandlers:
     handlers = EventHandlers()
 
     @handlers.on("logistics.shipment.updated")
-    async def follow_shipment(session: AsyncSession, data: LogisticsShipmentUpdated, _event: CloudEvent) -> None:
+    async def follow_shipment(
+        session: AsyncSession, data: LogisticsShipmentUpdated, _event: CloudEvent
+    ) -> None:
         await apply_shipment(session, link.outbox, data)
 
     @handlers.on("fieldservice.visit.updated")

@@ -28,10 +28,16 @@ VISIT_CASE_TYPES = ("relocation", "removal", "incident")
 PROGRESS = {"new": 0, "in_progress": 1, "waiting_for_customer": 1, "resolved": 2, "closed": 3, "cancelled": 3}
 SHIPMENT_TARGET = {"accepted": "in_progress", "shipped": "in_progress", "delivered": "resolved"}
 VISIT_TARGET = {"scheduled": "in_progress", "on_site": "in_progress", "done": "resolved"}
-SHIPMENT_REASON = {"accepted": "order accepted by logistics", "shipped": "order shipped",
-                   "delivered": "order delivered"}
-VISIT_REASON = {"scheduled": "technician visit scheduled", "on_site": "technician on site",
-                "done": "technician visit done"}
+SHIPMENT_REASON = {
+    "accepted": "order accepted by logistics",
+    "shipped": "order shipped",
+    "delivered": "order delivered",
+}
+VISIT_REASON = {
+    "scheduled": "technician visit scheduled",
+    "on_site": "technician on site",
+    "done": "technician visit done",
+}
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -41,7 +47,9 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def referenced_case(session: AsyncSession, reference: CaseReference, case_types: tuple[str, ...]) -> Case:
+async def referenced_case(
+    session: AsyncSession, reference: CaseReference, case_types: tuple[str, ...]
+) -> Case:
     """The case a report is about, locked; a report about no such case, or about a case of a type this system
     does not serve, can never succeed and is parked."""
     query = select(Case).with_for_update().execution_options(populate_existing=True)
@@ -58,59 +66,132 @@ async def referenced_case(session: AsyncSession, reference: CaseReference, case_
     return case
 
 
-async def record_update(session: AsyncSession, case: Case, kind: str, actor_id: str, status: str, at: datetime,
-                        **fields) -> bool:
+async def record_update(
+    session: AsyncSession, case: Case, kind: str, actor_id: str, status: str, at: datetime, **fields
+) -> bool:
     """Record the report as a timeline entry; False when the same report was recorded before."""
     result = await session.execute(
-        upsert_ignore(session, FulfilmentUpdate.__table__).values(
-            id=str(uuid.uuid4()), case_id=case.id, kind=kind, actor_id=actor_id, status=status, at=at,
-            recorded_at=utcnow(), **fields)
-        .on_conflict_do_nothing())
+        upsert_ignore(session, FulfilmentUpdate.__table__)
+        .values(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            kind=kind,
+            actor_id=actor_id,
+            status=status,
+            at=at,
+            recorded_at=utcnow(),
+            **fields,
+        )
+        .on_conflict_do_nothing()
+    )
     return result.rowcount == 1
 
 
-async def move_forward(session: AsyncSession, outbox: Outbox, case: Case, target: str, actor_id: str,
-                       reason: str) -> None:
+async def move_forward(
+    session: AsyncSession, outbox: Outbox, case: Case, target: str, actor_id: str, reason: str
+) -> None:
     now = utcnow()
     case.updated_at = now
     if case.first_response_at is None:
         case.first_response_at = now  # the vendor's system taking the request up is the vendor's response
     if PROGRESS[case.status] < PROGRESS[target]:
         # Vendor systems move a case without the agents' step-by-step rules (e.g. new -> resolved on delivery).
-        await cases.change_status(session, outbox, case, target, actor_id=actor_id, side="vendor", reason=reason,
-                                  checked=False)
+        await cases.change_status(
+            session, outbox, case, target, actor_id=actor_id, side="vendor", reason=reason, checked=False
+        )
 
 
 async def apply_shipment(session: AsyncSession, outbox: Outbox, data: LogisticsShipmentUpdated) -> None:
     case = await referenced_case(session, data, SHIPMENT_CASE_TYPES)
     at = as_utc(data.at)
-    if not await record_update(session, case, "shipment", LOGISTICS, data.status, at,
-                               tracking_reference=data.tracking_reference, carrier=data.carrier):
+    if not await record_update(
+        session,
+        case,
+        "shipment",
+        LOGISTICS,
+        data.status,
+        at,
+        tracking_reference=data.tracking_reference,
+        carrier=data.carrier,
+    ):
         return
-    audit.record(session, actor_id=LOGISTICS, actor_side="vendor", action="case.shipment_updated",
-                 case_id=case.id, status=data.status, tracking_reference=data.tracking_reference,
-                 carrier=data.carrier, at=at.isoformat())
+    audit.record(
+        session,
+        actor_id=LOGISTICS,
+        actor_side="vendor",
+        action="case.shipment_updated",
+        case_id=case.id,
+        status=data.status,
+        tracking_reference=data.tracking_reference,
+        carrier=data.carrier,
+        at=at.isoformat(),
+    )
     if data.status == "shipped":
         case.tracking_reference = data.tracking_reference or case.tracking_reference
         case.carrier = data.carrier or case.carrier
-        await outbox.add(session, OrderShipped(
-            case_id=case.id, number=case.number, account_id=case.account_id, device_id=case.device_id,
-            subject=case.subject, tracking_reference=case.tracking_reference, carrier=case.carrier,
-            follower_ids=case.follower_ids, shipped_at=at), subject=case.id)
-    await move_forward(session, outbox, case, SHIPMENT_TARGET[data.status], LOGISTICS, SHIPMENT_REASON[data.status])
+        await outbox.add(
+            session,
+            OrderShipped(
+                case_id=case.id,
+                number=case.number,
+                account_id=case.account_id,
+                device_id=case.device_id,
+                subject=case.subject,
+                tracking_reference=case.tracking_reference,
+                carrier=case.carrier,
+                follower_ids=case.follower_ids,
+                shipped_at=at,
+            ),
+            subject=case.id,
+        )
+    await move_forward(
+        session, outbox, case, SHIPMENT_TARGET[data.status], LOGISTICS, SHIPMENT_REASON[data.status]
+    )
 
 
 async def apply_visit(session: AsyncSession, outbox: Outbox, data: FieldserviceVisitUpdated) -> None:
     case = await referenced_case(session, data, VISIT_CASE_TYPES)
     at, scheduled_for = as_utc(data.at), as_utc(data.scheduled_for)
-    if not await record_update(session, case, "visit", FIELD_SERVICE, data.status, at,
-                               scheduled_for=scheduled_for, technician=data.technician, note=data.note):
+    if not await record_update(
+        session,
+        case,
+        "visit",
+        FIELD_SERVICE,
+        data.status,
+        at,
+        scheduled_for=scheduled_for,
+        technician=data.technician,
+        note=data.note,
+    ):
         return
-    audit.record(session, actor_id=FIELD_SERVICE, actor_side="vendor", action="case.visit_updated",
-                 case_id=case.id, status=data.status, technician=data.technician, at=at.isoformat(),
-                 scheduled_for=scheduled_for.isoformat() if scheduled_for else None)
-    await outbox.add(session, VisitUpdated(
-        case_id=case.id, number=case.number, account_id=case.account_id, device_id=case.device_id,
-        subject=case.subject, type=case.type, status=data.status, scheduled_for=scheduled_for,
-        technician=data.technician, follower_ids=case.follower_ids, at=at), subject=case.id)
-    await move_forward(session, outbox, case, VISIT_TARGET[data.status], FIELD_SERVICE, VISIT_REASON[data.status])
+    audit.record(
+        session,
+        actor_id=FIELD_SERVICE,
+        actor_side="vendor",
+        action="case.visit_updated",
+        case_id=case.id,
+        status=data.status,
+        technician=data.technician,
+        at=at.isoformat(),
+        scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
+    )
+    await outbox.add(
+        session,
+        VisitUpdated(
+            case_id=case.id,
+            number=case.number,
+            account_id=case.account_id,
+            device_id=case.device_id,
+            subject=case.subject,
+            type=case.type,
+            status=data.status,
+            scheduled_for=scheduled_for,
+            technician=data.technician,
+            follower_ids=case.follower_ids,
+            at=at,
+        ),
+        subject=case.id,
+    )
+    await move_forward(
+        session, outbox, case, VISIT_TARGET[data.status], FIELD_SERVICE, VISIT_REASON[data.status]
+    )

@@ -90,18 +90,33 @@ async def pending_registrations(visit: Visit) -> list[dict]:
 
 
 # -- the users page
-async def users_page(visit: Visit, account_id: str, status: int = 200, refusal: Refusal | None = None) -> Response:
+async def users_page(
+    visit: Visit, account_id: str, status: int = 200, refusal: Refusal | None = None
+) -> Response:
     users, devices, accounts, (registrations, registrations_ok) = await asyncio.gather(
-        visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/users"), account_devices(visit, account_id),
-        account_choices(visit), optional(pending_registrations(visit)))
-    people = sorted((users or {}).get("items") or [],
-                    key=lambda u: (bool(u.get("invited")), not u.get("active"), str(u.get("name") or "").lower()))
-    return visit.render("account_users.html", status=status, account_id=account_id, accounts=accounts,
-                        account=next((a for a in accounts if a.get("account_id") == account_id), None),
-                        people=people, devices=devices, roles=labels.CUSTOMER_ROLES,
-                        registrations=[r for r in registrations or [] if r.get("account_id") == account_id],
-                        registrations_ok=registrations_ok, refusal=refusal,
-                        notice=USER_NOTICES.get(visit.request.query_params.get("notice", "")))
+        visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/users"),
+        account_devices(visit, account_id),
+        account_choices(visit),
+        optional(pending_registrations(visit)),
+    )
+    people = sorted(
+        (users or {}).get("items") or [],
+        key=lambda u: (bool(u.get("invited")), not u.get("active"), str(u.get("name") or "").lower()),
+    )
+    return visit.render(
+        "account_users.html",
+        status=status,
+        account_id=account_id,
+        accounts=accounts,
+        account=next((a for a in accounts if a.get("account_id") == account_id), None),
+        people=people,
+        devices=devices,
+        roles=labels.CUSTOMER_ROLES,
+        registrations=[r for r in registrations or [] if r.get("account_id") == account_id],
+        registrations_ok=registrations_ok,
+        refusal=refusal,
+        notice=USER_NOTICES.get(visit.request.query_params.get("notice", "")),
+    )
 
 
 def users_url(account_id: str, notice: str) -> str:
@@ -117,14 +132,26 @@ async def account_users(visit: UserVisit, account_id: str | None = None) -> Resp
 async def invite(visit: UserVisit) -> Response:
     form = await visit.form()
     account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
-    values = {"email": str(form.get("email", "")).strip(), "name": str(form.get("name", "")).strip(),
-              "role": str(form.get("role", "")), "device_ids": as_list(form.get("device_ids"))}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/accounts/{account_id}/invitations",
-                              json={**values, "name": values["name"] or None})
+    values = {
+        "email": str(form.get("email", "")).strip(),
+        "name": str(form.get("name", "")).strip(),
+        "role": str(form.get("role", "")),
+        "device_ids": as_list(form.get("device_ids")),
+    }
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        f"{ACCOUNTS}/accounts/{account_id}/invitations",
+        json={**values, "name": values["name"] or None},
+    )
     if answer.ok:
         return visit.redirect(users_url(account_id, "invited"))
-    refusal = Refusal("invite", values=values, problem=answer.detail,
-                      errors=refusal_errors(answer, ("email", "name", "role", "device_ids"), "email"))
+    refusal = Refusal(
+        "invite",
+        values=values,
+        problem=answer.detail,
+        errors=refusal_errors(answer, ("email", "name", "role", "device_ids"), "email"),
+    )
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
 
@@ -133,7 +160,9 @@ async def change_role(visit: UserVisit, user_id: str) -> Response:
     form = await visit.form()
     account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
     values = {"role": str(form.get("role", ""))}
-    answer = await visit.call("accounts", "PATCH", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}", json=values)
+    answer = await visit.call(
+        "accounts", "PATCH", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}", json=values
+    )
     if answer.ok:
         return visit.redirect(users_url(account_id, "role"))
     refusal = Refusal("role", user_id, values, refusal_errors(answer, ("role",), "role"), answer.detail)
@@ -145,12 +174,14 @@ async def assign_devices(visit: UserVisit, user_id: str) -> Response:
     form = await visit.form()
     account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
     values = {"device_ids": as_list(form.get("device_ids"))}
-    answer = await visit.call("accounts", "PUT", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/devices",
-                              json=values)
+    answer = await visit.call(
+        "accounts", "PUT", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/devices", json=values
+    )
     if answer.ok:
         return visit.redirect(users_url(account_id, "devices"))
-    refusal = Refusal("devices", user_id, values, refusal_errors(answer, ("device_ids",), "device_ids"),
-                      answer.detail)
+    refusal = Refusal(
+        "devices", user_id, values, refusal_errors(answer, ("device_ids",), "device_ids"), answer.detail
+    )
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
 
@@ -160,10 +191,15 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
     form = await visit.form()
     account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
     if form.get(CONFIRM) != "yes":
-        refusal = Refusal("deactivate", user_id, errors={CONFIRM: visit.gettext(
-            "Tick the box to confirm that the user loses access at once.")})
+        refusal = Refusal(
+            "deactivate",
+            user_id,
+            errors={CONFIRM: visit.gettext("Tick the box to confirm that the user loses access at once.")},
+        )
         return await users_page(visit, account_id, status=422, refusal=refusal)
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/deactivate")
+    answer = await visit.call(
+        "accounts", "POST", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/deactivate"
+    )
     if answer.ok:
         return visit.redirect(users_url(account_id, "deactivated"))
     refusal = Refusal("deactivate", user_id, errors={CONFIRM: answer.detail}, problem=answer.detail)
@@ -174,7 +210,9 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
 async def registration_of(visit: Visit, registration_id: str) -> dict:
     if not (administered(visit) or visit.user.is_staff):
         raise PageError(403)
-    registration = next((r for r in await pending_registrations(visit) if r.get("id") == registration_id), None)
+    registration = next(
+        (r for r in await pending_registrations(visit) if r.get("id") == registration_id), None
+    )
     if registration is None:
         raise PageError(404)  # unknown, another account's, or already decided
     return registration
@@ -182,10 +220,16 @@ async def registration_of(visit: Visit, registration_id: str) -> dict:
 
 async def registration_page(visit: Visit, registration: dict, status: int = 200, **extra: Any) -> Response:
     devices = await account_devices(visit, str(registration.get("account_id")))
-    return visit.render("registration.html", status=status, registration=registration, devices=devices,
-                        roles=labels.CUSTOMER_ROLES, values=extra.pop("values", {"role": "device_manager",
-                                                                                 "device_ids": []}),
-                        errors=extra.pop("errors", {}), **extra)
+    return visit.render(
+        "registration.html",
+        status=status,
+        registration=registration,
+        devices=devices,
+        roles=labels.CUSTOMER_ROLES,
+        values=extra.pop("values", {"role": "device_manager", "device_ids": []}),
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
 
 
 @router.get("/registrations/{registration_id}", response_class=HTMLResponse)
@@ -198,13 +242,19 @@ async def approve(visit: UserVisit, registration_id: str) -> Response:
     form = await visit.form()
     registration = await registration_of(visit, registration_id)
     values = {"role": str(form.get("role", "")), "device_ids": as_list(form.get("device_ids"))}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/registrations/{registration_id}/approve",
-                              json=values)
+    answer = await visit.call(
+        "accounts", "POST", f"{ACCOUNTS}/registrations/{registration_id}/approve", json=values
+    )
     if answer.ok:
         return visit.redirect(users_url(registration["account_id"], "approved"))
-    return await registration_page(visit, registration, status=answer.status, values=values,
-                                   errors=refusal_errors(answer, ("role", "device_ids"), "role"),
-                                   problem=answer.detail)
+    return await registration_page(
+        visit,
+        registration,
+        status=answer.status,
+        values=values,
+        errors=refusal_errors(answer, ("role", "device_ids"), "role"),
+        problem=answer.detail,
+    )
 
 
 @router.post("/registrations/{registration_id}/refuse", response_class=HTMLResponse)
@@ -214,8 +264,13 @@ async def refuse(visit: UserVisit, registration_id: str) -> Response:
     answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/registrations/{registration_id}/refuse")
     if answer.ok:
         return visit.redirect(users_url(registration["account_id"], "refused"))
-    return await registration_page(visit, registration, status=answer.status, problem=answer.detail,
-                                   values={"role": "device_manager", "device_ids": []})
+    return await registration_page(
+        visit,
+        registration,
+        status=answer.status,
+        problem=answer.detail,
+        values={"role": "device_manager", "device_ids": []},
+    )
 
 
 # -- the audit trail (F-34, F-83)
@@ -224,11 +279,21 @@ async def account_audit(visit: UserVisit, account_id: str | None = None) -> Resp
     account_id = chosen_account(visit, account_id)
     page = page_number(visit.request.query_params.get("page"))
     body, accounts = await asyncio.gather(
-        visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/audit",
-                  params={"page": page, "page_size": AUDIT_PAGE_SIZE}),
-        account_choices(visit))
+        visit.get(
+            "accounts",
+            f"{ACCOUNTS}/accounts/{account_id}/audit",
+            params={"page": page, "page_size": AUDIT_PAGE_SIZE},
+        ),
+        account_choices(visit),
+    )
     total = int((body or {}).get("total") or 0)
-    return visit.render("account_audit.html", account_id=account_id, accounts=accounts,
-                        account=next((a for a in accounts if a.get("account_id") == account_id), None),
-                        entries=(body or {}).get("items") or [], total=total, page=page,
-                        pages=max(1, math.ceil(total / AUDIT_PAGE_SIZE)))
+    return visit.render(
+        "account_audit.html",
+        account_id=account_id,
+        accounts=accounts,
+        account=next((a for a in accounts if a.get("account_id") == account_id), None),
+        entries=(body or {}).get("items") or [],
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / AUDIT_PAGE_SIZE)),
+    )

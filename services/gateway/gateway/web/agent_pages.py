@@ -26,9 +26,15 @@ async def agent_message(visit: StaffVisit, case_id: str) -> Response:
     form_name = "note" if internal else "reply"
     answer, values = await post_message(visit, case_id, internal=internal, field=form_name)
     if not answer.ok:
-        return await case_page(visit, case_id, "agent/case.html", status=answer.status,
-                               values={form_name: values["body"]}, errors={form_name: answer.field_errors.get(
-                                   "body") or answer.detail}, problem=answer.detail)
+        return await case_page(
+            visit,
+            case_id,
+            "agent/case.html",
+            status=answer.status,
+            values={form_name: values["body"]},
+            errors={form_name: answer.field_errors.get("body") or answer.detail},
+            problem=answer.detail,
+        )
     return visit.redirect(f"/agent/cases/{case_id}?notice={'noted' if internal else 'sent'}#timeline")
 
 
@@ -36,6 +42,11 @@ async def agent_message(visit: StaffVisit, case_id: str) -> Response:
 async def agent_status(visit: StaffVisit, case_id: str) -> Response:
     answer, _ = await post_status(visit, case_id)
     if not answer.ok:
-        return await case_page(visit, case_id, "agent/case.html", status=answer.status,
-                               status_problem=answer.detail or visit.gettext("The status could not be changed."))
+        return await case_page(
+            visit,
+            case_id,
+            "agent/case.html",
+            status=answer.status,
+            status_problem=answer.detail or visit.gettext("The status could not be changed."),
+        )
     return visit.redirect(f"/agent/cases/{case_id}?notice=status")

@@ -1,6 +1,8 @@
 """Pages of the anonymous visitor: login and logout, registration, email verification, password reset,
 invitations, and the language switcher."""
 
+import contextlib
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -25,21 +27,32 @@ LOGIN_NOTICES = {
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(visit: AnonymousVisit, next: str = "/", notice: str = "") -> Response:
-    return visit.render("login.html", values={"next": local_path(next)}, errors={},
-                        notice=LOGIN_NOTICES.get(notice))
+    return visit.render(
+        "login.html", values={"next": local_path(next)}, errors={}, notice=LOGIN_NOTICES.get(notice)
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(visit: AnonymousVisit) -> Response:
     form = await visit.form()
     values = {"email": form.get("email", ""), "next": local_path(form.get("next"))}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/auth/login", anonymous=True, refusals=LOGIN_REFUSALS,
-                              json={"email": values["email"], "password": form.get("password", "")})
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        f"{ACCOUNTS}/auth/login",
+        anonymous=True,
+        refusals=LOGIN_REFUSALS,
+        json={"email": values["email"], "password": form.get("password", "")},
+    )
     if not answer.ok:
-        problem = visit.gettext("The email address or the password is not right.") if answer.status == 401 \
+        problem = (
+            visit.gettext("The email address or the password is not right.")
+            if answer.status == 401
             else answer.detail
-        return visit.render("login.html", status=answer.status, values=values, errors=answer.field_errors,
-                            problem=problem)
+        )
+        return visit.render(
+            "login.html", status=answer.status, values=values, errors=answer.field_errors, problem=problem
+        )
     visit.new_tokens = Tokens.from_answer(answer.body)
     visit.token = visit.new_tokens.access_token
     await remember_time_zone(visit)
@@ -59,11 +72,15 @@ async def logout(visit: AnonymousVisit) -> Response:
     await visit.form()
     # End the session on the server first (F-03); the cookies go whatever the answer.
     if await resume_session(visit):
-        try:
-            await visit.call("accounts", "POST", f"{ACCOUNTS}/auth/logout", refusals=frozenset(range(400, 600)),
-                             json={"refresh_token": visit.request.cookies.get(REFRESH_COOKIE, "")})
-        except UpstreamUnavailable:
-            pass  # the access token still expires on its own; the cookies are cleared below either way
+        # Unavailable: the access token still expires on its own; the cookies are cleared below either way.
+        with contextlib.suppress(UpstreamUnavailable):
+            await visit.call(
+                "accounts",
+                "POST",
+                f"{ACCOUNTS}/auth/logout",
+                refusals=frozenset(range(400, 600)),
+                json={"refresh_token": visit.request.cookies.get(REFRESH_COOKIE, "")},
+            )
     visit.new_tokens = None
     response = visit.redirect("/login?notice=logged_out")
     visit.web.cookies.clear_tokens(response)
@@ -90,14 +107,28 @@ async def register_page(visit: AnonymousVisit) -> Response:
 async def register(visit: AnonymousVisit) -> Response:
     form = await visit.form()
     values = {name: str(form.get(name, "")).strip() for name in REGISTRATION_FIELDS}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/registrations", anonymous=True,
-                              json={**values, "password": form.get("password", "")})
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        f"{ACCOUNTS}/registrations",
+        anonymous=True,
+        json={**values, "password": form.get("password", "")},
+    )
     if not answer.ok:
-        return visit.render("register.html", status=answer.status, values=values, errors=answer.field_errors,
-                            problem=answer.detail)
-    return visit.render("message.html", heading=visit.gettext("Check your email"),
-                        message=visit.gettext("We have sent you a link to confirm your email address. "
-                                              "Open it to continue your registration."))
+        return visit.render(
+            "register.html",
+            status=answer.status,
+            values=values,
+            errors=answer.field_errors,
+            problem=answer.detail,
+        )
+    return visit.render(
+        "message.html",
+        heading=visit.gettext("Check your email"),
+        message=visit.gettext(
+            "We have sent you a link to confirm your email address. Open it to continue your registration."
+        ),
+    )
 
 
 @router.get("/verify-email", response_class=HTMLResponse)
@@ -109,15 +140,29 @@ async def verify_email_page(visit: AnonymousVisit, token: str = "") -> Response:
 @router.post("/verify-email", response_class=HTMLResponse)
 async def verify_email(visit: AnonymousVisit) -> Response:
     form = await visit.form()
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/registrations/verify", anonymous=True,
-                              refusals=TOKEN_REFUSALS, json={"token": form.get("token", "")})
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        f"{ACCOUNTS}/registrations/verify",
+        anonymous=True,
+        refusals=TOKEN_REFUSALS,
+        json={"token": form.get("token", "")},
+    )
     if not answer.ok:
-        return visit.render("message.html", status=answer.status,
-                            heading=visit.gettext("This link cannot be used"),
-                            message=answer.detail or visit.gettext("The link is invalid or has expired."))
-    return visit.render("message.html", heading=visit.gettext("Email address confirmed"),
-                        message=visit.gettext("Thank you. An administrator of your account will now approve your "
-                                              "access; we will email you when it is done."))
+        return visit.render(
+            "message.html",
+            status=answer.status,
+            heading=visit.gettext("This link cannot be used"),
+            message=answer.detail or visit.gettext("The link is invalid or has expired."),
+        )
+    return visit.render(
+        "message.html",
+        heading=visit.gettext("Email address confirmed"),
+        message=visit.gettext(
+            "Thank you. An administrator of your account will now approve your "
+            "access; we will email you when it is done."
+        ),
+    )
 
 
 # -- password reset (F-03)
@@ -130,14 +175,25 @@ async def forgot_password_page(visit: AnonymousVisit) -> Response:
 async def forgot_password(visit: AnonymousVisit) -> Response:
     form = await visit.form()
     values = {"email": str(form.get("email", "")).strip()}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/auth/password-reset", anonymous=True,
-                              json=values)
+    answer = await visit.call(
+        "accounts", "POST", f"{ACCOUNTS}/auth/password-reset", anonymous=True, json=values
+    )
     if not answer.ok:
-        return visit.render("forgot_password.html", status=answer.status, values=values,
-                            errors=answer.field_errors, problem=answer.detail)
-    return visit.render("message.html", heading=visit.gettext("Check your email"),
-                        message=visit.gettext("If an account uses this address, we have sent it a link to choose "
-                                              "a new password. The link is valid for a limited time."))
+        return visit.render(
+            "forgot_password.html",
+            status=answer.status,
+            values=values,
+            errors=answer.field_errors,
+            problem=answer.detail,
+        )
+    return visit.render(
+        "message.html",
+        heading=visit.gettext("Check your email"),
+        message=visit.gettext(
+            "If an account uses this address, we have sent it a link to choose "
+            "a new password. The link is valid for a limited time."
+        ),
+    )
 
 
 @router.get("/reset-password", response_class=HTMLResponse)
@@ -149,11 +205,22 @@ async def reset_password_page(visit: AnonymousVisit, token: str = "") -> Respons
 async def reset_password(visit: AnonymousVisit) -> Response:
     form = await visit.form()
     values = {"token": form.get("token", "")}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/auth/password-reset/confirm", anonymous=True,
-                              refusals=TOKEN_REFUSALS, json={**values, "password": form.get("password", "")})
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        f"{ACCOUNTS}/auth/password-reset/confirm",
+        anonymous=True,
+        refusals=TOKEN_REFUSALS,
+        json={**values, "password": form.get("password", "")},
+    )
     if not answer.ok:
-        return visit.render("reset_password.html", status=answer.status, values=values,
-                            errors=answer.field_errors, problem=answer.detail)
+        return visit.render(
+            "reset_password.html",
+            status=answer.status,
+            values=values,
+            errors=answer.field_errors,
+            problem=answer.detail,
+        )
     return visit.redirect("/login?notice=reset")
 
 
@@ -167,10 +234,21 @@ async def invitation_page(visit: AnonymousVisit, token: str) -> Response:
 async def accept_invitation(visit: AnonymousVisit, token: str) -> Response:
     form = await visit.form()
     values = {"name": str(form.get("name", "")).strip()}
-    answer = await visit.call("accounts", "POST", f"{ACCOUNTS}/invitations/accept", anonymous=True,
-                              refusals=TOKEN_REFUSALS, json={"token": token, **values,
-                                                             "password": form.get("password", "")})
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        f"{ACCOUNTS}/invitations/accept",
+        anonymous=True,
+        refusals=TOKEN_REFUSALS,
+        json={"token": token, **values, "password": form.get("password", "")},
+    )
     if not answer.ok:
-        return visit.render("invitation.html", status=answer.status, token=token, values=values,
-                            errors=answer.field_errors, problem=answer.detail)
+        return visit.render(
+            "invitation.html",
+            status=answer.status,
+            token=token,
+            values=values,
+            errors=answer.field_errors,
+            problem=answer.detail,
+        )
     return visit.redirect("/login?notice=invited")

@@ -54,9 +54,19 @@ ROLES = {
 }
 
 # The roles an administrator may give a user of the account (F-34), in the order the selects offer them.
-CUSTOMER_ROLES = ("administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user")
+CUSTOMER_ROLES = (
+    "administrator",
+    "device_manager",
+    "stock_manager",
+    "device_stock_manager",
+    "knowledge_user",
+)
 
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "sv": "Svenska"}  # each in its own language, never translated
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Español",
+    "sv": "Svenska",
+}  # each in its own language, never translated
 
 NOTIFICATION_KINDS = {
     "case_created": N_("A case is created"),
@@ -169,9 +179,24 @@ FIELD_SERVICE_ROLES = ("administrator", "device_manager", "device_stock_manager"
 LOCATION_ROLES = ("administrator", "device_manager", "device_stock_manager")
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
-KINDS = {"status": STATUSES, "type": TYPES, "category": CATEGORIES, "transition": TRANSITIONS, "role": ROLES,
-         "notification": NOTIFICATION_KINDS, "counter": COUNTERS, "side": ACTOR_SIDES,
-         "source": READING_SOURCES, "correction": CORRECTION_KINDS, "resolution": REVIEW_RESOLUTIONS,
-         "audit": AUDIT_ACTIONS, "consumable": CONSUMABLE_KINDS, "topic": INQUIRY_TOPICS,
-         "time_window": TIME_WINDOWS, "ip_mode": IP_MODES, "shipment": SHIPMENT_STATUSES, "visit": VISIT_STATUSES,
-         "actor": MACHINE_ACTORS}
+KINDS = {
+    "status": STATUSES,
+    "type": TYPES,
+    "category": CATEGORIES,
+    "transition": TRANSITIONS,
+    "role": ROLES,
+    "notification": NOTIFICATION_KINDS,
+    "counter": COUNTERS,
+    "side": ACTOR_SIDES,
+    "source": READING_SOURCES,
+    "correction": CORRECTION_KINDS,
+    "resolution": REVIEW_RESOLUTIONS,
+    "audit": AUDIT_ACTIONS,
+    "consumable": CONSUMABLE_KINDS,
+    "topic": INQUIRY_TOPICS,
+    "time_window": TIME_WINDOWS,
+    "ip_mode": IP_MODES,
+    "shipment": SHIPMENT_STATUSES,
+    "visit": VISIT_STATUSES,
+    "actor": MACHINE_ACTORS,
+}

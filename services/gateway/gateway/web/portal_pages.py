@@ -39,9 +39,17 @@ async def visible_devices(visit: Visit) -> list[dict]:
 
 async def open_cases_of(visit: Visit, types: tuple[str, ...]) -> list[dict]:
     """The visitor's open cases of these types, the most recently changed first."""
-    bodies = await asyncio.gather(*(
-        visit.get("cases", f"{CASES}/cases", params={"type": case_type, "status": status, "page_size": PAGE_SIZE})
-        for case_type in types for status in labels.OPEN_STATUSES))
+    bodies = await asyncio.gather(
+        *(
+            visit.get(
+                "cases",
+                f"{CASES}/cases",
+                params={"type": case_type, "status": status, "page_size": PAGE_SIZE},
+            )
+            for case_type in types
+            for status in labels.OPEN_STATUSES
+        )
+    )
     found = [case for body in bodies for case in (body or {}).get("items") or []]
     return sorted(found, key=lambda case: str(case.get("updated_at") or ""), reverse=True)
 
@@ -54,20 +62,39 @@ async def orders_on_their_way(visit: Visit) -> list[dict]:
 async def dashboard(visit: UserVisit) -> Response:
     """F-71: what needs the user now: open cases and their due times, readings requested, orders on their way,
     requests in progress, their devices."""
-    case_lists = [visit.get("cases", f"{CASES}/cases", params={"status": status, "page_size": 50})
-                  for status in labels.OPEN_STATUSES]
-    (devices, devices_ok), (due, due_ok), (orders, orders_ok), (requests, requests_ok), *case_answers = \
-        await asyncio.gather(
-            optional(visible_devices(visit)), optional(visit.get("meters", f"{METERS}/due-readings")),
-            optional(orders_on_their_way(visit)), optional(open_cases_of(visit, labels.REQUEST_TYPES)),
-            *(optional(call) for call in case_lists))
+    case_lists = [
+        visit.get("cases", f"{CASES}/cases", params={"status": status, "page_size": 50})
+        for status in labels.OPEN_STATUSES
+    ]
+    (
+        (devices, devices_ok),
+        (due, due_ok),
+        (orders, orders_ok),
+        (requests, requests_ok),
+        *case_answers,
+    ) = await asyncio.gather(
+        optional(visible_devices(visit)),
+        optional(visit.get("meters", f"{METERS}/due-readings")),
+        optional(orders_on_their_way(visit)),
+        optional(open_cases_of(visit, labels.REQUEST_TYPES)),
+        *(optional(call) for call in case_lists),
+    )
     open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
     open_cases.sort(key=lambda case: (case.get("response_due_at") is None, case.get("response_due_at") or ""))
     due_readings = sorted((due or {}).get("items") or [], key=lambda item: str(item.get("due_date") or ""))
-    return visit.render("dashboard.html", open_cases=open_cases,
-                        cases_ok=all(ok for _, ok in case_answers), devices=devices or [], devices_ok=devices_ok,
-                        due_readings=due_readings, due_ok=due_ok, orders=orders or [], orders_ok=orders_ok,
-                        requests=requests or [], requests_ok=requests_ok)
+    return visit.render(
+        "dashboard.html",
+        open_cases=open_cases,
+        cases_ok=all(ok for _, ok in case_answers),
+        devices=devices or [],
+        devices_ok=devices_ok,
+        due_readings=due_readings,
+        due_ok=due_ok,
+        orders=orders or [],
+        orders_ok=orders_ok,
+        requests=requests or [],
+        requests_ok=requests_ok,
+    )
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -85,14 +112,20 @@ LOCATION_NOTICE = labels.N_("The location has been updated.")
 def device_actions(visit: Visit, device: dict) -> dict[str, bool]:
     """Which requests to offer on the device page (F-30, F-31, F-32); the services check the role again."""
     role = visit.user.memberships.get(str(device.get("account_id"))) if visit.user else None
-    return {"order": role in labels.ORDER_ROLES, "field_service": role in labels.FIELD_SERVICE_ROLES,
-            "location": bool(visit.user and visit.user.is_staff) or role in labels.LOCATION_ROLES}
+    return {
+        "order": role in labels.ORDER_ROLES,
+        "field_service": role in labels.FIELD_SERVICE_ROLES,
+        "location": bool(visit.user and visit.user.is_staff) or role in labels.LOCATION_ROLES,
+    }
 
 
 def may_submit_readings(visit: Visit, device: dict) -> bool:
     """Whether to offer the reading form; the meters service checks the role again on every submission."""
     user = visit.user
-    return bool(user and (user.is_staff or user.memberships.get(str(device.get("account_id"))) in labels.READING_ROLES))
+    return bool(
+        user
+        and (user.is_staff or user.memberships.get(str(device.get("account_id"))) in labels.READING_ROLES)
+    )
 
 
 async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: Any) -> Response:
@@ -100,24 +133,52 @@ async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: 
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
     page = page_number(visit.request.query_params.get("page"))
     (cases, cases_ok), (readings, readings_ok) = await asyncio.gather(
-        optional(visit.get("cases", f"{CASES}/cases", params={"device_id": device_id, "page_size": PAGE_SIZE})),
-        optional(visit.get("meters", f"{METERS}/devices/{device_id}/readings",
-                           params={"page": page, "page_size": PAGE_SIZE})))
+        optional(
+            visit.get("cases", f"{CASES}/cases", params={"device_id": device_id, "page_size": PAGE_SIZE})
+        ),
+        optional(
+            visit.get(
+                "meters",
+                f"{METERS}/devices/{device_id}/readings",
+                params={"page": page, "page_size": PAGE_SIZE},
+            )
+        ),
+    )
     readings = readings or {}
     total = int(readings.get("total") or 0)
     counters = list(readings.get("counters") or device.get("counters") or [])
-    defaults = {"reading_values": {}, "reading_errors": {}, "reading_problem": None, "needs_confirmation": False,
-                "reading_confirmed": False,
-                "correction_values": {}, "correction_errors": {}, "correction_problem": None,
-                "location_values": device.get("location") or {}, "location_errors": {}, "location_problem": None}
+    defaults = {
+        "reading_values": {},
+        "reading_errors": {},
+        "reading_problem": None,
+        "needs_confirmation": False,
+        "reading_confirmed": False,
+        "correction_values": {},
+        "correction_errors": {},
+        "correction_problem": None,
+        "location_values": device.get("location") or {},
+        "location_errors": {},
+        "location_problem": None,
+    }
     notice_key = visit.request.query_params.get("notice", "")
-    return visit.render("device.html", status=status, device=device, cases=(cases or {}).get("items") or [],
-                        cases_ok=cases_ok, readings=readings, readings_ok=readings_ok, counters=counters,
-                        readings_page=page, readings_pages=max(1, math.ceil(total / PAGE_SIZE)),
-                        may_submit=readings_ok and bool(counters) and may_submit_readings(visit, device),
-                        notice=DEVICE_NOTICES.get(notice_key), actions=device_actions(visit, device),
-                        location_notice=LOCATION_NOTICE if notice_key == "location" else None,
-                        correction_kinds=labels.CORRECTION_KINDS, **{**defaults, **forms})
+    return visit.render(
+        "device.html",
+        status=status,
+        device=device,
+        cases=(cases or {}).get("items") or [],
+        cases_ok=cases_ok,
+        readings=readings,
+        readings_ok=readings_ok,
+        counters=counters,
+        readings_page=page,
+        readings_pages=max(1, math.ceil(total / PAGE_SIZE)),
+        may_submit=readings_ok and bool(counters) and may_submit_readings(visit, device),
+        notice=DEVICE_NOTICES.get(notice_key),
+        actions=device_actions(visit, device),
+        location_notice=LOCATION_NOTICE if notice_key == "location" else None,
+        correction_kinds=labels.CORRECTION_KINDS,
+        **{**defaults, **forms},
+    )
 
 
 @router.get("/devices/{device_id}", response_class=HTMLResponse)
@@ -140,16 +201,27 @@ async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
     """The case list with filters and paging, shared by the customer's list and the agent's queue."""
     filters = case_filters(dict(visit.request.query_params))
     page = page_number(visit.request.query_params.get("page"))
-    answer = await visit.call("cases", "GET", f"{CASES}/cases",
-                              params={**filters, "page": page, "page_size": PAGE_SIZE})
+    answer = await visit.call(
+        "cases", "GET", f"{CASES}/cases", params={**filters, "page": page, "page_size": PAGE_SIZE}
+    )
     body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
     total = int(body.get("total") or 0)
     devices, _ = await optional(visible_devices(visit))
-    return visit.render(template, status=200 if answer.ok else answer.status, cases=body.get("items") or [],
-                        total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), filters=filters,
-                        devices=devices or [], errors={} if answer.ok else answer.field_errors,
-                        problem=None if answer.ok else answer.detail, statuses=labels.STATUSES,
-                        types=labels.TYPES, **extra)
+    return visit.render(
+        template,
+        status=200 if answer.ok else answer.status,
+        cases=body.get("items") or [],
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        filters=filters,
+        devices=devices or [],
+        errors={} if answer.ok else answer.field_errors,
+        problem=None if answer.ok else answer.detail,
+        statuses=labels.STATUSES,
+        types=labels.TYPES,
+        **extra,
+    )
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -157,9 +229,18 @@ async def cases_page(visit: UserVisit) -> Response:
     return await case_list(visit, "cases.html")
 
 
-def new_case_page(visit: Visit, devices: list[dict], values: dict, status: int = 200, **extra: Any) -> Response:
-    return visit.render("case_new.html", status=status, devices=devices, values=values,
-                        categories=labels.CATEGORIES, errors=extra.pop("errors", {}), **extra)
+def new_case_page(
+    visit: Visit, devices: list[dict], values: dict, status: int = 200, **extra: Any
+) -> Response:
+    return visit.render(
+        "case_new.html",
+        status=status,
+        devices=devices,
+        values=values,
+        categories=labels.CATEGORIES,
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
@@ -170,13 +251,25 @@ async def new_case_form(visit: UserVisit, device_id: str = "", category: str = "
 @router.post("/cases/new", response_class=HTMLResponse)
 async def create_case(visit: UserVisit) -> Response:
     form = await visit.form()
-    values = {name: str(form.get(name, "")).strip()
-              for name in ("device_id", "category", "error_code", "subject", "description")}
-    answer = await visit.call("cases", "POST", f"{CASES}/cases", json={
-        **values, "type": "incident", "error_code": values["error_code"] or None})
+    values = {
+        name: str(form.get(name, "")).strip()
+        for name in ("device_id", "category", "error_code", "subject", "description")
+    }
+    answer = await visit.call(
+        "cases",
+        "POST",
+        f"{CASES}/cases",
+        json={**values, "type": "incident", "error_code": values["error_code"] or None},
+    )
     if not answer.ok:
-        return new_case_page(visit, await visible_devices(visit), values, status=answer.status,
-                             errors=answer.field_errors, problem=answer.detail)
+        return new_case_page(
+            visit,
+            await visible_devices(visit),
+            values,
+            status=answer.status,
+            errors=answer.field_errors,
+            problem=answer.detail,
+        )
     return visit.redirect(f"/cases/{answer.body['id']}?notice=created")
 
 
@@ -192,9 +285,17 @@ async def case_page(visit: Visit, case_id: str, template: str, status: int = 200
     case = await visit.get("cases", f"{CASES}/cases/{case_id}")
     timeline = sorted(case.get("timeline") or [], key=lambda entry: str(entry.get("at") or ""))
     notice_key = visit.request.query_params.get("notice", "")
-    return visit.render(template, status=status, case=case, timeline=timeline, notice=CASE_NOTICES.get(notice_key),
-                        request_notice=notice_key,
-                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
+    return visit.render(
+        template,
+        status=status,
+        case=case,
+        timeline=timeline,
+        notice=CASE_NOTICES.get(notice_key),
+        request_notice=notice_key,
+        errors=extra.pop("errors", {}),
+        values=extra.pop("values", {}),
+        **extra,
+    )
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -205,8 +306,12 @@ async def case_detail(visit: UserVisit, case_id: str) -> Response:
 async def post_message(visit: Visit, case_id: str, internal: bool, field: str = "body") -> tuple[Any, dict]:
     form = await visit.form()
     values = {"body": str(form.get(field, "")).strip()}
-    answer = await visit.call("cases", "POST", f"{CASES}/cases/{case_id}/messages",
-                              json={"body": values["body"], "internal": internal})
+    answer = await visit.call(
+        "cases",
+        "POST",
+        f"{CASES}/cases/{case_id}/messages",
+        json={"body": values["body"], "internal": internal},
+    )
     return answer, values
 
 
@@ -221,8 +326,15 @@ async def post_status(visit: Visit, case_id: str) -> tuple[Any, dict]:
 async def reply(visit: UserVisit, case_id: str) -> Response:
     answer, values = await post_message(visit, case_id, internal=False)
     if not answer.ok:
-        return await case_page(visit, case_id, "case.html", status=answer.status, values=values,
-                               errors=answer.field_errors, problem=answer.detail)
+        return await case_page(
+            visit,
+            case_id,
+            "case.html",
+            status=answer.status,
+            values=values,
+            errors=answer.field_errors,
+            problem=answer.detail,
+        )
     return visit.redirect(f"/cases/{case_id}?notice=sent#timeline")
 
 
@@ -230,8 +342,13 @@ async def reply(visit: UserVisit, case_id: str) -> Response:
 async def change_status(visit: UserVisit, case_id: str) -> Response:
     answer, _ = await post_status(visit, case_id)
     if not answer.ok:
-        return await case_page(visit, case_id, "case.html", status=answer.status,
-                               status_problem=answer.detail or visit.gettext("The status could not be changed."))
+        return await case_page(
+            visit,
+            case_id,
+            "case.html",
+            status=answer.status,
+            status_problem=answer.detail or visit.gettext("The status could not be changed."),
+        )
     return visit.redirect(f"/cases/{case_id}?notice=status")
 
 
@@ -242,15 +359,27 @@ def time_zones() -> list[str]:
 
 
 def profile_page(visit: Visit, me: dict, values: dict, status: int = 200, **extra: Any) -> Response:
-    return visit.render("profile.html", status=status, me=me, values=values, time_zones=time_zones(),
-                        kinds=labels.NOTIFICATION_KINDS, saved=visit.request.query_params.get("saved") == "1",
-                        errors=extra.pop("errors", {}), **extra)
+    return visit.render(
+        "profile.html",
+        status=status,
+        me=me,
+        values=values,
+        time_zones=time_zones(),
+        kinds=labels.NOTIFICATION_KINDS,
+        saved=visit.request.query_params.get("saved") == "1",
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
 
 
 def profile_values(me: dict) -> dict:
-    return {"name": me.get("name") or "", "phone": me.get("phone") or "", "language": me.get("language") or "en",
-            "time_zone": me.get("time_zone") or "UTC",
-            "notification_preferences": dict(me.get("notification_preferences") or {})}
+    return {
+        "name": me.get("name") or "",
+        "phone": me.get("phone") or "",
+        "language": me.get("language") or "en",
+        "time_zone": me.get("time_zone") or "UTC",
+        "notification_preferences": dict(me.get("notification_preferences") or {}),
+    }
 
 
 @router.get("/profile", response_class=HTMLResponse)
@@ -264,14 +393,19 @@ async def save_profile(visit: UserVisit) -> Response:
     form = await visit.form()
     chosen = form.get("notifications", [])
     chosen = set(chosen if isinstance(chosen, list) else [chosen])
-    values = {"name": str(form.get("name", "")).strip(), "phone": str(form.get("phone", "")).strip(),
-              "language": str(form.get("language", "")), "time_zone": str(form.get("time_zone", "")),
-              "notification_preferences": {kind: kind in chosen for kind in labels.NOTIFICATION_KINDS}}
+    values = {
+        "name": str(form.get("name", "")).strip(),
+        "phone": str(form.get("phone", "")).strip(),
+        "language": str(form.get("language", "")),
+        "time_zone": str(form.get("time_zone", "")),
+        "notification_preferences": {kind: kind in chosen for kind in labels.NOTIFICATION_KINDS},
+    }
     answer = await visit.call("accounts", "PATCH", f"{ACCOUNTS}/me", json=values)
     if not answer.ok:
         me = await visit.get("accounts", f"{ACCOUNTS}/me")
-        return profile_page(visit, me, values, status=answer.status, errors=answer.field_errors,
-                            problem=answer.detail)
+        return profile_page(
+            visit, me, values, status=answer.status, errors=answer.field_errors, problem=answer.detail
+        )
     visit.extra_cookies[TZ_COOKIE] = values["time_zone"] or "UTC"
     visit.extra_cookies[LANG_COOKIE] = values["language"]
     # A fresh token carries the new language, so the next page is already in it.

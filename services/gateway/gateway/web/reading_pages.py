@@ -49,13 +49,17 @@ def counter_payload(values: dict[str, str]) -> dict[str, int | str]:
 
 # The meters service names the rule (`code`) and its facts; the visitor reads them in their own language.
 RULE_MESSAGES = {
-    "lower_than_previous": labels.N_("The %(counter)s counter cannot be lower than the previous reading: "
-                                     "%(previous)s on %(date)s."),
-    "already_read_today": labels.N_("This device already has a reading for %(date)s. Only one reading a day "
-                                    "is accepted."),
-    "confirmation_required": labels.N_("This value means %(implied)s pages a day on the %(counter)s counter, "
-                                       "while this device usually prints about %(usual)s. Check it, or confirm "
-                                       "that it is correct."),
+    "lower_than_previous": labels.N_(
+        "The %(counter)s counter cannot be lower than the previous reading: %(previous)s on %(date)s."
+    ),
+    "already_read_today": labels.N_(
+        "This device already has a reading for %(date)s. Only one reading a day is accepted."
+    ),
+    "confirmation_required": labels.N_(
+        "This value means %(implied)s pages a day on the %(counter)s counter, "
+        "while this device usually prints about %(usual)s. Check it, or confirm "
+        "that it is correct."
+    ),
 }
 
 
@@ -68,7 +72,8 @@ def rule_message(visit: Visit, body: dict) -> str | None:
         "counter": visit.label("counter", body.get("counter")),
         "previous": number(body.get("previous_value")),
         "date": day(parse_date(body.get("previous_date") or body.get("local_date"))),
-        "implied": number(body.get("implied_per_day")), "usual": number(body.get("usual_per_day")),
+        "implied": number(body.get("implied_per_day")),
+        "usual": number(body.get("usual_per_day")),
     }
 
 
@@ -78,21 +83,38 @@ def outcome_of(visit: Visit, answer: Answer, counters: list[str]) -> Outcome:
     body = answer.body if isinstance(answer.body, dict) else {}
     explained = rule_message(visit, body)
     problem = explained or answer.detail
-    errors = {} if explained else {name: message for name, message in answer.field_errors.items()
-                                   if name in counters}
+    errors = (
+        {}
+        if explained
+        else {name: message for name, message in answer.field_errors.items() if name in counters}
+    )
     if not errors and counters:
         # A rule about one counter (lower than before, implausible) names it; a rule about the whole reading
         # (one per day) is shown next to the first counter.
         counter = body.get("counter") if body.get("counter") in counters else counters[0]
         errors[counter] = answer.field_errors.get("counters") or problem
-    return Outcome(status=answer.status, problem=problem, errors=errors,
-                   needs_confirmation=body.get("code") == "confirmation_required")
+    return Outcome(
+        status=answer.status,
+        problem=problem,
+        errors=errors,
+        needs_confirmation=body.get("code") == "confirmation_required",
+    )
 
 
-async def submit_reading(visit: Visit, device_id: str, values: dict[str, str], confirm: bool,
-                         refusals: frozenset[int] = FORM_REFUSALS) -> Outcome:
-    answer = await visit.call("meters", "POST", f"{METERS}/devices/{device_id}/readings",
-                              json={"counters": counter_payload(values), "confirm": confirm}, refusals=refusals)
+async def submit_reading(
+    visit: Visit,
+    device_id: str,
+    values: dict[str, str],
+    confirm: bool,
+    refusals: frozenset[int] = FORM_REFUSALS,
+) -> Outcome:
+    answer = await visit.call(
+        "meters",
+        "POST",
+        f"{METERS}/devices/{device_id}/readings",
+        json={"counters": counter_payload(values), "confirm": confirm},
+        refusals=refusals,
+    )
     outcome = outcome_of(visit, answer, list(values))
     outcome.confirmed = confirm
     return outcome
@@ -112,9 +134,16 @@ async def post_reading(visit: UserVisit, device_id: str) -> Response:
     outcome = await submit_reading(visit, device_id, values, confirm)
     if outcome.accepted:
         return visit.redirect(f"/devices/{device_id}?notice=reading#device-readings")
-    return await device_view(visit, device_id, status=outcome.status, reading_values=values,
-                             reading_errors=outcome.errors, reading_problem=outcome.problem,
-                             needs_confirmation=outcome.needs_confirmation or confirm, reading_confirmed=confirm)
+    return await device_view(
+        visit,
+        device_id,
+        status=outcome.status,
+        reading_values=values,
+        reading_errors=outcome.errors,
+        reading_problem=outcome.problem,
+        needs_confirmation=outcome.needs_confirmation or confirm,
+        reading_confirmed=confirm,
+    )
 
 
 # -- every reading due, at once (F-25)
@@ -126,10 +155,16 @@ async def due_readings(visit: Visit) -> list[dict]:
 
 def due_page(visit: Visit, due: list[dict], status: int = 200, **extra: Any) -> Response:
     outcomes: dict[str, Outcome] = extra.pop("outcomes", {})
-    return visit.render("readings_due.html", status=status, due=due, outcomes=outcomes,
-                        values=extra.pop("values", {}),
-                        refused=[o for o in outcomes.values() if not o.accepted],
-                        accepted=[o for o in outcomes.values() if o.accepted], **extra)
+    return visit.render(
+        "readings_due.html",
+        status=status,
+        due=due,
+        outcomes=outcomes,
+        values=extra.pop("values", {}),
+        refused=[o for o in outcomes.values() if not o.accepted],
+        accepted=[o for o in outcomes.values() if o.accepted],
+        **extra,
+    )
 
 
 @router.get("/readings/due", response_class=HTMLResponse)
@@ -142,19 +177,35 @@ async def post_due_readings(visit: UserVisit) -> Response:
     """One submission per device that has a value typed; devices left empty are not submitted."""
     form = await visit.form()
     due = await due_readings(visit)
-    values = {item["device_id"]: typed_counters(form, list(item.get("counters") or []), f"{item['device_id']}.")
-              for item in due}
+    values = {
+        item["device_id"]: typed_counters(form, list(item.get("counters") or []), f"{item['device_id']}.")
+        for item in due
+    }
     typed = [item["device_id"] for item in due if any(values[item["device_id"]].values())]
-    results = await asyncio.gather(*(
-        submit_reading(visit, device_id, values[device_id], form.get(f"{device_id}.{CONFIRM}") == "true",
-                       refusals=DUE_REFUSALS) for device_id in typed))
+    results = await asyncio.gather(
+        *(
+            submit_reading(
+                visit,
+                device_id,
+                values[device_id],
+                form.get(f"{device_id}.{CONFIRM}") == "true",
+                refusals=DUE_REFUSALS,
+            )
+            for device_id in typed
+        )
+    )
     outcomes = dict(zip(typed, results, strict=True))
     for device_id, outcome in outcomes.items():
         if outcome.accepted:
             values.pop(device_id)  # the device is done: nothing to keep
     if not outcomes:
-        return due_page(visit, due, status=422, values=values,
-                        problem=visit.gettext("Enter the counters of at least one device."))
+        return due_page(
+            visit,
+            due,
+            status=422,
+            values=values,
+            problem=visit.gettext("Enter the counters of at least one device."),
+        )
     refused = [outcome.status for outcome in outcomes.values() if not outcome.accepted]
     return due_page(visit, due, status=refused[0] if refused else 200, values=values, outcomes=outcomes)
 
@@ -163,13 +214,22 @@ async def post_due_readings(visit: UserVisit) -> Response:
 @router.post("/devices/{device_id}/corrections", response_class=HTMLResponse)
 async def post_correction(visit: StaffVisit, device_id: str) -> Response:
     form = await visit.form()
-    values = {"kind": str(form.get("kind", "")), "counters": as_list(form.get("counters")),
-              "reason": str(form.get("reason", "")).strip()}
+    values = {
+        "kind": str(form.get("kind", "")),
+        "counters": as_list(form.get("counters")),
+        "reason": str(form.get("reason", "")).strip(),
+    }
     answer = await visit.call("meters", "POST", f"{METERS}/devices/{device_id}/corrections", json=values)
     if answer.ok:
         return visit.redirect(f"/devices/{device_id}?notice=corrected#device-readings")
-    return await device_view(visit, device_id, status=answer.status, correction_values=values,
-                             correction_errors=answer.field_errors, correction_problem=answer.detail)
+    return await device_view(
+        visit,
+        device_id,
+        status=answer.status,
+        correction_values=values,
+        correction_errors=answer.field_errors,
+        correction_problem=answer.detail,
+    )
 
 
 REVIEW_NOTICES = {
@@ -180,9 +240,14 @@ REVIEW_NOTICES = {
 
 async def rejected_page(visit: Visit, status: int = 200, problem: str | None = None) -> Response:
     body = await visit.get("meters", f"{METERS}/rejected-readings", params={"reviewed": "false"})
-    return visit.render("agent/rejected_readings.html", status=status, items=(body or {}).get("items") or [],
-                        notice=REVIEW_NOTICES.get(visit.request.query_params.get("notice", "")),
-                        resolutions=labels.REVIEW_RESOLUTIONS, problem=problem)
+    return visit.render(
+        "agent/rejected_readings.html",
+        status=status,
+        items=(body or {}).get("items") or [],
+        notice=REVIEW_NOTICES.get(visit.request.query_params.get("notice", "")),
+        resolutions=labels.REVIEW_RESOLUTIONS,
+        problem=problem,
+    )
 
 
 @router.get("/agent/readings/rejected", response_class=HTMLResponse)
@@ -195,9 +260,17 @@ async def review_rejected(visit: StaffVisit, rejection_id: str) -> Response:
     form = await visit.form()
     resolution = str(form.get("resolution", ""))
     # 404: another agent may have reviewed it meanwhile; say so on the list rather than on an error page.
-    answer = await visit.call("meters", "POST", f"{METERS}/rejected-readings/{rejection_id}/review",
-                              json={"resolution": resolution}, refusals=FORM_REFUSALS | {404})
+    answer = await visit.call(
+        "meters",
+        "POST",
+        f"{METERS}/rejected-readings/{rejection_id}/review",
+        json={"resolution": resolution},
+        refusals=FORM_REFUSALS | {404},
+    )
     if answer.ok:
         return visit.redirect(f"/agent/readings/rejected?notice={resolution}")
-    return await rejected_page(visit, status=answer.status,
-                               problem=answer.detail or visit.gettext("The reading could not be reviewed."))
+    return await rejected_page(
+        visit,
+        status=answer.status,
+        problem=answer.detail or visit.gettext("The reading could not be reviewed."),
+    )

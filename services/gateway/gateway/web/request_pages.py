@@ -16,11 +16,33 @@ from gateway.web.visit import Answer, PageError, UserVisit, Visit
 
 router = APIRouter(include_in_schema=False)
 ACCOUNTS, CASES = "/api/accounts/v1", "/api/cases/v1"
-ADDRESS_FIELDS = ("street", "postal_code", "city", "region", "country", "building", "floor", "room",
-                  "contact_name", "contact_phone")
-LOCATION_FIELDS = tuple(name for name in ADDRESS_FIELDS if name != "country")  # the country comes from the CRM
-RELOCATION_FIELDS = (*ADDRESS_FIELDS, "preferred_date", "time_window", "ip_mode", "ip_address", "netmask",
-                     "gateway", "dns", "hostname", "description")
+ADDRESS_FIELDS = (
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "building",
+    "floor",
+    "room",
+    "contact_name",
+    "contact_phone",
+)
+LOCATION_FIELDS = tuple(
+    name for name in ADDRESS_FIELDS if name != "country"
+)  # the country comes from the CRM
+RELOCATION_FIELDS = (
+    *ADDRESS_FIELDS,
+    "preferred_date",
+    "time_window",
+    "ip_mode",
+    "ip_address",
+    "netmask",
+    "gateway",
+    "dns",
+    "hostname",
+    "description",
+)
 STATIC_FIELDS = ("ip_address", "netmask", "gateway")
 # The parts of a service's field path that are groups, not form fields: `relocation.network.dns.1` is `dns`.
 GROUPS = frozenset({"body", "shipping", "relocation", "network", "removal"})
@@ -30,8 +52,9 @@ def form_field(path: str) -> str:
     return "_".join(part for part in path.split(".") if part not in GROUPS and not part.isdigit()) or path
 
 
-def form_errors(answer: Answer, fields: tuple[str, ...], default_field: str,
-                rename: dict[str, str] | None = None) -> dict[str, str]:
+def form_errors(
+    answer: Answer, fields: tuple[str, ...], default_field: str, rename: dict[str, str] | None = None
+) -> dict[str, str]:
     """The service's messages by form field; a refusal naming no field of the form goes next to `default_field`."""
     errors: dict[str, str] = {}
     items = answer.body.get("errors") if isinstance(answer.body, dict) else None
@@ -79,18 +102,29 @@ def order_lines(values: dict[str, str], catalogue: list[dict]) -> list[dict]:
 def shipping_of(values: dict[str, str]) -> dict:
     if values["ship_to"] != "other":
         return {"use_device_location": True, "instructions": values["instructions"]}
-    return {"use_device_location": False, "instructions": values["instructions"],
-            **{name: values[name] for name in ADDRESS_FIELDS}}
+    return {
+        "use_device_location": False,
+        "instructions": values["instructions"],
+        **{name: values[name] for name in ADDRESS_FIELDS},
+    }
 
 
-async def order_page(visit: Visit, device_id: str, values: dict | None = None, status: int = 200,
-                     **extra: Any) -> Response:
+async def order_page(
+    visit: Visit, device_id: str, values: dict | None = None, status: int = 200, **extra: Any
+) -> Response:
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
     catalogue = await visit.get("cases", f"{CASES}/devices/{device_id}/catalogue")
     place = device.get("location") or {}
-    return visit.render("order.html", status=status, device=device, catalogue=(catalogue or {}).get("items") or [],
-                        values=values or {"ship_to": "device", "country": place.get("country") or ""},
-                        quantity_field=quantity_field, errors=extra.pop("errors", {}), **extra)
+    return visit.render(
+        "order.html",
+        status=status,
+        device=device,
+        catalogue=(catalogue or {}).get("items") or [],
+        values=values or {"ship_to": "device", "country": place.get("country") or ""},
+        quantity_field=quantity_field,
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
 
 
 @router.get("/devices/{device_id}/order", response_class=HTMLResponse)
@@ -101,24 +135,48 @@ async def order_form(visit: UserVisit, device_id: str) -> Response:
 @router.post("/devices/{device_id}/order", response_class=HTMLResponse)
 async def place_order(visit: UserVisit, device_id: str) -> Response:
     form = await visit.form()
-    catalogue = ((await visit.get("cases", f"{CASES}/devices/{device_id}/catalogue")) or {}).get("items") or []
+    catalogue = ((await visit.get("cases", f"{CASES}/devices/{device_id}/catalogue")) or {}).get(
+        "items"
+    ) or []
     quantities = tuple(quantity_field(item["sku"]) for item in catalogue)
     values = typed(form, (*quantities, "ship_to", "instructions", *ADDRESS_FIELDS))
     lines = order_lines(values, catalogue)
     if not lines:
-        return await order_page(visit, device_id, values, status=422,
-                                problem=visit.gettext("Enter the quantity of at least one item."))
-    answer = await created(visit, {"type": "consumables", "device_id": device_id, "items": lines,
-                                   "subject": visit.gettext("Supplies order"), "shipping": shipping_of(values)})
+        return await order_page(
+            visit,
+            device_id,
+            values,
+            status=422,
+            problem=visit.gettext("Enter the quantity of at least one item."),
+        )
+    answer = await created(
+        visit,
+        {
+            "type": "consumables",
+            "device_id": device_id,
+            "items": lines,
+            "subject": visit.gettext("Supplies order"),
+            "shipping": shipping_of(values),
+        },
+    )
     if answer.ok:
         return to_case(visit, answer)
     # `items.1.quantity` is the second line sent, not the second line of the catalogue.
-    rename = {f"items.{index}.{part}": quantity_field(line["sku"])
-              for index, line in enumerate(lines) for part in ("quantity", "sku")}
+    rename = {
+        f"items.{index}.{part}": quantity_field(line["sku"])
+        for index, line in enumerate(lines)
+        for part in ("quantity", "sku")
+    }
     rename["shipping.use_device_location"] = "ship_to"
-    errors = form_errors(answer, (*quantities, "ship_to", "instructions", *ADDRESS_FIELDS),
-                         quantity_field(lines[0]["sku"]), rename)
-    return await order_page(visit, device_id, values, status=answer.status, errors=errors, problem=answer.detail)
+    errors = form_errors(
+        answer,
+        (*quantities, "ship_to", "instructions", *ADDRESS_FIELDS),
+        quantity_field(lines[0]["sku"]),
+        rename,
+    )
+    return await order_page(
+        visit, device_id, values, status=answer.status, errors=errors, problem=answer.detail
+    )
 
 
 # -- relocation and removal (F-32)
@@ -131,18 +189,30 @@ def network_of(values: dict[str, str]) -> dict:
 
 
 def relocation_of(values: dict[str, str]) -> dict:
-    return {**{name: values[name] for name in ADDRESS_FIELDS}, "preferred_date": values["preferred_date"],
-            "time_window": values["time_window"], "network": network_of(values)}
+    return {
+        **{name: values[name] for name in ADDRESS_FIELDS},
+        "preferred_date": values["preferred_date"],
+        "time_window": values["time_window"],
+        "network": network_of(values),
+    }
 
 
-async def field_service_page(visit: Visit, device_id: str, kind: str, values: dict | None = None,
-                             status: int = 200, **extra: Any) -> Response:
+async def field_service_page(
+    visit: Visit, device_id: str, kind: str, values: dict | None = None, status: int = 200, **extra: Any
+) -> Response:
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
     place = device.get("location") or {}
     defaults = {"country": place.get("country") or "", "time_window": "all_day", "ip_mode": "dhcp"}
-    return visit.render(f"{kind}.html", status=status, device=device, values=values or defaults,
-                        time_windows=labels.TIME_WINDOWS, ip_modes=labels.IP_MODES,
-                        errors=extra.pop("errors", {}), **extra)
+    return visit.render(
+        f"{kind}.html",
+        status=status,
+        device=device,
+        values=values or defaults,
+        time_windows=labels.TIME_WINDOWS,
+        ip_modes=labels.IP_MODES,
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
 
 
 @router.get("/devices/{device_id}/relocation", response_class=HTMLResponse)
@@ -155,12 +225,27 @@ async def request_relocation(visit: UserVisit, device_id: str) -> Response:
     values = typed(await visit.form(), RELOCATION_FIELDS)
     # The subject in the visitor's language: it names the case in lists and emails.
     subject = visit.gettext("Relocation to %(city)s") % {"city": values["city"]} if values["city"] else None
-    answer = await created(visit, {"type": "relocation", "device_id": device_id, "subject": subject,
-                                   "description": values["description"], "relocation": relocation_of(values)})
+    answer = await created(
+        visit,
+        {
+            "type": "relocation",
+            "device_id": device_id,
+            "subject": subject,
+            "description": values["description"],
+            "relocation": relocation_of(values),
+        },
+    )
     if answer.ok:
         return to_case(visit, answer)
-    return await field_service_page(visit, device_id, "relocation", values, status=answer.status,
-                                    errors=form_errors(answer, RELOCATION_FIELDS, "street"), problem=answer.detail)
+    return await field_service_page(
+        visit,
+        device_id,
+        "relocation",
+        values,
+        status=answer.status,
+        errors=form_errors(answer, RELOCATION_FIELDS, "street"),
+        problem=answer.detail,
+    )
 
 
 @router.get("/devices/{device_id}/removal", response_class=HTMLResponse)
@@ -171,12 +256,26 @@ async def removal_form(visit: UserVisit, device_id: str) -> Response:
 @router.post("/devices/{device_id}/removal", response_class=HTMLResponse)
 async def request_removal(visit: UserVisit, device_id: str) -> Response:
     values = typed(await visit.form(), ("date", "reason"))
-    answer = await created(visit, {"type": "removal", "device_id": device_id,
-                                   "subject": visit.gettext("Device removal"), "removal": values})
+    answer = await created(
+        visit,
+        {
+            "type": "removal",
+            "device_id": device_id,
+            "subject": visit.gettext("Device removal"),
+            "removal": values,
+        },
+    )
     if answer.ok:
         return to_case(visit, answer)
-    return await field_service_page(visit, device_id, "removal", values, status=answer.status,
-                                    errors=form_errors(answer, ("date", "reason"), "date"), problem=answer.detail)
+    return await field_service_page(
+        visit,
+        device_id,
+        "removal",
+        values,
+        status=answer.status,
+        errors=form_errors(answer, ("date", "reason"), "date"),
+        problem=answer.detail,
+    )
 
 
 # -- account inquiries (F-33)
@@ -186,14 +285,22 @@ INQUIRY_FIELDS = ("account_id", "topic", "subject", "description")
 async def inquiry_page(visit: Visit, values: dict, status: int = 200, **extra: Any) -> Response:
     if not administered(visit):
         raise PageError(403)  # only administrators ask about the account; the cases service checks again
-    return visit.render("inquiry.html", status=status, accounts=await account_choices(visit), values=values,
-                        topics=labels.INQUIRY_TOPICS, errors=extra.pop("errors", {}), **extra)
+    return visit.render(
+        "inquiry.html",
+        status=status,
+        accounts=await account_choices(visit),
+        values=values,
+        topics=labels.INQUIRY_TOPICS,
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
 
 
 @router.get("/account/inquiry", response_class=HTMLResponse)
 async def inquiry_form(visit: UserVisit, account_id: str = "", topic: str = "") -> Response:
-    return await inquiry_page(visit, {"account_id": account_id or next(iter(administered(visit)), ""),
-                                      "topic": topic})
+    return await inquiry_page(
+        visit, {"account_id": account_id or next(iter(administered(visit)), ""), "topic": topic}
+    )
 
 
 @router.post("/account/inquiry", response_class=HTMLResponse)
@@ -202,8 +309,13 @@ async def ask(visit: UserVisit) -> Response:
     answer = await created(visit, {"type": "account_inquiry", **values})
     if answer.ok:
         return to_case(visit, answer)
-    return await inquiry_page(visit, values, status=answer.status,
-                              errors=form_errors(answer, INQUIRY_FIELDS, "subject"), problem=answer.detail)
+    return await inquiry_page(
+        visit,
+        values,
+        status=answer.status,
+        errors=form_errors(answer, INQUIRY_FIELDS, "subject"),
+        problem=answer.detail,
+    )
 
 
 # -- the device's location (F-31)
@@ -213,6 +325,11 @@ async def change_location(visit: UserVisit, device_id: str) -> Response:
     answer = await visit.call("accounts", "PATCH", f"{ACCOUNTS}/devices/{device_id}/location", json=values)
     if answer.ok:
         return visit.redirect(f"/devices/{device_id}?notice=location#device-location")
-    return await device_view(visit, device_id, status=answer.status, location_values=values,
-                             location_errors=form_errors(answer, LOCATION_FIELDS, "street"),
-                             location_problem=answer.detail)
+    return await device_view(
+        visit,
+        device_id,
+        status=answer.status,
+        location_values=values,
+        location_errors=form_errors(answer, LOCATION_FIELDS, "street"),
+        location_problem=answer.detail,
+    )

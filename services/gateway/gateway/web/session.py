@@ -11,7 +11,12 @@ import jwt
 from fastapi import Response
 
 ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE, LANG_COOKIE, TZ_COOKIE = (
-    "access_token", "refresh_token", "csrf_token", "lang", "tz")
+    "access_token",
+    "refresh_token",
+    "csrf_token",
+    "lang",
+    "tz",
+)
 CSRF_FIELD = "csrf_token"
 
 
@@ -23,8 +28,11 @@ class Tokens:
 
     @classmethod
     def from_answer(cls, body: dict) -> "Tokens":
-        return cls(access_token=body["access_token"], refresh_token=body.get("refresh_token") or "",
-                   expires_in=int(body.get("expires_in") or 900))
+        return cls(
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token") or "",
+            expires_in=int(body.get("expires_in") or 900),
+        )
 
 
 def unverified_claims(token: str | None) -> dict | None:
@@ -32,7 +40,9 @@ def unverified_claims(token: str | None) -> dict | None:
     if not token:
         return None
     try:
-        return jwt.decode(token, options={"verify_signature": False, "verify_exp": False, "verify_aud": False})
+        return jwt.decode(
+            token, options={"verify_signature": False, "verify_exp": False, "verify_aud": False}
+        )
     except jwt.PyJWTError:
         return None
 
@@ -49,9 +59,12 @@ class CookiePolicy:
     secure: bool
     refresh_max_age: int
 
-    def set(self, response: Response, name: str, value: str, max_age: int | None, http_only: bool = True) -> None:
-        response.set_cookie(name, value, max_age=max_age, path="/", secure=self.secure, httponly=http_only,
-                            samesite="lax")
+    def set(
+        self, response: Response, name: str, value: str, max_age: int | None, http_only: bool = True
+    ) -> None:
+        response.set_cookie(
+            name, value, max_age=max_age, path="/", secure=self.secure, httponly=http_only, samesite="lax"
+        )
 
     def set_tokens(self, response: Response, tokens: Tokens) -> None:
         self.set(response, ACCESS_COOKIE, tokens.access_token, tokens.expires_in)

@@ -60,9 +60,13 @@ class User:
 
     @classmethod
     def from_claims(cls, claims: dict) -> "User":
-        return cls(id=str(claims.get("sub", "")), name=str(claims.get("name") or ""),
-                   language=str(claims.get("lang") or ""), staff_role=claims.get("staff_role"),
-                   memberships=dict(claims.get("memberships") or {}))
+        return cls(
+            id=str(claims.get("sub", "")),
+            name=str(claims.get("name") or ""),
+            language=str(claims.get("lang") or ""),
+            staff_role=claims.get("staff_role"),
+            memberships=dict(claims.get("memberships") or {}),
+        )
 
 
 @dataclass
@@ -84,7 +88,9 @@ class Answer:
         for item in self.body.get("errors") or []:
             name, message = str(item.get("field", "")), str(item.get("message", ""))
             errors.setdefault(name, message)
-            errors.setdefault(name.split(".")[-1], message)  # "body.password" and "password" both reach the field
+            errors.setdefault(
+                name.split(".")[-1], message
+            )  # "body.password" and "password" both reach the field
         return errors
 
     @property
@@ -100,10 +106,15 @@ class Web:
     def __init__(self, settings: Settings, upstreams: Upstreams) -> None:
         self.settings, self.upstreams = settings, upstreams
         self.catalogs = Catalogs(PACKAGE_DIR / "locales")
-        self.templates = Environment(loader=FileSystemLoader(PACKAGE_DIR / "templates"),
-                                     autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-        self.cookies = CookiePolicy(secure=settings.cookie_secure,
-                                    refresh_max_age=settings.refresh_cookie_max_age_seconds)
+        self.templates = Environment(
+            loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.cookies = CookiePolicy(
+            secure=settings.cookie_secure, refresh_max_age=settings.refresh_cookie_max_age_seconds
+        )
         self.csrf = CsrfSigner(settings.session_secret)
 
 
@@ -166,13 +177,29 @@ class Visit:
         return self.gettext(known) if known else str(value or "")
 
     # -- calling the services on the visitor's behalf
-    async def call(self, service: str, method: str, path: str, *, json: Any = None, params: Any = None,
-                   refusals: frozenset[int] | set[int] = FORM_REFUSALS, anonymous: bool = False) -> Answer:
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        refusals: frozenset[int] | set[int] = FORM_REFUSALS,
+        anonymous: bool = False,
+    ) -> Answer:
         # The visitor's address, so that accounts throttles failed logins per client, not per gateway.
         client = self.request.client.host if self.request.client else ""
-        response = await self.web.upstreams.send(service, method, path, json=json, params=params,
-                                                 token=None if anonymous else self.token, language=self.language,
-                                                 headers={"X-Forwarded-For": client} if client else None)
+        response = await self.web.upstreams.send(
+            service,
+            method,
+            path,
+            json=json,
+            params=params,
+            token=None if anonymous else self.token,
+            language=self.language,
+            headers={"X-Forwarded-For": client} if client else None,
+        )
         body: Any = None
         if response.content:
             try:
@@ -209,14 +236,26 @@ class Visit:
     def context(self, **extra: Any) -> dict[str, Any]:
         formatter = self.formatter
         return {
-            "_": self.gettext, "gettext": self.gettext, "ngettext": self.translations.ngettext,
-            "lang": self.language, "languages": labels.LANGUAGE_NAMES, "user": self.user,
-            "csrf_field": CSRF_FIELD, "csrf_token": self.csrf_token, "path": self.request.url.path,
-            "current_url": str(self.request.url.path) + (f"?{self.request.url.query}" if self.request.url.query else ""),
-            "label": self.label, "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
-            "day": lambda v: formatter.date(parse_time(v) or v), "number": formatter.number,
-            "due_state": due_state, "query": query_string, "quote": quote,
-            "calendar_day": lambda v: formatter.date(parse_date(v)), **extra,
+            "_": self.gettext,
+            "gettext": self.gettext,
+            "ngettext": self.translations.ngettext,
+            "lang": self.language,
+            "languages": labels.LANGUAGE_NAMES,
+            "user": self.user,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": self.csrf_token,
+            "path": self.request.url.path,
+            "current_url": str(self.request.url.path)
+            + (f"?{self.request.url.query}" if self.request.url.query else ""),
+            "label": self.label,
+            "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
+            "day": lambda v: formatter.date(parse_time(v) or v),
+            "number": formatter.number,
+            "due_state": due_state,
+            "query": query_string,
+            "quote": quote,
+            "calendar_day": lambda v: formatter.date(parse_date(v)),
+            **extra,
         }
 
     def render(self, template: str, status: int = 200, **extra: Any) -> HTMLResponse:
@@ -251,7 +290,7 @@ def referer_path(request: Request) -> str | None:
     referer = request.headers.get("referer") or ""
     base = str(request.base_url)
     if referer.startswith(base):
-        return "/" + referer[len(base):]
+        return "/" + referer[len(base) :]
     return None
 
 
@@ -283,8 +322,9 @@ def start_visit(request: Request) -> Visit:
     claims = unverified_claims(request.cookies.get(ACCESS_COOKIE))
     preferred = (claims or {}).get("lang") or request.cookies.get(LANG_COOKIE)
     language = negotiate_language(request.headers.get("accept-language"), preferred)
-    visit = Visit(request=request, web=web, language=language,
-                  time_zone=request.cookies.get(TZ_COOKIE) or "UTC")
+    visit = Visit(
+        request=request, web=web, language=language, time_zone=request.cookies.get(TZ_COOKIE) or "UTC"
+    )
     cookie_token = request.cookies.get(CSRF_COOKIE)
     if web.csrf.is_genuine(cookie_token):
         visit.csrf_token = cookie_token
@@ -298,9 +338,14 @@ async def refresh_tokens(visit: Visit) -> Tokens | None:
     refresh_token = visit.request.cookies.get(REFRESH_COOKIE)
     if not refresh_token:
         return None
-    answer = await visit.call("accounts", "POST", "/api/accounts/v1/auth/refresh",
-                              json={"refresh_token": refresh_token}, anonymous=True,
-                              refusals=frozenset({400, 401, 403, 404, 409, 422}))
+    answer = await visit.call(
+        "accounts",
+        "POST",
+        "/api/accounts/v1/auth/refresh",
+        json={"refresh_token": refresh_token},
+        anonymous=True,
+        refusals=frozenset({400, 401, 403, 404, 409, 422}),
+    )
     return Tokens.from_answer(answer.body) if answer.ok and isinstance(answer.body, dict) else None
 
 
@@ -328,7 +373,9 @@ async def anonymous_visit(request: Request) -> Visit:
 async def remember_time_zone(visit: Visit) -> None:
     """Dates are shown in the profile's time zone; keep it in a cookie so pages need not ask for the profile."""
     try:
-        answer = await visit.call("accounts", "GET", "/api/accounts/v1/me", refusals=frozenset(range(400, 600)))
+        answer = await visit.call(
+            "accounts", "GET", "/api/accounts/v1/me", refusals=frozenset(range(400, 600))
+        )
     except UpstreamUnavailable:
         return
     if answer.ok and isinstance(answer.body, dict) and answer.body.get("time_zone"):

@@ -18,7 +18,9 @@ class AuditEntry(Base):
     actor_id: Mapped[str] = mapped_column(String(36), index=True)
     actor_side: Mapped[str] = mapped_column(String(10))  # customer | vendor | system
     action: Mapped[str] = mapped_column(String(50))
-    target_type: Mapped[str] = mapped_column(String(30))  # reading | correction | rejected_reading | read_request
+    target_type: Mapped[str] = mapped_column(
+        String(30)
+    )  # reading | correction | rejected_reading | read_request
     target_id: Mapped[str] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -39,7 +39,11 @@ async def device_for_reading(session: AsyncSession, principal: Principal, device
     """The device a caller submits a reading for: 403 when their role in its account may not submit,
     404 when it is not theirs to see."""
     device = await session.get(Device, device_id)
-    if device is not None and principal.role_in(device.account_id) in NO_READING_ROLES and not principal.is_staff:
+    if (
+        device is not None
+        and principal.role_in(device.account_id) in NO_READING_ROLES
+        and not principal.is_staff
+    ):
         raise forbidden("Your role does not allow submitting meter readings.")
     return await visible_device(session, principal, device_id)
 

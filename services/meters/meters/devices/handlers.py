@@ -15,8 +15,9 @@ async def keep_device(session: AsyncSession, data: DeviceUpserted, _event) -> No
     device.account_id, device.serial, device.model = data.account_id, data.serial, data.model
     device.counters, device.daily_volume, device.active = data.counters, data.daily_volume, data.active
     # The event carries the full current set of assigned users, not a delta.
-    device.assignments = [DeviceAssignment(device_id=data.device_id, user_id=u)
-                          for u in dict.fromkeys(data.assigned_user_ids)]
+    device.assignments = [
+        DeviceAssignment(device_id=data.device_id, user_id=u) for u in dict.fromkeys(data.assigned_user_ids)
+    ]
     session.add(device)
 
 
@@ -31,7 +32,11 @@ async def deactivate_device(session: AsyncSession, data: DeviceRemoved, _event) 
 async def keep_account(session: AsyncSession, data: AccountUpserted, _event) -> None:
     account = await session.get(Account, data.account_id) or Account(id=data.account_id)
     account.number, account.name, account.time_zone, account.active = (
-        data.number, data.name, data.time_zone, data.active)
+        data.number,
+        data.name,
+        data.time_zone,
+        data.active,
+    )
     session.add(account)
 
 

@@ -22,7 +22,8 @@ class Device(Base):
     daily_volume: Mapped[int] = mapped_column(Integer, default=200)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def assigned_user_ids(self) -> list[str]:

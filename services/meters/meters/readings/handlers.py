@@ -43,12 +43,21 @@ def fleet_handlers(link: OutboxLink) -> EventHandlers:
             await take_automatic_reading(session, await run.take_one_at_a_time(device), data)
         await run.store()
 
-    async def take_automatic_reading(session: AsyncSession, device: Device, data: FleetMeterCollected) -> None:
+    async def take_automatic_reading(
+        session: AsyncSession, device: Device, data: FleetMeterCollected
+    ) -> None:
         if await service.is_known_collection(session, device, data):
             return
         try:
-            await service.record_reading(session, link.outbox, device, counters=data.counters,
-                                         read_at=data.collected_at, source="automatic", submitted_by=None)
+            await service.record_reading(
+                session,
+                link.outbox,
+                device,
+                counters=data.counters,
+                read_at=data.collected_at,
+                source="automatic",
+                submitted_by=None,
+            )
         except SameDayRace:
             raise  # the transaction is spoiled: retried, it is then refused (and kept) as already read that day
         except Problem as refusal:

@@ -20,6 +20,7 @@ PLAUSIBILITY_FACTOR, PLAUSIBILITY_MARGIN = 10, 1000
 
 # The shape of the counters --------------------------------------------------------------------------------
 
+
 def valid_counters(device: Device, submitted: dict[str, Any]) -> dict[str, int]:
     """Exactly the device's counters, each a whole number >= 0; else a 422 naming every field at fault."""
     errors = []
@@ -50,48 +51,71 @@ def _field(name: str, message: str) -> dict[str, str]:
 
 # The rules against the device's history --------------------------------------------------------------------
 
+
 class SameDayRace(Problem):
     """Another reading of the same device and day committed while this one was being written: the database's
     unique constraint refused it. The transaction is spoiled, so a handler retries instead of recording it."""
 
 
 def already_read_today(local_date: date, problem: type[Problem] = Problem) -> Problem:
-    return problem(409, "Already read today",
-                   f"This device already has a reading for {local_date.isoformat()}; "
-                   "only one reading per device and day is accepted.",
-                   code="already_read_today", local_date=local_date.isoformat())
+    return problem(
+        409,
+        "Already read today",
+        f"This device already has a reading for {local_date.isoformat()}; "
+        "only one reading per device and day is accepted.",
+        code="already_read_today",
+        local_date=local_date.isoformat(),
+    )
 
 
 def lower_than_previous(counter: str, value: int, previous: Reading) -> Problem:
     previous_value = previous.counters[counter]
-    return Problem(409, "Lower than the previous reading",
-                   f"The {counter} counter ({value}) is lower than its previous reading, {previous_value} on "
-                   f"{previous.local_date.isoformat()}. A counter only goes up: check the value.",
-                   code="lower_than_previous", counter=counter, previous_value=previous_value,
-                   previous_date=previous.local_date.isoformat(),
-                   errors=[{"field": f"counters.{counter}",
-                            "message": f"lower than the previous reading ({previous_value})"}])
+    return Problem(
+        409,
+        "Lower than the previous reading",
+        f"The {counter} counter ({value}) is lower than its previous reading, {previous_value} on "
+        f"{previous.local_date.isoformat()}. A counter only goes up: check the value.",
+        code="lower_than_previous",
+        counter=counter,
+        previous_value=previous_value,
+        previous_date=previous.local_date.isoformat(),
+        errors=[
+            {"field": f"counters.{counter}", "message": f"lower than the previous reading ({previous_value})"}
+        ],
+    )
 
 
 def higher_than_next(counter: str, value: int, following: Reading) -> Problem:
     """A late reading (e.g. an automatic one delivered after a newer one) may not exceed the newer one."""
     next_value = following.counters[counter]
-    return Problem(409, "Higher than a later reading",
-                   f"The {counter} counter ({value}) is higher than the later reading of "
-                   f"{following.local_date.isoformat()} ({next_value}).",
-                   code="higher_than_next", counter=counter, next_value=next_value,
-                   next_date=following.local_date.isoformat(),
-                   errors=[{"field": f"counters.{counter}", "message": f"higher than a later reading ({next_value})"}])
+    return Problem(
+        409,
+        "Higher than a later reading",
+        f"The {counter} counter ({value}) is higher than the later reading of "
+        f"{following.local_date.isoformat()} ({next_value}).",
+        code="higher_than_next",
+        counter=counter,
+        next_value=next_value,
+        next_date=following.local_date.isoformat(),
+        errors=[{"field": f"counters.{counter}", "message": f"higher than a later reading ({next_value})"}],
+    )
 
 
-def confirmation_required(counter: str, implied_per_day: int, usual_per_day: int, previous: Reading) -> Problem:
-    return Problem(409, "Please confirm this reading",
-                   f"The {counter} counter implies about {implied_per_day} pages a day since the reading of "
-                   f"{previous.local_date.isoformat()}, while this device usually prints about {usual_per_day} "
-                   "pages a day. Check the value (an extra digit?) and confirm it if it is right.",
-                   code="confirmation_required", counter=counter, implied_per_day=implied_per_day,
-                   usual_per_day=usual_per_day,
-                   errors=[{"field": f"counters.{counter}", "message": "unusually high: confirm it if it is right"}])
+def confirmation_required(
+    counter: str, implied_per_day: int, usual_per_day: int, previous: Reading
+) -> Problem:
+    return Problem(
+        409,
+        "Please confirm this reading",
+        f"The {counter} counter implies about {implied_per_day} pages a day since the reading of "
+        f"{previous.local_date.isoformat()}, while this device usually prints about {usual_per_day} "
+        "pages a day. Check the value (an extra digit?) and confirm it if it is right.",
+        code="confirmation_required",
+        counter=counter,
+        implied_per_day=implied_per_day,
+        usual_per_day=usual_per_day,
+        errors=[{"field": f"counters.{counter}", "message": "unusually high: confirm it if it is right"}],
+    )
 
 
 @dataclass
@@ -106,29 +130,50 @@ class Neighbours:
 
 async def neighbours(session: AsyncSession, device: Device, read_at: datetime) -> Neighbours:
     previous = await session.scalar(
-        select(Reading).where(Reading.device_id == device.id, Reading.read_at < read_at)
-        .order_by(Reading.read_at.desc()).limit(1))
+        select(Reading)
+        .where(Reading.device_id == device.id, Reading.read_at < read_at)
+        .order_by(Reading.read_at.desc())
+        .limit(1)
+    )
     following = await session.scalar(
-        select(Reading).where(Reading.device_id == device.id, Reading.read_at > read_at)
-        .order_by(Reading.read_at).limit(1))
-    corrections = (await session.scalars(
-        select(CounterCorrection).where(CounterCorrection.device_id == device.id))).all()
+        select(Reading)
+        .where(Reading.device_id == device.id, Reading.read_at > read_at)
+        .order_by(Reading.read_at)
+        .limit(1)
+    )
+    corrections = (
+        await session.scalars(select(CounterCorrection).where(CounterCorrection.device_id == device.id))
+    ).all()
 
     def reset_between(start: datetime | None, end: datetime | None) -> set[str]:
-        return {name for c in corrections if (start is None or c.recorded_at > start)
-                and (end is None or c.recorded_at <= end) for name in c.counters}
+        return {
+            name
+            for c in corrections
+            if (start is None or c.recorded_at > start) and (end is None or c.recorded_at <= end)
+            for name in c.counters
+        }
 
     return Neighbours(
-        previous=previous, following=following,
+        previous=previous,
+        following=following,
         reset_since_previous=reset_between(previous.read_at, read_at) if previous else set(),
-        reset_before_following=reset_between(read_at, following.read_at) if following else set())
+        reset_before_following=reset_between(read_at, following.read_at) if following else set(),
+    )
 
 
-async def check_history(session: AsyncSession, device: Device, *, local_date: date, read_at: datetime,
-                        counters: dict[str, int], confirm: bool) -> bool:
+async def check_history(
+    session: AsyncSession,
+    device: Device,
+    *,
+    local_date: date,
+    read_at: datetime,
+    counters: dict[str, int],
+    confirm: bool,
+) -> bool:
     """Apply F-21 and F-22; returns whether the reading was confirmed despite being implausible."""
     same_day = await session.scalar(
-        select(Reading.id).where(Reading.device_id == device.id, Reading.local_date == local_date))
+        select(Reading.id).where(Reading.device_id == device.id, Reading.local_date == local_date)
+    )
     if same_day is not None:
         raise already_read_today(local_date)
     around = await neighbours(session, device, read_at)
@@ -137,17 +182,24 @@ async def check_history(session: AsyncSession, device: Device, *, local_date: da
     return check_against(device, around, local_date=local_date, counters=counters, confirm=confirm)
 
 
-def check_against(device: Device, around: Neighbours, *, local_date: date, counters: dict[str, int],
-                  confirm: bool) -> bool:
+def check_against(
+    device: Device, around: Neighbours, *, local_date: date, counters: dict[str, int], confirm: bool
+) -> bool:
     """F-21 and F-22 against the readings around a new one of a day not read yet; returns whether the reading
     was confirmed despite being implausible."""
     if (previous := around.previous) is not None:
         for counter, value in counters.items():
-            if _has_baseline(previous, counter, around.reset_since_previous) and value < previous.counters[counter]:
+            if (
+                _has_baseline(previous, counter, around.reset_since_previous)
+                and value < previous.counters[counter]
+            ):
                 raise lower_than_previous(counter, value, previous)
     if (following := around.following) is not None:
         for counter, value in counters.items():
-            if _has_baseline(following, counter, around.reset_before_following) and value > following.counters[counter]:
+            if (
+                _has_baseline(following, counter, around.reset_before_following)
+                and value > following.counters[counter]
+            ):
                 raise higher_than_next(counter, value, following)
     if previous is None:
         return False  # the device's first reading: nothing to compare the volume with
@@ -168,8 +220,9 @@ def plausibility_limit(daily_volume: int) -> int:
     return max(PLAUSIBILITY_FACTOR * daily_volume, daily_volume + PLAUSIBILITY_MARGIN)
 
 
-def _implausible_counter(device: Device, previous: Reading, local_date: date, counters: dict[str, int],
-                         reset: set[str]) -> tuple[str, int] | None:
+def _implausible_counter(
+    device: Device, previous: Reading, local_date: date, counters: dict[str, int], reset: set[str]
+) -> tuple[str, int] | None:
     """The first counter whose pages per day since the previous reading exceed the limit, with that rate."""
     days = max(1, (local_date - previous.local_date).days)
     limit = plausibility_limit(device.daily_volume)

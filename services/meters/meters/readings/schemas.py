@@ -10,7 +10,9 @@ from shared.events.meters import ReadingSource
 
 class NewReading(BaseModel):
     # Values are checked by the rules (not coerced here), so "12" or 12.5 is refused naming counters.<name>.
-    counters: dict[str, Any] = Field(max_length=20, description='one value per counter, e.g. {"black": 123456}')
+    counters: dict[str, Any] = Field(
+        max_length=20, description='one value per counter, e.g. {"black": 123456}'
+    )
     confirm: StrictBool = Field(False, description="true to confirm an unusually high reading (F-22)")
     source: Literal["agent", "estimate"] | None = Field(None, description="staff only; default agent")
 
@@ -41,7 +43,8 @@ class ReadingHistory(BaseModel):
 class NewCorrection(BaseModel):
     kind: Literal["counter_reset", "device_replacement"]
     counters: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
-        default_factory=list, max_length=10, description="the reset counters; a replacement restarts all")
+        default_factory=list, max_length=10, description="the reset counters; a replacement restarts all"
+    )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
 

@@ -32,8 +32,10 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 
 async def reading_items(session: AsyncSession, readings: list[Reading]) -> list[ReadingItem]:
     names = await service.names_of(session, {r.submitted_by for r in readings if r.submitted_by})
-    return [ReadingItem.model_validate(r).model_copy(update={"submitted_by_name": names.get(r.submitted_by)})
-            for r in readings]
+    return [
+        ReadingItem.model_validate(r).model_copy(update={"submitted_by_name": names.get(r.submitted_by)})
+        for r in readings
+    ]
 
 
 def source_for(principal: Principal, requested: str | None) -> str:
@@ -45,61 +47,102 @@ def source_for(principal: Principal, requested: str | None) -> str:
 
 
 @router.post("/devices/{device_id}/readings", status_code=201, response_model=ReadingItem)
-async def submit_reading(device_id: str, request: NewReading, principal: CurrentUser, session: DbSession,
-                         outbox: OutboxDep) -> ReadingItem:
+async def submit_reading(
+    device_id: str, request: NewReading, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> ReadingItem:
     async with session.begin():
         device = await device_for_reading(session, principal, device_id)
         reading = await service.record_reading(
-            session, outbox, device, counters=request.counters, read_at=utcnow(),
-            source=source_for(principal, request.source), submitted_by=principal.user_id, confirm=request.confirm)
+            session,
+            outbox,
+            device,
+            counters=request.counters,
+            read_at=utcnow(),
+            source=source_for(principal, request.source),
+            submitted_by=principal.user_id,
+            confirm=request.confirm,
+        )
     return (await reading_items(session, [reading]))[0]
 
 
 @router.get("/devices/{device_id}/readings", response_model=ReadingHistory)
-async def list_readings(device_id: str, principal: CurrentUser, session: DbSession, page: Page = 1,
-                        page_size: PageSize = 20) -> ReadingHistory:
+async def list_readings(
+    device_id: str, principal: CurrentUser, session: DbSession, page: Page = 1, page_size: PageSize = 20
+) -> ReadingHistory:
     device = await visible_device(session, principal, device_id)
     readings, total = await service.history(session, device, page, page_size)
-    latest = readings[:1] if page == 1 else list((await service.latest_readings(session, [device.id])).values())
+    latest = (
+        readings[:1] if page == 1 else list((await service.latest_readings(session, [device.id])).values())
+    )
     items, latest_items = await reading_items(session, readings), await reading_items(session, latest)
-    return ReadingHistory(device_id=device.id, counters=device.counters, items=items, total=total, page=page,
-                          page_size=page_size, latest=latest_items[0] if latest_items else None)
+    return ReadingHistory(
+        device_id=device.id,
+        counters=device.counters,
+        items=items,
+        total=total,
+        page=page,
+        page_size=page_size,
+        latest=latest_items[0] if latest_items else None,
+    )
 
 
 @router.post("/devices/{device_id}/corrections", status_code=201, response_model=CorrectionOut)
-async def record_correction(device_id: str, request: NewCorrection, principal: StaffUser,
-                            session: DbSession) -> CorrectionOut:
+async def record_correction(
+    device_id: str, request: NewCorrection, principal: StaffUser, session: DbSession
+) -> CorrectionOut:
     async with session.begin():
         device = await visible_device(session, principal, device_id)
-        correction = await service.record_correction(session, principal.user_id, device, kind=request.kind,
-                                                     counters=request.counters, reason=request.reason)
+        correction = await service.record_correction(
+            session,
+            principal.user_id,
+            device,
+            kind=request.kind,
+            counters=request.counters,
+            reason=request.reason,
+        )
     return CorrectionOut.model_validate(correction)
 
 
 @router.get("/rejected-readings", response_model=RejectedReadingPage)
-async def list_rejected(principal: StaffUser, session: DbSession, reviewed: bool | None = False,
-                        page: Page = 1, page_size: PageSize = 20) -> RejectedReadingPage:
+async def list_rejected(
+    principal: StaffUser,
+    session: DbSession,
+    reviewed: bool | None = False,
+    page: Page = 1,
+    page_size: PageSize = 20,
+) -> RejectedReadingPage:
     """Automatic readings kept for review (F-24), newest first; `reviewed` empty lists both."""
     query = select(RejectedReading)
     if reviewed is not None:
-        query = query.where(RejectedReading.reviewed_at.is_not(None) if reviewed
-                            else RejectedReading.reviewed_at.is_(None))
+        query = query.where(
+            RejectedReading.reviewed_at.is_not(None) if reviewed else RejectedReading.reviewed_at.is_(None)
+        )
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.order_by(RejectedReading.created_at.desc(), RejectedReading.id)
-                                 .offset((page - 1) * page_size).limit(page_size))
-    return RejectedReadingPage(items=[RejectedReadingOut.model_validate(r) for r in rows.all()], total=total or 0,
-                               page=page, page_size=page_size)
+    rows = await session.scalars(
+        query.order_by(RejectedReading.created_at.desc(), RejectedReading.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return RejectedReadingPage(
+        items=[RejectedReadingOut.model_validate(r) for r in rows.all()],
+        total=total or 0,
+        page=page,
+        page_size=page_size,
+    )
 
 
 @router.post("/rejected-readings/{rejection_id}/review", response_model=RejectedReadingOut)
-async def review_rejected(rejection_id: str, request: Review, principal: StaffUser, session: DbSession,
-                          outbox: OutboxDep) -> RejectedReadingOut:
+async def review_rejected(
+    rejection_id: str, request: Review, principal: StaffUser, session: DbSession, outbox: OutboxDep
+) -> RejectedReadingOut:
     async with session.begin():
         rejected = await session.scalar(
-            select(RejectedReading).where(RejectedReading.id == rejection_id).with_for_update()
-            .execution_options(populate_existing=True))
+            select(RejectedReading)
+            .where(RejectedReading.id == rejection_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if rejected is None:
             raise not_found("rejected reading")
         await service.review_rejected(session, outbox, principal.user_id, rejected, request.resolution)
     return RejectedReadingOut.model_validate(rejected)
-

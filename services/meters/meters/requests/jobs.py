@@ -29,11 +29,17 @@ async def send_due_reminders(db: Database, outbox: Outbox, days_before: int) -> 
     now = utcnow()
     async with db.session() as session:
         # A day of slack for the time zones ahead of UTC; the exact local day is checked per request.
-        candidates = (await session.execute(
-            select(ReadRequest.request_id, ReadRequest.account_id, ReadRequest.due_date)
-            .where(ReadRequest.closed_at.is_(None), ReadRequest.reminded_at.is_(None),
-                   ReadRequest.due_date <= now.date() + timedelta(days=days_before + 1))
-            .order_by(ReadRequest.due_date))).all()
+        candidates = (
+            await session.execute(
+                select(ReadRequest.request_id, ReadRequest.account_id, ReadRequest.due_date)
+                .where(
+                    ReadRequest.closed_at.is_(None),
+                    ReadRequest.reminded_at.is_(None),
+                    ReadRequest.due_date <= now.date() + timedelta(days=days_before + 1),
+                )
+                .order_by(ReadRequest.due_date)
+            )
+        ).all()
     sent = 0
     for request_id, account_id, due_date in candidates:
         async with db.session() as session, session.begin():
@@ -41,12 +47,21 @@ async def send_due_reminders(db: Database, outbox: Outbox, days_before: int) -> 
             if due_date - timedelta(days=days_before) > today:
                 continue
             claimed = await session.execute(
-                update(ReadRequest).where(ReadRequest.request_id == request_id, ReadRequest.reminded_at.is_(None),
-                                          ReadRequest.closed_at.is_(None)).values(reminded_at=now))
+                update(ReadRequest)
+                .where(
+                    ReadRequest.request_id == request_id,
+                    ReadRequest.reminded_at.is_(None),
+                    ReadRequest.closed_at.is_(None),
+                )
+                .values(reminded_at=now)
+            )
             if claimed.rowcount != 1:
                 continue  # another replica reminded it, or a reading closed it meanwhile
-            request = await session.scalar(select(ReadRequest).where(ReadRequest.request_id == request_id)
-                                           .execution_options(populate_existing=True))
+            request = await session.scalar(
+                select(ReadRequest)
+                .where(ReadRequest.request_id == request_id)
+                .execution_options(populate_existing=True)
+            )
             await service.remind(session, outbox, request)
             sent += 1
     return sent
@@ -56,7 +71,9 @@ def reminder_hooks(settings: Settings) -> tuple[Hook, Hook]:
     async def run_forever(app: FastAPI) -> None:
         while True:
             try:
-                if count := await send_due_reminders(app.state.db, app.state.outbox, settings.reminder_days_before):
+                if count := await send_due_reminders(
+                    app.state.db, app.state.outbox, settings.reminder_days_before
+                ):
                     log.info("sent %d reading request reminders", count)
             except Exception:
                 log.exception("reading request reminder pass failed")

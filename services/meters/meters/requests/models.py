@@ -22,7 +22,8 @@ class ReadRequest(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     devices: Mapped[list["ReadRequestDevice"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ReadRequestDevice.serial")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ReadRequestDevice.serial"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -35,8 +36,9 @@ class ReadRequest(Base):
 class ReadRequestDevice(Base):
     __tablename__ = "read_request_device"
 
-    request_id: Mapped[str] = mapped_column(ForeignKey("read_request.request_id", ondelete="CASCADE"),
-                                            primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("read_request.request_id", ondelete="CASCADE"), primary_key=True
+    )
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), primary_key=True, index=True)
     serial: Mapped[str] = mapped_column(String(50))
     reading_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the reading that answered it

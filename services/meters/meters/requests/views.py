@@ -37,17 +37,33 @@ class DueReadings(BaseModel):
 async def due_readings(principal: CurrentUser, session: DbSession) -> DueReadings:
     """The devices of open requests that the caller may read and that have no reading since the request
     opened, soonest due first."""
-    rows = (await session.execute(
-        select(ReadRequest.request_id, ReadRequest.due_date, Device)
-        .join(ReadRequestDevice, ReadRequestDevice.request_id == ReadRequest.request_id)
-        .join(Device, Device.id == ReadRequestDevice.device_id)
-        .where(ReadRequest.closed_at.is_(None), ReadRequestDevice.reading_id.is_(None),
-               visible_devices_clause(principal))
-        .order_by(ReadRequest.due_date, Device.serial, ReadRequest.request_id).limit(MAX_DUE_ITEMS))).all()
+    rows = (
+        await session.execute(
+            select(ReadRequest.request_id, ReadRequest.due_date, Device)
+            .join(ReadRequestDevice, ReadRequestDevice.request_id == ReadRequest.request_id)
+            .join(Device, Device.id == ReadRequestDevice.device_id)
+            .where(
+                ReadRequest.closed_at.is_(None),
+                ReadRequestDevice.reading_id.is_(None),
+                visible_devices_clause(principal),
+            )
+            .order_by(ReadRequest.due_date, Device.serial, ReadRequest.request_id)
+            .limit(MAX_DUE_ITEMS)
+        )
+    ).all()
     latest = await latest_readings(session, list({device.id for _, _, device in rows}))
     latest_items = {item.id: item for item in await reading_items(session, list(latest.values()))}
-    return DueReadings(items=[
-        DueReading(request_id=request_id, device_id=device.id, serial=device.serial, model=device.model,
-                   counters=device.counters, due_date=due_date,
-                   latest=latest_items[latest[device.id].id] if device.id in latest else None)
-        for request_id, due_date, device in rows])
+    return DueReadings(
+        items=[
+            DueReading(
+                request_id=request_id,
+                device_id=device.id,
+                serial=device.serial,
+                model=device.model,
+                counters=device.counters,
+                due_date=due_date,
+                latest=latest_items[latest[device.id].id] if device.id in latest else None,
+            )
+            for request_id, due_date, device in rows
+        ]
+    )

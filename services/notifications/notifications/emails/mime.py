@@ -56,8 +56,18 @@ def text_part(subtype: str, body: str) -> MIMEText:
     return MIMEText(lines, subtype, UTF8_QP)
 
 
-def mime_message(*, from_header: str, to_name: str, to_address: str, subject: str, date: str, message_id: str,
-                 language: str, text: str, html: str) -> bytes:
+def mime_message(
+    *,
+    from_header: str,
+    to_name: str,
+    to_address: str,
+    subject: str,
+    date: str,
+    message_id: str,
+    language: str,
+    text: str,
+    html: str,
+) -> bytes:
     message = MIMEMultipart("alternative", policy=SMTP_POLICY)
     message["From"] = from_header
     message["To"] = mailbox_header(to_name, to_address, "To")

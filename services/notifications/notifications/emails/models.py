@@ -39,7 +39,8 @@ class Email(Base):
     # The Message-ID header, the same on every attempt so a receiving side can drop a duplicate.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     attempt_log: Mapped[list["EmailAttempt"]] = relationship(
-        order_by="EmailAttempt.id", cascade="all, delete-orphan", lazy="raise")
+        order_by="EmailAttempt.id", cascade="all, delete-orphan", lazy="raise"
+    )
 
 
 class EmailAttempt(Base):

@@ -29,7 +29,9 @@ class Addressee:
 
     @classmethod
     def of(cls, recipient: Recipient) -> "Addressee":
-        return cls(recipient.email, recipient.name, recipient.language, recipient.time_zone, recipient.user_id)
+        return cls(
+            recipient.email, recipient.name, recipient.language, recipient.time_zone, recipient.user_id
+        )
 
 
 class Postbox:
@@ -38,19 +40,36 @@ class Postbox:
         self.message_id_domain = parseaddr(mail_from)[1].rpartition("@")[2] or "selfservice.example"
         self.pending = asyncio.Event()  # set after a commit that queued emails: wakes the sender
 
-    async def queue(self, session: AsyncSession, *, event_id: str, kind: str, to: Addressee, link_path: str,
-                    **values: Any) -> bool:
+    async def queue(
+        self, session: AsyncSession, *, event_id: str, kind: str, to: Addressee, link_path: str, **values: Any
+    ) -> bool:
         """Queue one email in the caller's transaction; False when this event already gave this email to this
         address (the unique key (event_id, kind, recipient) makes a duplicate event harmless)."""
-        rendered = self.renderer.render(kind, language=to.language, time_zone=to.time_zone, link_path=link_path,
-                                        name=to.name, **values)
+        rendered = self.renderer.render(
+            kind, language=to.language, time_zone=to.time_zone, link_path=link_path, name=to.name, **values
+        )
         email_id = str(uuid.uuid4())
         now = utcnow()
-        result = await session.execute(upsert_ignore(session, Email.__table__).values(
-            id=email_id, event_id=event_id, kind=kind, recipient=to.email, recipient_name=to.name,
-            user_id=to.user_id, language=to.language, subject=rendered.subject, text_body=rendered.text,
-            html_body=rendered.html, status=PENDING, attempts=0, created_at=now, next_attempt_at=now,
-            message_id=f"<{email_id}@{self.message_id_domain}>",
-        ).on_conflict_do_nothing())
+        result = await session.execute(
+            upsert_ignore(session, Email.__table__)
+            .values(
+                id=email_id,
+                event_id=event_id,
+                kind=kind,
+                recipient=to.email,
+                recipient_name=to.name,
+                user_id=to.user_id,
+                language=to.language,
+                subject=rendered.subject,
+                text_body=rendered.text,
+                html_body=rendered.html,
+                status=PENDING,
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+                message_id=f"<{email_id}@{self.message_id_domain}>",
+            )
+            .on_conflict_do_nothing()
+        )
         run_after_commit(session, self.pending.set)
         return result.rowcount == 1

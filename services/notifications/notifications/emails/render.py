@@ -22,9 +22,21 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-KINDS = ("case_created", "case_status_changed", "case_resolved", "case_message", "email_verification",
-         "password_reset", "invitation", "registration_awaiting_approval", "reading_accepted", "read_request_opened",
-         "read_request_reminded", "order_shipped", "visit_scheduled")
+KINDS = (
+    "case_created",
+    "case_status_changed",
+    "case_resolved",
+    "case_message",
+    "email_verification",
+    "password_reset",
+    "invitation",
+    "registration_awaiting_approval",
+    "reading_accepted",
+    "read_request_opened",
+    "read_request_reminded",
+    "order_shipped",
+    "visit_scheduled",
+)
 
 STATUS_WORDS = {
     "new": N_("New"),
@@ -61,8 +73,13 @@ class EmailRenderer:
         self.catalogs = Catalogs(LOCALES)
         # Each template is compiled once and kept (the cache only checks the file's time when it is used).
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
 
     def warm_up(self) -> None:
         """Compile every template and load every language's locale data now (some 100 ms at startup) rather than
@@ -73,14 +90,23 @@ class EmailRenderer:
         for language in LANGUAGES:
             format_moment(LocaleFormatter(language, "UTC"), datetime(2026, 1, 1, tzinfo=UTC))
 
-    def render(self, kind: str, *, language: str, time_zone: str, link_path: str, **values: Any) -> RenderedEmail:
-        context = {**values, **self._helpers(language, time_zone),
-                   "language": language, "link": self.link(link_path)}
+    def render(
+        self, kind: str, *, language: str, time_zone: str, link_path: str, **values: Any
+    ) -> RenderedEmail:
+        context = {
+            **values,
+            **self._helpers(language, time_zone),
+            "language": language,
+            "link": self.link(link_path),
+        }
         text_template = self.env.get_template(f"{kind}.txt")
         subject = "".join(text_template.blocks["subject"](text_template.new_context(context)))
         context["email_subject"] = subject = " ".join(subject.split())  # a header never carries a line break
-        return RenderedEmail(subject=subject, text=text_template.render(context),
-                             html=self.env.get_template(f"{kind}.html").render(context))
+        return RenderedEmail(
+            subject=subject,
+            text=text_template.render(context),
+            html=self.env.get_template(f"{kind}.html").render(context),
+        )
 
     def link(self, path: str) -> str:
         """Every link is the portal's public address plus a path: never another host."""

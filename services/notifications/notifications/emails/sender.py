@@ -13,6 +13,7 @@ and messages written directly (see mime.py) keep the sender well ahead of the qu
 a transaction per email and EmailMessage (~5 ms of CPU per email) it fell behind and emails waited seconds."""
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -33,24 +34,48 @@ log = logging.getLogger(__name__)
 # Core statements built once: the ORM's identity map and unit of work cost more CPU than the rest of a send.
 EMAIL, ATTEMPT = Email.__table__, EmailAttempt.__table__
 CLAIM = (
-    select(EMAIL.c.id, EMAIL.c.kind, EMAIL.c.recipient, EMAIL.c.recipient_name, EMAIL.c.language, EMAIL.c.subject,
-           EMAIL.c.text_body, EMAIL.c.html_body, EMAIL.c.message_id, EMAIL.c.created_at, EMAIL.c.attempts,
-           EMAIL.c.last_error)
-    .where(EMAIL.c.status == PENDING, or_(EMAIL.c.next_attempt_at.is_(None),
-                                          EMAIL.c.next_attempt_at <= bindparam("now", type_=EMAIL.c.created_at.type)))
+    select(
+        EMAIL.c.id,
+        EMAIL.c.kind,
+        EMAIL.c.recipient,
+        EMAIL.c.recipient_name,
+        EMAIL.c.language,
+        EMAIL.c.subject,
+        EMAIL.c.text_body,
+        EMAIL.c.html_body,
+        EMAIL.c.message_id,
+        EMAIL.c.created_at,
+        EMAIL.c.attempts,
+        EMAIL.c.last_error,
+    )
+    .where(
+        EMAIL.c.status == PENDING,
+        or_(
+            EMAIL.c.next_attempt_at.is_(None),
+            EMAIL.c.next_attempt_at <= bindparam("now", type_=EMAIL.c.created_at.type),
+        ),
+    )
     .order_by(EMAIL.c.next_attempt_at, EMAIL.c.created_at)
     .limit(bindparam("limit", type_=Integer))
     .with_for_update(skip_locked=True)
 )
-RECORD = update(EMAIL).where(EMAIL.c.id == bindparam("b_id")).values(
-    {column: bindparam(f"b_{column}", type_=EMAIL.c[column].type)
-     for column in ("status", "attempts", "last_error", "sent_at", "next_attempt_at")})
+RECORD = (
+    update(EMAIL)
+    .where(EMAIL.c.id == bindparam("b_id"))
+    .values(
+        {
+            column: bindparam(f"b_{column}", type_=EMAIL.c[column].type)
+            for column in ("status", "attempts", "last_error", "sent_at", "next_attempt_at")
+        }
+    )
+)
 LOG_ATTEMPT = insert(ATTEMPT)
 
 
 @dataclass(slots=True)
 class Outgoing:
     """A claimed email: what its message needs, and its state after the attempt."""
+
     id: str
     kind: str
     recipient: str
@@ -68,8 +93,14 @@ class Outgoing:
     next_attempt_at: datetime | None = None
 
     def state(self) -> dict:
-        return {"b_id": self.id, "b_status": self.status, "b_attempts": self.attempts,
-                "b_last_error": self.last_error, "b_sent_at": self.sent_at, "b_next_attempt_at": self.next_attempt_at}
+        return {
+            "b_id": self.id,
+            "b_status": self.status,
+            "b_attempts": self.attempts,
+            "b_last_error": self.last_error,
+            "b_sent_at": self.sent_at,
+            "b_next_attempt_at": self.next_attempt_at,
+        }
 
 
 class ServerUnreachable(Exception):
@@ -77,8 +108,9 @@ class ServerUnreachable(Exception):
 
 
 class EmailSender:
-    def __init__(self, db: Database, settings: Settings, pending: asyncio.Event, *, batch: int = 50,
-                 claim: int = 10) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, pending: asyncio.Event, *, batch: int = 50, claim: int = 10
+    ) -> None:
         self.db, self.settings, self.pending, self.batch, self.claim = db, settings, pending, batch, claim
         self.from_header, self.envelope_sender = sender_of(settings.mail_from)
         self._task: asyncio.Task | None = None
@@ -88,7 +120,9 @@ class EmailSender:
         self._server_retry_at: datetime | None = None
         self._smtp: aiosmtplib.SMTP | None = None
         self._smtp_used_at = 0.0  # time.monotonic() of the connection's last email
-        self._own_retry_at: datetime | None = None  # the earliest retry this sender scheduled, until it falls due
+        self._own_retry_at: datetime | None = (
+            None  # the earliest retry this sender scheduled, until it falls due
+        )
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="email-sender")
@@ -120,10 +154,8 @@ class EmailSender:
                 wait = self.settings.email_idle_interval_seconds
             if wait > 0:
                 wait = await self._close_when_idle(wait)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.pending.wait(), wait)
-                except TimeoutError:
-                    pass
 
     async def _close_when_idle(self, wait: float) -> float:
         """Close a connection unused for the keep-alive time; else wake up in time to close it. The wait."""
@@ -142,7 +174,10 @@ class EmailSender:
         now = utcnow()
         async with self.db.session() as session:
             next_due = await session.scalar(
-                select(func.min(Email.next_attempt_at)).where(Email.status == PENDING, Email.next_attempt_at > now))
+                select(func.min(Email.next_attempt_at)).where(
+                    Email.status == PENDING, Email.next_attempt_at > now
+                )
+            )
         idle = self.settings.email_idle_interval_seconds
         return idle if next_due is None else min(idle, max(0.0, (next_due - now).total_seconds()))
 
@@ -171,17 +206,21 @@ class EmailSender:
         while tried < self.batch:
             limit = min(self.claim, self.batch - tried)
             async with self.db.engine.begin() as conn:
-                emails = [Outgoing(**row) for row in (
-                    await conn.execute(CLAIM, {"now": utcnow(), "limit": limit})).mappings()]
+                emails = [
+                    Outgoing(**row)
+                    for row in (await conn.execute(CLAIM, {"now": utcnow(), "limit": limit})).mappings()
+                ]
                 attempts, unreachable = [], False
                 for email in emails:
                     tried += 1
                     attempts.append(attempt := await self._attempt(email))
                     if attempt["outcome"] != "sent" and self._server_retry_at is not None:
-                        unreachable = True  # the server cannot be reached: the other rows wait for its backoff
+                        unreachable = (
+                            True  # the server cannot be reached: the other rows wait for its backoff
+                        )
                         break
                 if attempts:
-                    await conn.execute(RECORD, [email.state() for email in emails[:len(attempts)]])
+                    await conn.execute(RECORD, [email.state() for email in emails[: len(attempts)]])
                     await conn.execute(LOG_ATTEMPT, attempts)
             if unreachable or len(emails) < limit:
                 return tried  # nothing more is due now (or another replica holds it)
@@ -238,9 +277,14 @@ class EmailSender:
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self.settings
-        smtp = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username or None,
-                               password=s.smtp_password or None, start_tls=s.smtp_starttls,
-                               timeout=s.smtp_timeout_seconds)
+        smtp = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username or None,
+            password=s.smtp_password or None,
+            start_tls=s.smtp_starttls,
+            timeout=s.smtp_timeout_seconds,
+        )
         try:
             await smtp.connect()  # also STARTTLS and login, as configured
         except BaseException:
@@ -256,18 +300,30 @@ class EmailSender:
 
     def message(self, email: Outgoing) -> bytes:
         """The MIME message: plain text with an HTML alternative, the same Message-ID on every attempt."""
-        return mime_message(from_header=self.from_header, to_name=email.recipient_name, to_address=email.recipient,
-                            subject=email.subject, date=format_datetime(email.created_at),
-                            message_id=email.message_id, language=email.language, text=email.text_body,
-                            html=email.html_body)
+        return mime_message(
+            from_header=self.from_header,
+            to_name=email.recipient_name,
+            to_address=email.recipient,
+            subject=email.subject,
+            date=format_datetime(email.created_at),
+            message_id=email.message_id,
+            language=email.language,
+            text=email.text_body,
+            html=email.html_body,
+        )
 
     def _sent(self, email: Outgoing) -> dict:
         now = utcnow()
         email.status, email.sent_at, email.next_attempt_at = SENT, now, None
         email.attempts += 1
         EMAILS.labels(email.kind, "sent").inc()
-        log.info("email %s (%s) sent to %s", email.id, email.kind, email.recipient,
-                 extra={"fields": {"email_id": email.id, "attempt": email.attempts}})
+        log.info(
+            "email %s (%s) sent to %s",
+            email.id,
+            email.kind,
+            email.recipient,
+            extra={"fields": {"email_id": email.id, "attempt": email.attempts}},
+        )
         return {"email_id": email.id, "attempted_at": now, "outcome": "sent", "error": None}
 
     def _failed(self, email: Outgoing, exc: BaseException, *, permanent: bool = False) -> dict:
@@ -276,20 +332,35 @@ class EmailSender:
         email.last_error = _describe(exc)
         if permanent or now - email.created_at > timedelta(hours=self.settings.email_give_up_after_hours):
             email.status, email.next_attempt_at, outcome = FAILED, None, "failed"
-            log.error("email %s (%s) to %s given up after %d attempts: %s", email.id, email.kind,
-                      email.recipient, email.attempts, email.last_error)
+            log.error(
+                "email %s (%s) to %s given up after %d attempts: %s",
+                email.id,
+                email.kind,
+                email.recipient,
+                email.attempts,
+                email.last_error,
+            )
         else:
             email.next_attempt_at, outcome = now + self.backoff(email.attempts), "retry"
             if self._own_retry_at is None or email.next_attempt_at < self._own_retry_at:
                 self._own_retry_at = email.next_attempt_at
-            log.warning("email %s (%s) to %s not accepted (attempt %d), retrying at %s: %s", email.id,
-                        email.kind, email.recipient, email.attempts, _iso(email.next_attempt_at), email.last_error)
+            log.warning(
+                "email %s (%s) to %s not accepted (attempt %d), retrying at %s: %s",
+                email.id,
+                email.kind,
+                email.recipient,
+                email.attempts,
+                _iso(email.next_attempt_at),
+                email.last_error,
+            )
         EMAILS.labels(email.kind, outcome).inc()
         return {"email_id": email.id, "attempted_at": now, "outcome": outcome, "error": email.last_error}
 
     def backoff(self, attempts: int) -> timedelta:
         s = self.settings
-        return timedelta(seconds=min(s.email_retry_max_seconds, s.email_retry_base_seconds * 2 ** (attempts - 1)))
+        return timedelta(
+            seconds=min(s.email_retry_max_seconds, s.email_retry_base_seconds * 2 ** (attempts - 1))
+        )
 
 
 def _describe(exc: BaseException) -> str:

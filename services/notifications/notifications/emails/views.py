@@ -51,7 +51,8 @@ class DeliveryList(BaseModel):
 
 @router.get("/deliveries", response_model=DeliveryList)
 async def list_deliveries(
-    _staff: StaffUser, session: DbSession,
+    _staff: StaffUser,
+    session: DbSession,
     status: Status | None = None,
     recipient: Annotated[str | None, Query(max_length=320)] = None,
     kind: Kind | None = None,
