@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.auth import generate_keypair, sign_access_token
 
+# shared.testing finds the servers and turns skips into failures under CI=true; pytester runs that hook.
+pytest_plugins = ["shared.testing", "pytester"]
+
 ISSUER, AUDIENCE = "selfservice-accounts", "selfservice"
 
 

@@ -1,12 +1,23 @@
-"""Where tests find RabbitMQ and PostgreSQL (ARCHITECTURE §9): the URLs in AMQP_URL / TEST_DATABASE_URL
-when set; else testcontainers when a Docker engine answers; else the test is skipped with one line.
-Each run gets its own databases and its own exchange and queue names."""
+"""Where tests find RabbitMQ, PostgreSQL and Chromium (ARCHITECTURE §9), and what they share: fresh databases,
+this run's own exchange and queue names, a TCP proxy that can cut the broker away, and `eventually()`.
 
+Discovery order for each server: the URL in AMQP_URL / TEST_DATABASE_URL when set; else the default local
+port when the server answers there; else testcontainers when a Docker engine answers; else the test is
+skipped with one line. With CI=true every skip is a failure (`pytest_runtest_makereport` below)."""
+
+import asyncio
+import contextlib
+import inspect
 import os
+import shutil
+import socket
+import struct
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -15,40 +26,119 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+LOCAL_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+PROBE_TIMEOUT_SECONDS = 1.0
+# What a server sends back to the first bytes a client sends: AMQP answers its protocol header with a
+# Connection.Start method frame (type 1); PostgreSQL answers an SSLRequest with "S" or "N".
+AMQP_HEADER, AMQP_METHOD_FRAME = b"AMQP\x00\x00\x09\x01", b"\x01"
+POSTGRES_SSL_REQUEST, POSTGRES_SSL_ANSWERS = struct.pack("!ii", 8, 80877103), (b"S", b"N")
 
-def _docker_available() -> bool:
+
+def server_answers(host: str, port: int, hello: bytes, answers: tuple[bytes, ...]) -> bool:
+    """True when something listens at host:port and answers `hello` the way the expected server does."""
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_SECONDS) as sock:
+            sock.settimeout(PROBE_TIMEOUT_SECONDS)
+            sock.sendall(hello)
+            return sock.recv(1) in answers
+    except OSError:
+        return False
+
+
+def local_rabbitmq_answers() -> bool:
+    return server_answers("127.0.0.1", 5672, AMQP_HEADER, (AMQP_METHOD_FRAME,))
+
+
+def local_postgres_answers() -> bool:
+    return server_answers("127.0.0.1", 5432, POSTGRES_SSL_REQUEST, POSTGRES_SSL_ANSWERS)
+
+
+def docker_available() -> bool:
     try:
         import docker
 
-        docker.from_env().ping()
+        docker.from_env(timeout=3).ping()
         return True
     except Exception:
         return False
 
 
+def start_rabbitmq_container() -> str:
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    container = RabbitMqContainer("rabbitmq:3.13-management").start()
+    params = container.get_connection_params()
+    return f"amqp://guest:guest@{params.host}:{params.port}/"
+
+
+def start_postgres_container() -> str:
+    from testcontainers.postgres import PostgresContainer
+
+    return PostgresContainer("postgres:16", driver="asyncpg").start().get_connection_url()
+
+
+def discover(
+    variable: str, local_url: str, local_answers: Callable[[], bool], start_container: Callable[[], str]
+) -> str | None:
+    """The server's URL by the discovery order, or None when there is none."""
+    if url := os.environ.get(variable):
+        return url
+    if local_answers():
+        return local_url
+    if docker_available():
+        return start_container()
+    return None
+
+
 @cache
+def _discovered_amqp_url() -> str | None:
+    return discover("AMQP_URL", LOCAL_AMQP_URL, local_rabbitmq_answers, start_rabbitmq_container)
+
+
+@cache
+def _discovered_postgres_url() -> str | None:
+    return discover("TEST_DATABASE_URL", LOCAL_POSTGRES_URL, local_postgres_answers, start_postgres_container)
+
+
 def amqp_url() -> str:
-    if url := os.environ.get("AMQP_URL"):
+    if url := _discovered_amqp_url():
         return url
-    if _docker_available():
-        from testcontainers.rabbitmq import RabbitMqContainer
-
-        container = RabbitMqContainer("rabbitmq:3.13-management").start()
-        params = container.get_connection_params()
-        return f"amqp://guest:guest@{params.host}:{params.port}/"
-    pytest.skip("no RabbitMQ: set AMQP_URL or run a Docker engine")
+    pytest.skip("no RabbitMQ: not on 127.0.0.1:5672, AMQP_URL not set, no Docker engine")
 
 
-@cache
 def postgres_admin_url() -> str:
-    if url := os.environ.get("TEST_DATABASE_URL"):
+    if url := _discovered_postgres_url():
         return url
-    if _docker_available():
-        from testcontainers.postgres import PostgresContainer
+    pytest.skip("no PostgreSQL: not on 127.0.0.1:5432, TEST_DATABASE_URL not set, no Docker engine")
 
-        container = PostgresContainer("postgres:16", driver="asyncpg").start()
-        return container.get_connection_url()
-    pytest.skip("no PostgreSQL: set TEST_DATABASE_URL or run a Docker engine")
+
+def chromium_path() -> str:
+    """The Chromium the browser tests drive: CHROMIUM_PATH, else Debian's /usr/bin/chromium."""
+    path = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    if shutil.which(path):
+        return path
+    pytest.skip(f"no Chromium at {path}: install Debian's chromium or set CHROMIUM_PATH")
+
+
+def skips_fail() -> bool:
+    """On CI nothing may be skipped: a missing server or browser is a broken run, not a shorter one."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and skips_fail() and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and CI=true forbids skips: {_skip_reason(report)}"
+    return report
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
 
 
 def unique_prefix() -> str:
@@ -119,3 +209,96 @@ async def app_client(app: FastAPI, **headers: str) -> AsyncIterator[httpx.AsyncC
             transport=transport, base_url="http://testserver", headers=headers
         ) as client:
             yield client
+
+
+# The timeout is a polling budget that ends in a failure naming what was awaited, not a cancellation.
+async def eventually(
+    check: Callable[[], Any],
+    timeout: float = 15.0,  # noqa: ASYNC109
+    interval: float = 0.05,
+    what: str = "the condition",
+) -> Any:
+    """Call `check` (plain or async) until it returns something truthy, and return that; fail after `timeout`
+    seconds, naming `what` was awaited and the last value seen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} not met within {timeout}s; last value: {result!r}")
+        await asyncio.sleep(interval)
+
+
+class TcpProxy:
+    """A TCP relay between clients and a server that a test can cut and refuse, as a broker restart or an
+    outage would: `cut()` drops every open connection, `refusing = True` drops new ones at once."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.refusing = False
+        self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._server: asyncio.Server | None = None
+
+    @classmethod
+    def to_url(cls, url: str) -> "TcpProxy":
+        parsed = urlsplit(url)
+        return cls(parsed.hostname or "127.0.0.1", parsed.port or 5672)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("start() the proxy first")
+        return self._server.sockets[0].getsockname()[1]
+
+    def url_through(self, url: str) -> str:
+        """The same URL with the proxy in the server's place."""
+        parts = urlsplit(url)
+        credentials, _, _ = parts.netloc.rpartition("@")
+        address = f"127.0.0.1:{self.port}"
+        return urlunsplit(parts._replace(netloc=f"{credentials}@{address}" if credentials else address))
+
+    def cut(self) -> int:
+        """Drop every open connection without a goodbye; returns how many there were."""
+        links, self._links = self._links, set()
+        for client, server in links:
+            client.transport.abort()
+            server.transport.abort()
+        return len(links)
+
+    async def close(self) -> None:
+        self.refusing = True
+        self.cut()
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            client.transport.abort()
+            return
+        try:
+            server_reader, server = await asyncio.open_connection(*self.target)
+        except OSError:
+            client.transport.abort()
+            return
+        link = (client, server)
+        self._links.add(link)
+        await asyncio.gather(_pipe(client_reader, server), _pipe(server_reader, client))
+        self._links.discard(link)
+        client.transport.abort()
+        server.transport.abort()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.transport.abort()

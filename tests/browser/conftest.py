@@ -1,11 +1,10 @@
 """Playwright driving the system's Chromium (installed from Debian's packages; nothing is downloaded)."""
 
-import os
-
 import pytest
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+from shared.testing import chromium_path
+
 # Without these, Chromium keeps reaching for the network, which this machine refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -22,10 +21,9 @@ CHROMIUM_ARGS = [
 def browser(system):
     # Playwright's sync API runs an event loop in this thread: start it after the system is up, stop it
     # before anything else needs asyncio.
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium or set CHROMIUM_PATH")
+    executable = chromium_path()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

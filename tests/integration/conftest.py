@@ -1,17 +1,13 @@
 """Fixtures over the real broker and database: a fresh PostgreSQL database with the messaging tables and a
 probe table, and buses with this run's own exchange and queue names."""
 
-import asyncio
-import inspect
-import subprocess
-
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from shared.bus import Bus
 from shared.db import Database
 from shared.messaging_tables import messaging_tables
-from shared.testing import amqp_url, delete_bus_objects, fresh_postgres_database, unique_prefix
+from shared.testing import TcpProxy, amqp_url, delete_bus_objects, fresh_postgres_database, unique_prefix
 
 pytestmark = pytest.mark.integration
 RETRY_DELAYS_MS = (50, 100)
@@ -44,7 +40,7 @@ async def make_bus():
 
     async def build(service: str = "probe", **options) -> Bus:
         bus = Bus(
-            amqp_url=amqp_url(),
+            amqp_url=options.pop("amqp_url", None) or amqp_url(),
             service=service,
             prefix=prefix,
             retry_delays_ms=options.pop("retry_delays_ms", RETRY_DELAYS_MS),
@@ -60,38 +56,11 @@ async def make_bus():
     await delete_bus_objects(amqp_url(), prefix, sorted({b.service for b in buses}), RETRY_DELAYS_MS)
 
 
-async def eventually(predicate, timeout: float = 15.0, interval: float = 0.05):
-    """Poll a predicate (plain or async) until it returns a truthy value or the deadline passes."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = predicate()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
-
-
-def close_broker_connections(name_prefix: str) -> int:
-    """Make the broker close every connection whose name starts with the prefix, as on a broker restart."""
-    listing = subprocess.run(
-        ["rabbitmqctl", "-q", "list_connections", "pid", "client_properties", "--no-table-headers"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    closed = 0
-    for line in listing.stdout.splitlines():
-        pid, _, properties = line.partition("\t")
-        if f'{{"connection_name","{name_prefix}' in properties:
-            subprocess.run(
-                ["rabbitmqctl", "-q", "close_connection", pid, "test: broker closes"],
-                check=True,
-                timeout=60,
-                capture_output=True,
-            )
-            closed += 1
-    return closed
+@pytest.fixture
+async def broker_proxy():
+    """The broker behind a TCP proxy the test can cut (a restart) or make refuse (an outage); build a bus
+    through it with `make_bus(amqp_url=broker_proxy.url_through(amqp_url()))`."""
+    proxy = TcpProxy.to_url(amqp_url())
+    await proxy.start()
+    yield proxy
+    await proxy.close()

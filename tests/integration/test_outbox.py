@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.outbox import Outbox, OutboxRelay
-from tests.integration.conftest import close_broker_connections, eventually, tables
+from shared.testing import amqp_url, eventually
+from tests.integration.conftest import tables
 from tests.integration.test_bus import status_changed
 
 pytestmark = pytest.mark.integration
@@ -90,13 +91,15 @@ async def test_unconfirmed_publishes_are_retried_until_the_broker_confirms(db, m
         await relay.stop()
 
 
-async def test_events_staged_while_the_connection_is_lost_go_out_after_reconnection(db, make_bus, received):
-    bus = await make_bus("cases")
+async def test_events_staged_while_the_connection_is_lost_go_out_after_reconnection(
+    db, make_bus, received, broker_proxy
+):
+    bus = await make_bus("cases", amqp_url=broker_proxy.url_through(amqp_url()))
     outbox = Outbox(tables.outbox, source="cases")
     relay = OutboxRelay(db, outbox, bus.publish_raw, idle_interval=0.3)
     relay.start()
     try:
-        assert close_broker_connections(bus.names.queue) == 1
+        assert broker_proxy.cut() == 1
         ids = await stage(db, outbox, 5)
         await eventually(lambda: set(ids) <= set(received), timeout=40)
         assert sorted(set(received)) == sorted(ids)
