@@ -1,20 +1,24 @@
 """`make run`: migrate every database, start the five services and a mail catcher as separate processes,
-load the demo data, and print where everything is. Ctrl-C stops it all."""
+load the demo data, and print where everything is. Ctrl-C stops it all.
+
+The console stays readable: each service's JSON log goes to var/log/<service>.log (`make logs` follows them),
+the mail catcher prints one line per email, and the banner comes last, once the demo data is in."""
 
 import os
+import signal
 import socket
+import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from honcho.manager import Manager
-
 from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
 from deploy.demo.load import load
-from deploy.system import REPO_ROOT, SERVICES, SystemConfig
+from deploy.system import LOG_DIR, REPO_ROOT, SERVICES, SystemConfig
 from shared.auth import generate_keypair
 
 DATABASE_URL_VARIABLES = {
@@ -42,27 +46,84 @@ def configure() -> SystemConfig:
     return config
 
 
-def load_demo_when_ready(config: SystemConfig, manager: Manager) -> None:
+def load_demo(config: SystemConfig) -> None:
+    """Load the demo data once the services are ready, then print the banner as the last word."""
     try:
         config.wait_ready(timeout=90)
         count = load(config)
+        wait_for_mail_to_settle(REPO_ROOT / "var" / "mail")
     except Exception as exc:  # the portal stays up; the operator sees why the demo data is missing
-        print(f"demo data NOT loaded: {exc}", flush=True)
+        print(f"demo data NOT loaded: {exc} (the services' logs are in {LOG_DIR})", flush=True)
         return
+    print(banner(config, count), flush=True)
+
+
+def wait_for_mail_to_settle(directory: Path, quiet: float = 3.0, limit: float = 20.0) -> None:
+    """The demo data makes the portal send emails (a reading request): let their lines print before the
+    banner, so that the banner stays the last thing on the console."""
+    give_up, last_change, seen = time.monotonic() + limit, time.monotonic(), -1
+    while time.monotonic() < min(give_up, last_change + quiet):
+        count = len(list(directory.glob("*.eml")))
+        if count != seen:
+            seen, last_change = count, time.monotonic()
+        time.sleep(0.2)
+
+
+def banner(config: SystemConfig, demo_events: int) -> str:
     logins = "\n".join(f"    {c.email:28} {c.role}" for c in CONTACTS) + f"\n    {AGENT['email']:28} agent"
-    print(
-        f"""
+    return f"""
 ========================================================================
  Self-Service Portal is up:  http://localhost:{config.ports["gateway"]}
- Demo data: {count} events from the vendor's systems published on canon.sync
+ Demo data: {demo_events} events from the vendor's systems published on canon.sync
  Emails are caught in:       {REPO_ROOT / "var" / "mail"} (one .eml per message)
+ Service logs:               {LOG_DIR} (follow them with `make logs`)
  Demo logins (password: {DEMO_PASSWORD}):
 {logins}
  Stop with Ctrl-C.
 ========================================================================
-""",
-        flush=True,
-    )
+"""
+
+
+def start_processes(config: SystemConfig) -> dict[str, subprocess.Popen]:
+    """The mail catcher on this console, each service writing its log to var/log/<service>.log. Each in a
+    session of its own: Ctrl-C reaches only this launcher, which then stops them all, and in order."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    mail = [sys.executable, "deploy/mailcatcher.py", "--port", str(config.smtp_port)]
+    processes = {"mail": subprocess.Popen(mail, cwd=REPO_ROOT, start_new_session=True)}
+    for service in SERVICES:
+        log = (LOG_DIR / f"{service}.log").open("a")
+        processes[service] = config.start(
+            service, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return processes
+
+
+def supervise(processes: dict[str, subprocess.Popen]) -> int:
+    """Wait until Ctrl-C or until a process ends (then say which and where its log is); stop them all."""
+    try:
+        while not (ended := [name for name, process in processes.items() if process.poll() is not None]):
+            time.sleep(0.5)
+        print(
+            f"{ended[0]} stopped (exit {processes[ended[0]].returncode}), see {LOG_DIR}; stopping the portal"
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(processes)
+
+
+def stop(processes: dict[str, subprocess.Popen]) -> None:
+    # `uv run` passes Ctrl-C on a second time; the shutdown it asks for is already under way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print("stopping the portal", flush=True)
+    for process in processes.values():
+        process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def main() -> int:
@@ -74,16 +135,11 @@ def main() -> int:
         )
         return 1
     config.migrate()
-    manager = Manager()
-    python = sys.executable
-    manager.add_process(
-        "mail", f"{python} deploy/mailcatcher.py --port {config.smtp_port}", cwd=str(REPO_ROOT)
-    )
-    for service in SERVICES:
-        manager.add_process(service, f"{python} -m {service}", env=config.env(service), cwd=str(REPO_ROOT))
-    threading.Thread(target=load_demo_when_ready, args=(config, manager), daemon=True).start()
-    manager.loop()
-    return manager.returncode or 0
+    # A `kill` stops the portal as Ctrl-C does: SystemExit runs supervise()'s cleanup.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    processes = start_processes(config)
+    threading.Thread(target=load_demo, args=(config,), daemon=True).start()
+    return supervise(processes)
 
 
 if __name__ == "__main__":
