@@ -1,19 +1,35 @@
 SERVICES := accounts cases meters notifications gateway
 export PYTHONPATH := $(CURDIR):$(addprefix $(CURDIR)/services/,$(subst $() ,:$(CURDIR)/services/,$(SERVICES)))
 
-.PHONY: run test install lint bench
+# uv from the machine, else the one `make` installs from PyPI into .uv/ (it needs only Python 3.11+).
+export PATH := $(CURDIR)/.uv/bin:$(PATH)
+
+.PHONY: run test install logs lint bench uv
 
 install: .venv/.installed
 
-.venv/.installed: pyproject.toml uv.lock
+uv:
+	@command -v uv >/dev/null || $(MAKE) --no-print-directory .uv/bin/uv
+
+.venv/.installed: pyproject.toml uv.lock | uv
 	uv sync --frozen --compile-bytecode
 	touch $@
 
-run: install
+.uv/bin/uv:
+	@echo "uv is not installed: installing it from PyPI into .uv/"
+	python3 -m venv .uv || { echo "python3 -m venv failed: install python3-venv, or uv itself (pip install uv)"; exit 1; }
+	.uv/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+run: uv install
 	uv run --frozen python deploy/run.py
 
-test: install
+test: uv install
 	uv run --frozen pytest
+
+# The services' JSON logs of `make run`, as they are written.
+logs:
+	@mkdir -p var/log
+	tail -n 20 -F $(addprefix var/log/,$(addsuffix .log,$(SERVICES)))
 
 lint: install
 	uv run --frozen ruff check .
