@@ -1,9 +1,5 @@
 """Helpers of the accounts tests: CRM events, polling, login (imported by the tests and their conftest)."""
 
-import asyncio
-import time
-from collections.abc import Callable
-
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -15,6 +11,7 @@ from shared.events.vendor import (
     CrmProductUpserted,
     SiteLocation,
 )
+from shared.testing import eventually
 
 PASSWORD = "correct horse battery staple"
 
@@ -70,31 +67,19 @@ def contact_event(
     )
 
 
-async def eventually(check: Callable, timeout: float = 5.0):
-    """Poll until check() returns something truthy (the outbox relay publishes after the commit)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if result := check():
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.02)
-
-
 async def all_published(app, timeout: float = 5.0) -> int:
     """Wait until the outbox relay has published every committed event; how many the bus has seen."""
     outbox = app.state.tables.outbox
-    deadline = time.monotonic() + timeout
-    while True:
+
+    async def nothing_unsent() -> bool:
         async with app.state.db.session() as session:
             unsent = await session.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
             )
-        if unsent == 0:
-            return len(app.state.bus.published)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{unsent} events still unpublished")
-        await asyncio.sleep(0.02)
+        return unsent == 0
+
+    await eventually(nothing_unsent, timeout, interval=0.02, what="every committed event published")
+    return len(app.state.bus.published)
 
 
 async def login(client, email: str, password: str = PASSWORD):

@@ -3,7 +3,6 @@ accounts data and accounts.* events on the portal exchange; login, refresh and l
 
 import asyncio
 import json
-import time
 
 import aio_pika
 import pytest
@@ -14,7 +13,14 @@ from accounts.settings import Settings
 from shared.bus import Bus
 from shared.events import PORTAL_EXCHANGE, VENDOR_EXCHANGE
 from shared.migrate import upgrade
-from shared.testing import amqp_url, app_client, delete_bus_objects, fresh_postgres_database, unique_prefix
+from shared.testing import (
+    amqp_url,
+    app_client,
+    delete_bus_objects,
+    eventually,
+    fresh_postgres_database,
+    unique_prefix,
+)
 
 pytestmark = pytest.mark.integration
 API = "/api/accounts/v1"
@@ -60,26 +66,15 @@ async def portal(jwt_keys, tmp_path):
             await delete_bus_objects(amqp, prefix, ["accounts"])
 
 
-async def poll(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := await check():
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError("not reached before the deadline")
-
-
 async def next_event_of(queue, event_type: str, matches, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = await queue.get(no_ack=True, fail=False)
-        if message is None:
-            await asyncio.sleep(0.1)
-            continue
-        event = json.loads(message.body)
-        if event["type"] == event_type and matches(event["data"]):
-            return event
-    raise AssertionError(f"no {event_type} before the deadline")
+    async def next_match() -> dict | None:
+        while message := await queue.get(no_ack=True, fail=False):
+            event = json.loads(message.body)
+            if event["type"] == event_type and matches(event["data"]):
+                return event
+        return None
+
+    return await eventually(next_match, timeout, interval=0.1, what=f"a matching {event_type}")
 
 
 async def test_crm_events_become_devices_users_and_portal_events(portal, token_for):
@@ -97,7 +92,7 @@ async def test_crm_events_become_devices_users_and_portal_events(portal, token_f
         items = (await client.get(f"{API}/devices", headers=staff)).json()["items"]
         return [d for d in items if d["serial"] == "SN-INT-1" and d["assigned_user_ids"]]
 
-    device = (await poll(device_visible))[0]
+    device = (await eventually(device_visible, 30, interval=0.2))[0]
     assert device["counters"] == ["black", "colour", "large"] and device["account_name"] == "Integration AB"
 
     published = await next_event_of(
@@ -132,7 +127,7 @@ async def test_login_throttling_is_shared_through_postgresql(portal):
     async def can_log_in():
         return (await login(client, "t@example.com", DEMO_PASSWORD)).status_code == 200
 
-    await poll(can_log_in)
+    await eventually(can_log_in, 30, interval=0.2)
     for _ in range(5):
         assert (await login(client, "t@example.com", "wrong wrong wrong")).status_code == 401
     throttled = await login(client, "t@example.com", DEMO_PASSWORD)
@@ -151,7 +146,7 @@ async def members_ready(client, staff: dict, number: str, emails: list[str]) -> 
         users = (await client.get(f"{API}/accounts/{account['id']}/users", headers=staff)).json()["items"]
         return account["id"] if set(emails) <= {u["email"] for u in users} else None
 
-    account_id = await poll(account_with_members)
+    account_id = await eventually(account_with_members, 30, interval=0.2)
     tokens = {}
     for email in emails:
         response = await login(client, email, DEMO_PASSWORD)

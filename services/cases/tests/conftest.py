@@ -3,7 +3,6 @@
 Account acc-1 has devices d1 (assigned to the device manager, the stock manager and the device & stock
 manager), d2 (assigned to a second device manager) and d4 (assigned to nobody); account acc-2 has d3."""
 
-import asyncio
 import json
 import sys
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from shared.events.accounts import (
     Membership,
     UserUpserted,
 )
-from shared.testing import app_client
+from shared.testing import app_client, eventually
 
 sys.path.append(str(Path(__file__).parent))  # the tests import their helpers from cases_support
 
@@ -173,10 +172,13 @@ class Portal:
         )
 
     async def published(self, event_type: str, count: int = 1) -> list:
-        """The events of a type the outbox relay has published, waiting (with a deadline) for `count`."""
-        deadline = asyncio.get_running_loop().time() + 5
-        while len(self.bus.of_type(event_type)) < count and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+        """The events of a type the outbox relay has published, once there are `count` of them."""
+        await eventually(
+            lambda: len(self.bus.of_type(event_type)) >= count,
+            timeout=5,
+            interval=0.01,
+            what=f"{count} {event_type} published",
+        )
         return self.bus.of_type(event_type)
 
     async def staged(self, event_type: str | None = None) -> list[dict]:

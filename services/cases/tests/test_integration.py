@@ -16,7 +16,14 @@ from shared.db import utcnow
 from shared.events import CloudEvent, new_event
 from shared.events.accounts import DeviceUpserted, Location
 from shared.migrate import upgrade
-from shared.testing import amqp_url, app_client, delete_bus_objects, fresh_postgres_database, unique_prefix
+from shared.testing import (
+    amqp_url,
+    app_client,
+    delete_bus_objects,
+    eventually,
+    fresh_postgres_database,
+    unique_prefix,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +45,6 @@ CASE = {
     "subject": "Streaks",
     "description": "Grey streaks down every page.",
 }
-
-
-async def within(seconds: float, attempt):
-    """Poll `attempt()` until it returns something truthy, failing after the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while True:
-        if result := await attempt():
-            return result
-        assert loop.time() < deadline, "no effect before the deadline"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -168,13 +164,13 @@ async def test_over_rabbitmq_a_device_event_enables_cases_and_the_created_event_
                 assert response.status_code in (201, 404), response.text
                 return response.json() if response.status_code == 201 else None
 
-            case = await within(10, create_when_device_known)
+            case = await eventually(create_when_device_known, 10, interval=0.1)
 
             async def created_event():
                 message = await watcher.get(no_ack=True, fail=False)
                 return CloudEvent.model_validate_json(message.body) if message else None
 
-            received = await within(10, created_event)
+            received = await eventually(created_event, 10, interval=0.1)
             assert (received.type, received.subject, received.data["number"]) == (
                 "cases.case.created",
                 case["id"],
@@ -238,7 +234,7 @@ async def test_over_rabbitmq_on_postgresql_logistics_reports_move_an_order_to_re
                 assert response.status_code in (201, 404, 422), response.text
                 return response.json() if response.status_code == 201 else None
 
-            case = await within(10, order_when_device_and_catalogue_known)
+            case = await eventually(order_when_device_and_catalogue_known, 10, interval=0.1)
             assert case["department"] == "supplies"
             for status, extra in (
                 ("accepted", {}),
@@ -251,7 +247,7 @@ async def test_over_rabbitmq_on_postgresql_logistics_reports_move_an_order_to_re
                 detail = (await client.get(f"/api/cases/v1/cases/{case['id']}", headers=stock)).json()
                 return detail if detail["status"] == "resolved" else None
 
-            detail = await within(10, resolved)
+            detail = await eventually(resolved, 10, interval=0.1)
             assert detail["tracking_reference"] == "TR-INT"
             assert [e["status"] for e in detail["timeline"] if e["kind"] == "shipment"] == [
                 "accepted",
@@ -263,7 +259,7 @@ async def test_over_rabbitmq_on_postgresql_logistics_reports_move_an_order_to_re
                 message = await watcher.get(no_ack=True, fail=False)
                 return CloudEvent.model_validate_json(message.body) if message else None
 
-            received = await within(10, shipped_event)
+            received = await eventually(shipped_event, 10, interval=0.1)
             assert (received.subject, received.data["tracking_reference"]) == (case["id"], "TR-INT")
     finally:
         await connection.close()

@@ -5,7 +5,6 @@ in-process through an httpx transport instead."""
 import asyncio
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,6 +15,7 @@ from gateway_fakes import gateway_settings
 
 from gateway.main import create_app
 from gateway.upstream import AiohttpClient
+from shared.testing import eventually
 
 
 def echo_service() -> FastAPI:
@@ -63,10 +63,12 @@ def echo_service() -> FastAPI:
 async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and not task.done(), "the test upstream did not start"
-        await asyncio.sleep(0.01)
+
+    def started() -> bool:
+        assert not task.done(), "the test upstream ended before it started"
+        return server.started
+
+    await eventually(started, 10, interval=0.01, what="the test upstream to start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -3,7 +3,6 @@
 Account acc-1 (Europe/Madrid) has d1 (assigned to the device manager, the stock manager and the device & stock
 manager), d2 (assigned to a second device manager) and d4 (assigned to nobody); account acc-2 has d3."""
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from sqlalchemy import func, select
 from shared.events import new_event
 from shared.events.accounts import AccountUpserted, DeviceUpserted, Location, Membership, UserUpserted
 from shared.events.vendor import BillingMeterReadRequested, FleetMeterCollected
+from shared.testing import eventually
 
 ACCOUNT, OTHER_ACCOUNT = "acc-1", "acc-2"
 TIME_ZONE = "Europe/Madrid"
@@ -171,10 +171,13 @@ class Portal:
             return [json.loads(p)["data"] for p in (await session.scalars(query)).all()]
 
     async def published(self, event_type: str, count: int = 1) -> list:
-        """The events of a type the outbox relay has published, waiting (with a deadline) for `count`."""
-        deadline = asyncio.get_running_loop().time() + 5
-        while len(self.bus.of_type(event_type)) < count and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+        """The events of a type the outbox relay has published, once there are `count` of them."""
+        await eventually(
+            lambda: len(self.bus.of_type(event_type)) >= count,
+            timeout=5,
+            interval=0.01,
+            what=f"{count} {event_type} published",
+        )
         return self.bus.of_type(event_type)
 
     async def count(self, model) -> int:

@@ -15,20 +15,16 @@ from meters.readings.models import Reading
 from meters.requests.jobs import send_due_reminders
 from meters.settings import Settings
 from shared.migrate import upgrade
-from shared.testing import amqp_url, app_client, delete_bus_objects, fresh_postgres_database, unique_prefix
+from shared.testing import (
+    amqp_url,
+    app_client,
+    delete_bus_objects,
+    eventually,
+    fresh_postgres_database,
+    unique_prefix,
+)
 
 pytestmark = pytest.mark.integration
-
-
-async def within(seconds: float, attempt):
-    """Poll `attempt()` until it returns something truthy, failing after the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while True:
-        if result := await attempt():
-            return result
-        assert loop.time() < deadline, "no effect before the deadline"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -229,14 +225,14 @@ async def test_over_rabbitmq_a_collected_meter_is_stored_as_an_automatic_reading
                 response = await client.get("/api/meters/v1/devices/d1/readings", headers=admin)
                 return response.json()["latest"] if response.status_code == 200 else None
 
-            latest = await within(15, stored)
+            latest = await eventually(stored, 15, interval=0.1)
             assert (latest["source"], latest["counters"]) == ("automatic", {"black": 4_321, "colour": 12})
 
             async def accepted_event():
                 message = await watcher.get(no_ack=True, fail=False)
                 return json.loads(message.body) if message else None
 
-            event = await within(10, accepted_event)
+            event = await eventually(accepted_event, 10, interval=0.1)
             assert (event["type"], event["data"]["reading_id"], event["data"]["source"]) == (
                 "meters.reading.accepted",
                 latest["id"],

@@ -3,7 +3,6 @@ work and send every email exactly once, also through a mail server that refuses 
 a technician visit reach the followers through the service's own queue bindings."""
 
 import asyncio
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +18,14 @@ from shared.bus import Bus
 from shared.events import new_event
 from shared.events.cases import OrderShipped, VisitUpdated
 from shared.migrate import upgrade
-from shared.testing import amqp_url, app_client, delete_bus_objects, fresh_postgres_database, unique_prefix
+from shared.testing import (
+    amqp_url,
+    app_client,
+    delete_bus_objects,
+    eventually,
+    fresh_postgres_database,
+    unique_prefix,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +35,6 @@ def duplicates_seen(event_type: str) -> float:
         REGISTRY.get_sample_value("events_consumed_total", {"type": event_type, "outcome": "duplicate"})
         or 0.0
     )
-
-
-async def wait_until(condition, timeout: float = 30.0, what: str = "condition") -> None:
-    """Poll `condition()` (a plain or async function) until it holds; fails after the deadline."""
-    deadline = time.monotonic() + timeout
-    while not await _holds(condition):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -64,11 +62,6 @@ async def environment(jwt_keys, smtp):
             await delete_bus_objects(amqp, prefix, ["notifications"])
 
 
-async def _holds(condition) -> bool:
-    result = condition()
-    return bool(await result if asyncio.iscoroutine(result) else result)
-
-
 async def count_emails(app, **where) -> int:
     async with app.state.db.session() as session:
         query = select(func.count()).select_from(Email)
@@ -89,10 +82,10 @@ async def test_an_event_published_twice_sends_exactly_one_email(
         await publisher.publish(event)
         await publisher.publish(event)  # the same event id again, as a redelivery would bring it
         (message,) = await smtp.wait_for(1)
-        await wait_until(
+        await eventually(
             lambda: duplicates_seen("cases.case.created") > before, what="the duplicate to be consumed"
         )
-        await wait_until(lambda: _all_sent(app), what="the email to be marked sent")
+        await eventually(lambda: _all_sent(app), what="the email to be marked sent", timeout=30)
         assert len(smtp.messages()) == 1
         assert await count_emails(app, event_id=event.id) == 1
         assert message["Subject"] == "Caso CS-2026-000123 creado: Paper jam in tray 2"
@@ -108,12 +101,14 @@ async def test_two_replicas_send_every_email_once_through_a_refusing_server(
     first, second = create_app(settings), create_app(settings)
     async with app_client(first), app_client(second):
         await publisher.publish(user_upserted("ann"))
-        await wait_until(lambda: _recipient_known(first, "ann"), what="the recipient copy")
+        await eventually(lambda: _recipient_known(first, "ann"), what="the recipient copy", timeout=30)
         events = [case_created(["ann"], number=f"CS-2026-{n:06d}") for n in range(20)]
         for event in events:
             await publisher.publish(event)
         await smtp.wait_for(20, timeout=30)
-        await wait_until(lambda: _all_sent(first, expected=20), what="every email to be marked sent")
+        await eventually(
+            lambda: _all_sent(first, expected=20), what="every email to be marked sent", timeout=30
+        )
         assert len(smtp.messages()) == 20
         assert len({m["Message-ID"] for m in smtp.messages()}) == 20
         assert sorted(m["Subject"].split()[1] for m in smtp.messages()) == sorted(
@@ -134,7 +129,7 @@ async def test_an_order_shipped_and_a_visit_scheduled_arrive_over_the_bus(enviro
     }
     async with app_client(app):
         await publisher.publish(user_upserted("sven", language="sv"))
-        await wait_until(lambda: _recipient_known(app, "sven"), what="the recipient copy")
+        await eventually(lambda: _recipient_known(app, "sven"), what="the recipient copy", timeout=30)
         await publisher.publish(
             new_event(
                 OrderShipped(
@@ -159,7 +154,7 @@ async def test_an_order_shipped_and_a_visit_scheduled_arrive_over_the_bus(enviro
             )
         )
         await smtp.wait_for(2)
-        await wait_until(lambda: _all_sent(app, expected=2), what="both emails to be marked sent")
+        await eventually(lambda: _all_sent(app, expected=2), what="both emails to be marked sent", timeout=30)
         subjects = sorted(m["Subject"] for m in smtp.messages())
         assert subjects == [
             "Din beställning CS-2026-000900 har skickats",

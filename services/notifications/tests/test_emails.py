@@ -1,8 +1,6 @@
 """F-60/F-61 on SQLite and the in-memory bus, with a real SMTP server: who gets which email, in which language,
 with which link; duplicates, refusals and an absent mail server."""
 
-import asyncio
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +27,7 @@ from shared.events.accounts import (
     RegistrationAwaitingApproval,
 )
 from shared.events.cases import CaseMessageAdded, CaseStatusChanged
-from shared.testing import app_client
+from shared.testing import app_client, eventually
 
 PORTAL = "https://portal.example"
 
@@ -51,10 +49,11 @@ class Service:
 
     async def wait_until_settled(self, timeout: float = 10.0) -> None:
         """Poll until no email is pending: everything queued has been sent (or given up)."""
-        deadline = time.monotonic() + timeout
-        while await self.emails(status="pending"):
-            assert time.monotonic() < deadline, "emails still pending"
-            await asyncio.sleep(0.05)
+
+        async def none_pending() -> bool:
+            return not await self.emails(status="pending")
+
+        await eventually(none_pending, timeout, what="no email pending")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -480,10 +479,12 @@ async def test_an_absent_server_gets_the_email_when_it_is_back(service, smtp, us
     await given_users(service, user_upserted, {"user_id": "ann"})
     event = case_created(["ann"])
     await service.deliver(event)
-    deadline = time.monotonic() + 10
-    while not (rows := await service.emails(event_id=event.id)) or rows[0].attempts < 2:
-        assert time.monotonic() < deadline, "no failed attempt recorded"
-        await asyncio.sleep(0.05)
+
+    async def retried() -> list:
+        rows = await service.emails(event_id=event.id)
+        return rows if rows and rows[0].attempts >= 2 else []
+
+    rows = await eventually(retried, 10, what="a failed attempt recorded")
     assert rows[0].status == "pending" and rows[0].last_error
     smtp.start()
     await smtp.wait_for(1)

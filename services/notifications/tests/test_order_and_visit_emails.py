@@ -2,8 +2,6 @@
 administrator, on SQLite and the in-memory bus with a real SMTP server: in the recipient's language with the case
 link, respecting preferences; a duplicate event gives one email."""
 
-import asyncio
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,7 +20,7 @@ from notifications.testing import email_parts
 from shared.events import new_event
 from shared.events.accounts import InvitationIssued
 from shared.events.cases import OrderShipped, VisitUpdated
-from shared.testing import app_client
+from shared.testing import app_client, eventually
 
 PORTAL = "https://portal.example"
 CASE_ID = "5f0c1a52-2d7e-4c8b-9a57-0c0e8f3a9b11"
@@ -46,10 +44,11 @@ class Service:
 
     async def wait_until_settled(self, timeout: float = 10.0) -> None:
         """Poll until no email is pending: everything queued has been sent (or given up)."""
-        deadline = time.monotonic() + timeout
-        while await self.emails(status="pending"):
-            assert time.monotonic() < deadline, "emails still pending"
-            await asyncio.sleep(0.05)
+
+        async def none_pending() -> bool:
+            return not await self.emails(status="pending")
+
+        await eventually(none_pending, timeout, what="no email pending")
 
 
 async def given_users(service: Service, user_upserted, *specs: dict) -> None:

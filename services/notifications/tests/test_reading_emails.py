@@ -2,8 +2,6 @@
 readings requested and the reminder, in the recipient's language with the link, respecting preferences; automatic
 readings are never emailed and a duplicate event gives one email."""
 
-import asyncio
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,7 +20,7 @@ from notifications.settings import Settings
 from notifications.testing import email_parts
 from shared.events import new_event
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
-from shared.testing import app_client
+from shared.testing import app_client, eventually
 
 PORTAL = "https://portal.example"
 
@@ -44,10 +42,11 @@ class Service:
 
     async def wait_until_settled(self, timeout: float = 10.0) -> None:
         """Poll until no email is pending: everything queued has been sent (or given up)."""
-        deadline = time.monotonic() + timeout
-        while await self.emails(status="pending"):
-            assert time.monotonic() < deadline, "emails still pending"
-            await asyncio.sleep(0.05)
+
+        async def none_pending() -> bool:
+            return not await self.emails(status="pending")
+
+        await eventually(none_pending, timeout, what="no email pending")
 
 
 async def given_users(service: Service, user_upserted, *specs: dict) -> None:

@@ -2,8 +2,6 @@
 is closed once idle, and is replaced without counting a refusal when the server dropped it; the message is
 written out directly and reads back as what was rendered."""
 
-import asyncio
-import time
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
@@ -19,7 +17,7 @@ from notifications.emails.models import PENDING, Email
 from notifications.emails.render import EmailRenderer
 from notifications.main import create_app
 from notifications.settings import Settings
-from shared.testing import app_client
+from shared.testing import app_client, eventually
 
 
 class Service:
@@ -34,10 +32,10 @@ class Service:
             return list((await session.scalars(select(Email).filter_by(**where))).all())
 
     async def wait_until_settled(self, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while await self.emails(status=PENDING):
-            assert time.monotonic() < deadline, "emails still pending"
-            await asyncio.sleep(0.05)
+        async def none_pending() -> bool:
+            return not await self.emails(status=PENDING)
+
+        await eventually(none_pending, timeout, what="no email pending")
 
 
 async def start_service(sqlite_url, jwt_keys, smtp, **extra):
@@ -63,13 +61,6 @@ async def given_users(service: Service, user_upserted, *specs: dict) -> None:
 
 def retries_counted(kind: str) -> float:
     return REGISTRY.get_sample_value("emails_total", {"kind": kind, "outcome": "retry"}) or 0.0
-
-
-async def eventually(condition, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 async def assert_next_email_sent_on_a_new_connection(service: Service, smtp, case_created) -> None:
@@ -109,7 +100,9 @@ async def test_a_connection_idle_for_the_keepalive_time_is_closed(
         await given_users(service, user_upserted, {"user_id": "ann"})
         await service.deliver(case_created(["ann"], number="CS-2026-000001"))
         await smtp.wait_for(1)
-        await eventually(lambda: smtp.handler.quits == 1, timeout=3, what="the idle connection to be closed")
+        await eventually(
+            lambda: smtp.handler.quits == 1, timeout=3, interval=0.02, what="the idle connection to be closed"
+        )
         await service.deliver(case_created(["ann"], number="CS-2026-000002"))
         await smtp.wait_for(2)
         assert smtp.connections() == 2
