@@ -24,10 +24,8 @@ class KeepAsFiles:
         path = self.directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.count:04d}.eml"
         path.write_bytes(envelope.original_content or envelope.content)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        print(
-            f"mail: to {', '.join(envelope.rcpt_tos)} | {message['subject']} | {path.relative_to(REPO_ROOT)}",
-            flush=True,
-        )
+        shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+        print(f"mail: to {', '.join(envelope.rcpt_tos)} | {message['subject']} | {shown}", flush=True)
         return "250 Message accepted"
 
 

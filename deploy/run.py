@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
 from deploy.demo.load import load
-from deploy.system import LOG_DIR, REPO_ROOT, SERVICES, SystemConfig
+from deploy.system import LOG_DIR, MAIL_DIR, REPO_ROOT, SERVICES, SystemConfig
 from shared.auth import generate_keypair
 
 DATABASE_URL_VARIABLES = {
@@ -51,7 +51,7 @@ def load_demo(config: SystemConfig) -> None:
     try:
         config.wait_ready(timeout=90)
         count = load(config)
-        wait_for_mail_to_settle(REPO_ROOT / "var" / "mail")
+        wait_for_mail_to_settle(MAIL_DIR)
     except Exception as exc:  # the portal stays up; the operator sees why the demo data is missing
         print(f"demo data NOT loaded: {exc} (the services' logs are in {LOG_DIR})", flush=True)
         return
@@ -75,7 +75,7 @@ def banner(config: SystemConfig, demo_events: int) -> str:
 ========================================================================
  Self-Service Portal is up:  http://localhost:{config.ports["gateway"]}
  Demo data: {demo_events} events from the vendor's systems published on canon.sync
- Emails are caught in:       {REPO_ROOT / "var" / "mail"} (one .eml per message)
+ Emails are caught in:       {MAIL_DIR} (one .eml per message)
  Service logs:               {LOG_DIR} (follow them with `make logs`)
  Demo logins (password: {DEMO_PASSWORD}):
 {logins}
@@ -88,7 +88,14 @@ def start_processes(config: SystemConfig) -> dict[str, subprocess.Popen]:
     """The mail catcher on this console, each service writing its log to var/log/<service>.log. Each in a
     session of its own: Ctrl-C reaches only this launcher, which then stops them all, and in order."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    mail = [sys.executable, "deploy/mailcatcher.py", "--port", str(config.smtp_port)]
+    mail = [
+        sys.executable,
+        "deploy/mailcatcher.py",
+        "--port",
+        str(config.smtp_port),
+        "--directory",
+        str(MAIL_DIR),
+    ]
     processes = {"mail": subprocess.Popen(mail, cwd=REPO_ROOT, start_new_session=True)}
     for service in SERVICES:
         log = (LOG_DIR / f"{service}.log").open("a")
@@ -115,15 +122,18 @@ def supervise(processes: dict[str, subprocess.Popen]) -> int:
 
 def stop(processes: dict[str, subprocess.Popen]) -> None:
     # `uv run` passes Ctrl-C on a second time; the shutdown it asks for is already under way.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     print("stopping the portal", flush=True)
-    for process in processes.values():
-        process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    try:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def main() -> int:

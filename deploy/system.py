@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LOG_DIR = REPO_ROOT / "var" / "log"
+LOG_DIR = REPO_ROOT / "var" / "log"  # make run: one JSON log per service
+MAIL_DIR = REPO_ROOT / "var" / "mail"  # make run: one .eml per caught email
 SERVICES = {"accounts": 8001, "cases": 8002, "meters": 8003, "notifications": 8004, "gateway": 8000}
 BACKEND_SERVICES = [name for name in SERVICES if name != "gateway"]
 PYTHONPATH = os.pathsep.join([str(REPO_ROOT), *(str(REPO_ROOT / "services" / name) for name in SERVICES)])

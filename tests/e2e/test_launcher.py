@@ -1,0 +1,59 @@
+"""The console of `make run`: one line per caught email, the banner with everything a visitor needs, and a
+process that ends taking the portal down with a word on where to look."""
+
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
+from deploy.mailcatcher import KeepAsFiles
+from deploy.run import banner, supervise, wait_for_mail_to_settle
+from deploy.system import LOG_DIR, MAIL_DIR, SystemConfig
+from tests.system import free_port
+
+
+def test_a_caught_email_is_one_line_on_the_console_and_one_file(tmp_path, capsys):
+    controller = Controller(KeepAsFiles(tmp_path), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "portal@example", "ann@example", "Caso CS-1"
+        message.set_content("Hola")
+        with smtplib.SMTP("127.0.0.1", controller.port) as smtp:
+            smtp.send_message(message)
+    finally:
+        controller.stop()
+    [line] = capsys.readouterr().out.splitlines()
+    [kept] = tmp_path.glob("*.eml")
+    assert line == f"mail: to ann@example | Caso CS-1 | {kept}"
+
+
+def test_the_banner_names_the_portal_the_mail_folder_the_logs_and_every_login():
+    text = banner(SystemConfig(), demo_events=71)
+    assert "http://localhost:8000" in text and "71 events" in text
+    assert str(MAIL_DIR) in text and str(LOG_DIR) in text and DEMO_PASSWORD in text
+    assert all(contact.email in text for contact in CONTACTS) and AGENT["email"] in text
+
+
+def test_the_banner_waits_for_the_emails_the_demo_data_causes(tmp_path):
+    threading.Timer(0.3, lambda: (tmp_path / "reading-request.eml").write_text("x")).start()
+    started = time.monotonic()
+    wait_for_mail_to_settle(tmp_path, quiet=1.0, limit=5.0)
+    assert (tmp_path / "reading-request.eml").exists()
+    assert 1.0 <= time.monotonic() - started < 5.0
+
+
+def test_a_process_that_ends_stops_the_others_and_says_where_its_log_is(capsys):
+    python = [sys.executable, "-c"]
+    processes = {
+        "accounts": subprocess.Popen([*python, "raise SystemExit(3)"]),
+        "gateway": subprocess.Popen([*python, "import time; time.sleep(60)"]),
+    }
+    assert supervise(processes) == 1
+    assert processes["gateway"].poll() is not None
+    assert f"accounts stopped (exit 3), see {LOG_DIR}" in capsys.readouterr().out
