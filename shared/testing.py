@@ -14,6 +14,7 @@ import socket
 import struct
 import uuid
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
@@ -217,20 +218,30 @@ async def eventually(
     timeout: float = 15.0,  # noqa: ASYNC109
     interval: float = 0.05,
     what: str = "the condition",
+    accept: Callable[[Any], bool] = bool,
 ) -> Any:
-    """Call `check` (plain or async) until it returns something truthy, and return that; fail after `timeout`
-    seconds, naming `what` was awaited and the last value seen."""
+    """Call `check` (plain or async) until `accept` holds for what it returns (by default: until it is
+    truthy), and return that; fail after `timeout` seconds, naming `what` was awaited and the last value."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         result = check()
         if inspect.isawaitable(result):
             result = await result
-        if result:
+        if accept(result):
             return result
         if loop.time() > deadline:
             raise AssertionError(f"{what} not met within {timeout}s; last value: {result!r}")
         await asyncio.sleep(interval)
+
+
+def eventually_blocking(
+    check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2, **options
+) -> Any:
+    """eventually() for the synchronous end-to-end and browser tests, in a thread of its own: the browser
+    tests' thread already runs Playwright's event loop."""
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, eventually(check, timeout, interval, **options)).result()
 
 
 class TcpProxy:

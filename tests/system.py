@@ -7,7 +7,6 @@ import email
 import email.policy
 import socket
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
@@ -25,6 +24,7 @@ from shared.testing import (
     create_postgres_database,
     delete_bus_objects,
     drop_postgres_database,
+    eventually_blocking,
     unique_prefix,
 )
 
@@ -49,14 +49,11 @@ class Inbox:
         return [m for m in self.messages if address in m["To"]]
 
     def wait_for(self, predicate, timeout: float = 20.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [m for m in self.messages if predicate(m)]
-            if found:
-                return found
-            time.sleep(0.1)
-        subjects = [(m["To"], m["Subject"]) for m in self.messages]
-        raise AssertionError(f"no such email within {timeout}s; received: {subjects}")
+        try:
+            return eventually_blocking(lambda: [m for m in self.messages if predicate(m)], timeout, 0.1)
+        except AssertionError:
+            subjects = [(m["To"], m["Subject"]) for m in self.messages]
+            raise AssertionError(f"no such email within {timeout}s; received: {subjects}") from None
 
 
 def text_of(message: EmailMessage) -> str:
@@ -165,16 +162,18 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
 
 def _wait_for_demo_logins(system: RunningSystem, timeout: float = 30.0) -> None:
     """The demo data arrives as events: wait until the last demo user can log in and sees devices."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def last_login_sees_its_devices() -> bool:
         try:
             token = system.login("admin@nordisk.example")
             with system.client(token) as client:
-                if len(client.get("/api/accounts/v1/devices").json()["items"]) == 3:
-                    return
+                return len(client.get("/api/accounts/v1/devices").json()["items"]) == 3
         except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(
-        "demo data did not arrive; see the accounts log:\n" + system.log_of("accounts")[-3000:]
-    )
+            return False
+
+    try:
+        eventually_blocking(last_login_sees_its_devices, timeout, 0.3)
+    except AssertionError:
+        raise TimeoutError(
+            "demo data did not arrive; see the accounts log:\n" + system.log_of("accounts")[-3000:]
+        ) from None

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from shared import testing
-from shared.testing import TcpProxy, discover, eventually, server_answers
+from shared.testing import TcpProxy, discover, eventually, eventually_blocking, server_answers
 
 
 def never(what: str):
@@ -106,6 +106,23 @@ async def test_eventually_returns_the_first_truthy_value_of_a_plain_or_async_che
 
     assert await eventually(plain, interval=0.001) == "ready"
     assert await eventually(asynchronous) == ["item"]
+
+
+async def test_eventually_can_wait_for_a_falsy_value_and_shows_the_last_one():
+    answers = iter([["pending"], ["pending"], []])
+    assert await eventually(lambda: next(answers), interval=0.001, accept=lambda items: items == []) == []
+    with pytest.raises(AssertionError, match=r"last value: \{'cases': 200\}"):
+        await eventually(lambda: {"cases": 200}, 0.02, 0.01, accept=lambda s: s == {"cases": 401})
+
+
+def test_eventually_blocking_serves_synchronous_tests():
+    calls = []
+
+    def third_time():
+        calls.append(1)
+        return len(calls) >= 3 and "done"
+
+    assert eventually_blocking(third_time, interval=0.001) == "done"
 
 
 async def test_eventually_fails_naming_what_it_awaited():

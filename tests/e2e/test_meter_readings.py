@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shared.events.vendor import BillingMeterReadRequested, FleetMeterCollected
+from shared.testing import eventually_blocking
 from tests.system import text_of
 
 pytestmark = pytest.mark.e2e
@@ -82,14 +83,14 @@ def test_automatic_readings_pass_the_same_rules_and_rejected_ones_wait_for_revie
         source="fleet",
     )
     with system.client(system.login(AGENT)) as api:
-        history = _eventually(
+        history = eventually_blocking(
             lambda: api.get(f"/api/meters/v1/devices/{device['id']}/readings").json(),
-            lambda h: h["total"] == 7,
+            accept=lambda h: h["total"] == 7,
         )
         assert history["items"][0]["source"] == "automatic"
-        rejected = _eventually(
+        rejected = eventually_blocking(
             lambda: api.get("/api/meters/v1/rejected-readings?reviewed=false").json()["items"],
-            lambda items: any(i["serial"] == "SE5850C0007" for i in items),
+            accept=lambda items: any(i["serial"] == "SE5850C0007" for i in items),
         )
         entry = next(i for i in rejected if i["serial"] == "SE5850C0007")
         assert entry["reason_code"] == "lower_than_previous" and "black" in entry["reason"]
@@ -117,7 +118,7 @@ def test_a_reading_request_is_emailed_and_reminded_once_with_two_meters_processe
     def about_it():
         return [m for m in system.inbox.to(admin) if "SE1333C0008" in text_of(m)]
 
-    _eventually(about_it, lambda emails: len(emails) >= 2, timeout=30)
+    eventually_blocking(about_it, 30, accept=lambda emails: len(emails) >= 2)
     # Both processes run their reminder job every second here: for three seconds, still one reminder.
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
@@ -132,7 +133,9 @@ def test_a_reading_request_is_emailed_and_reminded_once_with_two_meters_processe
             api.post(f"/api/meters/v1/devices/{device_id}/readings", json={"counters": counters}).status_code
             == 201
         )
-        _eventually(lambda: api.get("/api/meters/v1/due-readings").json()["items"], lambda items: items == [])
+        eventually_blocking(
+            lambda: api.get("/api/meters/v1/due-readings").json()["items"], accept=lambda items: items == []
+        )
 
 
 def test_the_device_manager_is_asked_for_the_demo_readings(system):
@@ -141,14 +144,3 @@ def test_the_device_manager_is_asked_for_the_demo_readings(system):
     with system.client(system.login(MANAGER)) as api:
         due = {d["serial"] for d in api.get("/api/meters/v1/due-readings").json()["items"]}
     assert due <= {"ES1643A0001", "ES3826C0002"} and due
-
-
-def _eventually(fetch, accept, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if accept(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout}s: {value}")
-        time.sleep(0.2)

@@ -1,12 +1,12 @@
 """Service requests end to end (F-30): the Stock Manager orders toner from the model's catalogue, the
 logistics system moves the order along, and the customer is emailed when it ships."""
 
-import time
 from datetime import UTC, datetime
 
 import pytest
 
 from shared.events.vendor import LogisticsShipmentUpdated
+from shared.testing import eventually_blocking
 from tests.system import text_of
 
 pytestmark = pytest.mark.e2e
@@ -14,14 +14,12 @@ STOCK, MANAGER = "stock@iberica.example", "devices@iberica.example"
 
 
 def wait_for_status(api, case_id: str, status: str, timeout: float = 20.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        case = api.get(f"/api/cases/v1/cases/{case_id}").json()
-        if case["status"] == status:
-            return case
-        if time.monotonic() > deadline:
-            raise AssertionError(f"case still {case['status']}, expected {status}")
-        time.sleep(0.2)
+    return eventually_blocking(
+        lambda: api.get(f"/api/cases/v1/cases/{case_id}").json(),
+        timeout,
+        accept=lambda case: case["status"] == status,
+        what=f"the case to be {status}",
+    )
 
 
 def test_a_toner_order_is_shipped_tracked_and_delivered(system):

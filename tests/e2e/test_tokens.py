@@ -2,12 +2,12 @@
 
 import base64
 import json
-import time
 
 import httpx
 import pytest
 
 from shared.auth import sign_access_token
+from shared.testing import eventually_blocking
 
 pytestmark = pytest.mark.e2e
 PROTECTED = {
@@ -67,11 +67,9 @@ def test_logout_ends_the_session_in_every_service(system):
     with system.client(token) as api:
         assert api.get("/api/cases/v1/cases").status_code == 200
         assert api.post("/api/accounts/v1/auth/logout").status_code == 204
-        deadline = time.monotonic() + 15
-        statuses = {}
-        while time.monotonic() < deadline:
-            statuses = {s: api.get(PROTECTED[s]).status_code for s in ("accounts", "cases", "meters")}
-            if set(statuses.values()) == {401}:
-                break
-            time.sleep(0.2)
-    assert set(statuses.values()) == {401}, statuses
+        eventually_blocking(
+            lambda: {s: api.get(PROTECTED[s]).status_code for s in ("accounts", "cases", "meters")},
+            15,
+            accept=lambda statuses: set(statuses.values()) == {401},
+            what="every service to refuse the ended session",
+        )
