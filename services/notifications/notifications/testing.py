@@ -1,13 +1,13 @@
 """A real SMTP server for tests (aiosmtpd in a thread): this service's tests and the end-to-end tests
 read the emails the system actually sent."""
 
-import asyncio
 import socket
-import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from shared.testing import eventually
 
 
 def free_port() -> int:
@@ -68,11 +68,12 @@ class SmtpServer:
 
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:  # noqa: ASYNC109
         """Poll until at least `count` messages arrived; fails after the deadline."""
-        deadline = time.monotonic() + timeout
-        while len(self.handler.envelopes) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"only {len(self.handler.envelopes)} of {count} emails arrived")
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: len(self.handler.envelopes),
+            timeout,
+            accept=lambda arrived: arrived >= count,
+            what=f"{count} emails to arrive",
+        )
         return self.messages()
 
 
