@@ -107,6 +107,26 @@ async def test_events_staged_while_the_connection_is_lost_go_out_after_reconnect
         await relay.stop()
 
 
+async def test_events_staged_during_a_broker_outage_go_out_when_it_is_back(
+    db, make_bus, received, broker_proxy
+):
+    bus = await make_bus("cases", amqp_url=broker_proxy.url_through(amqp_url()))
+    outbox = Outbox(tables.outbox, source="cases")
+    relay = OutboxRelay(db, outbox, bus.publish_raw, idle_interval=0.3)
+    relay.start()
+    try:
+        broker_proxy.refusing = True
+        assert broker_proxy.cut() == 1
+        ids = await stage(db, outbox, 3)
+        await asyncio.sleep(2)  # reconnection attempts are refused meanwhile
+        assert received == [] and await unsent(db) == 3
+        broker_proxy.refusing = False
+        await eventually(lambda: set(ids) <= set(received), timeout=40)
+        assert sorted(set(received)) == sorted(ids)
+    finally:
+        await relay.stop()
+
+
 async def test_two_relays_publish_each_event_once(db, make_bus, received):
     outbox_a, outbox_b = Outbox(tables.outbox, source="cases"), Outbox(tables.outbox, source="cases")
     relays = [
