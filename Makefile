@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/.uv/bin:$(PATH)
 
 .PHONY: run test install logs lint bench uv
 
-install: .venv/.installed
+install: uv .venv/.installed
 
 uv:
 	@command -v uv >/dev/null || $(MAKE) --no-print-directory .uv/bin/uv
@@ -20,10 +20,10 @@ uv:
 	python3 -m venv .uv || { echo "python3 -m venv failed: install python3-venv, or uv itself (pip install uv)"; exit 1; }
 	.uv/bin/python -m pip install --quiet --disable-pip-version-check uv
 
-run: uv install
+run: install
 	uv run --frozen python deploy/run.py
 
-test: uv install
+test: install
 	uv run --frozen pytest
 
 # The services' JSON logs of `make run`, as they are written.
