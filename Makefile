@@ -1,6 +1,3 @@
-SERVICES := accounts cases meters notifications gateway
-export PYTHONPATH := $(CURDIR):$(addprefix $(CURDIR)/services/,$(subst $() ,:$(CURDIR)/services/,$(SERVICES)))
-
 .PHONY: run test install lint bench
 
 install: .venv/.installed

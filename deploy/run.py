@@ -5,10 +5,7 @@ import os
 import socket
 import sys
 import threading
-from pathlib import Path
 from urllib.parse import urlparse
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from honcho.manager import Manager
 

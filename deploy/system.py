@@ -13,7 +13,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"accounts": 8001, "cases": 8002, "meters": 8003, "notifications": 8004, "gateway": 8000}
 BACKEND_SERVICES = [name for name in SERVICES if name != "gateway"]
-PYTHONPATH = os.pathsep.join([str(REPO_ROOT), *(str(REPO_ROOT / "services" / name) for name in SERVICES)])
 
 
 @dataclass
@@ -35,7 +34,6 @@ class SystemConfig:
     def env(self, service: str) -> dict[str, str]:
         env = {
             **os.environ,
-            "PYTHONPATH": PYTHONPATH,
             "ENVIRONMENT": self.environment,
             "PORT": str(self.ports[service]),
             "AMQP_URL": self.amqp_url,

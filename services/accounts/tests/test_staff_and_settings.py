@@ -1,13 +1,13 @@
 """Creating vendor staff from the command line, and the settings that refuse unsafe starts."""
 
 import pytest
-from accounts_support import all_published, bearer, login
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from accounts.audit.models import AuditEntry
 from accounts.main import create_app
 from accounts.staff import create_staff, parse
+from services.accounts.tests.accounts_support import all_published, bearer, login
 
 API = "/api/accounts/v1"
 

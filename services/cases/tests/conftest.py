@@ -5,9 +5,7 @@ manager), d2 (assigned to a second device manager) and d4 (assigned to nobody); 
 
 import asyncio
 import json
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,8 +25,6 @@ from shared.events.accounts import (
     UserUpserted,
 )
 from shared.testing import app_client
-
-sys.path.append(str(Path(__file__).parent))  # the tests import their helpers from cases_support
 
 ACCOUNT, OTHER_ACCOUNT = "acc-1", "acc-2"
 

@@ -1,9 +1,9 @@
 """The browser session: login cookies, refresh, logout, CSRF, and redirects to the login form."""
 
 import pytest
-from gateway_fakes import csrf_of, log_in, submit
 
 from gateway.web.session import unverified_claims
+from services.gateway.tests.gateway_fakes import csrf_of, log_in, submit
 
 
 def set_cookies(response) -> dict[str, str]:
