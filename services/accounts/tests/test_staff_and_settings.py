@@ -41,7 +41,7 @@ async def test_staff_user_with_password_in_development(app, client, settings_for
 
 
 async def test_outside_development_staff_get_an_invitation_link(app, client, settings_for):
-    settings = settings_for(environment="production")
+    settings = settings_for(environment="test")
     with pytest.raises(SystemExit, match="only allowed"):
         await create_staff(
             settings,

@@ -139,6 +139,16 @@ def test_production_refuses_the_default_secret():
     from gateway.main import create_app
     from gateway.settings import Settings
 
-    with pytest.raises(RuntimeError, match="session_secret"):
-        create_app(Settings(environment="production"))
-    create_app(Settings(environment="production", session_secret="a-long-random-production-secret"))
+    keys = "/keys/public/jwt-public.pem"
+    for secret in ("dev-change-me", "short-secret", ""):
+        with pytest.raises(ValueError, match="session_secret"):
+            Settings(environment="production", session_secret=secret, jwt_public_keys_file=keys)
+    with pytest.raises(ValueError, match="jwt_public_keys_file is the development key"):
+        Settings(environment="production", session_secret="a-long-random-production-secret")
+    create_app(
+        Settings(
+            environment="production",
+            session_secret="a-long-random-production-secret",
+            jwt_public_keys_file=keys,
+        )
+    )
