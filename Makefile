@@ -1,6 +1,3 @@
-SERVICES := accounts cases meters notifications gateway
-export PYTHONPATH := $(CURDIR):$(addprefix $(CURDIR)/services/,$(subst $() ,:$(CURDIR)/services/,$(SERVICES)))
-
 # uv from the machine, else the one `make` installs from PyPI into .uv/ (it needs only Python 3.11+).
 export PATH := $(CURDIR)/.uv/bin:$(PATH)
 
@@ -11,7 +8,7 @@ install: uv .venv/.installed
 uv:
 	@command -v uv >/dev/null || $(MAKE) --no-print-directory .uv/bin/uv
 
-.venv/.installed: pyproject.toml uv.lock | uv
+.venv/.installed: pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml) uv.lock | uv
 	uv sync --frozen --compile-bytecode
 	touch $@
 

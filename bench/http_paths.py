@@ -2,7 +2,6 @@
 beside a bare ASGI app on the same server settings (the ceiling of the HTTP stack)."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ import httpx
 
 from bench.http_load import HttpFigures, wrk
 from bench.report import Report, ratio
-from deploy.system import PYTHONPATH, REPO_ROOT
+from deploy.system import REPO_ROOT
 from tests.system import RunningSystem, free_port
 
 CUSTOMER = "admin@iberica.example"
@@ -131,7 +130,6 @@ class hello_world:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.hello", str(port)],
             cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": PYTHONPATH},
         )
         url = f"http://127.0.0.1:{port}/"
         for _ in range(100):

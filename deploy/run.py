@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
 from deploy.demo.load import load
 from deploy.system import LOG_DIR, MAIL_DIR, REPO_ROOT, SERVICES, SystemConfig

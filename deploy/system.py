@@ -15,7 +15,6 @@ LOG_DIR = REPO_ROOT / "var" / "log"  # make run: one JSON log per service
 MAIL_DIR = REPO_ROOT / "var" / "mail"  # make run: one .eml per caught email
 SERVICES = {"accounts": 8001, "cases": 8002, "meters": 8003, "notifications": 8004, "gateway": 8000}
 BACKEND_SERVICES = [name for name in SERVICES if name != "gateway"]
-PYTHONPATH = os.pathsep.join([str(REPO_ROOT), *(str(REPO_ROOT / "services" / name) for name in SERVICES)])
 
 
 @dataclass
@@ -37,7 +36,6 @@ class SystemConfig:
     def env(self, service: str) -> dict[str, str]:
         env = {
             **os.environ,
-            "PYTHONPATH": PYTHONPATH,
             "ENVIRONMENT": self.environment,
             "PORT": str(self.ports[service]),
             "AMQP_URL": self.amqp_url,

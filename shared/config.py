@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,12 +11,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
 
 Environment = Literal["development", "demo", "test", "production"]
+# Shorter than this, a secret is guessed as easily as a default one.
+MIN_SECRET_LENGTH = 16
 
 
 class ServiceSettings(BaseSettings):
     """Base of each service's settings; a service subclasses it and sets its own defaults."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
+    # Fields holding a secret a production start must not run with at a development value.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
 
     service_name: str = "service"
     environment: Environment = "development"
@@ -51,11 +55,34 @@ class ServiceSettings(BaseSettings):
         # A launcher running all services in one environment may set <SERVICE>_DATABASE_URL for each.
         self.database_url = os.environ.get(f"{self.service_name.upper()}_DATABASE_URL") or self.database_url
         if not self.database_url:
-            VAR_DIR.mkdir(exist_ok=True)
+            if self.environment != "production":  # refused below; a production file system may be read-only
+                VAR_DIR.mkdir(exist_ok=True)
             self.database_url = f"sqlite+aiosqlite:///{VAR_DIR / (self.service_name + '.db')}"
         if not self.jwt_public_keys and not self.jwt_public_keys_file:
             self.jwt_public_keys_file = str(VAR_DIR / "keys" / "jwt-public.pem")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> "ServiceSettings":
+        # Part of constructing the settings, so no start path of any service can skip it.
+        if self.environment == "production" and (problems := self.development_defaults()):
+            raise ValueError("refusing a production start: " + "; ".join(problems))
+        return self
+
+    def development_defaults(self) -> list[str]:
+        """What in these settings is only fit for development, one line per field; subclasses add theirs."""
+        problems = [
+            f"{name} is missing, a default or shorter than {MIN_SECRET_LENGTH} characters: set {name.upper()}"
+            for name in self.secret_fields
+            if is_weak_secret(getattr(self, name))
+        ]
+        if self.database_url.startswith("sqlite"):
+            problems.append("database_url is SQLite: set DATABASE_URL to PostgreSQL")
+        if not self.jwt_public_keys and is_development_file(self.jwt_public_keys_file):
+            problems.append(
+                "jwt_public_keys_file is the development key under var/: set JWT_PUBLIC_KEYS_FILE or JWT_PUBLIC_KEYS"
+            )
+        return problems
 
     def public_keys_pem(self) -> str:
         if self.jwt_public_keys:
@@ -63,14 +90,11 @@ class ServiceSettings(BaseSettings):
         path = Path(self.jwt_public_keys_file)
         return path.read_text() if path.exists() else ""
 
-    def refuse_defaults_in_production(self, **secrets: str) -> None:
-        """A production start with a missing or development secret refuses to start."""
-        if self.environment != "production":
-            return
-        weak = [
-            name for name, value in secrets.items() if not value or "change-me" in value or value == "dev"
-        ]
-        if weak:
-            raise RuntimeError(f"refusing to start in production with default secrets: {', '.join(weak)}")
-        if self.database_url.startswith("sqlite"):
-            raise RuntimeError("refusing to start in production on SQLite: set DATABASE_URL to PostgreSQL")
+
+def is_weak_secret(value: str | None) -> bool:
+    return not value or "change-me" in value or value == "dev" or len(value) < MIN_SECRET_LENGTH
+
+
+def is_development_file(path: str) -> bool:
+    """A file under var/, where the development launcher keeps the keys it generates."""
+    return Path(path).resolve().is_relative_to(VAR_DIR.resolve())

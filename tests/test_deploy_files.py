@@ -1,5 +1,6 @@
-"""The deployment descriptions agree with the code and with ARCHITECTURE §2-§4: Dockerfiles, docker-compose.yml,
-the RabbitMQ definitions, the PostgreSQL init script, the Kubernetes manifests and .env.example.
+"""The deployment descriptions agree with the code and with ARCHITECTURE §2-§4: the Dockerfile and the workspace
+members it installs, docker-compose.yml, the RabbitMQ definitions, the PostgreSQL init script, the Kubernetes
+manifests and .env.example.
 
 Static checks only (no Docker engine, no cluster): each file parses, and names, ports, commands, health checks,
 queues and environment variables match what the services really read."""
@@ -8,6 +9,9 @@ import functools
 import importlib
 import json
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -54,9 +58,9 @@ def compose() -> dict:
     return yaml.safe_load(_compose_text())
 
 
-def dockerfile_instructions(service: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) of services/<service>/Dockerfile, continuation lines joined."""
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the one Dockerfile, continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text()
     logical = re.sub(
         r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     )
@@ -68,8 +72,8 @@ def dockerfile_instructions(service: str) -> list[tuple[str, str]]:
     return instructions
 
 
-def final_stage(service: str) -> list[tuple[str, str]]:
-    instructions = dockerfile_instructions(service)
+def final_stage() -> list[tuple[str, str]]:
+    instructions = dockerfile_instructions()
     last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
     return instructions[last_from:]
 
@@ -93,41 +97,124 @@ def of_kind(kind: str) -> list[dict]:
     return [doc for _, doc in k8s_documents() if doc.get("kind") == kind]
 
 
-# --- Dockerfiles -------------------------------------------------------------------------------------------
+# --- Dockerfile and packaging ---------------------------------------------------------------------------
+
+# Loaded when installed, never required: httpx's command line (rich, pygments), Starlette's form parser (only
+# the gateway reads forms, and it declares python-multipart).
+OPTIONAL_IMPORTS = {"rich", "pygments", "markdown-it-py", "mdurl", "python-multipart"}
+TEST_TOOLS = {
+    "pytest",
+    "pytest-asyncio",
+    "pytest-timeout",
+    "playwright",
+    "testcontainers",
+    "aiosmtpd",
+    "honcho",
+    "ruff",
+}
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_builds_the_service_the_agreed_way(service):
-    instructions = dockerfile_instructions(service)
-    runtime = final_stage(service)
-    assert all(
-        arguments.split()[0] == "python:3.11-slim" for keyword, arguments in instructions if keyword == "FROM"
+def test_one_dockerfile_builds_each_service_from_its_workspace_member():
+    instructions = dockerfile_instructions()
+    images = [arguments.split()[0] for keyword, arguments in instructions if keyword == "FROM"]
+    assert images and all(re.fullmatch(r"python:3\.11\.\d+-slim-\w+", image) for image in images), images
+    runs = [arguments for keyword, arguments in instructions if keyword == "RUN"]
+    assert any(re.search(r"\buv==\d+\.\d+\.\d+\b", run) for run in runs), (
+        "uv is installed at a pinned version"
     )
-    assert any(
-        keyword == "RUN" and "uv sync --frozen --no-dev" in arguments for keyword, arguments in instructions
+    syncs = [run for run in runs if run.startswith("uv sync")]
+    assert syncs and all(
+        "--frozen" in run and "--no-dev" in run and '--package "selfservice-$SERVICE"' in run for run in syncs
     )
-    assert any(
-        keyword == "COPY" and "pyproject.toml" in arguments and "uv.lock" in arguments
-        for keyword, arguments in instructions
+    copies = [arguments for keyword, arguments in instructions if keyword == "COPY"]
+    for member in ("shared", *(f"services/{service}" for service in SERVICES)):
+        assert f"{member}/pyproject.toml {member}/" in copies, member
+    runtime_copies = [arguments for keyword, arguments in final_stage() if keyword == "COPY"]
+    assert (
+        "shared/ shared/" in runtime_copies and "services/${SERVICE}/ services/${SERVICE}/" in runtime_copies
     )
-    copies = [arguments for keyword, arguments in runtime if keyword == "COPY"]
-    assert "shared/ shared/" in copies and f"services/{service}/ services/{service}/" in copies
+    assert not list(ROOT.glob("services/*/Dockerfile")), "one Dockerfile, at the repository root"
+
+
+def test_the_image_runs_the_service_named_at_build_as_a_non_root_user_with_a_health_check():
+    runtime = final_stage()
     env = " ".join(arguments for keyword, arguments in runtime if keyword == "ENV")
-    assert f"PYTHONPATH=/app:/app/services/{service}" in env
-    assert f"PORT={PORTS[service]}" in env and "HOST=0.0.0.0" in env
-    assert [arguments for keyword, arguments in runtime if keyword == "EXPOSE"] == [str(PORTS[service])]
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_runs_the_service_as_a_non_root_user_with_a_health_check(service):
-    runtime = final_stage(service)
+    assert "SERVICE=${SERVICE}" in env and "PORT=${PORT}" in env and "HOST=0.0.0.0" in env
+    assert "PYTHONPATH" not in (ROOT / "Dockerfile").read_text()
+    assert [arguments for keyword, arguments in runtime if keyword == "EXPOSE"] == ["${PORT}"]
     users = [arguments for keyword, arguments in runtime if keyword == "USER"]
     assert users and users[-1] not in ("root", "0", "0:0")
     cmd = [arguments for keyword, arguments in runtime if keyword == "CMD"]
-    assert json.loads(cmd[-1]) == ["python", "-m", service]
+    assert json.loads(cmd[-1]) == ["sh", "-c", 'exec "$SERVICE"']
     healthcheck = [arguments for keyword, arguments in runtime if keyword == "HEALTHCHECK"]
     assert healthcheck and "urllib.request" in healthcheck[-1] and "/health/live" in healthcheck[-1]
-    assert str(PORTS[service]) in healthcheck[-1]
+    assert "os.environ['PORT']" in healthcheck[-1]
+
+
+def member_project(member: str) -> dict:
+    return tomllib.loads((ROOT / member / "pyproject.toml").read_text())["project"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_is_a_member_with_its_console_entry_point(service):
+    project = member_project(f"services/{service}")
+    assert project["name"] == f"selfservice-{service}"
+    assert project["scripts"] == {service: f"{service}.__main__:main"}
+    assert callable(importlib.import_module(f"{service}.__main__").main)
+
+
+@functools.cache
+def locked_packages() -> dict[str, dict]:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    return {package["name"]: package for package in lock["package"]}
+
+
+def runtime_closure(name: str, extras: tuple[str, ...] = ()) -> set[str]:
+    """Every distribution installing `name` (with those extras) brings along, from the lock; markers ignored."""
+    package = locked_packages()[name]
+    requirements = list(package.get("dependencies", []))
+    for extra in extras:
+        requirements += package.get("optional-dependencies", {}).get(extra, [])
+    closure = {name}
+    for requirement in requirements:
+        closure |= runtime_closure(requirement["name"], tuple(requirement.get("extra", ())))
+    return closure
+
+
+def distributions_imported_by(service: str) -> set[str]:
+    """The distributions whose modules are loaded once the service's app and entry point are imported."""
+    script = (
+        "import importlib, json, sys; from importlib.metadata import packages_distributions\n"
+        f"importlib.import_module('{service}.main'); importlib.import_module('{service}.__main__')\n"
+        "owners = packages_distributions()\n"
+        "print(json.dumps(sorted({d for m in list(sys.modules) for d in owners.get(m.split('.')[0], [])})))"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return {re.sub(r"[-_.]+", "-", name).lower() for name in json.loads(completed.stdout)}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_installs_what_it_imports_and_no_test_tool(service):
+    closure = runtime_closure(f"selfservice-{service}")
+    missing = distributions_imported_by(service) - closure - OPTIONAL_IMPORTS - {"selfservice-portal"}
+    assert not missing, f"{service} imports from distributions it does not declare: {sorted(missing)}"
+    assert not closure & TEST_TOOLS, sorted(closure & TEST_TOOLS)
+
+
+def test_the_gateway_carries_no_database_driver_and_no_migrations():
+    assert not runtime_closure("selfservice-gateway") & {"asyncpg", "aiosqlite", "alembic"}
+    assert {"asyncpg", "alembic"} <= runtime_closure("selfservice-cases")
+
+
+def test_no_pythonpath_or_sys_path_edit_anywhere():
+    edits = re.compile(r"PYTHONPATH|sys\.path\.(?:append|insert)|^pythonpath\s*=", re.MULTILINE)
+    checked = [ROOT / "Makefile", ROOT / "pyproject.toml", ROOT / "docker-compose.yml", ROOT / "Dockerfile"]
+    for folder in ("shared", "services", "deploy", "bench", "tests"):
+        checked += [p for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".yaml", ".md", ".toml"}]
+    offenders = [
+        str(p.relative_to(ROOT)) for p in checked if p != Path(__file__) and edits.search(p.read_text())
+    ]
+    assert not offenders, offenders
 
 
 # --- docker-compose.yml ------------------------------------------------------------------------------------
@@ -145,9 +232,8 @@ def test_compose_has_the_five_services_and_the_infrastructure():
 @pytest.mark.parametrize("service", SERVICES)
 def test_compose_builds_each_service_from_its_dockerfile(service):
     build = compose()["services"][service]["build"]
-    assert build["context"] == "."
-    assert build["dockerfile"] == f"services/{service}/Dockerfile"
-    assert (ROOT / build["dockerfile"]).is_file()
+    assert build["context"] == "." and build.get("dockerfile", "Dockerfile") == "Dockerfile"
+    assert build["args"] == {"SERVICE": service, "PORT": str(PORTS[service])}
 
 
 def test_compose_ports_match_the_architecture():
@@ -173,7 +259,7 @@ def test_every_long_running_compose_service_has_a_health_check():
         if one_shot:
             continue
         has_own = bool(healthcheck.get("test")) and not healthcheck.get("disable")
-        from_image = name in SERVICES and any(keyword == "HEALTHCHECK" for keyword, _ in final_stage(name))
+        from_image = name in SERVICES and any(keyword == "HEALTHCHECK" for keyword, _ in final_stage())
         assert has_own or from_image, name
 
 
@@ -196,7 +282,7 @@ def test_compose_migrates_each_database_before_its_service_starts(service):
     services = compose()["services"]
     migrate = services[f"{service}-migrate"]
     assert migrate["command"] == ["python", "-m", "shared.migrate", service]
-    assert migrate["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert migrate["build"] == services[service]["build"]
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert environment_of(migrate)["DATABASE_URL"] == environment_of(services[service])["DATABASE_URL"]
     assert environment_of(services[service])["DATABASE_URL"].startswith(

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from shared.config import ServiceSettings
+from shared.config import VAR_DIR, ServiceSettings
 from shared.errors import field_error, install_problem_handlers
 from shared.events import REGISTRY, CloudEvent, new_event
 from shared.events.cases import CaseStatusChanged
@@ -35,15 +35,28 @@ def test_dates_in_the_users_language_and_time_zone():
     assert LocaleFormatter("en", "Not/AZone").date(moment) == "Mar 2, 2026"
 
 
-def test_a_production_start_with_default_secrets_or_sqlite_refuses():
-    settings = ServiceSettings(environment="production", database_url="postgresql+asyncpg://db/x")
-    with pytest.raises(RuntimeError, match="SESSION_SECRET"):
-        settings.refuse_defaults_in_production(SESSION_SECRET="change-me")
-    with pytest.raises(RuntimeError, match="SQLite"):
-        ServiceSettings(
-            environment="production", database_url="sqlite+aiosqlite:///x.db"
-        ).refuse_defaults_in_production(SESSION_SECRET="a-long-random-secret")
-    ServiceSettings(environment="development").refuse_defaults_in_production(SESSION_SECRET="change-me")
+class SettingsWithASecret(ServiceSettings):
+    secret_fields = ("api_secret",)
+    api_secret: str = "change-me"
+
+
+def test_a_production_start_with_default_secrets_a_development_key_or_sqlite_refuses():
+    production = {
+        "environment": "production",
+        "database_url": "postgresql+asyncpg://db/x",
+        "jwt_public_keys_file": "/keys/public/jwt-public.pem",
+    }
+    for secret in ("change-me", "dev", "", "too-short"):
+        with pytest.raises(ValidationError, match=r"api_secret .* set API_SECRET"):
+            SettingsWithASecret(**production, api_secret=secret)
+    with pytest.raises(ValidationError, match="database_url is SQLite"):
+        ServiceSettings(**{**production, "database_url": "sqlite+aiosqlite:///x.db"})
+    with pytest.raises(ValidationError, match="jwt_public_keys_file is the development key"):
+        ServiceSettings(**{**production, "jwt_public_keys_file": str(VAR_DIR / "keys" / "jwt-public.pem")})
+    assert SettingsWithASecret(**production, api_secret="a-long-random-secret").environment == "production"
+    assert ServiceSettings(**{**production, "jwt_public_keys_file": "", "jwt_public_keys": "PEM"})
+    development = SettingsWithASecret(environment="development")
+    assert development.database_url.startswith("sqlite") and development.api_secret == "change-me"
 
 
 def test_events_round_trip_through_the_envelope():

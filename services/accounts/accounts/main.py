@@ -21,7 +21,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     signing_key = settings.private_key_pem()  # refuses a production start without it
     settings.trust_own_signing_key()
-    settings.refuse_defaults_in_production()
     link = OutboxLink()
     app = create_service_app(
         settings=settings,

@@ -1,10 +1,9 @@
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from pydantic import model_validator
 
 from shared.auth import generate_keypair, load_public_keys
-from shared.config import VAR_DIR, ServiceSettings
+from shared.config import VAR_DIR, ServiceSettings, is_development_file
 
 
 class Settings(ServiceSettings):
@@ -18,11 +17,15 @@ class Settings(ServiceSettings):
     # Demo data only: CRM contacts are created ready to log in with this password.
     demo_password: str = ""
 
-    @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> "Settings":
-        if self.environment == "production" and self.demo_password:
-            raise ValueError("demo_password must not be set in production")
-        return self
+    def development_defaults(self) -> list[str]:
+        problems = super().development_defaults()
+        if self.demo_password:
+            problems.append("demo_password must not be set in production")
+        if is_development_file(self.jwt_private_key_file):
+            problems.append(
+                "jwt_private_key_file is the development key under var/: set JWT_PRIVATE_KEY_FILE"
+            )
+        return problems
 
     @property
     def effective_demo_password(self) -> str:

@@ -1,20 +1,15 @@
 """Fixtures of the accounts tests: the app on SQLite with the in-memory bus, users with passwords, CRM data."""
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-
-sys.path.append(str(Path(__file__).parent))  # the tests import their helpers from accounts_support
-
-from accounts_support import PASSWORD, account_event, create_tables, product_event
 
 from accounts.database import Base
 from accounts.main import create_app
 from accounts.settings import Settings
 from accounts.users.models import Membership, User
 from accounts.users.passwords import hash_password
+from services.accounts.tests.accounts_support import PASSWORD, account_event, create_tables, product_event
 from shared.testing import app_client
 
 

@@ -4,7 +4,6 @@ ends sessions where roles change, and publishes the state the other services kee
 from datetime import timedelta
 
 import pytest
-from accounts_support import PASSWORD, all_published, bearer, login
 from sqlalchemy import select
 
 from accounts.devices.models import Device, DeviceAssignment
@@ -12,6 +11,7 @@ from accounts.invitations.models import Invitation
 from accounts.tokens import secret_hash
 from accounts.users.models import Membership, User
 from accounts.users.passwords import hash_password
+from services.accounts.tests.accounts_support import PASSWORD, all_published, bearer, login
 from shared.db import utcnow
 
 API = "/api/accounts/v1"

@@ -3,11 +3,11 @@
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from accounts_support import bearer, eventually, login
 from sqlalchemy import func, select
 
 from accounts.auth.models import LoginFailure
 from accounts.users.passwords import common_passwords, password_problem
+from services.accounts.tests.accounts_support import bearer, eventually, login
 from shared.auth import TokenVerifier
 
 API = "/api/accounts/v1"

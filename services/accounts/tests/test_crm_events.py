@@ -1,7 +1,15 @@
 """F-50: the CRM's events build accounts, devices and users; duplicates change nothing; bad data is refused."""
 
 import pytest
-from accounts_support import (
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from accounts.audit.models import AuditEntry
+from accounts.crm.handlers import AccountNotKnownYet, DevicesNotYetKnown
+from accounts.customer_accounts.models import Account
+from accounts.devices.models import Device
+from accounts.users.models import User
+from services.accounts.tests.accounts_support import (
     account_event,
     all_published,
     bearer,
@@ -11,14 +19,6 @@ from accounts_support import (
     login,
     product_event,
 )
-from pydantic import ValidationError
-from sqlalchemy import func, select
-
-from accounts.audit.models import AuditEntry
-from accounts.crm.handlers import AccountNotKnownYet, DevicesNotYetKnown
-from accounts.customer_accounts.models import Account
-from accounts.devices.models import Device
-from accounts.users.models import User
 from shared.bus import PermanentError
 from shared.events import CloudEvent
 from shared.events.vendor import CrmProductRemoved
@@ -159,10 +159,9 @@ async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client)
 
 
 async def test_demo_mode_creates_contacts_ready_to_log_in(settings_for, sqlite_url):
-    from accounts_support import create_tables
-
     from accounts.database import Base
     from accounts.main import create_app
+    from services.accounts.tests.accounts_support import create_tables
     from shared.testing import app_client
 
     await create_tables(sqlite_url, Base.metadata)

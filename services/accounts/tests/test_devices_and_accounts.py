@@ -1,12 +1,12 @@
 """Device and account visibility per role: another account's or an unassigned device answers 404."""
 
 import pytest
-from accounts_support import bearer, contact_event
 from sqlalchemy import select
 
 from accounts.customer_accounts.models import Account
 from accounts.devices.models import Device
 from accounts.users.models import User
+from services.accounts.tests.accounts_support import bearer, contact_event
 
 API = "/api/accounts/v1"
 

@@ -6,10 +6,16 @@ import json
 
 import aio_pika
 import pytest
-from accounts_support import account_event, bearer, contact_event, login, product_event
 
 from accounts.main import create_app
 from accounts.settings import Settings
+from services.accounts.tests.accounts_support import (
+    account_event,
+    bearer,
+    contact_event,
+    login,
+    product_event,
+)
 from shared.bus import Bus
 from shared.events import PORTAL_EXCHANGE, VENDOR_EXCHANGE
 from shared.migrate import upgrade

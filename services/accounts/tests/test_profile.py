@@ -1,10 +1,10 @@
 """F-04: the caller's profile; changes are validated, audited and published."""
 
 import pytest
-from accounts_support import bearer, contact_event, eventually, login
 from sqlalchemy import select
 
 from accounts.audit.models import AuditEntry
+from services.accounts.tests.accounts_support import bearer, contact_event, eventually, login
 
 API = "/api/accounts/v1"
 

@@ -2,10 +2,10 @@
 
 from urllib.parse import parse_qs, urlparse
 
-from accounts_support import bearer, contact_event, eventually, login
 from sqlalchemy import select
 
 from accounts.audit.models import AuditEntry
+from services.accounts.tests.accounts_support import bearer, contact_event, eventually, login
 
 API = "/api/accounts/v1"
 APPLICANT = {

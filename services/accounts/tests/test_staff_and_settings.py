@@ -1,13 +1,13 @@
 """Creating vendor staff from the command line, and the settings that refuse unsafe starts."""
 
 import pytest
-from accounts_support import all_published, bearer, login
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from accounts.audit.models import AuditEntry
 from accounts.main import create_app
 from accounts.staff import create_staff, parse
+from services.accounts.tests.accounts_support import all_published, bearer, login
 
 API = "/api/accounts/v1"
 
@@ -41,7 +41,7 @@ async def test_staff_user_with_password_in_development(app, client, settings_for
 
 
 async def test_outside_development_staff_get_an_invitation_link(app, client, settings_for):
-    settings = settings_for(environment="production")
+    settings = settings_for(environment="test")
     with pytest.raises(SystemExit, match="only allowed"):
         await create_staff(
             settings,

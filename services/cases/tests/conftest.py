@@ -4,9 +4,7 @@ Account acc-1 has devices d1 (assigned to the device manager, the stock manager 
 manager), d2 (assigned to a second device manager) and d4 (assigned to nobody); account acc-2 has d3."""
 
 import json
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,8 +24,6 @@ from shared.events.accounts import (
     UserUpserted,
 )
 from shared.testing import app_client, eventually
-
-sys.path.append(str(Path(__file__).parent))  # the tests import their helpers from cases_support
 
 ACCOUNT, OTHER_ACCOUNT = "acc-1", "acc-2"
 

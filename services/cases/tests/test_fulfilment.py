@@ -5,7 +5,12 @@ case can never succeed and is parked (PermanentError)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cases_support import (
+from sqlalchemy import select
+
+from cases.audit.models import AuditEntry
+from cases.case.models import StatusChange
+from cases.fulfilment.models import FulfilmentUpdate
+from services.cases.tests.cases_support import (
     catalogue_event,
     consumables,
     relocation,
@@ -13,11 +18,6 @@ from cases_support import (
     shipment_event,
     visit_event,
 )
-from sqlalchemy import select
-
-from cases.audit.models import AuditEntry
-from cases.case.models import StatusChange
-from cases.fulfilment.models import FulfilmentUpdate
 from shared.bus import PermanentError
 from shared.events.vendor import ConsumableItem
 

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import aio_pika
 import pytest
-from cases_support import catalogue_event, shipment_event
 from sqlalchemy import update
 
 from cases.case.jobs import close_resolved_cases
 from cases.case.models import Case
 from cases.main import create_app
 from cases.settings import Settings
+from services.cases.tests.cases_support import catalogue_event, shipment_event
 from shared.db import utcnow
 from shared.events import CloudEvent, new_event
 from shared.events.accounts import DeviceUpserted, Location

@@ -2,7 +2,11 @@
 POST /cases, each validated against its own fields, with its own role rules and routing."""
 
 import pytest
-from cases_support import (
+from sqlalchemy import select
+
+from cases.audit.models import AuditEntry
+from cases.case.models import Case
+from services.cases.tests.cases_support import (
     CATALOGUE,
     catalogue_event,
     consumables,
@@ -11,10 +15,6 @@ from cases_support import (
     relocation,
     removal,
 )
-from sqlalchemy import select
-
-from cases.audit.models import AuditEntry
-from cases.case.models import Case
 from shared.events import new_event
 from shared.events.accounts import DeviceUpserted, Location
 

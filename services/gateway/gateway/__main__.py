@@ -2,5 +2,10 @@ from gateway.main import create_app
 from gateway.settings import Settings
 from shared.serve import serve
 
-if __name__ == "__main__":
+
+def main() -> None:
     serve(create_app, Settings())
+
+
+if __name__ == "__main__":
+    main()

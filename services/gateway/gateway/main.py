@@ -42,7 +42,6 @@ def create_app(
 ) -> FastAPI:
     """`transport` lets tests answer for the services in-process."""
     settings = settings or Settings()
-    settings.refuse_defaults_in_production(session_secret=settings.session_secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ DEV_SECRET = "dev-change-me"  # noqa: S105 (the development default a production
 
 
 class Settings(ServiceSettings):
+    secret_fields = ("session_secret",)
     service_name: str = "gateway"
     port: int = 8000
     # The gateway owns no database (stateless); this placeholder keeps the base class from creating a SQLite file.

@@ -1,18 +1,12 @@
 """Fixtures: the gateway in-process, with fake services behind its HTTP client."""
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-# Appended, not prepended: the repository's root conftest must stay the one `import conftest` finds.
-sys.path.append(str(Path(__file__).parent))
-
-from gateway_fakes import FakeServices, gateway_settings, log_in
-
 from gateway.main import create_app
+from services.gateway.tests.gateway_fakes import FakeServices, gateway_settings, log_in
 
 
 @pytest.fixture

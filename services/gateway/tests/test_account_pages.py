@@ -5,7 +5,8 @@ test is what the pages send, show and keep, in the administrator's language."""
 import re
 
 import pytest
-from gateway_fakes import ACCOUNT_ID, DEVICE_ID, csrf_of, log_in, submit
+
+from services.gateway.tests.gateway_fakes import ACCOUNT_ID, DEVICE_ID, csrf_of, log_in, submit
 
 ACCOUNTS = "/api/accounts/v1"
 USERS_PAGE = f"/account/users?account_id={ACCOUNT_ID}"

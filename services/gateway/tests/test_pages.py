@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from gateway_fakes import CASE_ID, DEVICE_ID, csrf_of, log_in, submit
+
+from services.gateway.tests.gateway_fakes import CASE_ID, DEVICE_ID, csrf_of, log_in, submit
 
 
 async def test_dashboard_lists_open_cases_with_due_time_and_device_count(logged_in, fakes):

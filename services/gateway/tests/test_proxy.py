@@ -1,9 +1,9 @@
 """/api/<service>/... reaches the service unchanged, and the answer comes back unchanged."""
 
 import pytest
-from gateway_fakes import URLS, gateway_settings
 
 from gateway.main import CONTENT_SECURITY_POLICY, create_app
+from services.gateway.tests.gateway_fakes import URLS, gateway_settings
 from shared.app import MAX_BODY_BYTES
 
 

@@ -5,7 +5,8 @@ with its rules (see gateway_fakes); what is under test is what the pages send, s
 import re
 
 import pytest
-from gateway_fakes import DEVICE_ID, csrf_of, log_in, submit
+
+from services.gateway.tests.gateway_fakes import DEVICE_ID, csrf_of, log_in, submit
 
 READINGS = f"/api/meters/v1/devices/{DEVICE_ID}/readings"
 

@@ -6,8 +6,9 @@ import datetime as dt
 import re
 
 import pytest
-from gateway_fakes import ACCOUNT_ID, CASE_ID, DEVICE_ID, csrf_of, log_in, submit
-from test_reading_pages import field_error, value_of
+
+from services.gateway.tests.gateway_fakes import ACCOUNT_ID, CASE_ID, DEVICE_ID, csrf_of, log_in, submit
+from services.gateway.tests.test_reading_pages import field_error, value_of
 
 CASES = "/api/cases/v1/cases"
 LOCATION = f"/api/accounts/v1/devices/{DEVICE_ID}/location"

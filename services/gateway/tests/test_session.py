@@ -1,9 +1,9 @@
 """The browser session: login cookies, refresh, logout, CSRF, and redirects to the login form."""
 
 import pytest
-from gateway_fakes import csrf_of, log_in, submit
 
 from gateway.web.session import unverified_claims
+from services.gateway.tests.gateway_fakes import csrf_of, log_in, submit
 
 
 def set_cookies(response) -> dict[str, str]:
@@ -139,6 +139,16 @@ def test_production_refuses_the_default_secret():
     from gateway.main import create_app
     from gateway.settings import Settings
 
-    with pytest.raises(RuntimeError, match="session_secret"):
-        create_app(Settings(environment="production"))
-    create_app(Settings(environment="production", session_secret="a-long-random-production-secret"))
+    keys = "/keys/public/jwt-public.pem"
+    for secret in ("dev-change-me", "short-secret", ""):
+        with pytest.raises(ValueError, match="session_secret"):
+            Settings(environment="production", session_secret=secret, jwt_public_keys_file=keys)
+    with pytest.raises(ValueError, match="jwt_public_keys_file is the development key"):
+        Settings(environment="production", session_secret="a-long-random-production-secret")
+    create_app(
+        Settings(
+            environment="production",
+            session_secret="a-long-random-production-secret",
+            jwt_public_keys_file=keys,
+        )
+    )

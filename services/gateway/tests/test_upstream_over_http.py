@@ -11,10 +11,10 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from gateway_fakes import gateway_settings
 
 from gateway.main import create_app
 from gateway.upstream import AiohttpClient
+from services.gateway.tests.gateway_fakes import gateway_settings
 from shared.testing import eventually
 
 

@@ -1,20 +1,13 @@
 """Fixtures: a meters app on SQLite (or PostgreSQL where asked) with the in-memory bus, fed with the directory
 of meters_support."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-# Appended, not prepended: the repository's root conftest must stay the one `import conftest` finds.
-sys.path.append(str(Path(__file__).parent))
-
-from meters_support import Portal, feed_directory
 
 from conftest import create_all
 from meters.database import Base
 from meters.main import create_app
 from meters.settings import Settings
+from services.meters.tests.meters_support import Portal, feed_directory
 from shared.testing import app_client, fresh_postgres_database
 
 

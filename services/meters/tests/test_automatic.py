@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from meters_support import billing_event, days_ago, fleet_event
 
 from meters.readings.models import Reading, RejectedReading
+from services.meters.tests.meters_support import billing_event, days_ago, fleet_event
 from shared.bus import PermanentError
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import aio_pika
 import pytest
-from meters_support import billing_event, days_ago, feed_directory, fleet_event
 from sqlalchemy import func, select
 
 from conftest import create_all
@@ -14,6 +13,7 @@ from meters.main import create_app
 from meters.readings.models import Reading
 from meters.requests.jobs import send_due_reminders
 from meters.settings import Settings
+from services.meters.tests.meters_support import billing_event, days_ago, feed_directory, fleet_event
 from shared.migrate import upgrade
 from shared.testing import (
     amqp_url,

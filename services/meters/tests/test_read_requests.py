@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from meters_support import billing_event, days_ago
 from sqlalchemy import update
 
 from meters.requests.jobs import send_due_reminders
 from meters.requests.models import ReadRequest
+from services.meters.tests.meters_support import billing_event, days_ago
 from shared.bus import PermanentError
 
 
@@ -121,9 +121,8 @@ async def test_the_reminder_goes_out_once_and_only_when_its_day_has_come(portal)
 
 
 async def test_a_request_waits_for_an_assigned_user_whose_event_has_not_arrived(portal):
-    from meters_support import device_event
-
     from meters.requests.service import UsersNotYetKnown
+    from services.meters.tests.meters_support import device_event
 
     await portal.bus.deliver(device_event("d4", "acc-1", ["newcomer"]))  # the user's own event comes later
     request = billing_event("bill-late", ["d4"])

@@ -3,9 +3,9 @@
 from datetime import datetime
 
 import pytest
-from meters_support import days_ago
 
 from meters.readings.models import Reading
+from services.meters.tests.meters_support import days_ago
 
 
 async def test_a_customer_reading_is_accepted_published_and_audited(portal):

@@ -2,9 +2,9 @@
 caller's to see (another account, unassigned, missing), 403 for a role that may not submit readings."""
 
 import pytest
-from meters_support import PEOPLE
 
 from meters.readings.models import Reading
+from services.meters.tests.meters_support import PEOPLE
 
 # user -> the devices whose readings they may read and submit
 MAY_READ = {
