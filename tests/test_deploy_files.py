@@ -41,6 +41,7 @@ SERVICE_ONLY_VARIABLES = {
         "NOTIFICATIONS_URL",
         "COOKIE_SECURE",
         "SESSION_SECRET",
+        "METRICS_PORT",
     },
 }
 

@@ -73,10 +73,24 @@ async def forward(request: Request, service: str, path: str) -> Response:
     return response
 
 
+# The services' API contracts are for integrators, from the documentation, not from production.
+NOT_PUBLIC = ("openapi.json", "docs", "redoc")
+
+
+def is_public(path: str) -> bool:
+    """Dot segments are refused too: the client library would resolve them on the way to the service."""
+    segments = [segment for segment in path.split("/") if segment]
+    if any(segment in (".", "..") for segment in segments):
+        return False
+    return not segments or segments[0] not in NOT_PUBLIC
+
+
 @router.api_route("/api/{service}/{path:path}", methods=METHODS)
 async def proxy_api(request: Request, service: str, path: str) -> Response:
     if not upstreams_of(request).knows(service):
         raise Problem(404, "Not found", f"There is no service named {service!r}.", code="unknown_service")
+    if not is_public(path):
+        raise Problem(404, "Not found", "There is nothing public at this address.", code="not_found")
     return await forward(request, service, f"/api/{service}/{path}")
 
 

@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     meters_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
 
+    # The port of the gateway's own metrics for the scraper (0: none), apart from the public one.
+    metrics_port: int = 0
+
     cookie_secure: bool = True
     # Signs the CSRF tokens (signed double-submit cookie).
     session_secret: str = DEV_SECRET

@@ -42,12 +42,6 @@ async def test_problem_details_pass_through_unchanged(gateway):
     ]
 
 
-async def test_each_service_openapi_is_reachable(gateway):
-    for service in ("accounts", "cases"):
-        response = await gateway.get(f"/api/{service}/openapi.json")
-        assert response.status_code == 200 and "paths" in response.json()
-
-
 async def test_jwks_comes_from_accounts(gateway, fakes):
     response = await gateway.get("/.well-known/jwks.json")
     assert response.status_code == 200 and response.json()["keys"][0]["crv"] == "Ed25519"
@@ -93,8 +87,39 @@ async def test_health_and_metrics(gateway, fakes):
     assert set(ready.json()["checks"]) == set(URLS)
     fakes.down.add("meters")
     assert (await gateway.get("/health/ready")).status_code == 503
-    metrics = await gateway.get("/metrics")
-    assert metrics.status_code == 200 and "http_request_duration_seconds" in metrics.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/metrics",
+        "/api/cases/openapi.json",
+        "/api/accounts/docs",
+        "/api/meters/docs/oauth2-redirect",
+        "/api/notifications/redoc",
+        "/api/cases/v1/%2e%2e/openapi.json",
+        "/api/cases/%2e/docs",
+    ],
+)
+async def test_metrics_and_the_api_contracts_are_not_public(gateway, fakes, path):
+    response = await gateway.get(path)
+    assert response.status_code == 404
+    assert not [call for call in fakes.calls if "docs" in call.path or "openapi" in call.path]
+
+
+async def test_a_chunked_body_above_the_limit_is_refused_before_it_reaches_a_service(gateway, fakes):
+    chunk, sent = b"x" * 65_536, 0
+
+    async def ten_megabytes():
+        nonlocal sent
+        for _ in range(160):
+            sent += len(chunk)
+            yield chunk
+
+    response = await gateway.post("/api/cases/v1/anything", content=ten_megabytes())
+    assert response.status_code == 413
+    assert sent <= MAX_BODY_BYTES + len(chunk)
+    assert not fakes.of("cases", "POST", "/api/cases/v1/anything")
 
 
 async def test_the_client_address_and_scheme_are_forwarded_once(gateway, fakes):
