@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
 from shared.bus import Bus, EventHandlers, make_bus
+from shared.characters import reject_invalid_characters
 from shared.config import ServiceSettings
 from shared.db import Database, upsert_ignore
 from shared.errors import install_problem_handlers, problem_response
@@ -109,6 +110,7 @@ def create_service_app(
         openapi_url=f"/api/{settings.service_name}/openapi.json",
         docs_url=f"/api/{settings.service_name}/docs",
         redoc_url=None,
+        dependencies=[Depends(reject_invalid_characters)],
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
