@@ -8,6 +8,9 @@ class Settings(ServiceSettings):
     port: int = 8000
     # The gateway owns no database (stateless); this placeholder keeps the base class from creating a SQLite file.
     database_url: str = "none://stateless"
+    # The gateway is the public entry: it believes a client's X-Forwarded-For only from the proxies listed here
+    # (an ingress in front of it; addresses or networks), none by default.
+    forwarded_allow_ips: str = ""
 
     accounts_url: str = "http://127.0.0.1:8001"
     cases_url: str = "http://127.0.0.1:8002"
