@@ -51,12 +51,19 @@ def invalid_characters(field: str) -> Problem:
     )
 
 
+def unclean_parameter(request: Request) -> str | None:
+    """The name of the first path or query parameter with an invalid character ("query" for a bad name)."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if not (is_clean(name) and is_clean(str(value))):
+            return name if is_clean(name) else "query"
+    return None
+
+
 async def reject_invalid_characters(request: Request) -> None:
     """An app-wide dependency. The JSON body is the one FastAPI has already parsed for the route (cached on the
     request), so this reads nothing twice; a route without a JSON body has none to check."""
-    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
-        if not (is_clean(name) and is_clean(str(value))):
-            raise invalid_characters(name if is_clean(name) else "query")
+    if (parameter := unclean_parameter(request)) is not None:
+        raise invalid_characters(parameter)
     if not is_json(request):
         return
     try:

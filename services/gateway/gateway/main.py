@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,6 +19,7 @@ from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
 from gateway.web import account_pages, agent_pages, auth_pages, portal_pages, reading_pages, request_pages
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.app import RequestContextMiddleware
+from shared.characters import invalid_characters, unclean_parameter
 from shared.errors import install_problem_handlers, problem_response
 from shared.logging import configure_logging
 
@@ -58,7 +59,14 @@ def create_app(
         finally:
             await client.aclose()
 
-    app = FastAPI(title="Gateway", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Gateway",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(refuse_invalid_characters_in_address)],
+    )
     install_problem_handlers(app)
     install_page_handlers(app)
     app.add_middleware(RequestContextMiddleware)
@@ -110,6 +118,16 @@ def with_security_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[
 def is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith(("/api/", "/.well-known/", "/health/", "/metrics"))
+
+
+async def refuse_invalid_characters_in_address(request: Request) -> None:
+    """A NUL or a lone surrogate in a path or query parameter never reaches a service's URL. Form fields go to
+    the services in JSON, which refuse them field by field (shared.characters)."""
+    if (parameter := unclean_parameter(request)) is None:
+        return
+    if is_api(request):
+        raise invalid_characters(parameter)
+    raise PageError(400)
 
 
 def install_page_handlers(app: FastAPI) -> None:

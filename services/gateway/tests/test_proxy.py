@@ -158,3 +158,10 @@ async def test_a_body_above_the_limit_is_refused_before_the_service(gateway, fak
     assert response.headers["x-correlation-id"] == "big-3"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert not fakes.of("cases", "POST")
+
+
+@pytest.mark.parametrize("path", ["/api/cases/v1/cases/a%00b", "/api/cases/v1/cases?q=a%00b"])
+async def test_a_nul_in_an_api_address_is_a_422_that_reaches_no_service(gateway, fakes, path):
+    response = await gateway.get(path)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_characters"
+    assert not fakes.of("cases")
