@@ -71,6 +71,9 @@ def string_fields(
         yield from string_fields(spec, extra, (*path, "note"), depth + 1)
     elif schema.get("type") == "object" and not schema.get("properties") and path:
         yield (*path, "note")  # a free-form map, such as a case's details
+    if not ({"type", "properties", "anyOf", "allOf", "oneOf", "items", "$ref"} & set(schema)):
+        # Any JSON (a body the route validates itself, as a new case by its type): a nested text in it.
+        yield (*path, "details", "note")
     if "items" in schema:
         yield from string_fields(spec, schema["items"], (*path, "0"), depth + 1)
 
