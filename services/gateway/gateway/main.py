@@ -5,11 +5,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from wsgiref.simple_server import WSGIServer
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import start_http_server
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,11 +55,15 @@ def create_app(
         app.state.web = Web(settings, upstreams)
         if settings.session_secret == DEV_SECRET:
             log.warning("using the development session secret; set SESSION_SECRET outside development")
+        metrics_server = serve_metrics(settings)
         log.info("gateway started on port %s", settings.port)
         try:
             yield
         finally:
             await client.aclose()
+            if metrics_server:
+                metrics_server.shutdown()
+                metrics_server.server_close()
 
     app = FastAPI(
         title="Gateway",
@@ -81,6 +87,14 @@ def create_app(
     app.include_router(request_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
+
+
+def serve_metrics(settings: Settings) -> WSGIServer | None:
+    """The gateway is public, so its own metrics are served for the scraper on a port of their own, if any."""
+    if not settings.metrics_port:
+        return None
+    server, _thread = start_http_server(settings.metrics_port, addr=settings.host)
+    return server
 
 
 class SecurityHeadersMiddleware:

@@ -1,5 +1,6 @@
 """/api/<service>/... reaches the service unchanged, and the answer comes back unchanged."""
 
+import httpx
 import pytest
 from gateway_fakes import URLS, gateway_settings
 
@@ -165,3 +166,16 @@ async def test_a_nul_in_an_api_address_is_a_422_that_reaches_no_service(gateway,
     response = await gateway.get(path)
     assert response.status_code == 422 and response.json()["code"] == "invalid_characters"
     assert not fakes.of("cases")
+
+
+async def test_the_gateway_serves_its_own_metrics_on_the_metrics_port_only(fakes, unused_tcp_port):
+    app = create_app(gateway_settings(metrics_port=unused_tcp_port), transport=fakes.transport())
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as public,
+        httpx.AsyncClient() as scraper,
+    ):
+        assert (await public.get("/health/live")).status_code == 200
+        assert (await public.get("/metrics")).status_code == 404
+        metrics = await scraper.get(f"http://127.0.0.1:{unused_tcp_port}/metrics")
+    assert metrics.status_code == 200 and "http_request_duration_seconds" in metrics.text
