@@ -9,10 +9,10 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from gateway_fakes import gateway_settings, log_in
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway.main import create_app
+from services.gateway.tests.gateway_fakes import gateway_settings, log_in
 from shared.config import ServiceSettings
 from shared.serve import server_options
 
