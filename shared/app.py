@@ -15,10 +15,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
 from shared.bus import Bus, EventHandlers, make_bus
+from shared.characters import reject_invalid_characters
 from shared.config import ServiceSettings
 from shared.db import Database, upsert_ignore
 from shared.errors import install_problem_handlers, problem_response
@@ -108,6 +110,7 @@ def create_service_app(
         openapi_url=f"/api/{settings.service_name}/openapi.json",
         docs_url=f"/api/{settings.service_name}/docs",
         redoc_url=None,
+        dependencies=[Depends(reject_invalid_characters)],
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
@@ -170,7 +173,7 @@ class RequestContextMiddleware:
                 )
             else:
                 app = self.app
-            await app(scope, receive, send_with_correlation_id)
+            await app(scope, limited_receive(receive), send_with_correlation_id)
         finally:
             # An app that fails before answering leaves it to the server error handler, unlogged here.
             if status is not None:
@@ -194,6 +197,29 @@ class RequestContextMiddleware:
                         },
                     )
             correlation_id.reset(token)
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, f"The request body may not exceed {MAX_BODY_BYTES} bytes.")
+
+
+def limited_receive(receive: Receive) -> Receive:
+    """Counts the body's bytes as they arrive: a chunked body announces no length, so the limit is enforced
+    on what is received, before the app has buffered more than the limit. An HTTPException, because FastAPI
+    turns any other error while reading a body into a 400."""
+    received = 0
+
+    async def receive_within_limit() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise BodyTooLarge()
+        return message
+
+    return receive_within_limit
 
 
 def health_router() -> APIRouter:

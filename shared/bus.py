@@ -272,8 +272,19 @@ class Bus:
         if self.connection is None or self.connection.is_closed or not self.connection.connected.is_set():
             return False
         if self._consuming:
-            return self.consume_channel is not None and not self.consume_channel.is_closed
+            return self._consumer_attached()
         return True
+
+    def _consumer_attached(self) -> bool:
+        """The channel may stay open while the broker has cancelled its consumer (the queue was deleted, a quorum
+        queue lost its leader): then nothing arrives, and readiness must say so. aio-pika exposes the underlying
+        channel's consumers only through a coroutine, so they are read from its reference here."""
+        channel = self.consume_channel
+        if channel is None or channel.is_closed:
+            return False
+        underlay = getattr(channel, "_channel", None)
+        consumers = getattr(getattr(underlay, "channel", None), "consumers", None)
+        return consumers is None or self.consumer_tag in consumers
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         # One drain task at a time handles what has arrived, a batch after another: that keeps the queue's order

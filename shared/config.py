@@ -44,7 +44,8 @@ class ServiceSettings(BaseSettings):
     jwt_public_keys: str = ""
     jwt_public_keys_file: str = ""
 
-    # Proxies whose X-Forwarded-For is believed (the gateway), so client addresses reach the services.
+    # Proxies whose X-Forwarded-For is believed: only the gateway, so client addresses reach the services and
+    # nobody else can name one (addresses or networks, comma-separated; loopback by default).
     forwarded_allow_ips: str = "127.0.0.1"
 
     public_url: str = "http://localhost:8000"

@@ -1,6 +1,7 @@
 """RFC 9457 problem details for every 4xx and 5xx answer, naming the field at fault."""
 
 import logging
+import socket
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -67,6 +68,31 @@ def _field_name(loc: tuple) -> str:
     return ".".join(parts) or str(loc[-1] if loc else "body")
 
 
+# SQLSTATEs of a server that is there but will not serve: connection exceptions (class 08), shutting down or
+# starting up (57P01-57P03), too many connections (53300).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_database_unreachable(exc: BaseException) -> bool:
+    """Whether an error, or one it wraps, says the database cannot be reached, whichever driver raised it."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
+        pending += [getattr(error, "orig", None), error.__cause__, error.__context__]
+    return False
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -114,15 +140,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            # The database went away (a restart, a failover): the pool has dropped its connections and the
-            # next request opens fresh ones, so this is worth retrying rather than a failure of the request.
-            log.warning("database connection lost on %s %s", request.method, request.url.path)
+    @app.exception_handler(OSError)  # a refused connection is not wrapped by SQLAlchemy
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_unreachable(exc):
+            # The database went away or refuses connections (a restart, a failover): the pool opens fresh
+            # connections on the next request, so this is worth retrying rather than a failure of the request.
+            log.warning(
+                "database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+            )
             return problem_response(
                 503,
                 "Service unavailable",
-                "The database connection was lost. Try again in a moment.",
+                "The database cannot be reached right now. Try again in a moment.",
                 request.url.path,
                 code="database_unavailable",
             )

@@ -18,7 +18,8 @@ def server_options(settings: ServiceSettings) -> dict[str, Any]:
         "port": settings.port,
         "log_config": None,
         "access_log": False,
-        "proxy_headers": True,
+        # X-Forwarded-For is believed only from the listed proxies; with none listed, from nobody.
+        "proxy_headers": bool(settings.forwarded_allow_ips.strip()),
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "timeout_graceful_shutdown": 10,
     }

@@ -45,6 +45,7 @@ SERVICE_ONLY_VARIABLES = {
         "NOTIFICATIONS_URL",
         "COOKIE_SECURE",
         "SESSION_SECRET",
+        "METRICS_PORT",
     },
 }
 
@@ -400,6 +401,15 @@ def test_each_deployment_has_probes_resources_and_its_migration(service):
         assert migrate["command"] == ["python", "-m", "shared.migrate", service]
     service_object = next(s for s in of_kind("Service") if s["metadata"]["name"] == service)
     assert service_object["spec"]["ports"][0]["port"] == PORTS[service]
+
+
+def test_the_gateway_believes_no_client_x_forwarded_for():
+    compose_gateway = environment_of(compose()["services"]["gateway"])
+    assert compose_gateway["FORWARDED_ALLOW_IPS"] == "${GATEWAY_FORWARDED_ALLOW_IPS:-}"
+    deployment = next(d for d in of_kind("Deployment") if d["metadata"]["name"] == "gateway")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    k8s_gateway = {item["name"]: item.get("value") for item in container["env"]}
+    assert k8s_gateway["FORWARDED_ALLOW_IPS"] not in ("*", None)
 
 
 def test_gateway_scales_on_cpu():

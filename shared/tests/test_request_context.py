@@ -99,6 +99,24 @@ async def test_a_body_above_the_limit_is_refused_with_a_413_problem_unread(app, 
     assert (await client.post("/things", content=b"x" * MAX_BODY_BYTES)).status_code == 200
 
 
+async def test_a_chunked_body_is_refused_once_the_bytes_received_pass_the_limit(app, client):
+    """A chunked body announces no length: it is counted as it arrives and not read to its end."""
+    chunk, sent = b"x" * 65_536, 0
+
+    async def ten_megabytes():
+        nonlocal sent
+        for _ in range(160):
+            sent += len(chunk)
+            yield chunk
+
+    response = await client.post("/things", content=ten_megabytes(), headers={"X-Correlation-ID": "big-3"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-correlation-id"] == "big-3"
+    assert app.state.bodies == []
+    assert sent <= MAX_BODY_BYTES + len(chunk)
+
+
 async def test_each_request_is_timed_under_its_route(client):
     before, refused_before = timed("GET", "/things/{thing_id}", 200), timed("POST", "unmatched", 413)
     await client.get("/things/a")

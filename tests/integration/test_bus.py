@@ -374,3 +374,15 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
     assert (
         _counted("events_consumed_total", type="cases.case.status_changed", outcome="duplicate") == duplicates
     )
+
+
+async def test_not_ready_while_the_broker_has_cancelled_the_consumer(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    assert consumer.is_ready()
+    connection = await aio_pika.connect(consumer.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(consumer.names.queue)  # the broker cancels the consumer; the channel stays
+    await eventually(lambda: not consumer.is_ready(), timeout=10)
+    assert not consumer.consume_channel.is_closed

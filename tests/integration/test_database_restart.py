@@ -1,12 +1,17 @@
 """When PostgreSQL drops the service's connections (a restart, a failover), one request learns it with a 503
 that invites a retry, and the next one works on fresh connections: no 500, no stuck pool."""
 
+import asyncio
+import socket
+
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.app import DbSession
+from shared.db import Database
 from shared.errors import install_problem_handlers
 from shared.testing import app_client
 
@@ -41,3 +46,74 @@ async def test_lost_connections_answer_503_once_then_the_pool_recovers(db):
         assert lost.status_code == 503, lost.text
         assert lost.json()["code"] == "database_unavailable"
         assert (await client.get("/probe")).json() == {"answer": 42}
+
+
+class StoppableProxy:
+    """A TCP relay to the database that can be stopped (refusing connections, as a database that is down
+    would) and started again on the same port."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+        for writer in list(self.writers):
+            writer.close()
+
+    async def _relay(self, client_reader, client_writer) -> None:
+        server_reader, server_writer = await asyncio.open_connection(*self.target)
+        self.writers |= {client_writer, server_writer}
+
+        async def pipe(reader, writer) -> None:
+            try:
+                while data := await reader.read(65_536):
+                    writer.write(data)
+                    await writer.drain()
+            except OSError:
+                pass
+            finally:
+                writer.close()
+
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+
+async def test_a_database_that_refuses_connections_answers_503_until_it_is_back(db):
+    target = make_url(db.url)
+    proxy = StoppableProxy(target.host, target.port or 5432)
+    await proxy.start()
+    through_proxy = Database(
+        target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    )
+    try:
+        async with app_client(probe_app(through_proxy)) as client:
+            assert (await client.get("/probe")).json() == {"answer": 42}
+            await proxy.stop()
+            answers = [await client.get("/probe") for _ in range(5)]
+            assert [a.status_code for a in answers] == [503] * 5, [a.text for a in answers]
+            assert {a.json()["code"] for a in answers} == {"database_unavailable"}
+            await proxy.start()
+            assert (await client.get("/probe")).json() == {"answer": 42}
+    finally:
+        await through_proxy.dispose()
+        await proxy.stop()
+
+
+async def test_a_closed_database_port_answers_503():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    nowhere = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/nowhere")
+    try:
+        async with app_client(probe_app(nowhere)) as client:
+            answer = await client.get("/probe")
+        assert answer.status_code == 503 and answer.json()["code"] == "database_unavailable"
+    finally:
+        await nowhere.dispose()

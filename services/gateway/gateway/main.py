@@ -5,12 +5,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from wsgiref.simple_server import WSGIServer
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import start_http_server
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +21,7 @@ from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
 from gateway.web import account_pages, agent_pages, auth_pages, portal_pages, reading_pages, request_pages
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.app import RequestContextMiddleware
+from shared.characters import invalid_characters, unclean_parameter
 from shared.errors import install_problem_handlers, problem_response
 from shared.logging import configure_logging
 
@@ -52,13 +54,24 @@ def create_app(
         app.state.web = Web(settings, upstreams)
         if settings.session_secret == DEV_SECRET:
             log.warning("using the development session secret; set SESSION_SECRET outside development")
+        metrics_server = serve_metrics(settings)
         log.info("gateway started on port %s", settings.port)
         try:
             yield
         finally:
             await client.aclose()
+            if metrics_server:
+                metrics_server.shutdown()
+                metrics_server.server_close()
 
-    app = FastAPI(title="Gateway", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Gateway",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(refuse_invalid_characters_in_address)],
+    )
     install_problem_handlers(app)
     install_page_handlers(app)
     app.add_middleware(RequestContextMiddleware)
@@ -73,6 +86,14 @@ def create_app(
     app.include_router(request_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
+
+
+def serve_metrics(settings: Settings) -> WSGIServer | None:
+    """The gateway is public, so its own metrics are served for the scraper on a port of their own, if any."""
+    if not settings.metrics_port:
+        return None
+    server, _thread = start_http_server(settings.metrics_port, addr=settings.host)
+    return server
 
 
 class SecurityHeadersMiddleware:
@@ -110,6 +131,16 @@ def with_security_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[
 def is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith(("/api/", "/.well-known/", "/health/", "/metrics"))
+
+
+async def refuse_invalid_characters_in_address(request: Request) -> None:
+    """A NUL or a lone surrogate in a path or query parameter never reaches a service's URL. Form fields go to
+    the services in JSON, which refuse them field by field (shared.characters)."""
+    if (parameter := unclean_parameter(request)) is None:
+        return
+    if is_api(request):
+        raise invalid_characters(parameter)
+    raise PageError(400)
 
 
 def install_page_handlers(app: FastAPI) -> None:
@@ -173,10 +204,6 @@ def operations_router():
         return JSONResponse(
             {"status": "ready" if status == 200 else "not ready", "checks": checks}, status_code=status
         )
-
-    @router.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

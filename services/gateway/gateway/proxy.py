@@ -24,7 +24,8 @@ HOP_BY_HOP = {
     "content-length",
 }
 # The browser session cookies are the gateway's own; services authenticate with the Authorization header.
-# The X-Forwarded- headers are set anew below, the client's X-Forwarded-For in front of the client's address.
+# The X-Forwarded- headers are set anew below: a client's own X-Forwarded-For is never passed on, since the
+# services believe the gateway's, and would then throttle logins by whatever address a client made up.
 NOT_FORWARDED = HOP_BY_HOP | {"cookie", "x-correlation-id", "x-forwarded-for", "x-forwarded-proto"}
 RESPONSE_DROPPED = HOP_BY_HOP | {"content-encoding", "x-correlation-id", "set-cookie", "server", "date"}
 _NOT_FORWARDED = frozenset(name.encode() for name in NOT_FORWARDED)
@@ -39,17 +40,14 @@ def upstreams_of(request: Request) -> Upstreams:
 async def forward(request: Request, service: str, path: str) -> Response:
     """Straight from the ASGI scope to the upstream request and back: this runs on every API call."""
     scope = request.scope
-    headers: list[tuple[str, str]] = []
-    given_forwarded_for = None
-    for name, value in scope["headers"]:
-        if name not in _NOT_FORWARDED:
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
-        elif name == b"x-forwarded-for" and given_forwarded_for is None:
-            given_forwarded_for = value.decode("latin-1")
-    client = scope.get("client")
-    headers.append(
-        ("X-Forwarded-For", ", ".join(filter(None, [given_forwarded_for, client[0] if client else ""])))
-    )
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in scope["headers"]
+        if name not in _NOT_FORWARDED
+    ]
+    # The address the gateway saw: its server resolves X-Forwarded-For only from the proxies it trusts.
+    if client := scope.get("client"):
+        headers.append(("X-Forwarded-For", client[0]))
     headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
     if query := scope.get("query_string"):
         path = f"{path}?{query.decode('latin-1')}"
@@ -73,10 +71,24 @@ async def forward(request: Request, service: str, path: str) -> Response:
     return response
 
 
+# The services' API contracts are for integrators, from the documentation, not from production.
+NOT_PUBLIC = ("openapi.json", "docs", "redoc")
+
+
+def is_public(path: str) -> bool:
+    """Dot segments are refused too: the client library would resolve them on the way to the service."""
+    segments = [segment for segment in path.split("/") if segment]
+    if any(segment in (".", "..") for segment in segments):
+        return False
+    return not segments or segments[0] not in NOT_PUBLIC
+
+
 @router.api_route("/api/{service}/{path:path}", methods=METHODS)
 async def proxy_api(request: Request, service: str, path: str) -> Response:
     if not upstreams_of(request).knows(service):
         raise Problem(404, "Not found", f"There is no service named {service!r}.", code="unknown_service")
+    if not is_public(path):
+        raise Problem(404, "Not found", "There is nothing public at this address.", code="not_found")
     return await forward(request, service, f"/api/{service}/{path}")
 
 

@@ -9,11 +9,17 @@ class Settings(ServiceSettings):
     port: int = 8000
     # The gateway owns no database (stateless); this placeholder keeps the base class from creating a SQLite file.
     database_url: str = "none://stateless"
+    # The gateway is the public entry: it believes a client's X-Forwarded-For only from the proxies listed here
+    # (an ingress in front of it; addresses or networks), none by default.
+    forwarded_allow_ips: str = ""
 
     accounts_url: str = "http://127.0.0.1:8001"
     cases_url: str = "http://127.0.0.1:8002"
     meters_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
+
+    # The port of the gateway's own metrics for the scraper (0: none), apart from the public one.
+    metrics_port: int = 0
 
     cookie_secure: bool = True
     # Signs the CSRF tokens (signed double-submit cookie).

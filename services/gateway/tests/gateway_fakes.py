@@ -60,6 +60,7 @@ class FakeServices:
     token_lifetime: int = 600
     refresh_tokens: set[str] = field(default_factory=set)
     down: set[str] = field(default_factory=set)
+    session_id: str = "session-0"
     cases: dict[str, dict] = field(default_factory=dict)
     readings: dict[str, list[dict]] = field(default_factory=dict)  # device id -> readings, the newest first
     due: list[dict] = field(default_factory=list)
@@ -159,10 +160,12 @@ class FakeServices:
 
     # -- tokens
     def tokens(self) -> dict:
+        """As accounts answers: a refresh keeps the session a login started."""
         refresh = uuid.uuid4().hex
         self.refresh_tokens.add(refresh)
         access = self.mint(
             "user-1",
+            session_id=self.session_id,
             memberships={ACCOUNT_ID: self.role},
             staff_role=self.staff_role,
             language=self.me["language"],
@@ -243,6 +246,7 @@ class FakeServices:
         async def login(body: dict):
             if body.get("password") != PASSWORD:
                 return problem(401, "Invalid credentials.")
+            self.session_id = uuid.uuid4().hex  # a login starts a session
             return self.tokens()
 
         @app.post(f"{base}/auth/refresh")

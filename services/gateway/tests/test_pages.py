@@ -365,3 +365,11 @@ async def test_no_page_references_anything_outside_the_deployment(logged_in, fak
         assert not EXTERNAL.search(response.text), path
     css = await logged_in.get("/static/style.css")
     assert css.status_code == 200 and "url(" not in css.text and "@import" not in css.text
+
+
+@pytest.mark.parametrize("path", ["/cases/a%00b", "/devices/a%00b", "/cases?q=a%00b", "/static/a%00b"])
+async def test_a_nul_in_a_page_address_is_a_page_that_says_so(logged_in, fakes, path):
+    calls = len(fakes.calls)
+    response = await logged_in.get(path, headers={"Accept": "text/html"})
+    assert response.status_code in (400, 404) and "text/html" in response.headers["content-type"]
+    assert len(fakes.calls) == calls  # nothing went to a service

@@ -1,5 +1,6 @@
 """/api/<service>/... reaches the service unchanged, and the answer comes back unchanged."""
 
+import httpx
 import pytest
 
 from gateway.main import CONTENT_SECURITY_POLICY, create_app
@@ -40,12 +41,6 @@ async def test_problem_details_pass_through_unchanged(gateway):
     assert response.json()["errors"] == [
         {"field": "serial", "message": "No device with this serial number on the account."}
     ]
-
-
-async def test_each_service_openapi_is_reachable(gateway):
-    for service in ("accounts", "cases"):
-        response = await gateway.get(f"/api/{service}/openapi.json")
-        assert response.status_code == 200 and "paths" in response.json()
 
 
 async def test_jwks_comes_from_accounts(gateway, fakes):
@@ -93,16 +88,47 @@ async def test_health_and_metrics(gateway, fakes):
     assert set(ready.json()["checks"]) == set(URLS)
     fakes.down.add("meters")
     assert (await gateway.get("/health/ready")).status_code == 503
-    metrics = await gateway.get("/metrics")
-    assert metrics.status_code == 200 and "http_request_duration_seconds" in metrics.text
 
 
-async def test_the_client_address_and_scheme_are_forwarded_once(gateway, fakes):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/metrics",
+        "/api/cases/openapi.json",
+        "/api/accounts/docs",
+        "/api/meters/docs/oauth2-redirect",
+        "/api/notifications/redoc",
+        "/api/cases/v1/%2e%2e/openapi.json",
+        "/api/cases/%2e/docs",
+    ],
+)
+async def test_metrics_and_the_api_contracts_are_not_public(gateway, fakes, path):
+    response = await gateway.get(path)
+    assert response.status_code == 404
+    assert not [call for call in fakes.calls if "docs" in call.path or "openapi" in call.path]
+
+
+async def test_a_chunked_body_above_the_limit_is_refused_before_it_reaches_a_service(gateway, fakes):
+    chunk, sent = b"x" * 65_536, 0
+
+    async def ten_megabytes():
+        nonlocal sent
+        for _ in range(160):
+            sent += len(chunk)
+            yield chunk
+
+    response = await gateway.post("/api/cases/v1/anything", content=ten_megabytes())
+    assert response.status_code == 413
+    assert sent <= MAX_BODY_BYTES + len(chunk)
+    assert not fakes.of("cases", "POST", "/api/cases/v1/anything")
+
+
+async def test_the_client_address_the_gateway_saw_and_its_scheme_are_forwarded_once(gateway, fakes):
     await gateway.get(
         "/api/cases/v1/anything", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"}
     )
     call = fakes.of("cases", "GET", "/api/cases/v1/anything")[0]
-    assert call.headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
+    assert call.headers["x-forwarded-for"] == "127.0.0.1"  # the client's own claim is not passed on
     assert call.headers["x-forwarded-proto"] == "https"
     assert call.headers["x-correlation-id"]  # one made by the gateway when the client sent none
 
@@ -133,3 +159,23 @@ async def test_a_body_above_the_limit_is_refused_before_the_service(gateway, fak
     assert response.headers["x-correlation-id"] == "big-3"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert not fakes.of("cases", "POST")
+
+
+@pytest.mark.parametrize("path", ["/api/cases/v1/cases/a%00b", "/api/cases/v1/cases?q=a%00b"])
+async def test_a_nul_in_an_api_address_is_a_422_that_reaches_no_service(gateway, fakes, path):
+    response = await gateway.get(path)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_characters"
+    assert not fakes.of("cases")
+
+
+async def test_the_gateway_serves_its_own_metrics_on_the_metrics_port_only(fakes, unused_tcp_port):
+    app = create_app(gateway_settings(metrics_port=unused_tcp_port), transport=fakes.transport())
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as public,
+        httpx.AsyncClient() as scraper,
+    ):
+        assert (await public.get("/health/live")).status_code == 200
+        assert (await public.get("/metrics")).status_code == 404
+        metrics = await scraper.get(f"http://127.0.0.1:{unused_tcp_port}/metrics")
+    assert metrics.status_code == 200 and "http_request_duration_seconds" in metrics.text

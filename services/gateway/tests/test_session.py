@@ -107,6 +107,41 @@ async def test_form_with_a_forged_csrf_token_is_refused(logged_in, fakes):
     assert not fakes.of("accounts", "POST", "/api/accounts/v1/auth/logout")
 
 
+CASE_FORM = {"device_id": "dev-1", "subject": "x", "category": "other", "description": "y"}
+
+
+async def test_login_rotates_the_csrf_token_and_the_one_from_before_is_refused(gateway, fakes):
+    before = csrf_of((await gateway.get("/login")).text)
+    assert gateway.cookies["csrf_token"] == before
+    response = await log_in(gateway)
+    rotated = set_cookies(response)["csrf_token"].split("=", 1)[1].split(";", 1)[0]
+    assert rotated and rotated != before and gateway.cookies["csrf_token"] == rotated
+    # A token learnt (or planted) before the login, cookie and field alike, is worthless in the new session.
+    gateway.cookies.set("csrf_token", before, domain="testserver", path="/")
+    refused = await gateway.post("/cases/new", data={**CASE_FORM, "csrf_token": before})
+    assert refused.status_code == 403 and not fakes.of("cases", "POST", "/api/cases/v1/cases")
+
+
+async def test_a_csrf_token_of_another_session_is_refused(logged_in, fakes, token_for):
+    own = csrf_of((await logged_in.get("/cases/new")).text)
+    access = logged_in.cookies["access_token"]
+    logged_in.cookies.set("access_token", token_for("user-1", session_id="someone-elses-session"))
+    other = csrf_of((await logged_in.get("/cases/new")).text)
+    assert other != own
+    logged_in.cookies.set("access_token", access)
+    logged_in.cookies.set("csrf_token", other, domain="testserver", path="/")
+    refused = await logged_in.post("/cases/new", data={**CASE_FORM, "csrf_token": other})
+    assert refused.status_code == 403 and not fakes.of("cases", "POST", "/api/cases/v1/cases")
+
+
+async def test_the_csrf_token_outlives_a_refresh_of_the_access_token(logged_in, fakes):
+    page = await logged_in.get("/")
+    logged_in.cookies.delete("access_token")  # expired: the refresh token gets a new one in the same session
+    response = await logged_in.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    assert response.status_code == 303
+    assert fakes.of("accounts", "POST", "/api/accounts/v1/auth/refresh")
+
+
 async def test_login_form_needs_csrf_too(gateway, fakes):
     response = await gateway.post("/login", data={"email": "ana@example.com", "password": "x"})
     assert response.status_code == 403 and not fakes.of("accounts", "POST")

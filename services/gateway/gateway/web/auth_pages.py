@@ -69,9 +69,10 @@ async def logout_page(visit: AnonymousVisit) -> Response:
 
 @router.post("/logout")
 async def logout(visit: AnonymousVisit) -> Response:
+    resumed = await resume_session(visit)  # first: the form's CSRF token is bound to the session
     await visit.form()
     # End the session on the server first (F-03); the cookies go whatever the answer.
-    if await resume_session(visit):
+    if resumed:
         # Unavailable: the access token still expires on its own; the cookies are cleared below either way.
         with contextlib.suppress(UpstreamUnavailable):
             await visit.call(

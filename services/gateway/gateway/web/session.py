@@ -77,26 +77,33 @@ class CookiePolicy:
 
 
 class CsrfSigner:
-    """A random nonce signed with the gateway's secret, kept in a cookie and repeated in each form.
-    The signature stops a sibling (sub)domain that can plant cookies from forging a matching pair."""
+    """A random nonce signed with the gateway's secret together with the session it belongs to, kept in a cookie
+    and repeated in each form. The signature stops a sibling (sub)domain that can plant cookies from forging a
+    matching pair; the session in it makes a token worthless in any other session, so one learnt before login
+    (or planted then) is not accepted after it, and logging in rotates it."""
 
     def __init__(self, secret: str) -> None:
         self.key = secret.encode()
 
-    def _signature(self, nonce: str) -> str:
-        return hmac.new(self.key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+    def _signature(self, nonce: str, session_id: str) -> str:
+        return hmac.new(self.key, f"{nonce}|{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    def new_token(self) -> str:
+    def new_token(self, session_id: str) -> str:
         nonce = secrets.token_urlsafe(24)
-        return f"{nonce}.{self._signature(nonce)}"
+        return f"{nonce}.{self._signature(nonce, session_id)}"
 
-    def is_genuine(self, token: str | None) -> bool:
+    def is_genuine(self, token: str | None, session_id: str) -> bool:
         if not token or "." not in token:
             return False
         nonce, signature = token.rsplit(".", 1)
-        return hmac.compare_digest(signature, self._signature(nonce))
+        return hmac.compare_digest(signature, self._signature(nonce, session_id))
 
-    def matches(self, cookie: str | None, submitted: str | None) -> bool:
-        if not cookie or not submitted or not self.is_genuine(cookie):
+    def matches(self, cookie: str | None, submitted: str | None, session_id: str) -> bool:
+        if not cookie or not submitted or not self.is_genuine(cookie, session_id):
             return False
         return hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+def session_id_of(token: str | None) -> str:
+    """The session an access token belongs to ("" for none): it stays the same when the token is refreshed."""
+    return str((unverified_claims(token) or {}).get("sid") or "")

@@ -26,6 +26,7 @@ from gateway.web.session import (
     CsrfSigner,
     Tokens,
     expires_soon,
+    session_id_of,
     unverified_claims,
 )
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
@@ -157,6 +158,7 @@ class Visit:
     token: str | None = None
     new_tokens: Tokens | None = None
     csrf_token: str = ""
+    csrf_session: str | None = None  # the session csrf_token is bound to; None until first asked for
     new_csrf: bool = False
     extra_cookies: dict[str, str] = field(default_factory=dict)
 
@@ -220,10 +222,28 @@ class Visit:
         return (await self.call(service, "GET", path, params=params, refusals=frozenset())).body
 
     # -- forms
+    def session_id(self) -> str:
+        """The visitor's session: of the token in use once the session is resumed, else of the session cookie."""
+        return session_id_of(self.token or self.request.cookies.get(ACCESS_COOKIE))
+
+    def csrf(self) -> str:
+        """The CSRF token of the current session: the cookie's while it is bound to this session, else a new one
+        (so a login, which starts a session, rotates it)."""
+        session_id = self.session_id()
+        if self.csrf_session != session_id:
+            cookie = self.request.cookies.get(CSRF_COOKIE)
+            if self.web.csrf.is_genuine(cookie, session_id):
+                self.csrf_token, self.new_csrf = cookie, False
+            else:
+                self.csrf_token, self.new_csrf = self.web.csrf.new_token(session_id), True
+            self.csrf_session = session_id
+        return self.csrf_token
+
     async def form(self) -> dict[str, Any]:
         """The posted form, after the CSRF check. Multi-valued fields (checkboxes) come as lists."""
         data = await self.request.form()
-        if not self.web.csrf.matches(self.request.cookies.get(CSRF_COOKIE), str(data.get(CSRF_FIELD) or "")):
+        submitted = str(data.get(CSRF_FIELD) or "")
+        if not self.web.csrf.matches(self.request.cookies.get(CSRF_COOKIE), submitted, self.session_id()):
             raise PageError(403)
         values: dict[str, Any] = {}
         for key in data:
@@ -243,7 +263,7 @@ class Visit:
             "languages": labels.LANGUAGE_NAMES,
             "user": self.user,
             "csrf_field": CSRF_FIELD,
-            "csrf_token": self.csrf_token,
+            "csrf_token": self.csrf(),
             "path": self.request.url.path,
             "current_url": str(self.request.url.path)
             + (f"?{self.request.url.query}" if self.request.url.query else ""),
@@ -269,7 +289,7 @@ class Visit:
         cookies = self.web.cookies
         if self.new_tokens:
             cookies.set_tokens(response, self.new_tokens)
-        if self.new_csrf:
+        if self.csrf() and self.new_csrf:
             # Readable by no script either: the form repeats it from the page.
             cookies.set(response, CSRF_COOKIE, self.csrf_token, max_age=None)
         for name, value in self.extra_cookies.items():
@@ -317,7 +337,8 @@ def web_of(request: Request) -> Web:
 
 
 def start_visit(request: Request) -> Visit:
-    """Language and CSRF token for anyone; the session is read by the user dependencies below."""
+    """Language for anyone (the CSRF token when first asked for); the session is read by the user dependencies
+    below."""
     web = web_of(request)
     claims = unverified_claims(request.cookies.get(ACCESS_COOKIE))
     preferred = (claims or {}).get("lang") or request.cookies.get(LANG_COOKIE)
@@ -325,11 +346,6 @@ def start_visit(request: Request) -> Visit:
     visit = Visit(
         request=request, web=web, language=language, time_zone=request.cookies.get(TZ_COOKIE) or "UTC"
     )
-    cookie_token = request.cookies.get(CSRF_COOKIE)
-    if web.csrf.is_genuine(cookie_token):
-        visit.csrf_token = cookie_token
-    else:
-        visit.csrf_token, visit.new_csrf = web.csrf.new_token(), True
     request.state.visit = visit
     return visit
 
