@@ -326,7 +326,7 @@ def start_visit(request: Request) -> Visit:
         request=request, web=web, language=language, time_zone=request.cookies.get(TZ_COOKIE) or "UTC"
     )
     cookie_token = request.cookies.get(CSRF_COOKIE)
-    if web.csrf.is_genuine(cookie_token):
+    if cookie_token is not None and web.csrf.is_genuine(cookie_token):
         visit.csrf_token = cookie_token
     else:
         visit.csrf_token, visit.new_csrf = web.csrf.new_token(), True
@@ -392,7 +392,7 @@ async def user_visit(request: Request) -> Visit:
 
 
 async def staff_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
-    if not visit.user.is_staff:
+    if visit.user is None or not visit.user.is_staff:
         raise PageError(403)
     return visit
 
