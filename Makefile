@@ -18,6 +18,8 @@ test: install
 lint: install
 	uv run --frozen ruff check .
 	uv run --frozen ruff format --check .
+	uv run --frozen mypy
+	uv run --frozen lint-imports
 
 # Benchmarks (not part of `make test`): the portal on this machine's PostgreSQL and RabbitMQ, under wrk.
 bench: install
