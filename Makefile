@@ -31,6 +31,8 @@ logs:
 lint: install
 	uv run --frozen ruff check .
 	uv run --frozen ruff format --check .
+	uv run --frozen mypy
+	uv run --frozen lint-imports
 
 # Benchmarks (not part of `make test`): the portal on this machine's PostgreSQL and RabbitMQ, under wrk.
 bench: install

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench import ingestion
 from bench.event_latency import event_latency
 from bench.http_paths import read_path, write_path
-from bench.portal import pid_of, portal
+from bench.portal import pid_of, portal, timed_inbox
 from bench.report import Report, describe_machine, ratio
 from tests.system import RunningSystem
 
@@ -37,7 +37,7 @@ def main() -> None:
             idle = resident_memory(system)
             if "write" in options.only:
                 write_path(system, report, connections=options.connections, seconds=options.http_seconds)
-                system.inbox.wait_until_quiet()
+                timed_inbox(system).wait_until_quiet()
             if "read" in options.only:
                 read_path(system, report, connections=options.connections, seconds=options.http_seconds)
             if "latency" in options.only:
@@ -202,9 +202,10 @@ def versions(system: RunningSystem) -> tuple[str, str]:
         async with engine.connect() as connection:
             postgres = (await connection.execute(text("SHOW server_version"))).scalar_one().split()[0]
         await engine.dispose()
-        connection = await aio_pika.connect(system.config.amqp_url)
-        rabbitmq = connection.transport.connection.server_properties.get("version", b"?")
-        await connection.close()
+        broker = await aio_pika.connect(system.config.amqp_url)
+        assert broker.transport is not None  # connected
+        rabbitmq = broker.transport.connection.server_properties.get("version", b"?")
+        await broker.close()
         return postgres, rabbitmq.decode() if isinstance(rabbitmq, bytes) else str(rabbitmq)
 
     return asyncio.run(read())

@@ -11,7 +11,7 @@ import aio_pika
 import httpx
 
 from bench.http_paths import CUSTOMER, incident_on_first_device
-from bench.portal import TimedInbox
+from bench.portal import TimedInbox, timed_inbox
 from bench.report import Report
 from tests.system import RunningSystem
 
@@ -20,7 +20,7 @@ CASE_NUMBER = re.compile(r"CS-[\w-]+")
 
 
 def event_latency(system: RunningSystem, report: Report, *, rate: float, seconds: float) -> None:
-    inbox: TimedInbox = system.inbox
+    inbox = timed_inbox(system)
     count = int(rate * seconds)
     customer, token = system.login(CUSTOMER), system.login(AGENT)
     device = incident_on_first_device(system, customer)["device_id"]
@@ -123,7 +123,7 @@ async def broker_round_trips(amqp_url: str, prefix: str, rate: float, count: int
             name, durable=True, arguments={"x-queue-type": "quorum"}
         )
         await queue.bind(name, routing_key="#")
-        sent_at: dict[str, float] = {}
+        sent_at: dict[str | None, float] = {}
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             received.append((time.monotonic() - sent_at[message.message_id]) * 1000)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from deploy.demo.load import publish_vendor_events
 from deploy.system import REPO_ROOT
 from shared.db import UtcDateTime
-from shared.events import VENDOR_EXCHANGE, new_event
+from shared.events import VENDOR_EXCHANGE, EventData, new_event
 from shared.events.envelope import CONTENT_TYPE
 from shared.events.vendor import Address, CrmAccountUpserted, CrmProductUpserted, FleetMeterCollected
 from tests.system import RunningSystem
@@ -58,7 +58,7 @@ class Fleet:
 def seed_fleet(system: RunningSystem, devices: int, days_needed: int) -> Fleet:
     """The devices of one more account, sent by the CRM like any other, and awaited until `meters` knows them."""
     serials = [f"BF{number:06d}" for number in range(devices)]
-    events = [
+    events: list[EventData] = [
         CrmAccountUpserted(
             account_number=ACCOUNT,
             name="Benchmark Fleet S.A.",
@@ -173,7 +173,7 @@ async def publish_all(
         for start in range(0, len(bodies), window):
             await asyncio.gather(
                 *(
-                    channel.basic_publish(
+                    channel.basic_publish(  # type: ignore[call-arg]  # aiormq's abstract channel omits `wait`
                         body,
                         exchange=exchange_name,
                         routing_key=routing_key,
@@ -200,6 +200,7 @@ def raw_consume_and_ack(amqp_url: str, prefix: str, bodies: list[bytes], prefetc
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert consumer.stdout is not None  # a pipe, as asked
     try:
         assert consumer.stdout.readline().strip() == "ready"
         started = time.monotonic()

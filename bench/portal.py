@@ -48,5 +48,12 @@ def portal(tmp: Path):
     return start_system(tmp, TimedInbox(), extra_env={})
 
 
+def timed_inbox(system: RunningSystem) -> TimedInbox:
+    """The inbox of a portal started by `portal()`."""
+    if not isinstance(system.inbox, TimedInbox):
+        raise TypeError("this portal was not started for the benchmarks")
+    return system.inbox
+
+
 def pid_of(system: RunningSystem, name: str) -> int:
     return system.processes[name].pid

@@ -19,11 +19,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
-from shared.bus import Bus, EventHandlers, make_bus
+from shared.bus import Bus, EventHandlers, InMemoryBus, make_bus
 from shared.characters import reject_invalid_characters
 from shared.config import ServiceSettings
 from shared.db import Database, upsert_ignore
 from shared.errors import install_problem_handlers, problem_response
+from shared.events import CloudEvent
 from shared.events.accounts import SessionRevoked
 from shared.logging import configure_logging, correlation_id
 from shared.messaging_tables import MessagingTables
@@ -42,7 +43,7 @@ def session_revocation_handlers(tables: MessagingTables) -> EventHandlers:
     handlers = EventHandlers()
 
     @handlers.on("accounts.session.revoked")
-    async def forget_revoked_session(session: AsyncSession, data: SessionRevoked, _event) -> None:
+    async def forget_revoked_session(session: AsyncSession, data: SessionRevoked, _event: CloudEvent) -> None:
         await session.execute(
             upsert_ignore(session, tables.revoked_sessions)
             .values(session_id=data.session_id, user_id=data.user_id, expires_at=data.expires_at)
@@ -120,7 +121,7 @@ def create_service_app(
     return app
 
 
-async def connect_with_retry(bus: "Bus", attempts: int = 30, delay: float = 1.0) -> None:
+async def connect_with_retry(bus: Bus | InMemoryBus, attempts: int = 30, delay: float = 1.0) -> None:
     for attempt in range(1, attempts + 1):
         try:
             await bus.connect()
@@ -226,7 +227,7 @@ def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/health/live")
-    async def live() -> dict:
+    async def live() -> dict[str, str]:
         return {"status": "live"}
 
     @router.get("/health/ready")
@@ -253,7 +254,8 @@ DbSession = Annotated[AsyncSession, Depends(_session)]
 
 
 def outbox_of(request: Request) -> Outbox:
-    return request.app.state.outbox
+    outbox: Outbox = request.app.state.outbox
+    return outbox
 
 
 OutboxDep = Annotated[Outbox, Depends(outbox_of)]

@@ -2,12 +2,13 @@
 `python -m shared.asyncapi > docs/asyncapi.json`. A test keeps the committed file in step with the code."""
 
 import json
+from typing import Any
 
 from shared.events import PORTAL_EXCHANGE, REGISTRY, VENDOR_EXCHANGE
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 
 
-def build() -> dict:
+def build() -> dict[str, Any]:
     channels, operations, messages, schemas = {}, {}, {}, {}
     envelope = CloudEvent.model_json_schema()
     envelope["properties"].pop("data")

@@ -55,7 +55,7 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def public_jwk(public_key: Ed25519PublicKey) -> dict:
+def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return {
         "kty": "OKP",
@@ -157,7 +157,7 @@ async def current_principal(
 ) -> Principal:
     if credentials is None:
         raise unauthorized("Missing bearer token.")
-    principal = request.app.state.verifier.verify(credentials.credentials)
+    principal: Principal = request.app.state.verifier.verify(credentials.credentials)
     if await _session_revoked(request, principal.session_id):
         raise unauthorized("This session has ended. Log in again.")
     request.state.principal = principal
@@ -198,6 +198,8 @@ def sign_access_token(
     import time
 
     private_key = serialization.load_pem_private_key(private_key_pem, password=None)
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise TypeError("access tokens are signed with an Ed25519 key")
     now = int(time.time())
     claims = {
         "iss": issuer,

@@ -17,10 +17,10 @@ import contextlib
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aio_pika
 import aiormq
@@ -42,6 +42,7 @@ Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[tuple[Any, CloudEvent]]], Awaitable[None]]
 # Which events of its type a handler is for, judged on the payload alone (no transaction, no inbox row).
 Relevance = Callable[[Any], bool]
+AnyHandler = TypeVar("AnyHandler", Handler, BatchHandler)
 RETRY_HEADER = "x-retry-count"
 PER_EVENT_RUN = 16  # the longest run of events given to handlers that take one event at a time
 
@@ -66,11 +67,12 @@ class RegisteredHandler:
         )
 
     async def __call__(self, session: AsyncSession, items: list[tuple[Any, CloudEvent]]) -> None:
+        # `takes_batches` says which of the two signatures `func` has.
         if self.takes_batches:
-            await self.func(session, items)
+            await cast(BatchHandler, self.func)(session, items)
             return
         for payload, event in each_event(items):
-            await self.func(session, payload, event)
+            await cast(Handler, self.func)(session, payload, event)
 
 
 def each_event(items: list[tuple[Any, CloudEvent]]) -> Iterator[tuple[Any, CloudEvent]]:
@@ -96,11 +98,13 @@ class EventHandlers:
         """For a handler that does set-based work on a run of events (bulk ingestion)."""
         return self._register(event_type, takes_batches=True)
 
-    def _register(self, event_type: str, *, takes_batches: bool, when: Relevance | None = None):
+    def _register(
+        self, event_type: str, *, takes_batches: bool, when: Relevance | None = None
+    ) -> Callable[[AnyHandler], AnyHandler]:
         if event_type not in REGISTRY:
             raise ValueError(f"no contract for event type {event_type}")
 
-        def register(func):
+        def register(func: AnyHandler) -> AnyHandler:
             name = f"{func.__module__}.{func.__name__}"
             self.by_type.setdefault(event_type, []).append(
                 RegisteredHandler(name, event_type, func, takes_batches, when)
@@ -151,7 +155,7 @@ class Bus:
         self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
         self._consuming = False
         self._arrived: deque[AbstractIncomingMessage] = deque()
-        self._draining: asyncio.Task | None = None
+        self._draining: asyncio.Task[None] | None = None
         self._closing = False
         self._db: Database | None = None
         self._inbox: Table | None = None
@@ -204,8 +208,10 @@ class Bus:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
             timestamp=datetime.now(UTC),
         )
+        if self.publish_channel is None:
+            raise RuntimeError("the bus is not connected")
         channel = await self.publish_channel.get_underlay_channel()
-        await channel.basic_publish(
+        await channel.basic_publish(  # type: ignore[call-arg]  # aiormq's abstract channel omits `wait`
             body,
             exchange=self._exchanges[exchange].name,
             routing_key=routing_key,
@@ -231,13 +237,17 @@ class Bus:
 
     async def start_consuming(self, handlers: EventHandlers, db: Database, inbox: Table) -> None:
         self._db, self._inbox, self._handlers = db, inbox, handlers
+        if self.connection is None:
+            raise RuntimeError("the bus is not connected")
         self.consume_channel = await self.connection.channel(publisher_confirms=True)
         await self.consume_channel.set_qos(prefetch_count=self.prefetch)
         self.queue = await self.declare_topology(self.consume_channel, handlers.by_type)
         self.consumer_tag = await self.queue.consume(self._on_message)
         self._consuming = True
 
-    async def declare_topology(self, channel: aio_pika.abc.AbstractChannel, event_types) -> Any:
+    async def declare_topology(
+        self, channel: aio_pika.abc.AbstractChannel, event_types: Iterable[str]
+    ) -> Any:
         names = self.names
         for logical in (PORTAL_EXCHANGE, VENDOR_EXCHANGE):
             await channel.declare_exchange(names.exchange(logical), aio_pika.ExchangeType.TOPIC, durable=True)
@@ -324,10 +334,12 @@ class Bus:
     def _run_limit(self, event_type: str) -> int:
         """Set-based handlers take everything that queued up; per-event handlers short runs, which amortise the
         commits without holding back the first event's effect (an email, say) behind a long run."""
-        handlers = self._handlers.by_type.get(event_type, [])
+        handlers = _started(self._handlers, self._db, self._inbox)[0].by_type.get(event_type, [])
         return self.prefetch if handlers and all(h.takes_batches for h in handlers) else PER_EVENT_RUN
 
-    async def _understand(self, message: AbstractIncomingMessage) -> tuple | None:
+    async def _understand(
+        self, message: AbstractIncomingMessage
+    ) -> tuple[AbstractIncomingMessage, CloudEvent, EventData] | None:
         """(message, event, payload), or None once a message nobody can understand is parked."""
         try:
             event = CloudEvent.model_validate_json(message.body)
@@ -346,7 +358,8 @@ class Bus:
             return
         try:
             await dispatch_run(
-                self._handlers, self._db, self._inbox, [(payload, event) for _, event, payload in run]
+                *_started(self._handlers, self._db, self._inbox),
+                [(payload, event) for _, event, payload in run],
             )
         except Exception as exc:
             log.info(
@@ -367,7 +380,7 @@ class Bus:
         self, message: AbstractIncomingMessage, event: CloudEvent, payload: EventData
     ) -> None:
         try:
-            await dispatch(self._handlers, self._db, self._inbox, event, payload)
+            await dispatch(*_started(self._handlers, self._db, self._inbox), event, payload)
         except PermanentError as exc:
             EVENTS_CONSUMED.labels(event.type, "parked").inc()
             await self._park(message, f"{type(exc).__name__}: {exc}")
@@ -379,7 +392,8 @@ class Bus:
             await message.ack()
 
     async def _retry_or_park(self, message: AbstractIncomingMessage, event_type: str, exc: Exception) -> None:
-        attempt = int((message.headers or {}).get(RETRY_HEADER, 0))
+        retries = (message.headers or {}).get(RETRY_HEADER, 0)
+        attempt = int(retries) if isinstance(retries, int | float | str | bytes) else 0
         if attempt >= len(self.retry_delays_ms):
             EVENTS_CONSUMED.labels(event_type, "parked").inc()
             await self._park(message, f"failed after {attempt + 1} attempts: {_short(exc)}")
@@ -398,7 +412,9 @@ class Bus:
         }
         await self._republish(message, self.names.parked, headers)
 
-    async def _republish(self, message: AbstractIncomingMessage, queue_name: str, headers: dict) -> None:
+    async def _republish(
+        self, message: AbstractIncomingMessage, queue_name: str, headers: dict[str, Any]
+    ) -> None:
         # Publish the copy (confirmed) before acking the original: a crash in between gives a duplicate,
         # which the inbox absorbs, never a loss.
         copy = aio_pika.Message(
@@ -412,8 +428,19 @@ class Bus:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             timestamp=message.timestamp,
         )
+        if self.consume_channel is None:
+            raise RuntimeError("the bus is not consuming")
         await self.consume_channel.default_exchange.publish(copy, routing_key=queue_name)
         await message.ack()
+
+
+def _started(
+    handlers: EventHandlers | None, db: Database | None, inbox: Table | None
+) -> tuple[EventHandlers, Database, Table]:
+    """What `start_consuming` was given: events are handled only after it."""
+    if handlers is None or db is None or inbox is None:
+        raise RuntimeError("the bus has not started consuming")
+    return handlers, db, inbox
 
 
 async def dispatch(
@@ -462,7 +489,9 @@ class InMemoryBus:
 
     def __init__(self, **_ignored: Any) -> None:
         self.published: list[CloudEvent] = []
-        self._handlers, self._db, self._inbox = EventHandlers(), None, None
+        self._handlers = EventHandlers()
+        self._db: Database | None = None
+        self._inbox: Table | None = None
 
     async def connect(self) -> None: ...
 
@@ -483,11 +512,13 @@ class InMemoryBus:
         self._handlers, self._db, self._inbox = handlers, db, inbox
 
     async def deliver(self, event: CloudEvent) -> None:
-        await dispatch(self._handlers, self._db, self._inbox, event, event.payload())
+        await dispatch(*_started(self._handlers, self._db, self._inbox), event, event.payload())
 
     async def deliver_run(self, events: list[CloudEvent]) -> None:
         """Events of one type as the bus hands over those that queued up: in one transaction per handler."""
-        await dispatch_run(self._handlers, self._db, self._inbox, [(e.payload(), e) for e in events])
+        await dispatch_run(
+            *_started(self._handlers, self._db, self._inbox), [(e.payload(), e) for e in events]
+        )
 
     def of_type(self, event_type: str) -> list[CloudEvent]:
         return [e for e in self.published if e.type == event_type]

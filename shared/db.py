@@ -1,11 +1,14 @@
 """Async database set-up (SQLAlchemy 2): PostgreSQL through asyncpg, SQLite through aiosqlite."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy import DateTime, Dialect, Table, event, text
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -16,20 +19,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """Timestamps stored in UTC and always read back timezone-aware (SQLite forgets the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; store timezone-aware UTC times")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
@@ -42,7 +45,7 @@ class Database:
         # No ping before every checkout (a round trip and a third of a millisecond of CPU per request): when the
         # database restarts, the first statement on a dead connection fails, SQLAlchemy then drops the whole pool,
         # and that request answers 503 (shared.errors) or, for an event, is retried.
-        options: dict = {"pool_pre_ping": False}
+        options: dict[str, Any] = {"pool_pre_ping": False}
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
         else:
@@ -69,7 +72,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     # The wait first: a second process (a replica, a command) may hold the file when this one connects.
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -80,7 +83,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def run_after_commit(session: AsyncSession | Session, callback) -> None:
+def run_after_commit(session: AsyncSession | Session, callback: Callable[[], object]) -> None:
     """Call `callback()` once the session's current transaction commits (never on rollback)."""
     sync = session.sync_session if isinstance(session, AsyncSession) else session
     sync.info.setdefault("after_commit", []).append(callback)
@@ -97,7 +100,7 @@ def _after_rollback(session: Session) -> None:
     session.info.pop("after_commit", None)
 
 
-def upsert_ignore(session: AsyncSession, table: Table):
+def upsert_ignore(session: AsyncSession, table: Table) -> PostgresInsert | SqliteInsert:
     """An INSERT that does nothing when a unique key already exists (PostgreSQL and SQLite alike):
     chain `.values(...).on_conflict_do_nothing()`."""
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)

@@ -16,6 +16,8 @@ def run_env(metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
+    if url is None:
+        raise RuntimeError("the Alembic configuration names no sqlalchemy.url")
     asyncio.run(_run_online(url, metadata))
 
 

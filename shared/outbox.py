@@ -6,8 +6,11 @@ with backoff while the broker is away, and is safe with several replicas (FOR UP
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from fastapi import FastAPI
 from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +20,8 @@ from shared.logging import current_correlation_id
 from shared.metrics import OUTBOX_LAG
 
 log = logging.getLogger(__name__)
+# publish(exchange, routing_key, body, message_id), confirmed by the broker when it returns.
+Publish = Callable[[str, str, bytes, str], Awaitable[None]]
 
 
 class Outbox:
@@ -41,7 +46,7 @@ class Outbox:
         )
         run_after_commit(session, self.pending.set)
 
-    def _staged(self, data: EventData, subject: str | None) -> tuple[CloudEvent, dict]:
+    def _staged(self, data: EventData, subject: str | None) -> tuple[CloudEvent, dict[str, Any]]:
         event = new_event(data, source=self.source, subject=subject, correlation_id=current_correlation_id())
         return event, {
             "event_id": event.id,
@@ -61,7 +66,7 @@ class OutboxLink:
     def __init__(self) -> None:
         self._outbox: Outbox | None = None
 
-    async def attach(self, app) -> None:
+    async def attach(self, app: FastAPI) -> None:
         self._outbox = app.state.outbox
 
     @property
@@ -75,11 +80,11 @@ class OutboxRelay:
     """Publishes committed outbox rows. `publish(exchange, routing_key, body, message_id)` is the bus's."""
 
     def __init__(
-        self, db: Database, outbox: Outbox, publish, *, batch: int = 200, idle_interval: float = 5.0
+        self, db: Database, outbox: Outbox, publish: Publish, *, batch: int = 200, idle_interval: float = 5.0
     ) -> None:
         self.db, self.outbox, self.publish = db, outbox, publish
         self.batch, self.idle_interval = batch, idle_interval
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
     def start(self) -> None:

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import os
+from typing import Any
 
 import aio_pika
 
@@ -15,7 +16,7 @@ from shared.bus import RETRY_HEADER, Names
 PARK_HEADERS = ("x-parked-reason", "x-parked-at", "x-last-error", RETRY_HEADER)
 
 
-async def list_parked(amqp_url: str, names: Names) -> list[dict]:
+async def list_parked(amqp_url: str, names: Names) -> list[dict[str, Any]]:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()

@@ -3,12 +3,14 @@
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
 
 from shared.config import ServiceSettings
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def server_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def server_options(settings: ServiceSettings) -> dict[str, Any]:
     }
 
 
-def serve(create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
+def serve(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> None:
     app = create_app(settings)
     freeze_heap_after_startup(app)
     uvicorn.run(app, **server_options(settings))

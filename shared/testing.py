@@ -24,7 +24,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -162,7 +162,7 @@ async def drop_postgres_database(url: str) -> None:
     )
 
 
-async def _admin_execute(admin_url, statement: str) -> None:
+async def _admin_execute(admin_url: URL, statement: str) -> None:
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(statement))

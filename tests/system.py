@@ -5,6 +5,7 @@ loaded the way `make run` loads it."""
 import asyncio
 import email
 import email.policy
+import re
 import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -57,7 +58,16 @@ class Inbox:
 
 
 def text_of(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, f"no plain text part in the email {message['Subject']!r}"
+    return body.get_content()
+
+
+def first_match(pattern: str, text: str, group: int = 0) -> str:
+    """The first match of the pattern in the text (or one of its groups); fails when there is none."""
+    found = re.search(pattern, text)
+    assert found, f"{pattern!r} not found in {text[:300]!r}"
+    return found.group(group)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from shared.serve import freeze_heap_after_startup
 
 
 def test_the_heap_is_frozen_once_the_app_has_started_and_its_lifespan_still_runs():
-    events = []
+    events: list[tuple[str, int | None]] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

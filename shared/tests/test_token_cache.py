@@ -1,9 +1,10 @@
 """A verified token is remembered, but never past its expiry, and a tampered one is never taken for it."""
 
+import time
+
 import pytest
 
-from shared import auth
-from shared.auth import TokenVerifier
+from shared.auth import Principal, TokenVerifier
 from shared.errors import Problem
 
 ISSUER, AUDIENCE = "selfservice-accounts", "selfservice"
@@ -19,13 +20,16 @@ def test_a_token_seen_before_is_checked_again_only_once_it_has_expired(verifier,
     first = verifier.verify(token)
     checked = []
     original = verifier._verify_signature
-    monkeypatch.setattr(verifier, "_verify_signature", lambda t: checked.append(t) or original(t))
+
+    def verify_signature_counted(signed: str) -> tuple[Principal, float]:
+        checked.append(signed)
+        return original(signed)
+
+    monkeypatch.setattr(verifier, "_verify_signature", verify_signature_counted)
     assert verifier.verify(token) is first and checked == []
 
-    real_time = auth.time.time
-    monkeypatch.setattr(
-        auth.time, "time", lambda: real_time() + 120
-    )  # past its expiry: checked in full again
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 120)  # past its expiry: checked in full again
     verifier.verify(token)
     assert checked == [token]
 

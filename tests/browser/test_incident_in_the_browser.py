@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.demo.data import DEMO_PASSWORD
-from tests.system import text_of
+from tests.system import first_match, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,8 @@ def test_report_work_answer_and_resolve_a_case(new_page, system):
     customer.locator("#f-description").fill("Cada vez que imprimimos a doble cara.")
     customer.locator("form button[type=submit]", has_text=re.compile("Enviar")).click()
     expect(customer).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}"))
-    number = re.search(r"CS-\d{4}-\d{6}", customer.content()).group(0)
-    case_path = re.search(r"/cases/[0-9a-f-]{36}", customer.url).group(0)
+    number = first_match(r"CS-\d{4}-\d{6}", customer.content())
+    case_path = first_match(r"/cases/[0-9a-f-]{36}", customer.url)
 
     [ack] = system.inbox.wait_for(lambda m: "admin@iberica.example" in m["To"] and number in m["Subject"])
     assert number in text_of(ack)
@@ -60,8 +60,7 @@ def test_report_work_answer_and_resolve_a_case(new_page, system):
     customer.goto(case_path)
     entries = customer.locator("ol.timeline > li")
     kinds = [
-        re.search(r"entry-(\w+)", c).group(1)
-        for c in entries.evaluate_all("els => els.map(e => e.className)")
+        first_match(r"entry-(\w+)", c, 1) for c in entries.evaluate_all("els => els.map(e => e.className)")
     ]
     assert kinds == ["created", "status_changed", "message", "message", "status_changed"]
     texts = entries.all_inner_texts()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from shared.events.vendor import LogisticsShipmentUpdated
 from tests.browser.test_incident_in_the_browser import log_in
-from tests.system import text_of
+from tests.system import first_match, text_of
 
 pytestmark = pytest.mark.browser
 ADMIN, STOCK, AGENT = "admin@iberica.example", "stock@iberica.example", "agent@canon.example"
@@ -24,7 +24,7 @@ def devices_of(system, email: str) -> dict[str, dict]:
 
 def case_number(page: Page) -> str:
     expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}"))
-    return re.search(r"CS-\d{4}-\d{6}", page.content()).group(0)
+    return first_match(r"CS-\d{4}-\d{6}", page.content())
 
 
 def test_the_stock_manager_orders_toner_and_follows_the_shipment(new_page, system):
@@ -35,7 +35,7 @@ def test_the_stock_manager_orders_toner_and_follows_the_shipment(new_page, syste
     page.locator("#f-quantity_C5860i-T-C").fill("2")
     page.locator("form[action$='/order'] button[type=submit]").click()
     number = case_number(page)
-    case_path = re.search(r"/cases/[0-9a-f-]{36}", page.url).group(0)
+    case_path = first_match(r"/cases/[0-9a-f-]{36}", page.url)
     expect(page.locator("h1")).to_contain_text("Pedido de consumibles")  # named in the customer's language
 
     now = datetime.now(UTC)
@@ -91,7 +91,7 @@ def test_an_account_inquiry_is_answered_by_the_agent(new_page, system):
     page.locator("#f-description").fill("La factura incluye un equipo que ya no tenemos.")
     page.locator("form[action='/account/inquiry'] button[type=submit]").click()
     number = case_number(page)
-    case_path = re.search(r"/cases/[0-9a-f-]{36}", page.url).group(0)
+    case_path = first_match(r"/cases/[0-9a-f-]{36}", page.url)
     with system.client(system.login(AGENT)) as api:
         case_id = case_path.rsplit("/", 1)[1]
         assert api.get(f"/api/cases/v1/cases/{case_id}").json()["department"] == "accounts"
@@ -120,7 +120,7 @@ def test_an_invited_user_sees_exactly_the_assigned_devices_until_deactivated(new
     expect(admin).to_have_url(re.compile(r"/account/users"))
 
     [invitation] = system.inbox.wait_for(lambda m: email in m["To"])
-    link = re.search(r"https?://\S*/invitations/[^\s\"<>]+", text_of(invitation)).group(0)
+    link = first_match(r"https?://\S*/invitations/[^\s\"<>]+", text_of(invitation))
     person = new_page("es-ES")
     person.goto(re.sub(r"^https?://[^/]+", "", link))
     person.locator("#f-name").fill("Persona Invitada")

@@ -7,14 +7,14 @@ import uuid
 import pytest
 
 from deploy.demo.data import DEMO_PASSWORD
-from tests.system import text_of
+from tests.system import first_match, text_of
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a long enough passphrase 42"
 
 
 def link_in(message, path: str) -> str:
-    return re.search(rf"https?://[^\s\"<>]*{re.escape(path)}[^\s\"<>]*", text_of(message)).group(0)
+    return first_match(rf"https?://[^\s\"<>]*{re.escape(path)}[^\s\"<>]*", text_of(message))
 
 
 def test_a_person_registers_verifies_is_approved_and_logs_in(system):

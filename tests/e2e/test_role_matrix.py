@@ -1,13 +1,14 @@
 """Every role through the endpoints of cases, devices, readings, requests and account management, on its own
 account's resources and another account's: the allowed answer, or 403 / 404 (SPEC §1, F-34)."""
 
-import re
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
-from tests.system import text_of
+from tests.system import first_match, text_of
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "role matrix passphrase 9"
@@ -32,7 +33,7 @@ def invite(system, admin_token: str, account_id: str, role: str, device_ids: lis
         )
         assert sent.status_code == 201, sent.text
     [invitation] = system.inbox.wait_for(lambda m: email in m["To"])
-    token = re.search(r"/invitations/([^\s\"<>/]+)", text_of(invitation)).group(1)
+    token = first_match(r"/invitations/([^\s\"<>/]+)", text_of(invitation), 1)
     with system.client() as api:
         accepted = api.post(
             "/api/accounts/v1/invitations/accept",
@@ -123,7 +124,7 @@ def inquiry(w):
 
 
 #            admin dm   sm   dsm  ku   agent other
-MATRIX = [
+MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, ...]]] = [
     ("GET", "/api/accounts/v1/me", None, (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/cases/v1/cases", None, (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/meters/v1/due-readings", None, (200, 200, 200, 200, 200, 200, 200)),

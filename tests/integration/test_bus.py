@@ -151,7 +151,7 @@ async def test_malformed_messages_are_parked_with_their_reason_and_the_rest_stil
     await consumer.publish(good)
     await eventually(lambda: _has_event(db, good.id))
     parked = await parked_messages(consumer, 2)
-    reasons = sorted(m.headers["x-parked-reason"] for m in parked)
+    reasons = sorted(str(m.headers["x-parked-reason"]) for m in parked)
     assert all(r.startswith("malformed event") for r in reasons)
     assert any("new_status" in r for r in reasons)
     assert {m.body for m in parked} == {b"{not json", json.dumps(bad_data).encode()}
@@ -166,8 +166,8 @@ async def test_a_handler_that_keeps_failing_is_parked_after_the_last_retry(db, m
     await consumer.publish(event)
     [parked] = await parked_messages(consumer, 1)
     assert parked.message_id == event.id
-    assert "failed after 3 attempts" in parked.headers["x-parked-reason"]
-    assert "database hiccup" in parked.headers["x-parked-reason"]
+    assert "failed after 3 attempts" in str(parked.headers["x-parked-reason"])
+    assert "database hiccup" in str(parked.headers["x-parked-reason"])
     assert await effect_count(db) == 0
 
 
@@ -178,7 +178,7 @@ async def test_a_permanent_error_is_parked_at_once(db, make_bus):
     )
     await consumer.publish(new_event(status_changed(), source="test"))
     [parked] = await parked_messages(consumer, 1)
-    assert "can never be applied" in parked.headers["x-parked-reason"]
+    assert "can never be applied" in str(parked.headers["x-parked-reason"])
     assert "x-retry-count" not in parked.headers
 
 
@@ -210,7 +210,7 @@ async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
         aio_pika.Message(json.dumps(envelope).encode()), routing_key="cases.case.status_changed"
     )
     [parked] = await parked_messages(consumer, 1)
-    assert "unknown event type" in parked.headers["x-parked-reason"]
+    assert "unknown event type" in str(parked.headers["x-parked-reason"])
 
 
 async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):

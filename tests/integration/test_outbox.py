@@ -24,7 +24,7 @@ async def received(make_bus):
     exchange = await channel.get_exchange(listener.names.portal_exchange)
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, "#")
-    ids: list[str] = []
+    ids: list[str | None] = []
 
     async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
         ids.append(message.message_id)

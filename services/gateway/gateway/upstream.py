@@ -186,9 +186,14 @@ class HttpxClient:
         content: bytes | None,
         timeout: float | None,
     ) -> UpstreamResponse:
-        extra = {} if timeout is None else {"timeout": timeout}
         try:
-            response = await self.client.request(method, url, headers=list(headers), content=content, **extra)
+            response = await self.client.request(
+                method,
+                url,
+                headers=list(headers),
+                content=content,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+            )
         except httpx.TransportError as exc:
             raise UpstreamUnavailable(service, unavailable_status(exc), type(exc).__name__) from exc
         return UpstreamResponse(response.status_code, response.headers.raw, response.content)

@@ -81,5 +81,8 @@ def email_parts(message: EmailMessage) -> tuple[str, str]:
     """(plain text, html) of a multipart/alternative email, with \\n line ends; fails when either is missing."""
     if message.get_content_type() != "multipart/alternative":
         raise AssertionError(f"not multipart/alternative: {message.get_content_type()}")
-    text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))
+    if text_part is None or html_part is None:
+        raise AssertionError("the plain text or the html part is missing")
+    text, html = text_part.get_content(), html_part.get_content()
     return text.replace("\r\n", "\n"), html.replace("\r\n", "\n")

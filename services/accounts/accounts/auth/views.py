@@ -106,7 +106,7 @@ async def refresh(body: RefreshRequest, request: Request, session: DbSession, ou
         ):
             refresh_token = rotate_refresh_token(user_session, settings)
     # Refused after the commit, so that ending a replayed token's session is kept.
-    if refresh_token is None:
+    if refresh_token is None or user is None or user_session is None:
         raise unauthorized("This session has ended. Log in again.")
     return token_response(settings, request.app.state.signing_key, user, user_session, refresh_token)
 

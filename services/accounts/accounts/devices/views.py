@@ -104,6 +104,7 @@ async def assigned_users(session, device: Device) -> list[AssignedUser]:
 
 async def device_detail(session, device: Device, principal: Principal) -> dict:
     """The device page's data (F-31): assigned users' names only for administrators and staff."""
+    detail: StaffDeviceDetail | AdminDeviceDetail | DeviceItem
     if principal.is_staff:
         detail = StaffDeviceDetail(
             **device_fields(device),

@@ -32,8 +32,9 @@ def token_problem(status: int, code: str, message: str) -> Problem:
     return field_error("token", message, status=status, code=code)
 
 
-def refuse_unusable(invitation: Invitation | None, user: User | None) -> None:
-    """Unknown -> 422, already used -> 409, cancelled or expired -> 410; each names the token field."""
+def refuse_unusable(invitation: Invitation | None, user: User | None) -> tuple[Invitation, User]:
+    """Unknown -> 422, already used -> 409, cancelled or expired -> 410; each names the token field.
+    Returns both once the invitation can be accepted."""
     if invitation is None or user is None:
         raise token_problem(422, "invalid", "This invitation link is not valid. Ask for a new invitation.")
     if invitation.accepted_at is not None:
@@ -49,6 +50,7 @@ def refuse_unusable(invitation: Invitation | None, user: User | None) -> None:
             "This invitation has expired (links are valid for 7 "
             "days). Ask the account's administrator to invite you again.",
         )
+    return invitation, user
 
 
 @router.post("/invitations/accept")
@@ -58,7 +60,7 @@ async def accept_invitation(body: Acceptance, session: DbSession, outbox: Outbox
             select(Invitation).where(Invitation.token_hash == secret_hash(body.token)).with_for_update()
         )
         user = await session.get(User, invitation.user_id) if invitation else None
-        refuse_unusable(invitation, user)
+        invitation, user = refuse_unusable(invitation, user)
         check_password_rules(body.password, email=user.email)
         if not body.name.strip():
             raise field_error("name", "may not be blank")

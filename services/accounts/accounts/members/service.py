@@ -88,7 +88,7 @@ async def set_assignments(
 
 
 async def other_active_administrators(session: AsyncSession, account_id: str, user_id: str) -> int:
-    return await session.scalar(
+    count = await session.scalar(
         select(func.count())
         .select_from(Membership)
         .join(User)
@@ -100,6 +100,7 @@ async def other_active_administrators(session: AsyncSession, account_id: str, us
             Membership.user_id != user_id,
         )
     )
+    return count or 0  # COUNT always answers a row
 
 
 async def keep_an_administrator(session: AsyncSession, membership: Membership) -> None:

@@ -1,6 +1,9 @@
 """What each type of request becomes (F-10, F-30, F-32, F-33): who may open it, what is checked against the
 local copies, and the case it drafts. The schema has already checked each type's own fields."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.case import service
@@ -129,4 +132,10 @@ async def removal(_session: AsyncSession, device: Device, request: NewRemoval) -
     )
 
 
-DRAFTS = {"incident": incident, "consumables": consumables, "relocation": relocation, "removal": removal}
+# Each takes the request of its own case type.
+DRAFTS: dict[str, Callable[[AsyncSession, Device, Any], Awaitable[service.CaseDraft]]] = {
+    "incident": incident,
+    "consumables": consumables,
+    "relocation": relocation,
+    "removal": removal,
+}

@@ -15,6 +15,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic_core import ErrorDetails
 
 from shared.events.cases import CaseStatus
 
@@ -186,7 +187,7 @@ def parse_new_case(
         raise RequestValidationError([{**e, "loc": ("body", *field_path(e))} for e in errors]) from None
 
 
-def field_path(error: dict) -> list:
+def field_path(error: ErrorDetails) -> list[str | int]:
     loc = list(error["loc"])[
         1:
     ]  # the first element is the case type's tag (or absent: the tag itself is bad)
@@ -195,7 +196,7 @@ def field_path(error: dict) -> list:
         path.append(loc[index])
         index += 2 if loc[index] in UNION_FIELDS and index + 1 < len(loc) else 1
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        path.append(UNION_FIELDS.get(path[-1], "type") if path else "type")
+        path.append(UNION_FIELDS.get(str(path[-1]), "type") if path else "type")
     return path
 
 
@@ -303,7 +304,8 @@ class TimelineEntry(BaseModel):
 
 
 class StaffTimelineEntry(TimelineEntry):
-    kind: Literal["created", "status_changed", "message", "note", "shipment", "visit"]
+    # Agents also see internal notes: a wider set of kinds than the customer's view it extends.
+    kind: Literal["created", "status_changed", "message", "note", "shipment", "visit"]  # type: ignore[assignment]
 
 
 class CustomerCaseDetail(CaseOut):

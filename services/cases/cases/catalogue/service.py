@@ -15,7 +15,8 @@ async def priced_order(session: AsyncSession, model: str, lines: list[tuple[str,
     """The order's lines with kind and name from the catalogue; a 422 naming every line at fault (an unknown
     sku, a sku ordered twice, a quantity above the contract's limit)."""
     catalogue = {item.sku: item for item in await items_of_model(session, model)}
-    errors, seen, order = [], set(), []
+    errors: list[dict[str, str | int]] = []
+    seen, order = set(), []
     for index, (sku, quantity) in enumerate(lines):
         item = catalogue.get(sku)
         if item is None:

@@ -7,8 +7,9 @@ time) changes nothing, whatever its event id."""
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, cast, overload
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
@@ -40,6 +41,10 @@ VISIT_REASON = {
 }
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """Vendor systems should send zoned times; a time without a zone is taken as UTC."""
     if value is None:
@@ -84,7 +89,7 @@ async def record_update(
         )
         .on_conflict_do_nothing()
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1  # an INSERT's result is a cursor's
 
 
 async def move_forward(

@@ -59,13 +59,14 @@ def refusal_errors(answer: Answer, fields: tuple[str, ...], default_field: str) 
 
 
 def administered(visit: Visit) -> list[str]:
-    return [account_id for account_id, role in visit.user.memberships.items() if role == "administrator"]
+    memberships = visit.user.memberships if visit.user else {}
+    return [account_id for account_id, role in memberships.items() if role == "administrator"]
 
 
 def chosen_account(visit: Visit, requested: str | None) -> str:
     """The administered account the page is about: the one asked for, else the first. Staff may name any."""
     mine = administered(visit)
-    if requested and (requested in mine or visit.user.is_staff):
+    if requested and (requested in mine or (visit.user is not None and visit.user.is_staff)):
         return requested
     if requested or not mine:
         raise PageError(403)
@@ -208,7 +209,7 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
 
 # -- a registration awaiting approval (F-01); the administrators' email links here
 async def registration_of(visit: Visit, registration_id: str) -> dict:
-    if not (administered(visit) or visit.user.is_staff):
+    if not (administered(visit) or (visit.user is not None and visit.user.is_staff)):
         raise PageError(403)
     registration = next(
         (r for r in await pending_registrations(visit) if r.get("id") == registration_id), None

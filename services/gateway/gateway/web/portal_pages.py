@@ -393,7 +393,7 @@ async def save_profile(visit: UserVisit) -> Response:
     form = await visit.form()
     chosen = form.get("notifications", [])
     chosen = set(chosen if isinstance(chosen, list) else [chosen])
-    values = {
+    values: dict[str, Any] = {
         "name": str(form.get("name", "")).strip(),
         "phone": str(form.get("phone", "")).strip(),
         "language": str(form.get("language", "")),

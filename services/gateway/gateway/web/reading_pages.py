@@ -64,7 +64,7 @@ RULE_MESSAGES = {
 
 
 def rule_message(visit: Visit, body: dict) -> str | None:
-    message = RULE_MESSAGES.get(body.get("code"))
+    message = RULE_MESSAGES.get(str(body.get("code", "")))
     if message is None:
         return None
     number, day = visit.formatter.number, visit.formatter.date
@@ -91,7 +91,8 @@ def outcome_of(visit: Visit, answer: Answer, counters: list[str]) -> Outcome:
     if not errors and counters:
         # A rule about one counter (lower than before, implausible) names it; a rule about the whole reading
         # (one per day) is shown next to the first counter.
-        counter = body.get("counter") if body.get("counter") in counters else counters[0]
+        named = body.get("counter")
+        counter = named if isinstance(named, str) and named in counters else counters[0]
         errors[counter] = answer.field_errors.get("counters") or problem
     return Outcome(
         status=answer.status,

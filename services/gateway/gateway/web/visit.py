@@ -408,7 +408,7 @@ async def user_visit(request: Request) -> Visit:
 
 
 async def staff_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
-    if not visit.user.is_staff:
+    if visit.user is None or not visit.user.is_staff:
         raise PageError(403)
     return visit
 

@@ -68,7 +68,7 @@ async def record_reading(
     return reading
 
 
-def accepted_audit(reading: Reading) -> dict[str, Any]:
+def accepted_audit(reading: "Reading | NewReading") -> dict[str, Any]:
     side = {"automatic": "system", "customer": "customer"}.get(reading.source, "vendor")
     return {
         "actor_id": reading.submitted_by or audit.SYSTEM_ACTOR,
@@ -84,7 +84,7 @@ def accepted_audit(reading: Reading) -> dict[str, Any]:
     }
 
 
-def accepted_event(reading: Reading, device: Device) -> ReadingAccepted:
+def accepted_event(reading: "Reading | NewReading", device: Device) -> ReadingAccepted:
     customer = reading.submitted_by if reading.source == "customer" else None
     return ReadingAccepted(
         reading_id=reading.id,
@@ -284,7 +284,7 @@ async def review_rejected(
             code="already_reviewed",
         )
     if resolution == "accepted_as_agent":
-        device = await session.get(Device, rejected.device_id)
+        device = await session.get_one(Device, rejected.device_id)
         reading = await record_reading(
             session,
             outbox,

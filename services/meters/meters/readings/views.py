@@ -23,6 +23,7 @@ from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, Principal, StaffUser
 from shared.db import utcnow
 from shared.errors import forbidden, not_found
+from shared.events.meters import ReadingSource
 
 router = APIRouter(prefix="/api/meters/v1", tags=["readings"])
 
@@ -33,12 +34,14 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 async def reading_items(session: AsyncSession, readings: list[Reading]) -> list[ReadingItem]:
     names = await service.names_of(session, {r.submitted_by for r in readings if r.submitted_by})
     return [
-        ReadingItem.model_validate(r).model_copy(update={"submitted_by_name": names.get(r.submitted_by)})
+        ReadingItem.model_validate(r).model_copy(
+            update={"submitted_by_name": names.get(r.submitted_by or "")}
+        )
         for r in readings
     ]
 
 
-def source_for(principal: Principal, requested: str | None) -> str:
+def source_for(principal: Principal, requested: ReadingSource | None) -> ReadingSource:
     if not principal.is_staff:
         if requested is not None:
             raise forbidden("Only the vendor's staff may record agent or estimated readings.")

@@ -8,9 +8,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any, cast
 
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from meters.devices.models import Account, local_date_of
 from meters.requests import service
@@ -55,13 +56,15 @@ async def send_due_reminders(db: Database, outbox: Outbox, days_before: int) -> 
                 )
                 .values(reminded_at=now)
             )
-            if claimed.rowcount != 1:
+            if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
                 continue  # another replica reminded it, or a reading closed it meanwhile
-            request = await session.scalar(
-                select(ReadRequest)
-                .where(ReadRequest.request_id == request_id)
-                .execution_options(populate_existing=True)
-            )
+            request = (
+                await session.scalars(
+                    select(ReadRequest)
+                    .where(ReadRequest.request_id == request_id)
+                    .execution_options(populate_existing=True)
+                )
+            ).one()  # claimed just now in this transaction
             await service.remind(session, outbox, request)
             sent += 1
     return sent

@@ -53,7 +53,7 @@ def text_part(subtype: str, body: str) -> MIMEText:
     lines = body.replace("\r\n", "\n").replace("\r", "\n")
     if lines.isascii() and max(map(len, lines.split("\n"))) <= MAX_7BIT_LINE:
         return MIMEText(lines, subtype, "us-ascii")
-    return MIMEText(lines, subtype, UTF8_QP)
+    return MIMEText(lines, subtype, UTF8_QP)  # type: ignore[arg-type]  # typeshed omits the Charset it takes
 
 
 def mime_message(
@@ -70,9 +70,12 @@ def mime_message(
 ) -> bytes:
     message = MIMEMultipart("alternative", policy=SMTP_POLICY)
     message["From"] = from_header
-    message["To"] = mailbox_header(to_name, to_address, "To")
+    # typeshed types headers as str only; compat32 takes a Header and encodes it.
+    message["To"] = mailbox_header(to_name, to_address, "To")  # type: ignore[assignment]
     single_line(subject, "Subject")
-    message["Subject"] = Header(subject, "us-ascii" if subject.isascii() else "utf-8", header_name="Subject")
+    message["Subject"] = Header(  # type: ignore[assignment]
+        subject, "us-ascii" if subject.isascii() else "utf-8", header_name="Subject"
+    )
     message["Date"] = single_line(date, "Date")
     message["Message-ID"] = single_line(message_id, "Message-ID")
     message["Content-Language"] = single_line(language, "Content-Language")

@@ -5,8 +5,9 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.emails.models import PENDING, Email
@@ -72,4 +73,4 @@ class Postbox:
             .on_conflict_do_nothing()
         )
         run_after_commit(session, self.pending.set)
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1  # an INSERT's result is a cursor's

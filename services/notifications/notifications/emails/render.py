@@ -120,14 +120,17 @@ class EmailRenderer:
             text = translations.gettext(msgid)
             return text % values if values else text
 
+        def word(words: dict[str, str], value: str) -> str:
+            return translations.gettext(words.get(value, value))
+
         return {
             "_": translate,
-            "status": lambda value: translations.gettext(STATUS_WORDS.get(value, value)),
-            "role": lambda value: translations.gettext(ROLE_WORDS.get(value, value)),
+            "status": lambda value: word(STATUS_WORDS, value),
+            "role": lambda value: word(ROLE_WORDS, value),
             "moment": lambda value: format_moment(formatter, value),
             # A calendar date (a reading's local day, a due date) as is: no time zone may move it.
             "day": lambda value: formatter.date(value, "long"),
-            "counter": lambda value: translations.gettext(COUNTER_WORDS.get(value, value)),
+            "counter": lambda value: word(COUNTER_WORDS, value),
             "count": formatter.number,  # not "number": that is a case's number in the case emails
         }
 

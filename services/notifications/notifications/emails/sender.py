@@ -259,6 +259,8 @@ class EmailSender:
         await self._send(recipient, message)
 
     async def _send(self, recipient: str, message: bytes) -> None:
+        if self._smtp is None:
+            raise RuntimeError("no connection to the mail server")
         options = [] if (self.envelope_sender + recipient).isascii() else ["SMTPUTF8"]
         await self._smtp.sendmail(self.envelope_sender, [recipient], message, mail_options=options)
         self._smtp_used_at = time.monotonic()
