@@ -255,7 +255,7 @@ async def change_user(
     outbox: OutboxDep,
     request: Request,
 ) -> dict:
-    """Change the user's role (role "administrator" appoints another administrator)."""
+    """Change the user's role (the administrator role appoints another administrator)."""
     async with session.begin():
         await managed_account(session, principal, account_id, for_update=True)
         user, membership = await member_of(session, account_id, user_id)
