@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from shared.events.cases import CaseStatus
+from shared.events.vocabulary import CaseAction
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -310,6 +311,9 @@ class CustomerCaseDetail(CaseOut):
     device: DeviceRef | None
     timeline: list[TimelineEntry]
     allowed_transitions: list[str]
+    allowed_actions: list[CaseAction] = Field(
+        default_factory=list, description="what the caller may do on it"
+    )
 
 
 class StaffCaseDetail(CaseOut):
@@ -320,6 +324,9 @@ class StaffCaseDetail(CaseOut):
     device: DeviceRef | None
     timeline: list[StaffTimelineEntry]
     allowed_transitions: list[str]
+    allowed_actions: list[CaseAction] = Field(
+        default_factory=list, description="what the caller may do on it"
+    )
 
 
 class MessageOut(Out):
