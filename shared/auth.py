@@ -189,9 +189,11 @@ def sign_access_token(
     memberships: dict[str, str] | None = None,
     staff_role: str | None = None,
     actions: list[str] | None = None,
+    account_actions: dict[str, list[str]] | None = None,
 ) -> str:
     """Issue an access token (used by `accounts`, the identity provider, and by tests). `actions` are what the
-    role lets the user start (`shared.permissions.portal_actions`), for the pages' menus."""
+    roles let the user start and `account_actions` what each account's role allows (`shared.permissions`),
+    for the pages' menus; the services decide again on every call."""
     import time
 
     private_key = serialization.load_pem_private_key(private_key_pem, password=None)
@@ -208,6 +210,7 @@ def sign_access_token(
         "memberships": memberships or {},
         "staff_role": staff_role,
         "actions": actions or [],
+        "account_actions": account_actions or {},
     }
     return jwt.encode(
         claims, private_key, algorithm="EdDSA", headers={"kid": key_id(private_key.public_key())}

@@ -62,13 +62,18 @@ def device_actions(principal: Principal, account_id: str, assigned_user_ids: Col
     return [action.value for action in DeviceAction if action in allowed]
 
 
+def account_actions(role: str | None) -> list[str]:
+    """What a role lets its holder do with the account itself: administrators ask about it and manage its users."""
+    if role == CustomerRole.ADMINISTRATOR:
+        return [PortalAction.ASK_ABOUT_ACCOUNT.value, PortalAction.MANAGE_USERS.value]
+    return []
+
+
 def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[str]]) -> list[str]:
-    """What the caller may start at all: a device action when some device allows it, plus what comes with
-    the role (account questions and user management for administrators, the case queue for staff)."""
+    """What the caller may start at all: a device action when some device allows it, what some account
+    allows (`account_actions`), and for the vendor's staff the case queue and every account's users."""
     possible = {action for actions in device_actions_seen for action in actions}
-    allowed = {action for action in PortalAction if action.value in possible}
-    if any(role == CustomerRole.ADMINISTRATOR for role in principal.memberships.values()):
-        allowed |= {PortalAction.ASK_ABOUT_ACCOUNT, PortalAction.MANAGE_USERS}
+    possible |= {action for role in principal.memberships.values() for action in account_actions(role)}
     if principal.is_staff:
-        allowed.add(PortalAction.WORK_CASES)
-    return [action.value for action in PortalAction if action in allowed]
+        possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
+    return [action.value for action in PortalAction if action in possible]

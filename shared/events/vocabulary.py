@@ -136,3 +136,4 @@ class PortalAction(StrEnum):
     ASK_ABOUT_ACCOUNT = "ask_about_account"
     MANAGE_USERS = "manage_users"
     WORK_CASES = "work_cases"
+    MANAGE_ANY_ACCOUNT = "manage_any_account"  # the vendor's staff, on any account they name

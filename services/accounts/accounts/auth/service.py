@@ -15,7 +15,7 @@ from shared.auth import Principal, sign_access_token
 from shared.db import upsert_ignore, utcnow
 from shared.events.accounts import SessionRevoked
 from shared.outbox import Outbox
-from shared.permissions import portal_actions
+from shared.permissions import account_actions, portal_actions
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP = 5, 20
@@ -56,7 +56,8 @@ def token_response(
         name=user.name,
         staff_role=user.staff_role,
         memberships=memberships,
-        actions=portal_actions(principal, ()),  # what the role allows; device actions need the devices
+        actions=portal_actions(principal, ()),  # what the roles allow; device actions need the devices
+        account_actions={account: account_actions(role) for account, role in memberships.items()},
     )
     return {
         "access_token": access_token,
