@@ -4,7 +4,7 @@ device's `allowed_actions`, `cases` and `meters` enforce the same table when a c
 from collections.abc import Collection, Iterable
 
 from shared.auth import Principal
-from shared.events.vocabulary import CaseType, CustomerRole, DeviceAction, PortalAction
+from shared.events.vocabulary import CaseType, CustomerRole, DeviceAction, PortalAction, UserAction
 
 _DEVICE_MANAGER_ACTIONS = frozenset(
     {
@@ -77,3 +77,15 @@ def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[
     if principal.is_staff:
         possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
     return [action.value for action in PortalAction if action in possible]
+
+
+def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
+    """What the account's administrators (and the vendor's staff) may do to one of its users: someone only
+    invited so far has their invitation cancelled; a knowledge user has no devices to be assigned."""
+    if not member:
+        return [UserAction.CANCEL_INVITATION.value]
+    actions = [UserAction.CHANGE_ROLE]
+    if DEVICE_ACTIONS_BY_ROLE.get(role):  # type: ignore[call-overload]
+        actions.append(UserAction.ASSIGN_DEVICES)
+    actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
+    return [action.value for action in actions]

@@ -125,6 +125,8 @@ class UserAction(StrEnum):
     CHANGE_ROLE = "change_role"
     ASSIGN_DEVICES = "assign_devices"
     DEACTIVATE = "deactivate"
+    REACTIVATE = "reactivate"
+    CANCEL_INVITATION = "cancel_invitation"
 
 
 class PortalAction(StrEnum):

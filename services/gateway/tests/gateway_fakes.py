@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from shared.auth import Principal
-from shared.permissions import device_actions, portal_actions
+from shared.permissions import device_actions, portal_actions, user_actions
 
 PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
@@ -418,7 +418,17 @@ class FakeServices:
         async def users(account_id: str):
             if not may_administer():
                 return problem(403, "Only the account's administrators manage its users.")
-            return {"items": list(self.account_users)}
+            return {
+                "items": [
+                    {
+                        **person,
+                        "allowed_actions": user_actions(
+                            person["role"], active=person["active"], member=not person.get("invited")
+                        ),
+                    }
+                    for person in self.account_users
+                ]
+            }
 
         @app.post(f"{base}/accounts/{{account_id}}/invitations", status_code=201)
         async def invite(account_id: str, body: dict):
