@@ -17,7 +17,7 @@ _DEVICE_MANAGER_ACTIONS = frozenset(
 )
 _STOCK_MANAGER_ACTIONS = frozenset({DeviceAction.ORDER_SUPPLIES})
 
-DEVICE_ACTIONS_BY_ROLE: dict[CustomerRole, frozenset[DeviceAction]] = {
+DEVICE_ACTIONS_BY_ROLE: dict[str, frozenset[DeviceAction]] = {  # keyed by CustomerRole
     CustomerRole.ADMINISTRATOR: _DEVICE_MANAGER_ACTIONS | _STOCK_MANAGER_ACTIONS,
     CustomerRole.DEVICE_MANAGER: _DEVICE_MANAGER_ACTIONS,
     CustomerRole.STOCK_MANAGER: _STOCK_MANAGER_ACTIONS,
@@ -38,7 +38,7 @@ ACTION_BY_CASE_TYPE: dict[CaseType, DeviceAction] = {
 
 
 def roles_that_may(action: DeviceAction) -> tuple[CustomerRole, ...]:
-    return tuple(role for role, actions in DEVICE_ACTIONS_BY_ROLE.items() if action in actions)
+    return tuple(CustomerRole(role) for role, actions in DEVICE_ACTIONS_BY_ROLE.items() if action in actions)
 
 
 def sees_device(principal: Principal, account_id: str, assigned_user_ids: Collection[str]) -> bool:
@@ -48,7 +48,7 @@ def sees_device(principal: Principal, account_id: str, assigned_user_ids: Collec
     role = principal.role_in(account_id)
     if role == CustomerRole.ADMINISTRATOR:
         return True
-    return bool(DEVICE_ACTIONS_BY_ROLE.get(role)) and principal.user_id in assigned_user_ids  # type: ignore[call-overload]
+    return bool(DEVICE_ACTIONS_BY_ROLE.get(role or "")) and principal.user_id in assigned_user_ids
 
 
 def device_actions(principal: Principal, account_id: str, assigned_user_ids: Collection[str]) -> list[str]:
@@ -56,7 +56,7 @@ def device_actions(principal: Principal, account_id: str, assigned_user_ids: Col
     if principal.is_staff:
         allowed = STAFF_DEVICE_ACTIONS
     elif sees_device(principal, account_id, assigned_user_ids):
-        allowed = DEVICE_ACTIONS_BY_ROLE.get(principal.role_in(account_id), frozenset())  # type: ignore[call-overload]
+        allowed = DEVICE_ACTIONS_BY_ROLE.get(principal.role_in(account_id) or "", frozenset())
     else:
         allowed = frozenset()
     return [action.value for action in DeviceAction if action in allowed]
@@ -85,7 +85,7 @@ def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
     if not member:
         return [UserAction.CANCEL_INVITATION.value]
     actions = [UserAction.CHANGE_ROLE]
-    if DEVICE_ACTIONS_BY_ROLE.get(role):  # type: ignore[call-overload]
+    if DEVICE_ACTIONS_BY_ROLE.get(role):
         actions.append(UserAction.ASSIGN_DEVICES)
     actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
     return [action.value for action in actions]
