@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.auth import generate_keypair, sign_access_token
+from shared.auth import Principal, generate_keypair, sign_access_token
+from shared.permissions import account_actions, portal_actions
 
 # shared.testing finds the servers and turns skips into failures under CI=true; pytester runs that hook.
 pytest_plugins = ["shared.testing", "pytester"]
@@ -45,6 +46,11 @@ def token_for(jwt_keys) -> Callable[..., str]:
             language=language,
             memberships=memberships,
             staff_role=staff_role,
+            # What accounts adds to every token: what the roles allow, computed by the same table.
+            actions=portal_actions(
+                Principal("", "", memberships=memberships or {}, staff_role=staff_role), ()
+            ),
+            account_actions={account: account_actions(role) for account, role in (memberships or {}).items()},
         )
 
     return mint

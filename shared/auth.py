@@ -18,16 +18,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from shared.errors import Problem
+from shared.events.vocabulary import CustomerRole, StaffRole
 
 ALGORITHMS = ["EdDSA"]  # the allowlist: anything else, `none` included, is refused
-CUSTOMER_ROLES = (
-    "administrator",
-    "device_manager",
-    "stock_manager",
-    "device_stock_manager",
-    "knowledge_user",
-)
-STAFF_ROLES = ("agent", "supervisor")
+CUSTOMER_ROLES = tuple(CustomerRole)
+STAFF_ROLES = tuple(StaffRole)
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class Principal:
         return self.memberships.get(account_id)
 
     def is_admin_of(self, account_id: str) -> bool:
-        return self.memberships.get(account_id) == "administrator"
+        return self.memberships.get(account_id) == CustomerRole.ADMINISTRATOR
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -193,8 +188,12 @@ def sign_access_token(
     name: str = "",
     memberships: dict[str, str] | None = None,
     staff_role: str | None = None,
+    actions: list[str] | None = None,
+    account_actions: dict[str, list[str]] | None = None,
 ) -> str:
-    """Issue an access token (used by `accounts`, the identity provider, and by tests)."""
+    """Issue an access token (used by `accounts`, the identity provider, and by tests). `actions` are what the
+    roles let the user start and `account_actions` what each account's role allows (`shared.permissions`),
+    for the pages' menus; the services decide again on every call."""
     import time
 
     private_key = serialization.load_pem_private_key(private_key_pem, password=None)
@@ -212,6 +211,8 @@ def sign_access_token(
         "name": name,
         "memberships": memberships or {},
         "staff_role": staff_role,
+        "actions": actions or [],
+        "account_actions": account_actions or {},
     }
     return jwt.encode(
         claims, private_key, algorithm="EdDSA", headers={"kid": key_id(private_key.public_key())}

@@ -163,6 +163,21 @@ CONTACTS = [
         device_serials=["ES3826C0002", "ES5860A0003"],
     ),
     CrmContactUpserted(
+        account_number="ES-100234",
+        email="both@iberica.example",
+        name="Carmen Ruiz",
+        language="es",
+        role="device_stock_manager",
+        device_serials=["ES5860A0003"],
+    ),
+    CrmContactUpserted(
+        account_number="ES-100234",
+        email="knowledge@iberica.example",
+        name="Pablo Sánchez",
+        language="es",
+        role="knowledge_user",
+    ),
+    CrmContactUpserted(
         account_number="SE-200567",
         email="admin@nordisk.example",
         name="Erik Lindqvist",

@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.events.envelope import EventData
+from shared.events.vocabulary import CustomerRole, StaffRole
 
-Role = Literal["administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user"]
-StaffRole = Literal["agent", "supervisor"]
+Role = CustomerRole  # the name the contracts have always used
 Language = Literal["en", "es", "sv"]
 
 

@@ -4,10 +4,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.events.envelope import EventData
+from shared.events.vocabulary import CaseStatus, CaseType, Department, Side
 
-CaseType = Literal["incident", "consumables", "relocation", "removal", "account_inquiry"]
-CaseStatus = Literal["new", "in_progress", "waiting_for_customer", "resolved", "closed", "cancelled"]
-Side = Literal["customer", "vendor"]
+__all__ = ["CaseStatus", "CaseType", "Department", "Side"]
 
 
 class CaseCreated(EventData):
@@ -20,7 +19,7 @@ class CaseCreated(EventData):
     category: str
     subject: str
     status: CaseStatus
-    department: str
+    department: Department
     created_by: str
     follower_ids: list[str]
     created_at: datetime

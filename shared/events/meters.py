@@ -1,13 +1,13 @@
 """Events of `meters` (SPEC F-20 to F-26). Counters map a counter name (`black`, `colour`, `large`) to its value."""
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import Field
 
 from shared.events.envelope import EventData
+from shared.events.vocabulary import ReadingSource
 
-ReadingSource = Literal["customer", "automatic", "agent", "estimate"]
+__all__ = ["ReadingSource"]
 
 
 class ReadingAccepted(EventData):

@@ -7,12 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.events.envelope import VENDOR_EXCHANGE, EventData
+from shared.events.vocabulary import CustomerRole
 
 Language = Literal["en", "es", "sv"]
 ModelClass = Literal["mono", "colour", "a3_colour"]
-CustomerRole = Literal[
-    "administrator", "device_manager", "stock_manager", "device_stock_manager", "knowledge_user"
-]
 
 
 class VendorEvent(EventData):

@@ -19,6 +19,7 @@ from accounts.users.passwords import hash_password, password_problem
 from accounts.users.service import create_user, user_by_email
 from shared.auth import STAFF_ROLES
 from shared.db import Database
+from shared.events.vocabulary import StaffRole
 from shared.outbox import Outbox
 
 
@@ -28,7 +29,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     create = commands.add_parser("create", help="create or update a staff user")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--role", choices=STAFF_ROLES, default="agent")
+    create.add_argument("--role", choices=STAFF_ROLES, default=StaffRole.AGENT)
     create.add_argument("--password")
     create.add_argument("--language", choices=("en", "es", "sv"), default="en")
     return parser.parse_args(argv)

@@ -176,8 +176,10 @@ async def test_the_user_list_shows_roles_devices_and_open_invitations(client, te
         "invited": False,
         "invitation_id": None,
         "invitation_expires_at": None,
+        "allowed_actions": ["change_role", "assign_devices", "deactivate"],
     }
     invitee = by_email["invitee@example.com"]
+    assert invitee["allowed_actions"] == ["cancel_invitation"]
     assert invitee["invited"] is True and invitee["active"] is False and invitee["role"] == "knowledge_user"
     assert invitee["name"] == "Ines Invitee" and invitee["invitation_id"]
 

@@ -13,6 +13,9 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.auth import Principal
+from shared.permissions import device_actions, portal_actions, user_actions
+
 PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
 ACCOUNT_ID, DEVICE_ID, CASE_ID = "acc-1", "dev-1", "case-1"
@@ -158,6 +161,23 @@ class FakeServices:
             "allowed_transitions": ["waiting_for_customer", "resolved"],
         }
 
+    # -- what the visitor may do, decided as the services decide it
+    @property
+    def principal(self) -> Principal:
+        return Principal(
+            "user-1", "session-1", memberships={ACCOUNT_ID: self.role}, staff_role=self.staff_role
+        )
+
+    def device_actions(self) -> list[str]:
+        """The fake device is visible to the visitor, so it counts as assigned to them."""
+        return device_actions(self.principal, ACCOUNT_ID, ["user-1"])
+
+    def case_actions(self, case: dict) -> list[str]:
+        if self.staff_role:
+            return ["reply", "add_internal_note", "assign", "change_status"]
+        replies = [] if case["status"] in ("closed", "cancelled") else ["reply"]
+        return replies + (["cancel"] if "cancelled" in case["allowed_transitions"] else [])
+
     # -- tokens
     def tokens(self) -> dict:
         """As accounts answers: a refresh keeps the session a login started."""
@@ -262,7 +282,7 @@ class FakeServices:
 
         @app.get(f"{base}/me")
         async def me():
-            return self.me
+            return {**self.me, "allowed_actions": portal_actions(self.principal, [self.device_actions()])}
 
         @app.patch(f"{base}/me")
         async def update_me(body: dict):
@@ -277,15 +297,16 @@ class FakeServices:
 
         @app.get(f"{base}/devices")
         async def devices():
-            return {"items": [self.device]}
+            return {"items": [{**self.device, "allowed_actions": self.device_actions()}]}
 
         @app.get(f"{base}/devices/{{device_id}}")
         async def device(device_id: str):
             if device_id != DEVICE_ID:
                 return problem(404, "No device with this id is visible to you.")
+            device = {**self.device, "allowed_actions": self.device_actions()}
             if self.role == "administrator" or self.staff_role:
-                return {**self.device, "assigned_users": [{"user_id": "user-7", "name": "Luis Pérez"}]}
-            return self.device
+                return {**device, "assigned_users": [{"user_id": "user-7", "name": "Luis Pérez"}]}
+            return device
 
         @app.patch(f"{base}/devices/{{device_id}}/location")
         async def change_location(device_id: str, body: dict):
@@ -401,7 +422,17 @@ class FakeServices:
         async def users(account_id: str):
             if not may_administer():
                 return problem(403, "Only the account's administrators manage its users.")
-            return {"items": list(self.account_users)}
+            return {
+                "items": [
+                    {
+                        **person,
+                        "allowed_actions": user_actions(
+                            person["role"], active=person["active"], member=not person.get("invited")
+                        ),
+                    }
+                    for person in self.account_users
+                ]
+            }
 
         @app.post(f"{base}/accounts/{{account_id}}/invitations", status_code=201)
         async def invite(account_id: str, body: dict):
@@ -486,7 +517,7 @@ class FakeServices:
                 return problem(404, "No case with this id is visible to you.")
             if self.staff_role is None:
                 case = {**case, "timeline": [e for e in case["timeline"] if e["kind"] != "note"]}
-            return case
+            return {**case, "allowed_actions": self.case_actions(case)}
 
         @app.post(f"{base}/cases", status_code=201)
         async def create(body: dict):

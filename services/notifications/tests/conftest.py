@@ -29,6 +29,7 @@ def build_user_event(
     email: str | None = None,
     name: str | None = None,
     at: datetime | None = None,
+    account_id: str | None = "acc-1",
 ) -> CloudEvent:
     event = new_event(
         UserUpserted(
@@ -38,7 +39,7 @@ def build_user_event(
             language=language,
             time_zone=time_zone,
             active=active,
-            memberships=[Membership(account_id="acc-1", role="device_manager")],
+            memberships=[Membership(account_id=account_id, role="device_manager")] if account_id else [],
             notification_preferences=preferences or {},
         ),
         source="accounts",

@@ -222,6 +222,19 @@ async def test_status_change_in_words_skips_the_user_who_made_it(service, smtp, 
     assert "har ändrats från ”Nytt” till ”Pågående”" in text
 
 
+async def test_a_follower_who_left_the_account_gets_no_link_to_its_case(service, smtp, user_upserted):
+    await given_users(service, user_upserted, {"user_id": "ana"}, {"user_id": "gone", "account_id": None})
+    await service.deliver(
+        status_changed("case-1", "in_progress", "waiting_for_customer", ["ana", "gone"], "agent")
+    )
+    await smtp.wait_for(1)
+    await service.wait_until_settled()
+    assert smtp.messages(to="gone@customer.example") == []
+    (told,) = smtp.messages(to="ana@customer.example")
+    text, _ = email_parts(told)
+    assert "please reply on the case page" in text
+
+
 async def test_resolved_uses_the_resolution_email_and_its_own_preference(service, smtp, user_upserted):
     await given_users(
         service,

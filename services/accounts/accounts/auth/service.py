@@ -11,10 +11,11 @@ from accounts.database import tables
 from accounts.settings import Settings
 from accounts.tokens import new_secret, secret_hash
 from accounts.users.models import User
-from shared.auth import sign_access_token
+from shared.auth import Principal, sign_access_token
 from shared.db import upsert_ignore, utcnow
 from shared.events.accounts import SessionRevoked
 from shared.outbox import Outbox
+from shared.permissions import account_actions, portal_actions
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP = 5, 20
@@ -42,6 +43,8 @@ def rotate_refresh_token(user_session: UserSession, settings: Settings) -> str:
 def token_response(
     settings: Settings, private_key_pem: bytes, user: User, user_session: UserSession, refresh_token: str
 ) -> dict:
+    memberships = {m.account_id: m.role for m in user.active_memberships}
+    principal = Principal(user.id, user_session.id, memberships=memberships, staff_role=user.staff_role)
     access_token = sign_access_token(
         private_key_pem,
         user_id=user.id,
@@ -52,7 +55,9 @@ def token_response(
         language=user.language,
         name=user.name,
         staff_role=user.staff_role,
-        memberships={m.account_id: m.role for m in user.active_memberships},
+        memberships=memberships,
+        actions=portal_actions(principal, ()),  # what the roles allow; device actions need the devices
+        account_actions={account: account_actions(role) for account, role in memberships.items()},
     )
     return {
         "access_token": access_token,

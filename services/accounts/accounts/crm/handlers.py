@@ -29,6 +29,7 @@ from accounts.users.service import (
 )
 from shared.bus import EventHandlers, PermanentError
 from shared.events.vendor import CrmAccountUpserted, CrmContactUpserted, CrmProductRemoved, CrmProductUpserted
+from shared.events.vocabulary import CustomerRole
 from shared.outbox import OutboxLink
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
         if user_changed:
             await publish_user(session, link.outbox, user)
         if (
-            data.role == "administrator"
+            data.role == CustomerRole.ADMINISTRATOR
             and user.password_hash is None
             and not await has_open_invitation(session, user.id)
         ):

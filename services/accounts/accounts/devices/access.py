@@ -7,15 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.devices.models import Device, DeviceAssignment
 from shared.auth import Principal
 from shared.errors import not_found
+from shared.events.vocabulary import CustomerRole
+from shared.permissions import DEVICE_ACTIONS_BY_ROLE
 
-DEVICE_ROLES = ("device_manager", "stock_manager", "device_stock_manager")
+# The roles that see the devices assigned to them (administrators see every device of their accounts).
+DEVICE_ROLES = tuple(
+    role for role, actions in DEVICE_ACTIONS_BY_ROLE.items() if actions and role != CustomerRole.ADMINISTRATOR
+)
 
 
 def visible_devices_query(principal: Principal) -> Select:
     query = select(Device).where(Device.active.is_(True))
     if principal.is_staff:
         return query
-    admin_of = [a for a, role in principal.memberships.items() if role == "administrator"]
+    admin_of = [a for a, role in principal.memberships.items() if role == CustomerRole.ADMINISTRATOR]
     managed = [a for a, role in principal.memberships.items() if role in DEVICE_ROLES]
     assigned = select(DeviceAssignment.device_id).where(DeviceAssignment.user_id == principal.user_id)
     return query.where(

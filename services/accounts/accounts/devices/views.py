@@ -15,9 +15,10 @@ from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, Principal
 from shared.errors import forbidden
 from shared.events.accounts import Location
+from shared.events.vocabulary import DeviceAction
+from shared.permissions import device_actions
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["devices"])
-LOCATION_EDITORS = ("administrator", "device_manager", "device_stock_manager")
 
 
 class DeviceItem(BaseModel):
@@ -32,6 +33,9 @@ class DeviceItem(BaseModel):
     contract_number: str
     response_time_hours: int
     assigned_user_ids: list[str]
+    allowed_actions: list[DeviceAction] = Field(
+        default_factory=list, description="what the caller may do with the device, decided from their role"
+    )
 
 
 class StaffDeviceItem(DeviceItem):
@@ -71,7 +75,7 @@ class LocationChange(BaseModel):
     contact_phone: str | None = Field(None, max_length=50)
 
 
-def device_fields(device: Device) -> dict:
+def device_fields(device: Device, principal: Principal) -> dict:
     return {
         "id": device.id,
         "account_id": device.account_id,
@@ -84,13 +88,14 @@ def device_fields(device: Device) -> dict:
         "contract_number": device.contract_number,
         "response_time_hours": device.response_time_hours,
         "assigned_user_ids": device.assigned_user_ids,
+        "allowed_actions": device_actions(principal, device.account_id, device.assigned_user_ids),
     }
 
 
 def device_item(device: Device, principal: Principal) -> DeviceItem:
     if principal.is_staff:
-        return StaffDeviceItem(**device_fields(device), daily_volume=device.daily_volume)
-    return DeviceItem(**device_fields(device))
+        return StaffDeviceItem(**device_fields(device, principal), daily_volume=device.daily_volume)
+    return DeviceItem(**device_fields(device, principal))
 
 
 async def assigned_users(session, device: Device) -> list[AssignedUser]:
@@ -107,16 +112,16 @@ async def device_detail(session, device: Device, principal: Principal) -> dict:
     detail: StaffDeviceDetail | AdminDeviceDetail | DeviceItem
     if principal.is_staff:
         detail = StaffDeviceDetail(
-            **device_fields(device),
+            **device_fields(device, principal),
             daily_volume=device.daily_volume,
             assigned_users=await assigned_users(session, device),
         )
     elif principal.is_admin_of(device.account_id):
         detail = AdminDeviceDetail(
-            **device_fields(device), assigned_users=await assigned_users(session, device)
+            **device_fields(device, principal), assigned_users=await assigned_users(session, device)
         )
     else:
-        detail = DeviceItem(**device_fields(device))
+        detail = DeviceItem(**device_fields(device, principal))
     return detail.model_dump(mode="json")
 
 
@@ -144,7 +149,9 @@ async def change_location(
     accounts.product.location_changed, the other services accounts.device.upserted."""
     async with session.begin():
         device = await visible_device(session, principal, device_id)  # 404 unless assigned (or admin/staff)
-        if not principal.is_staff and principal.role_in(device.account_id) not in LOCATION_EDITORS:
+        if DeviceAction.UPDATE_LOCATION not in device_actions(
+            principal, device.account_id, device.assigned_user_ids
+        ):
             raise forbidden("Only administrators and device managers update a device's location.")
         values = body.model_dump(exclude_none=True)
         changed = sorted(name for name, value in values.items() if getattr(device, name) != value)

@@ -17,6 +17,7 @@ from accounts.users.service import assign_device, set_membership
 from shared.app import DbSession, OutboxDep
 from shared.db import utcnow
 from shared.errors import Problem, field_error
+from shared.events.vocabulary import CustomerRole
 from shared.outbox import Outbox
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["invitations"])
@@ -88,7 +89,7 @@ async def join_account(session, outbox: Outbox, invitation: Invitation, user: Us
         return
     decided_by = invitation.invited_by or user.id  # the administrator chose role and devices
     set_membership(session, decided_by, user, invitation.account_id, invitation.role, activate=True)
-    if invitation.role == "knowledge_user" or not invitation.device_ids:
+    if invitation.role == CustomerRole.KNOWLEDGE_USER or not invitation.device_ids:
         return
     # Devices removed from the account since the invitation are skipped.
     devices = (

@@ -17,9 +17,10 @@ from accounts.users.models import Membership, User
 from accounts.users.service import assign_device, unassign_device
 from shared.db import utcnow
 from shared.errors import Problem, field_error
+from shared.events.vocabulary import CustomerRole
 from shared.outbox import Outbox
 
-ADMINISTRATOR, KNOWLEDGE_USER = "administrator", "knowledge_user"
+ADMINISTRATOR, KNOWLEDGE_USER = CustomerRole.ADMINISTRATOR, CustomerRole.KNOWLEDGE_USER
 
 
 def conflict(code: str, detail: str, field: str | None = None) -> Problem:

@@ -30,6 +30,8 @@ from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.errors import field_error, not_found
 from shared.events.accounts import Role
+from shared.events.vocabulary import UserAction
+from shared.permissions import user_actions
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["account users"])
 DeviceIds = list[str]
@@ -47,6 +49,9 @@ class AccountUser(BaseModel):
     invited: bool
     invitation_id: str | None = None
     invitation_expires_at: datetime | None = None
+    allowed_actions: list[UserAction] = Field(
+        default_factory=list, description="what the caller may do to this user of the account"
+    )
 
 
 class InvitationRequest(BaseModel):
@@ -95,6 +100,7 @@ def account_user(
         invited=invitation is not None,
         invitation_id=invitation.id if invitation else None,
         invitation_expires_at=invitation.expires_at if invitation else None,
+        allowed_actions=user_actions(membership.role, active=membership.active and user.active, member=True),
     )
 
 
@@ -109,6 +115,7 @@ def invited_user(user: User, invitation: Invitation) -> AccountUser:
         invited=True,
         invitation_id=invitation.id,
         invitation_expires_at=invitation.expires_at,
+        allowed_actions=user_actions(invitation.role or "", active=False, member=False),
     )
 
 
@@ -255,7 +262,7 @@ async def change_user(
     outbox: OutboxDep,
     request: Request,
 ) -> dict:
-    """Change the user's role (role "administrator" appoints another administrator)."""
+    """Change the user's role (the administrator role appoints another administrator)."""
     async with session.begin():
         await managed_account(session, principal, account_id, for_update=True)
         user, membership = await member_of(session, account_id, user_id)

@@ -29,6 +29,7 @@ from shared.auth import STAFF_ROLES, CurrentUser, Principal
 from shared.db import utcnow
 from shared.errors import Problem, field_error, forbidden, not_found
 from shared.events.accounts import EmailVerificationRequested, RegistrationAwaitingApproval, Role
+from shared.events.vocabulary import CustomerRole
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["registrations"])
 VERIFICATION_LIFETIME = timedelta(hours=48)
@@ -87,7 +88,9 @@ async def approver_ids(session, account_id: str) -> list[str]:
             select(User.id)
             .join(Membership)
             .where(
-                Membership.account_id == account_id, Membership.role == "administrator", User.active.is_(True)
+                Membership.account_id == account_id,
+                Membership.role == CustomerRole.ADMINISTRATOR,
+                User.active.is_(True),
             )
         )
     ).all()
@@ -185,7 +188,7 @@ async def list_registrations(principal: CurrentUser, session: DbSession) -> dict
         select(Registration).where(Registration.status == AWAITING_APPROVAL).order_by(Registration.created_at)
     )
     if not principal.is_staff:
-        admin_of = [a for a, role in principal.memberships.items() if role == "administrator"]
+        admin_of = [a for a, role in principal.memberships.items() if role == CustomerRole.ADMINISTRATOR]
         if not admin_of:
             raise forbidden("Only administrators and the vendor's staff review registrations.")
         query = query.where(Registration.account_id.in_(admin_of))

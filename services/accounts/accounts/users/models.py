@@ -8,16 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from accounts.customer_accounts.models import Account
 from accounts.database import Base, new_id
 from shared.db import UtcDateTime, utcnow
+from shared.events.vocabulary import NotificationKind
 
-NOTIFICATION_KINDS = (
-    "case_created",
-    "case_status_changed",
-    "case_message",
-    "case_resolved",
-    "reading_accepted",
-    "reading_requested",
-    "order_shipped",
-)
+NOTIFICATION_KINDS = tuple(kind.value for kind in NotificationKind)
 
 
 def default_notification_preferences() -> dict[str, bool]:

@@ -7,11 +7,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accounts.audit.service import record
+from accounts.devices.access import visible_devices_query
 from accounts.users.events import publish_user
 from accounts.users.models import NOTIFICATION_KINDS, User
 from shared.app import DbSession, OutboxDep
-from shared.auth import CurrentUser
+from shared.auth import CurrentUser, Principal
 from shared.errors import not_found
+from shared.events.vocabulary import PortalAction
+from shared.permissions import device_actions, portal_actions
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["profile"])
 
@@ -33,6 +36,11 @@ class Profile(BaseModel):
     staff_role: str | None
     notification_preferences: dict[str, bool]
     memberships: list[MembershipOut]
+    allowed_actions: list[PortalAction] = Field(
+        default_factory=list,
+        description="what the caller may start: a device action when at least one device allows it, "
+        "account questions and user management for administrators, the case queue for staff",
+    )
 
 
 NotificationPreferences = dict[Literal[NOTIFICATION_KINDS], bool]  # type: ignore[valid-type]
@@ -70,8 +78,9 @@ class ProfileChange(BaseModel):
         return value.strip() if value else value
 
 
-def profile_of(user: User) -> Profile:
+def profile_of(user: User, allowed_actions: list[str]) -> Profile:
     return Profile(
+        allowed_actions=allowed_actions,
         id=user.id,
         email=user.email,
         name=user.name,
@@ -99,9 +108,16 @@ async def own_user(session, principal) -> User:
     return user
 
 
+async def caller_actions(session, principal: Principal) -> list[str]:
+    devices = (await session.scalars(visible_devices_query(principal))).all()
+    return portal_actions(
+        principal, (device_actions(principal, d.account_id, d.assigned_user_ids) for d in devices)
+    )
+
+
 @router.get("/me", response_model=Profile)
 async def get_me(principal: CurrentUser, session: DbSession) -> Profile:
-    return profile_of(await own_user(session, principal))
+    return profile_of(await own_user(session, principal), await caller_actions(session, principal))
 
 
 @router.patch("/me", response_model=Profile)
@@ -123,4 +139,4 @@ async def change_me(
                 session, principal.user_id, "user.profile_changed", "user", user.id, fields=sorted(changes)
             )
             await publish_user(session, outbox, user)
-    return profile_of(user)
+    return profile_of(user, await caller_actions(session, principal))

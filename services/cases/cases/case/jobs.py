@@ -16,6 +16,7 @@ from cases.case import service
 from cases.case.models import Case
 from cases.settings import Settings
 from shared.db import Database, utcnow
+from shared.events.vocabulary import CaseStatus
 from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ async def close_resolved_cases(db: Database, outbox: Outbox, after: timedelta) -
             due = (
                 await session.scalars(
                     select(Case)
-                    .where(Case.status == "resolved", Case.resolved_at <= cutoff)
+                    .where(Case.status == CaseStatus.RESOLVED, Case.resolved_at <= cutoff)
                     .order_by(Case.resolved_at)
                     .limit(BATCH)
                     .with_for_update(skip_locked=True)
@@ -44,7 +45,7 @@ async def close_resolved_cases(db: Database, outbox: Outbox, after: timedelta) -
                     session,
                     outbox,
                     case,
-                    "closed",
+                    CaseStatus.CLOSED,
                     actor_id=SYSTEM_ACTOR,
                     side="system",
                     checked=False,

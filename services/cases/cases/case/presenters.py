@@ -21,11 +21,12 @@ from cases.case.schemas import (
     StaffTimelineEntry,
     TimelineEntry,
 )
-from cases.case.workflow import allowed_transitions
+from cases.case.workflow import allowed_transitions, case_actions
 from cases.directory.models import Device, User
 from cases.fulfilment.models import FulfilmentUpdate
 from shared.auth import Principal
 from shared.db import utcnow
+from shared.events.vocabulary import Side
 
 
 async def case_detail(
@@ -45,7 +46,7 @@ async def customer_detail(session: AsyncSession, case: Case) -> CustomerCaseDeta
         **CaseOut.model_validate(case).model_dump(),
         device=await device_ref(session, case.device_id),
         timeline=[TimelineEntry(**e) for e in entries],
-        allowed_transitions=allowed_transitions("customer", case.status, case.resolved_at, utcnow()),
+        **allowed(Side.CUSTOMER, case),
     )
 
 
@@ -60,8 +61,16 @@ async def staff_detail(session: AsyncSession, case: Case) -> StaffCaseDetail:
         follower_ids=case.follower_ids,
         device=await device_ref(session, case.device_id),
         timeline=[StaffTimelineEntry(**e) for e in entries],
-        allowed_transitions=allowed_transitions("vendor", case.status, case.resolved_at, utcnow()),
+        **allowed(Side.VENDOR, case),
     )
+
+
+def allowed(side: Side, case: Case) -> dict[str, list[str]]:
+    transitions = allowed_transitions(side, case.status, case.resolved_at, utcnow())
+    return {
+        "allowed_transitions": transitions,
+        "allowed_actions": case_actions(side, case.status, transitions),
+    }
 
 
 async def device_ref(session: AsyncSession, device_id: str | None) -> DeviceRef | None:

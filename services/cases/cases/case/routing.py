@@ -1,5 +1,7 @@
 """Which department works a case (F-10), and the categories each type accepts."""
 
+from shared.events.vocabulary import CaseType, Department
+
 INCIDENT_CATEGORIES = (
     "paper_jam",
     "print_quality",
@@ -13,11 +15,11 @@ INCIDENT_CATEGORIES = (
 ACCOUNT_INQUIRY_TOPICS = ("invoice", "contract", "billing", "other")
 
 DEPARTMENT_BY_TYPE = {
-    "incident": "technical_support",
-    "consumables": "supplies",
-    "relocation": "logistics",
-    "removal": "logistics",
-    "account_inquiry": "accounts",
+    CaseType.INCIDENT: Department.TECHNICAL_SUPPORT,
+    CaseType.CONSUMABLES: Department.SUPPLIES,
+    CaseType.RELOCATION: Department.LOGISTICS,
+    CaseType.REMOVAL: Department.LOGISTICS,
+    CaseType.ACCOUNT_INQUIRY: Department.ACCOUNTS,
 }
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from shared.events.cases import CaseStatus
+from shared.events.vocabulary import CaseAction
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -312,6 +313,9 @@ class CustomerCaseDetail(CaseOut):
     device: DeviceRef | None
     timeline: list[TimelineEntry]
     allowed_transitions: list[str]
+    allowed_actions: list[CaseAction] = Field(
+        default_factory=list, description="what the caller may do on it"
+    )
 
 
 class StaffCaseDetail(CaseOut):
@@ -322,6 +326,9 @@ class StaffCaseDetail(CaseOut):
     device: DeviceRef | None
     timeline: list[StaffTimelineEntry]
     allowed_transitions: list[str]
+    allowed_actions: list[CaseAction] = Field(
+        default_factory=list, description="what the caller may do on it"
+    )
 
 
 class MessageOut(Out):

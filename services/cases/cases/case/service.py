@@ -16,18 +16,19 @@ from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
 from cases.case.numbering import next_case_number
 from cases.case.routing import INCIDENT_CATEGORIES, department_for
 from cases.case.schemas import NewIncident
-from cases.case.workflow import check_transition, reply_transition
-from cases.directory.access import visible_cases_clause
+from cases.case.workflow import TERMINAL, check_transition, reply_transition
+from cases.directory.access import followers_who_may_see, visible_cases_clause
 from cases.directory.models import Device, User
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
 from shared.errors import Problem, field_error, forbidden, not_found
 from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
+from shared.events.vocabulary import CaseStatus, Side
 from shared.outbox import Outbox
 
 
 def side_of(principal: Principal) -> str:
-    return "vendor" if principal.is_staff else "customer"
+    return Side.VENDOR if principal.is_staff else Side.CUSTOMER
 
 
 # Creating --------------------------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         error_code=draft.error_code or None,
         subject=draft.subject,
         description=draft.description,
-        status="new",
+        status=CaseStatus.NEW,
         department=department_for(draft.type, draft.category),
         created_by=principal.user_id,
         created_at=now,
@@ -107,7 +108,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
             status=case.status,
             department=case.department,
             created_by=case.created_by,
-            follower_ids=case.follower_ids,
+            follower_ids=await followers_who_may_see(session, case),
             created_at=case.created_at,
             response_due_at=case.response_due_at,
             details=case.details,
@@ -234,9 +235,9 @@ async def change_status(
     previous = case.status
     track_pause(case, previous, target, now)
     case.status, case.updated_at = target, now
-    if target == "resolved":
+    if target == CaseStatus.RESOLVED:
         case.resolved_at = now
-    elif previous == "resolved" and target == "in_progress":
+    elif previous == CaseStatus.RESOLVED and target == CaseStatus.IN_PROGRESS:
         case.resolved_at = None
     session.add(
         StatusChange(
@@ -272,7 +273,7 @@ async def change_status(
             changed_by=actor_id,
             # The contract knows two sides: the vendor's own scheduled jobs act for the vendor.
             changed_by_side="customer" if side == "customer" else "vendor",
-            follower_ids=case.follower_ids,
+            follower_ids=await followers_who_may_see(session, case),
             changed_at=now,
             reason=reason,
         ),
@@ -282,9 +283,9 @@ async def change_status(
 
 def track_pause(case: Case, previous: str, target: str, now: datetime) -> None:
     """The SLA clock stands still while the case waits for the customer (F-12)."""
-    if target == "waiting_for_customer":
+    if target == CaseStatus.WAITING_FOR_CUSTOMER:
         case.paused_since = now
-    elif previous == "waiting_for_customer" and case.paused_since is not None:
+    elif previous == CaseStatus.WAITING_FOR_CUSTOMER and case.paused_since is not None:
         case.paused_seconds += int((now - case.paused_since).total_seconds())
         case.paused_since = None
 
@@ -295,7 +296,7 @@ async def add_message(
     side = side_of(principal)
     if internal and side != "vendor":
         raise forbidden("Only the vendor's staff may write internal notes.")
-    if side == "customer" and case.status in ("closed", "cancelled"):
+    if side == Side.CUSTOMER and case.status in TERMINAL:
         raise Problem(
             409,
             "Case is over",
@@ -340,7 +341,7 @@ async def add_message(
             internal=internal,
             body=body,
             # An internal note has no customer recipient: it is published for the vendor's systems only.
-            follower_ids=[] if internal else case.follower_ids,
+            follower_ids=[] if internal else await followers_who_may_see(session, case),
             added_at=now,
         ),
         subject=case.id,

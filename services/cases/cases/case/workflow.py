@@ -7,30 +7,47 @@ them puts it back in progress (see `reply_transition`)."""
 from datetime import datetime, timedelta
 
 from shared.errors import Problem
+from shared.events.vocabulary import CaseAction, CaseStatus, Side
 
-STATUSES = ("new", "in_progress", "waiting_for_customer", "resolved", "closed", "cancelled")
+NEW, IN_PROGRESS, WAITING, RESOLVED, CLOSED, CANCELLED = CaseStatus
+STATUSES = tuple(CaseStatus)
 REOPEN_WINDOW = timedelta(days=14)
 
 VENDOR_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("in_progress",),
-    "in_progress": ("waiting_for_customer", "resolved"),
-    "waiting_for_customer": ("in_progress",),
-    "resolved": ("closed",),
+    NEW: (IN_PROGRESS,),
+    IN_PROGRESS: (WAITING, RESOLVED),
+    WAITING: (IN_PROGRESS,),
+    RESOLVED: (CLOSED,),
 }
 CUSTOMER_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("cancelled",),
-    "resolved": ("in_progress",),
+    NEW: (CANCELLED,),
+    RESOLVED: (IN_PROGRESS,),
 }
-TERMINAL = ("closed", "cancelled")
+TERMINAL = (CLOSED, CANCELLED)
 
 
 def allowed_transitions(side: str, status: str, resolved_at: datetime | None, now: datetime) -> list[str]:
-    if side == "vendor":
-        return list(VENDOR_TRANSITIONS.get(status, ()))
-    allowed = list(CUSTOMER_TRANSITIONS.get(status, ()))
-    if status == "resolved" and not within_reopen_window(resolved_at, now):
-        allowed.remove("in_progress")
+    if side == Side.VENDOR:
+        return [target.value for target in VENDOR_TRANSITIONS.get(status, ())]
+    allowed = [target.value for target in CUSTOMER_TRANSITIONS.get(status, ())]
+    if status == RESOLVED and not within_reopen_window(resolved_at, now):
+        allowed.remove(IN_PROGRESS)
     return allowed
+
+
+def case_actions(side: str, status: str, transitions: list[str]) -> list[str]:
+    """What the side may do on a case in this status besides reading it, given its allowed transitions: a
+    customer replies until the case is closed or cancelled, cancels a new case and reopens a resolved one;
+    the vendor's staff reply, note, assign and move it along its workflow."""
+    if side == Side.VENDOR:
+        actions = [CaseAction.REPLY, CaseAction.ADD_INTERNAL_NOTE, CaseAction.ASSIGN]
+        return [action.value for action in actions + ([CaseAction.CHANGE_STATUS] if transitions else [])]
+    actions = [] if status in TERMINAL else [CaseAction.REPLY]
+    if CANCELLED in transitions:
+        actions.append(CaseAction.CANCEL)
+    if status == RESOLVED and IN_PROGRESS in transitions:
+        actions.append(CaseAction.REOPEN)
+    return [action.value for action in actions]
 
 
 def within_reopen_window(resolved_at: datetime | None, now: datetime) -> bool:
@@ -46,7 +63,7 @@ def check_transition(
     if target in allowed:
         return
     detail = f"A case cannot go from {status} to {target}"
-    if side == "customer" and status == "resolved" and target == "in_progress":
+    if side == Side.CUSTOMER and status == RESOLVED and target == IN_PROGRESS:
         detail += " more than 14 days after it was resolved"
     detail += f"; allowed from {status}: {', '.join(allowed) or 'none'}."
     raise Problem(
@@ -62,6 +79,6 @@ def check_transition(
 
 def reply_transition(side: str, status: str) -> str | None:
     """The status a new message moves the case to, if any: a customer's reply ends the wait for them."""
-    if side == "customer" and status == "waiting_for_customer":
-        return "in_progress"
+    if side == Side.CUSTOMER and status == WAITING:
+        return IN_PROGRESS
     return None

@@ -11,38 +11,45 @@ orders the stock role; account inquiries the account's administrators. Administr
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases.directory.models import Device, DeviceAssignment
+from cases.directory.models import Device, DeviceAssignment, User
 from shared.auth import Principal
 from shared.errors import forbidden, not_found
+from shared.events.vocabulary import CaseType, CustomerRole, DeviceAction
+from shared.permissions import ACTION_BY_CASE_TYPE, roles_that_may, sees_device
 
-DEVICE_ROLES = ("device_manager", "device_stock_manager")
-STOCK_ROLES = ("stock_manager", "device_stock_manager")
-INCIDENT_ROLES = ("administrator", *DEVICE_ROLES)
+ADMINISTRATOR = CustomerRole.ADMINISTRATOR
+# Who sees every case of their assigned devices (besides the ones they created).
+DEVICE_ROLES = tuple(r for r in roles_that_may(DeviceAction.REPORT_PROBLEM) if r != ADMINISTRATOR)
 ROLES_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "incident": INCIDENT_ROLES,
-    "relocation": INCIDENT_ROLES,
-    "removal": INCIDENT_ROLES,
-    "consumables": ("administrator", *STOCK_ROLES),
-    "account_inquiry": ("administrator",),
+    **{case_type: roles_that_may(action) for case_type, action in ACTION_BY_CASE_TYPE.items()},
+    CaseType.ACCOUNT_INQUIRY: (ADMINISTRATOR,),
 }
 WHAT_BY_TYPE = {
-    "incident": "incidents",
-    "relocation": "relocation requests",
-    "removal": "removal requests",
-    "consumables": "consumables orders",
-    "account_inquiry": "account inquiries",
+    CaseType.INCIDENT: "incidents",
+    CaseType.RELOCATION: "relocation requests",
+    CaseType.REMOVAL: "removal requests",
+    CaseType.CONSUMABLES: "consumables orders",
+    CaseType.ACCOUNT_INQUIRY: "account inquiries",
 }
 
 
 def may_see_device(principal: Principal, device: Device) -> bool:
+    return sees_device(principal, device.account_id, device.assigned_user_ids)
+
+
+def may_see_case(principal: Principal, case, device: Device | None) -> bool:
+    """The rule of `visible_cases_clause` for one case already loaded (e.g. to pick whom to email about it)."""
     if principal.is_staff:
         return True
-    role = principal.role_in(device.account_id)
-    if role == "administrator":
+    role = principal.role_in(case.account_id)
+    if role is None:
+        return False
+    assigned = device is not None and principal.user_id in device.assigned_user_ids
+    if role == ADMINISTRATOR or principal.user_id == case.created_by:
         return True
-    if role in (*DEVICE_ROLES, "stock_manager"):
-        return principal.user_id in device.assigned_user_ids
-    return False
+    if role in DEVICE_ROLES:
+        return assigned
+    return role == CustomerRole.STOCK_MANAGER and case.type == CaseType.CONSUMABLES and assigned
 
 
 async def visible_device(session: AsyncSession, principal: Principal, device_id: str) -> Device:
@@ -93,21 +100,39 @@ def visible_cases_clause(
     assigned_devices = select(DeviceAssignment.device_id).where(DeviceAssignment.user_id == principal.user_id)
     clauses = []
     for account_id, role in principal.memberships.items():
-        if role == "administrator":
+        if role == ADMINISTRATOR:
             clauses.append(account_col == account_id)
         elif role in DEVICE_ROLES:
             clauses.append(
                 (account_col == account_id)
                 & or_(creator_col == principal.user_id, device_col.in_(assigned_devices))
             )
-        elif role == "stock_manager":
+        elif role == CustomerRole.STOCK_MANAGER:
             clauses.append(
                 (account_col == account_id)
                 & or_(
                     creator_col == principal.user_id,
-                    (type_col == "consumables") & device_col.in_(assigned_devices),
+                    (type_col == CaseType.CONSUMABLES) & device_col.in_(assigned_devices),
                 )
             )
         else:
             clauses.append((account_col == account_id) & (creator_col == principal.user_id))
     return or_(*clauses) if clauses else false()
+
+
+async def followers_who_may_see(session: AsyncSession, case) -> list[str]:
+    """The case's followers who may still open it: only they are emailed about it, with its link. A follower
+    whose copy has not arrived yet is kept (a lost access always arrives as a change of a known copy)."""
+    users = {
+        u.id: u for u in (await session.scalars(select(User).where(User.id.in_(case.follower_ids)))).all()
+    }
+    device = await session.get(Device, case.device_id) if case.device_id else None
+
+    def may_open(user_id: str) -> bool:
+        user = users.get(user_id)
+        if user is None:
+            return True
+        principal = Principal(user.id, "", memberships=dict(user.memberships), staff_role=user.staff_role)
+        return user.active and may_see_case(principal, case, device)
+
+    return [user_id for user_id in case.follower_ids if may_open(user_id)]

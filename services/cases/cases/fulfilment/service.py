@@ -15,20 +15,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.audit import service as audit
 from cases.case import service as cases
 from cases.case.models import Case
+from cases.directory.access import followers_who_may_see
 from cases.fulfilment.models import FulfilmentUpdate
 from shared.bus import PermanentError
 from shared.db import upsert_ignore, utcnow
 from shared.events.cases import OrderShipped, VisitUpdated
 from shared.events.vendor import CaseReference, FieldserviceVisitUpdated, LogisticsShipmentUpdated
+from shared.events.vocabulary import CaseStatus
 from shared.outbox import Outbox
 
 LOGISTICS, FIELD_SERVICE = "logistics", "fieldservice"
 SHIPMENT_CASE_TYPES = ("consumables",)
 # A technician also visits for an incident; relocations and removals are always done by one.
 VISIT_CASE_TYPES = ("relocation", "removal", "incident")
-PROGRESS = {"new": 0, "in_progress": 1, "waiting_for_customer": 1, "resolved": 2, "closed": 3, "cancelled": 3}
-SHIPMENT_TARGET = {"accepted": "in_progress", "shipped": "in_progress", "delivered": "resolved"}
-VISIT_TARGET = {"scheduled": "in_progress", "on_site": "in_progress", "done": "resolved"}
+PROGRESS = {
+    CaseStatus.NEW: 0,
+    CaseStatus.IN_PROGRESS: 1,
+    CaseStatus.WAITING_FOR_CUSTOMER: 1,
+    CaseStatus.RESOLVED: 2,
+    CaseStatus.CLOSED: 3,
+    CaseStatus.CANCELLED: 3,
+}
+SHIPMENT_TARGET = {
+    "accepted": CaseStatus.IN_PROGRESS,
+    "shipped": CaseStatus.IN_PROGRESS,
+    "delivered": CaseStatus.RESOLVED,
+}
+VISIT_TARGET = {
+    "scheduled": CaseStatus.IN_PROGRESS,
+    "on_site": CaseStatus.IN_PROGRESS,
+    "done": CaseStatus.RESOLVED,
+}
 SHIPMENT_REASON = {
     "accepted": "order accepted by logistics",
     "shipped": "order shipped",
@@ -144,7 +161,7 @@ async def apply_shipment(session: AsyncSession, outbox: Outbox, data: LogisticsS
                 subject=case.subject,
                 tracking_reference=case.tracking_reference,
                 carrier=case.carrier,
-                follower_ids=case.follower_ids,
+                follower_ids=await followers_who_may_see(session, case),
                 shipped_at=at,
             ),
             subject=case.id,
@@ -192,7 +209,7 @@ async def apply_visit(session: AsyncSession, outbox: Outbox, data: FieldserviceV
             status=data.status,
             scheduled_for=scheduled_for,
             technician=data.technician,
-            follower_ids=case.follower_ids,
+            follower_ids=await followers_who_may_see(session, case),
             at=at,
         ),
         subject=case.id,

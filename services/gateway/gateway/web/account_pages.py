@@ -15,6 +15,7 @@ from gateway.web import labels
 from gateway.web.portal_pages import optional, page_number
 from gateway.web.reading_pages import as_list
 from gateway.web.visit import Answer, PageError, UserVisit, Visit
+from shared.events.vocabulary import CustomerRole, PortalAction
 
 router = APIRouter(include_in_schema=False)
 ACCOUNTS = "/api/accounts/v1"
@@ -59,14 +60,17 @@ def refusal_errors(answer: Answer, fields: tuple[str, ...], default_field: str) 
 
 
 def administered(visit: Visit) -> list[str]:
-    memberships = visit.user.memberships if visit.user else {}
-    return [account_id for account_id, role in memberships.items() if role == "administrator"]
+    if visit.user is None:
+        return []
+    return visit.user.accounts_allowing(PortalAction.MANAGE_USERS)
 
 
 def chosen_account(visit: Visit, requested: str | None) -> str:
     """The administered account the page is about: the one asked for, else the first. Staff may name any."""
     mine = administered(visit)
-    if requested and (requested in mine or (visit.user is not None and visit.user.is_staff)):
+    if requested and (
+        requested in mine or (visit.user is not None and visit.user.may(PortalAction.MANAGE_ANY_ACCOUNT))
+    ):
         return requested
     if requested or not mine:
         raise PageError(403)
@@ -113,6 +117,7 @@ async def users_page(
         people=people,
         devices=devices,
         roles=labels.CUSTOMER_ROLES,
+        default_role=CustomerRole.DEVICE_MANAGER,
         registrations=[r for r in registrations or [] if r.get("account_id") == account_id],
         registrations_ok=registrations_ok,
         refusal=refusal,
@@ -209,7 +214,9 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
 
 # -- a registration awaiting approval (F-01); the administrators' email links here
 async def registration_of(visit: Visit, registration_id: str) -> dict:
-    if not (administered(visit) or (visit.user is not None and visit.user.is_staff)):
+    if not (
+        administered(visit) or (visit.user is not None and visit.user.may(PortalAction.MANAGE_ANY_ACCOUNT))
+    ):
         raise PageError(403)
     registration = next(
         (r for r in await pending_registrations(visit) if r.get("id") == registration_id), None
@@ -227,7 +234,7 @@ async def registration_page(visit: Visit, registration: dict, status: int = 200,
         registration=registration,
         devices=devices,
         roles=labels.CUSTOMER_ROLES,
-        values=extra.pop("values", {"role": "device_manager", "device_ids": []}),
+        values=extra.pop("values", {"role": CustomerRole.DEVICE_MANAGER, "device_ids": []}),
         errors=extra.pop("errors", {}),
         **extra,
     )
@@ -270,7 +277,7 @@ async def refuse(visit: UserVisit, registration_id: str) -> Response:
         registration,
         status=answer.status,
         problem=answer.detail,
-        values={"role": "device_manager", "device_ids": []},
+        values={"role": CustomerRole.DEVICE_MANAGER, "device_ids": []},
     )
 
 

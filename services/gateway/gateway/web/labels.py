@@ -1,20 +1,22 @@
 """Display names of the services' codes (statuses, types, categories...). Marked with N_ for extraction;
 translated at render time in the visitor's language."""
 
+from shared.events.vocabulary import CaseStatus, CustomerRole, ReadingSource, StaffRole
+
 
 def N_(message: str) -> str:
     return message
 
 
 STATUSES = {
-    "new": N_("New"),
-    "in_progress": N_("In progress"),
-    "waiting_for_customer": N_("Waiting for customer"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
-    "cancelled": N_("Cancelled"),
+    CaseStatus.NEW: N_("New"),
+    CaseStatus.IN_PROGRESS: N_("In progress"),
+    CaseStatus.WAITING_FOR_CUSTOMER: N_("Waiting for customer"),
+    CaseStatus.RESOLVED: N_("Resolved"),
+    CaseStatus.CLOSED: N_("Closed"),
+    CaseStatus.CANCELLED: N_("Cancelled"),
 }
-OPEN_STATUSES = ("new", "in_progress", "waiting_for_customer")
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_FOR_CUSTOMER)
 
 TYPES = {
     "incident": N_("Incident"),
@@ -35,32 +37,26 @@ CATEGORIES = {
 
 # The action a button performs to reach each status (on the case page).
 TRANSITIONS = {
-    "new": N_("Reopen"),
-    "in_progress": N_("Mark in progress"),
-    "waiting_for_customer": N_("Wait for customer"),
-    "resolved": N_("Mark resolved"),
-    "closed": N_("Close case"),
-    "cancelled": N_("Cancel case"),
+    CaseStatus.NEW: N_("Reopen"),
+    CaseStatus.IN_PROGRESS: N_("Mark in progress"),
+    CaseStatus.WAITING_FOR_CUSTOMER: N_("Wait for customer"),
+    CaseStatus.RESOLVED: N_("Mark resolved"),
+    CaseStatus.CLOSED: N_("Close case"),
+    CaseStatus.CANCELLED: N_("Cancel case"),
 }
 
 ROLES = {
-    "administrator": N_("Administrator"),
-    "device_manager": N_("Device Manager"),
-    "stock_manager": N_("Stock Manager"),
-    "device_stock_manager": N_("Device & Stock Manager"),
-    "knowledge_user": N_("Knowledge User"),
-    "agent": N_("Agent"),
-    "supervisor": N_("Supervisor"),
+    CustomerRole.ADMINISTRATOR: N_("Administrator"),
+    CustomerRole.DEVICE_MANAGER: N_("Device Manager"),
+    CustomerRole.STOCK_MANAGER: N_("Stock Manager"),
+    CustomerRole.DEVICE_STOCK_MANAGER: N_("Device & Stock Manager"),
+    CustomerRole.KNOWLEDGE_USER: N_("Knowledge User"),
+    StaffRole.AGENT: N_("Agent"),
+    StaffRole.SUPERVISOR: N_("Supervisor"),
 }
 
 # The roles an administrator may give a user of the account (F-34), in the order the selects offer them.
-CUSTOMER_ROLES = (
-    "administrator",
-    "device_manager",
-    "stock_manager",
-    "device_stock_manager",
-    "knowledge_user",
-)
+CUSTOMER_ROLES = tuple(CustomerRole)
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -88,13 +84,11 @@ ACTOR_SIDES = {"customer": N_("Customer"), "vendor": N_("Service team"), "system
 
 # Who or what submitted a meter reading (F-23).
 READING_SOURCES = {
-    "customer": N_("Customer"),
-    "automatic": N_("Automatic collection"),
-    "agent": N_("Service team"),
-    "estimate": N_("Estimate"),
+    ReadingSource.CUSTOMER: N_("Customer"),
+    ReadingSource.AUTOMATIC: N_("Automatic collection"),
+    ReadingSource.AGENT: N_("Service team"),
+    ReadingSource.ESTIMATE: N_("Estimate"),
 }
-# Customer roles that may submit meter readings (the meters service decides; this only decides whether to show the form).
-READING_ROLES = ("administrator", "device_manager", "device_stock_manager")
 
 CORRECTION_KINDS = {
     "counter_reset": N_("Counter reset"),
@@ -173,10 +167,6 @@ VISIT_STATUSES = {
 # The vendor's systems that write on a case: they have no name, so the page names them.
 MACHINE_ACTORS = {"logistics": N_("Logistics"), "fieldservice": N_("Field service")}
 
-# Customer roles offered each request (the services decide; these only decide which links and forms to show).
-ORDER_ROLES = ("administrator", "stock_manager", "device_stock_manager")
-FIELD_SERVICE_ROLES = ("administrator", "device_manager", "device_stock_manager")
-LOCATION_ROLES = ("administrator", "device_manager", "device_stock_manager")
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
 KINDS = {

@@ -37,6 +37,17 @@ async def visible_devices(visit: Visit) -> list[dict]:
     return list((body or {}).get("items") or [])
 
 
+def allowing(devices: list[dict], action: str) -> list[dict]:
+    """The devices whose answer allows this action (the accounts service decides from the visitor's role)."""
+    return [device for device in devices if action in (device.get("allowed_actions") or [])]
+
+
+async def caller_actions(visit: Visit) -> list[str]:
+    """What the visitor may start at all, as the accounts service says (F-71's quick links)."""
+    me = await visit.get("accounts", f"{ACCOUNTS}/me")
+    return list((me or {}).get("allowed_actions") or [])
+
+
 async def open_cases_of(visit: Visit, types: tuple[str, ...]) -> list[dict]:
     """The visitor's open cases of these types, the most recently changed first."""
     bodies = await asyncio.gather(
@@ -67,12 +78,14 @@ async def dashboard(visit: UserVisit) -> Response:
         for status in labels.OPEN_STATUSES
     ]
     (
+        (actions, _),
         (devices, devices_ok),
         (due, due_ok),
         (orders, orders_ok),
         (requests, requests_ok),
         *case_answers,
     ) = await asyncio.gather(
+        optional(caller_actions(visit)),
         optional(visible_devices(visit)),
         optional(visit.get("meters", f"{METERS}/due-readings")),
         optional(orders_on_their_way(visit)),
@@ -84,6 +97,7 @@ async def dashboard(visit: UserVisit) -> Response:
     due_readings = sorted((due or {}).get("items") or [], key=lambda item: str(item.get("due_date") or ""))
     return visit.render(
         "dashboard.html",
+        actions=actions or [],
         open_cases=open_cases,
         cases_ok=all(ok for _, ok in case_answers),
         devices=devices or [],
@@ -109,25 +123,6 @@ DEVICE_NOTICES = {
 LOCATION_NOTICE = labels.N_("The location has been updated.")
 
 
-def device_actions(visit: Visit, device: dict) -> dict[str, bool]:
-    """Which requests to offer on the device page (F-30, F-31, F-32); the services check the role again."""
-    role = visit.user.memberships.get(str(device.get("account_id"))) if visit.user else None
-    return {
-        "order": role in labels.ORDER_ROLES,
-        "field_service": role in labels.FIELD_SERVICE_ROLES,
-        "location": bool(visit.user and visit.user.is_staff) or role in labels.LOCATION_ROLES,
-    }
-
-
-def may_submit_readings(visit: Visit, device: dict) -> bool:
-    """Whether to offer the reading form; the meters service checks the role again on every submission."""
-    user = visit.user
-    return bool(
-        user
-        and (user.is_staff or user.memberships.get(str(device.get("account_id"))) in labels.READING_ROLES)
-    )
-
-
 async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: Any) -> Response:
     """The device page; `forms` carries a refused reading or correction form back with its values and errors."""
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
@@ -145,6 +140,7 @@ async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: 
         ),
     )
     readings = readings or {}
+    actions = list(device.get("allowed_actions") or [])  # decided by the accounts service from the role
     total = int(readings.get("total") or 0)
     counters = list(readings.get("counters") or device.get("counters") or [])
     defaults = {
@@ -172,9 +168,10 @@ async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: 
         counters=counters,
         readings_page=page,
         readings_pages=max(1, math.ceil(total / PAGE_SIZE)),
-        may_submit=readings_ok and bool(counters) and may_submit_readings(visit, device),
+        may_submit=readings_ok and bool(counters) and "submit_reading" in actions,
+        may_correct=bool(counters) and "record_correction" in actions,
         notice=DEVICE_NOTICES.get(notice_key),
-        actions=device_actions(visit, device),
+        actions=actions,
         location_notice=LOCATION_NOTICE if notice_key == "location" else None,
         correction_kinds=labels.CORRECTION_KINDS,
         **{**defaults, **forms},
@@ -243,9 +240,15 @@ def new_case_page(
     )
 
 
+async def reportable_devices(visit: Visit) -> list[dict]:
+    return allowing(await visible_devices(visit), "report_problem")
+
+
 @router.get("/cases/new", response_class=HTMLResponse)
 async def new_case_form(visit: UserVisit, device_id: str = "", category: str = "") -> Response:
-    return new_case_page(visit, await visible_devices(visit), {"device_id": device_id, "category": category})
+    return new_case_page(
+        visit, await reportable_devices(visit), {"device_id": device_id, "category": category}
+    )
 
 
 @router.post("/cases/new", response_class=HTMLResponse)
@@ -264,7 +267,7 @@ async def create_case(visit: UserVisit) -> Response:
     if not answer.ok:
         return new_case_page(
             visit,
-            await visible_devices(visit),
+            await reportable_devices(visit),
             values,
             status=answer.status,
             errors=answer.field_errors,

@@ -13,6 +13,7 @@ from gateway.web import labels
 from gateway.web.account_pages import account_choices, administered
 from gateway.web.portal_pages import device_view
 from gateway.web.visit import Answer, PageError, UserVisit, Visit
+from shared.events.vocabulary import PortalAction
 
 router = APIRouter(include_in_schema=False)
 ACCOUNTS, CASES = "/api/accounts/v1", "/api/cases/v1"
@@ -283,7 +284,7 @@ INQUIRY_FIELDS = ("account_id", "topic", "subject", "description")
 
 
 async def inquiry_page(visit: Visit, values: dict, status: int = 200, **extra: Any) -> Response:
-    if not administered(visit):
+    if not visit.user.accounts_allowing(PortalAction.ASK_ABOUT_ACCOUNT):
         raise PageError(403)  # only administrators ask about the account; the cases service checks again
     return visit.render(
         "inquiry.html",

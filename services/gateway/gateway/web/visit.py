@@ -29,6 +29,7 @@ from gateway.web.session import (
     session_id_of,
     unverified_claims,
 )
+from shared.events.vocabulary import PortalAction
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,20 @@ class PageError(Exception):
 
 @dataclass(frozen=True)
 class User:
+    """The visitor as the access token describes them. What they may start comes from `accounts` with the token
+    (`actions`, and per account `account_actions`): the pages decide no role rule themselves."""
+
     id: str
     name: str
     language: str
-    staff_role: str | None
-    memberships: dict[str, str]
+    actions: frozenset[str] = frozenset()
+    account_actions: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    @property
-    def is_staff(self) -> bool:
-        return self.staff_role in ("agent", "supervisor")
+    def may(self, action: str) -> bool:
+        return action in self.actions
+
+    def accounts_allowing(self, action: str) -> list[str]:
+        return [account for account, actions in self.account_actions.items() if action in actions]
 
     @classmethod
     def from_claims(cls, claims: dict) -> "User":
@@ -65,8 +71,11 @@ class User:
             id=str(claims.get("sub", "")),
             name=str(claims.get("name") or ""),
             language=str(claims.get("lang") or ""),
-            staff_role=claims.get("staff_role"),
-            memberships=dict(claims.get("memberships") or {}),
+            actions=frozenset(claims.get("actions") or ()),
+            account_actions={
+                str(account): frozenset(actions or ())
+                for account, actions in dict(claims.get("account_actions") or {}).items()
+            },
         )
 
 
@@ -408,7 +417,7 @@ async def user_visit(request: Request) -> Visit:
 
 
 async def staff_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
-    if visit.user is None or not visit.user.is_staff:
+    if visit.user is None or not visit.user.may(PortalAction.WORK_CASES):
         raise PageError(403)
     return visit
 

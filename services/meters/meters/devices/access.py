@@ -11,16 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meters.devices.models import Device, DeviceAssignment
 from shared.auth import Principal
 from shared.errors import forbidden, not_found
+from shared.events.vocabulary import CustomerRole, DeviceAction
+from shared.permissions import roles_that_may
 
-READING_DEVICE_ROLES = ("device_manager", "device_stock_manager")
-NO_READING_ROLES = ("stock_manager", "knowledge_user")
+ADMINISTRATOR = CustomerRole.ADMINISTRATOR
+READING_DEVICE_ROLES = tuple(r for r in roles_that_may(DeviceAction.SUBMIT_READING) if r != ADMINISTRATOR)
+NO_READING_ROLES = tuple(r for r in CustomerRole if r not in roles_that_may(DeviceAction.SUBMIT_READING))
 
 
 def may_see(principal: Principal, device: Device) -> bool:
     if principal.is_staff:
         return True
     role = principal.role_in(device.account_id)
-    if role == "administrator":
+    if role == ADMINISTRATOR:
         return True
     if role in READING_DEVICE_ROLES:
         return principal.user_id in device.assigned_user_ids
@@ -55,7 +58,7 @@ def visible_devices_clause(principal: Principal) -> ColumnElement[bool]:
     assigned = select(DeviceAssignment.device_id).where(DeviceAssignment.user_id == principal.user_id)
     clauses = []
     for account_id, role in principal.memberships.items():
-        if role == "administrator":
+        if role == ADMINISTRATOR:
             clauses.append(Device.account_id == account_id)
         elif role in READING_DEVICE_ROLES:
             clauses.append((Device.account_id == account_id) & Device.id.in_(assigned))

@@ -16,6 +16,7 @@ from meters.readings.rules import SameDayRace
 from shared.bus import EventHandlers, PermanentError, each_event
 from shared.errors import Problem
 from shared.events.vendor import FleetMeterCollected
+from shared.events.vocabulary import ReadingSource
 from shared.outbox import OutboxLink
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def fleet_handlers(link: OutboxLink) -> EventHandlers:
                 device,
                 counters=data.counters,
                 read_at=data.collected_at,
-                source="automatic",
+                source=ReadingSource.AUTOMATIC,
                 submitted_by=None,
             )
         except SameDayRace:

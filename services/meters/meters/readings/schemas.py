@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.events.meters import ReadingSource
 
+# What the vendor's staff may record besides the customers' and the fleet's readings.
+STAFF_SOURCES = Literal[ReadingSource.AGENT.value, ReadingSource.ESTIMATE.value]  # type: ignore[valid-type]
+
 
 class NewReading(BaseModel):
     # Values are checked by the rules (not coerced here), so "12" or 12.5 is refused naming counters.<name>.
@@ -14,7 +17,7 @@ class NewReading(BaseModel):
         max_length=20, description='one value per counter, e.g. {"black": 123456}'
     )
     confirm: StrictBool = Field(False, description="true to confirm an unusually high reading (F-22)")
-    source: Literal["agent", "estimate"] | None = Field(None, description="staff only; default agent")
+    source: STAFF_SOURCES | None = Field(None, description="staff only; default agent")
 
 
 class ReadingItem(BaseModel):

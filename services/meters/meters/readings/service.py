@@ -69,7 +69,9 @@ async def record_reading(
 
 
 def accepted_audit(reading: "Reading | NewReading") -> dict[str, Any]:
-    side = {"automatic": "system", "customer": "customer"}.get(reading.source, "vendor")
+    side = {ReadingSource.AUTOMATIC: "system", ReadingSource.CUSTOMER: "customer"}.get(
+        reading.source, "vendor"
+    )
     return {
         "actor_id": reading.submitted_by or audit.SYSTEM_ACTOR,
         "actor_side": side,
@@ -85,7 +87,7 @@ def accepted_audit(reading: "Reading | NewReading") -> dict[str, Any]:
 
 
 def accepted_event(reading: "Reading | NewReading", device: Device) -> ReadingAccepted:
-    customer = reading.submitted_by if reading.source == "customer" else None
+    customer = reading.submitted_by if reading.source == ReadingSource.CUSTOMER else None
     return ReadingAccepted(
         reading_id=reading.id,
         device_id=device.id,
@@ -189,7 +191,7 @@ class FleetRun:
             account_id=device.account_id,
             local_date=local_date,
             read_at=data.collected_at,
-            source="automatic",
+            source=ReadingSource.AUTOMATIC,
             submitted_by=None,
             confirmed_implausible=False,
             counters=values,
@@ -262,7 +264,7 @@ async def reject_automatic(
             serial=device.serial,
             read_at=rejected.read_at,
             counters=rejected.counters,
-            source="automatic",
+            source=ReadingSource.AUTOMATIC,
             reason=rejected.reason,
             reason_code=rejected.reason_code,
         ),
@@ -291,7 +293,7 @@ async def review_rejected(
             device,
             counters=rejected.counters,
             read_at=rejected.read_at,
-            source="agent",
+            source=ReadingSource.AGENT,
             submitted_by=reviewer_id,
             confirm=True,
         )

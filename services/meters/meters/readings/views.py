@@ -23,7 +23,7 @@ from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, Principal, StaffUser
 from shared.db import utcnow
 from shared.errors import forbidden, not_found
-from shared.events.meters import ReadingSource
+from shared.events.vocabulary import ReadingSource
 
 router = APIRouter(prefix="/api/meters/v1", tags=["readings"])
 
@@ -45,8 +45,8 @@ def source_for(principal: Principal, requested: ReadingSource | None) -> Reading
     if not principal.is_staff:
         if requested is not None:
             raise forbidden("Only the vendor's staff may record agent or estimated readings.")
-        return "customer"
-    return requested or "agent"
+        return ReadingSource.CUSTOMER
+    return requested or ReadingSource.AGENT
 
 
 @router.post("/devices/{device_id}/readings", status_code=201, response_model=ReadingItem)

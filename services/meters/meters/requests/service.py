@@ -15,6 +15,7 @@ from meters.readings.models import Reading
 from meters.requests.models import ReadRequest, ReadRequestDevice
 from shared.db import utcnow
 from shared.events.meters import ReadRequestClosed, ReadRequestOpened, ReadRequestReminded
+from shared.events.vocabulary import CustomerRole
 from shared.outbox import Outbox
 
 DUE_READINGS_PATH = "/readings/due"  # the portal page that takes all due readings at once
@@ -35,7 +36,7 @@ async def recipients_for(session: AsyncSession, account_id: str, device_ids: lis
         )
     ).all()
     managers = {user_id for user_id, role in members if role in READING_DEVICE_ROLES}
-    administrators = sorted(user_id for user_id, role in members if role == "administrator")
+    administrators = sorted(user_id for user_id, role in members if role == CustomerRole.ADMINISTRATOR)
     devices = (
         await session.scalars(select(Device).where(Device.id.in_(device_ids)).order_by(Device.serial))
     ).all()

@@ -21,6 +21,7 @@ from shared.events.accounts import (
 )
 from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged, OrderShipped, VisitUpdated
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
+from shared.events.vocabulary import CaseStatus, Side
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,18 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
         kind: str,
         *,
         skip_user: str | None = None,
+        account_id: str | None = None,
         **email,
     ) -> None:
-        """Queue an email to each of these users who is active and wants this kind, except `skip_user`."""
+        """Queue an email to each of these users who is active and wants this kind, except `skip_user`. With
+        `account_id` (a case's), only to users still in that account: a link they cannot open is not sent."""
         for recipient in await recipients(session, user_ids):
             if recipient.user_id == skip_user:
+                continue
+            if account_id is not None and account_id not in recipient.memberships:
+                log.info(
+                    "not emailing %s about %s: no longer in account %s", recipient.user_id, kind, account_id
+                )
                 continue
             if not recipient.wants(preference):
                 log.info("not emailing %s about %s: inactive or opted out", recipient.user_id, kind)
@@ -84,6 +92,7 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
             data.follower_ids,
             "case_created",
             "case_created",
+            account_id=data.account_id,
             link_path=f"/cases/{data.case_id}",
             number=data.number,
             subject=data.subject,
@@ -93,13 +102,14 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
     @handlers.on("cases.case.status_changed")
     async def email_status_changed(session: AsyncSession, data: CaseStatusChanged, event: CloudEvent) -> None:
         case = {"link_path": f"/cases/{data.case_id}", "number": data.number, "subject": data.subject}
-        if data.new_status == "resolved":
+        if data.new_status == CaseStatus.RESOLVED:
             await tell_users(
                 session,
                 event,
                 data.follower_ids,
                 "case_resolved",
                 "case_resolved",
+                account_id=data.account_id,
                 skip_user=data.changed_by,
                 **case,
             )
@@ -110,6 +120,7 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
                 data.follower_ids,
                 "case_status_changed",
                 "case_status_changed",
+                account_id=data.account_id,
                 skip_user=data.changed_by,
                 old_status=data.old_status,
                 new_status=data.new_status,
@@ -119,7 +130,7 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
     @handlers.on("cases.message.added")
     async def email_vendor_message(session: AsyncSession, data: CaseMessageAdded, event: CloudEvent) -> None:
         # Internal notes never reach a customer; a customer's own messages are not echoed to customers.
-        if data.internal or data.author_side != "vendor":
+        if data.internal or data.author_side != Side.VENDOR:
             return
         await tell_users(
             session,
@@ -127,6 +138,7 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
             data.follower_ids,
             "case_message",
             "case_message",
+            account_id=data.account_id,
             skip_user=data.author_id,
             link_path=f"/cases/{data.case_id}",
             number=data.number,
@@ -142,6 +154,7 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
             data.follower_ids,
             "order_shipped",
             "order_shipped",
+            account_id=data.account_id,
             link_path=f"/cases/{data.case_id}",
             number=data.number,
             subject=data.subject,
@@ -160,6 +173,7 @@ def email_handlers(postbox: Postbox) -> EventHandlers:
             data.follower_ids,
             "case_status_changed",
             "visit_scheduled",
+            account_id=data.account_id,
             link_path=f"/cases/{data.case_id}",
             number=data.number,
             subject=data.subject,

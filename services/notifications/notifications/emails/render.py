@@ -11,6 +11,7 @@ from typing import Any
 from babel import dates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from shared.events.vocabulary import CaseStatus, CustomerRole, EmailKind
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -22,36 +23,22 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-KINDS = (
-    "case_created",
-    "case_status_changed",
-    "case_resolved",
-    "case_message",
-    "email_verification",
-    "password_reset",
-    "invitation",
-    "registration_awaiting_approval",
-    "reading_accepted",
-    "read_request_opened",
-    "read_request_reminded",
-    "order_shipped",
-    "visit_scheduled",
-)
+KINDS = tuple(EmailKind)
 
 STATUS_WORDS = {
-    "new": N_("New"),
-    "in_progress": N_("In progress"),
-    "waiting_for_customer": N_("Waiting for your reply"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
-    "cancelled": N_("Cancelled"),
+    CaseStatus.NEW: N_("New"),
+    CaseStatus.IN_PROGRESS: N_("In progress"),
+    CaseStatus.WAITING_FOR_CUSTOMER: N_("Waiting for your reply"),
+    CaseStatus.RESOLVED: N_("Resolved"),
+    CaseStatus.CLOSED: N_("Closed"),
+    CaseStatus.CANCELLED: N_("Cancelled"),
 }
 ROLE_WORDS = {
-    "administrator": N_("Administrator"),
-    "device_manager": N_("Device Manager"),
-    "stock_manager": N_("Stock Manager"),
-    "device_stock_manager": N_("Device & Stock Manager"),
-    "knowledge_user": N_("Knowledge User"),
+    CustomerRole.ADMINISTRATOR: N_("Administrator"),
+    CustomerRole.DEVICE_MANAGER: N_("Device Manager"),
+    CustomerRole.STOCK_MANAGER: N_("Stock Manager"),
+    CustomerRole.DEVICE_STOCK_MANAGER: N_("Device & Stock Manager"),
+    CustomerRole.KNOWLEDGE_USER: N_("Knowledge User"),
 }
 COUNTER_WORDS = {
     "black": N_("Black & white"),
@@ -80,6 +67,7 @@ class EmailRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.env.globals["CaseStatus"] = CaseStatus  # templates name statuses as the code does
 
     def warm_up(self) -> None:
         """Compile every template and load every language's locale data now (some 100 ms at startup) rather than

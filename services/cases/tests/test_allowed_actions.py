@@ -1,0 +1,61 @@
+"""A case says what the caller may do on it (`allowed_actions`), and its events name only the followers who
+may still open it, so that nobody is emailed a link to a case they cannot see."""
+
+import pytest
+from cases_support import catalogue_event, consumables
+
+
+async def actions(portal, user_id: str, case_id: str) -> list[str]:
+    response = await portal.get(user_id, case_id)
+    assert response.status_code == 200, response.text
+    return response.json()["allowed_actions"]
+
+
+@pytest.mark.parametrize("customer", ["manager", "dsm", "admin"])
+async def test_a_customer_replies_to_and_cancels_a_new_case(portal, customer):
+    case = await portal.new_case("manager", "d1")
+    assert await actions(portal, customer, case["id"]) == ["reply", "cancel"]
+
+
+async def test_a_resolved_case_is_reopened_and_a_closed_one_only_read(portal):
+    case = await portal.new_case("manager", "d1")
+    for status in ("in_progress", "resolved"):
+        await portal.set_status("agent", case["id"], status)
+    assert await actions(portal, "manager", case["id"]) == ["reply", "reopen"]
+    await portal.set_status("agent", case["id"], "closed")
+    assert await actions(portal, "manager", case["id"]) == []
+
+
+async def test_a_case_in_progress_takes_only_replies_from_the_customer(portal):
+    case = await portal.new_case("manager", "d1")
+    await portal.set_status("agent", case["id"], "in_progress")
+    assert await actions(portal, "manager", case["id"]) == ["reply"]
+
+
+async def test_the_staff_reply_note_assign_and_move_the_case(portal):
+    case = await portal.new_case("manager", "d1")
+    assert await actions(portal, "agent", case["id"]) == [
+        "reply",
+        "add_internal_note",
+        "assign",
+        "change_status",
+    ]
+    await portal.set_status("manager", case["id"], "cancelled")
+    assert await actions(portal, "agent", case["id"]) == ["reply", "add_internal_note", "assign"]
+
+
+async def test_the_stock_manager_is_told_about_the_orders_they_see(portal):
+    await portal.bus.deliver(catalogue_event())
+    order = (await portal.open("stock", consumables())).json()
+    [created] = await portal.published("cases.case.created")
+    assert created.data["case_id"] == order["id"]
+    assert sorted(created.data["follower_ids"]) == ["dsm", "manager", "stock"]
+
+
+async def test_a_follower_unassigned_from_the_device_is_no_longer_told(portal):
+    case = await portal.new_case("dsm", "d1")  # followed by dsm and manager (assigned to d1)
+    await portal.upsert_device("d1", ["dsm"])  # the manager loses d1 and, with it, the case
+    assert (await portal.get("manager", case["id"])).status_code == 404
+    await portal.set_status("agent", case["id"], "in_progress")
+    [changed] = await portal.published("cases.case.status_changed")
+    assert changed.data["follower_ids"] == ["dsm"]

@@ -1,0 +1,91 @@
+"""What each role may do with a device (SPEC §1), written once for every service: `accounts` answers it as a
+device's `allowed_actions`, `cases` and `meters` enforce the same table when a case or a reading arrives."""
+
+from collections.abc import Collection, Iterable
+
+from shared.auth import Principal
+from shared.events.vocabulary import CaseType, CustomerRole, DeviceAction, PortalAction, UserAction
+
+_DEVICE_MANAGER_ACTIONS = frozenset(
+    {
+        DeviceAction.REPORT_PROBLEM,
+        DeviceAction.SUBMIT_READING,
+        DeviceAction.REQUEST_RELOCATION,
+        DeviceAction.REQUEST_REMOVAL,
+        DeviceAction.UPDATE_LOCATION,
+    }
+)
+_STOCK_MANAGER_ACTIONS = frozenset({DeviceAction.ORDER_SUPPLIES})
+
+DEVICE_ACTIONS_BY_ROLE: dict[str, frozenset[DeviceAction]] = {  # keyed by CustomerRole
+    CustomerRole.ADMINISTRATOR: _DEVICE_MANAGER_ACTIONS | _STOCK_MANAGER_ACTIONS,
+    CustomerRole.DEVICE_MANAGER: _DEVICE_MANAGER_ACTIONS,
+    CustomerRole.STOCK_MANAGER: _STOCK_MANAGER_ACTIONS,
+    CustomerRole.DEVICE_STOCK_MANAGER: _DEVICE_MANAGER_ACTIONS | _STOCK_MANAGER_ACTIONS,
+    CustomerRole.KNOWLEDGE_USER: frozenset(),
+}
+# The vendor's staff open no cases (customers do) but keep readings and locations right.
+STAFF_DEVICE_ACTIONS = frozenset(
+    {DeviceAction.SUBMIT_READING, DeviceAction.UPDATE_LOCATION, DeviceAction.RECORD_CORRECTION}
+)
+# The device action that opens a case of each type; an account inquiry concerns no device.
+ACTION_BY_CASE_TYPE: dict[CaseType, DeviceAction] = {
+    CaseType.INCIDENT: DeviceAction.REPORT_PROBLEM,
+    CaseType.CONSUMABLES: DeviceAction.ORDER_SUPPLIES,
+    CaseType.RELOCATION: DeviceAction.REQUEST_RELOCATION,
+    CaseType.REMOVAL: DeviceAction.REQUEST_REMOVAL,
+}
+
+
+def roles_that_may(action: DeviceAction) -> tuple[CustomerRole, ...]:
+    return tuple(CustomerRole(role) for role, actions in DEVICE_ACTIONS_BY_ROLE.items() if action in actions)
+
+
+def sees_device(principal: Principal, account_id: str, assigned_user_ids: Collection[str]) -> bool:
+    """Administrators see every device of their accounts; the device and stock roles the ones assigned to them."""
+    if principal.is_staff:
+        return True
+    role = principal.role_in(account_id)
+    if role == CustomerRole.ADMINISTRATOR:
+        return True
+    return bool(DEVICE_ACTIONS_BY_ROLE.get(role or "")) and principal.user_id in assigned_user_ids
+
+
+def device_actions(principal: Principal, account_id: str, assigned_user_ids: Collection[str]) -> list[str]:
+    """What the caller may do with a device of this account assigned to these users, in a stable order."""
+    if principal.is_staff:
+        allowed = STAFF_DEVICE_ACTIONS
+    elif sees_device(principal, account_id, assigned_user_ids):
+        allowed = DEVICE_ACTIONS_BY_ROLE.get(principal.role_in(account_id) or "", frozenset())
+    else:
+        allowed = frozenset()
+    return [action.value for action in DeviceAction if action in allowed]
+
+
+def account_actions(role: str | None) -> list[str]:
+    """What a role lets its holder do with the account itself: administrators ask about it and manage its users."""
+    if role == CustomerRole.ADMINISTRATOR:
+        return [PortalAction.ASK_ABOUT_ACCOUNT.value, PortalAction.MANAGE_USERS.value]
+    return []
+
+
+def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[str]]) -> list[str]:
+    """What the caller may start at all: a device action when some device allows it, what some account
+    allows (`account_actions`), and for the vendor's staff the case queue and every account's users."""
+    possible = {action for actions in device_actions_seen for action in actions}
+    possible |= {action for role in principal.memberships.values() for action in account_actions(role)}
+    if principal.is_staff:
+        possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
+    return [action.value for action in PortalAction if action in possible]
+
+
+def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
+    """What the account's administrators (and the vendor's staff) may do to one of its users: someone only
+    invited so far has their invitation cancelled; a knowledge user has no devices to be assigned."""
+    if not member:
+        return [UserAction.CANCEL_INVITATION.value]
+    actions = [UserAction.CHANGE_ROLE]
+    if DEVICE_ACTIONS_BY_ROLE.get(role):
+        actions.append(UserAction.ASSIGN_DEVICES)
+    actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
+    return [action.value for action in actions]
