@@ -182,3 +182,25 @@ async def test_jwks_publishes_the_key_that_verifies_access_tokens(client, add_us
 async def test_login_validates_its_input(client):
     response = await client.post(f"{API}/auth/login", json={"email": "x@example.com"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "password"
+
+
+def reset_token_of(event) -> str:
+    return parse_qs(urlparse(event.data["link_path"]).query)["token"][0]
+
+
+async def test_a_newer_reset_link_ends_the_older_ones(client, bus, add_user):
+    await add_user("twice@example.com")
+    for _ in range(2):
+        response = await client.post(f"{API}/auth/password-reset", json={"email": "twice@example.com"})
+        assert response.status_code == 202
+    requested = await eventually(lambda: len(bus.of_type("accounts.password_reset.requested")) == 2)
+    first, second = (reset_token_of(e) for e in bus.of_type("accounts.password_reset.requested"))
+    new_password = "a brand new passphrase"
+    old_link = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": first, "password": new_password}
+    )
+    assert requested and old_link.status_code == 422 and old_link.json()["errors"][0]["field"] == "token"
+    new_link = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": second, "password": new_password}
+    )
+    assert new_link.status_code == 204, new_link.text

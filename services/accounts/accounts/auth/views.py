@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from accounts.audit.service import record
 from accounts.auth.models import PasswordResetToken, UserSession
@@ -142,6 +142,8 @@ async def request_password_reset(body: ResetRequest, session: DbSession, outbox:
     async with session.begin():
         user = await session.scalar(select(User).where(User.email == email))
         if user is not None and user.active:
+            # Only the newest link works: a copy of an older email in someone else's hands is worthless.
+            await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
             token = new_secret()
             session.add(
                 PasswordResetToken(
