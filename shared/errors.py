@@ -70,7 +70,7 @@ def _field_name(loc: tuple) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
+        response = problem_response(
             exc.status,
             exc.title,
             exc.detail,
@@ -79,6 +79,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             errors=exc.errors or None,
             **exc.extra,
         )
+        if exc.extra.get("retry_after") is not None:  # a throttling answer says when to come back
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,9 +4,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from accounts_support import bearer, eventually, login
-from sqlalchemy import func, select
 
-from accounts.auth.models import LoginFailure
+from accounts.auth.models import ThrottleCounter
 from accounts.users.passwords import common_passwords, password_problem
 from shared.auth import TokenVerifier
 
@@ -145,18 +144,53 @@ async def test_an_acceptable_password_passes_the_rules():
     assert password_problem("someone@example.com", email="Someone@example.com") is not None
 
 
-async def test_five_failures_for_an_email_throttle_it_with_retry_after(client, app, add_user):
+async def test_five_failures_for_an_email_throttle_unknown_clients_with_retry_after(client, app, add_user):
     await add_user("victim@example.com")
     for _ in range(5):
         assert (await login(client, "victim@example.com", "not the password")).status_code == 401
     throttled = await login(client, "victim@example.com")  # even the right password waits
-    assert throttled.status_code == 429
+    assert throttled.status_code == 429 and throttled.json()["code"] == "too_many_logins"
     assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
     assert throttled.headers["content-type"] == "application/problem+json"
     await add_user("bystander@example.com")
     assert (await login(client, "bystander@example.com")).status_code == 200
     async with app.state.db.session() as session:  # kept in the database, shared by every replica
-        assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+        counter = await session.get(ThrottleCounter, "login-account:victim@example.com")
+        assert counter.count == 5  # the refused attempt was not counted: it checked no password
+
+
+async def test_strangers_guessing_do_not_lock_out_the_owner_on_a_known_device(client, add_user):
+    await add_user("owner@example.com")
+    first = await login(client, "owner@example.com")
+    device_token = first.json()["device_token"]
+    for _ in range(6):
+        await login(client, "owner@example.com", "a stranger's guess")
+    assert (await login(client, "owner@example.com")).status_code == 429  # an unknown client waits
+    again = await login(client, "owner@example.com", device_token=device_token)
+    assert again.status_code == 200, again.text
+    # A device token is worth nothing for another account, nor once tampered with.
+    await add_user("other@example.com")
+    for _ in range(5):
+        await login(client, "other@example.com", "a stranger's guess")
+    for token in (device_token, device_token[:-1] + ("0" if device_token[-1] != "0" else "1")):
+        assert (await login(client, "other@example.com", device_token=token)).status_code == 429
+
+
+async def test_a_known_device_has_its_own_counter(client, add_user):
+    await add_user("forgetful@example.com")
+    device_token = (await login(client, "forgetful@example.com")).json()["device_token"]
+    for _ in range(5):
+        wrong = await login(client, "forgetful@example.com", "misremembered", device_token=device_token)
+        assert wrong.status_code == 401
+    locked = await login(client, "forgetful@example.com", device_token=device_token)
+    assert locked.status_code == 429
+    assert (await login(client, "forgetful@example.com")).status_code == 200  # the account's own count is 0
+
+
+async def test_successful_logins_do_not_count_towards_the_client_limit(client, add_user):
+    await add_user("office@example.com")
+    for _ in range(25):
+        assert (await login(client, "office@example.com")).status_code == 200
 
 
 async def test_twenty_failures_from_one_client_throttle_it(client, add_user):
