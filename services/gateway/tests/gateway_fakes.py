@@ -243,7 +243,7 @@ class FakeServices:
         async def login(body: dict):
             if body.get("password") != PASSWORD:
                 return problem(401, "Invalid credentials.")
-            return self.tokens()
+            return {**self.tokens(), "device_token": f"device-of-{body.get('email')}"}
 
         @app.post(f"{base}/auth/refresh")
         async def refresh(body: dict):
