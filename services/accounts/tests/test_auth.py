@@ -238,3 +238,22 @@ async def test_a_newer_reset_link_ends_the_older_ones(client, bus, add_user):
         f"{API}/auth/password-reset/confirm", json={"token": second, "password": new_password}
     )
     assert new_link.status_code == 204, new_link.text
+
+
+async def test_reset_emails_are_throttled_per_address_and_per_client_with_the_same_answer(
+    client, bus, add_user
+):
+    await add_user("flooded@example.com")
+    for _ in range(5):
+        response = await client.post(f"{API}/auth/password-reset", json={"email": "flooded@example.com"})
+        assert response.status_code == 202 and response.json() == {"status": "accepted"}
+    await eventually(lambda: len(bus.of_type("accounts.password_reset.requested")) >= 3)
+    assert len(bus.of_type("accounts.password_reset.requested")) == 3  # at most 3 an hour per address
+
+    await add_user("colleague@example.com")
+    for n in range(7):  # this client has had 5 of its 10; 5 more exhaust it
+        await client.post(f"{API}/auth/password-reset", json={"email": f"stranger{n}@example.com"})
+    late = await client.post(f"{API}/auth/password-reset", json={"email": "colleague@example.com"})
+    assert late.status_code == 202 and late.json() == {"status": "accepted"}
+    sent_to = {e.data["email"] for e in bus.of_type("accounts.password_reset.requested")}
+    assert sent_to == {"flooded@example.com"}

@@ -159,3 +159,12 @@ async def test_registration_password_must_follow_the_rules(client, crm_world):
     response = await client.post(f"{API}/registrations", json={**APPLICANT, "password": "password1234"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "password"
+
+
+async def test_verification_emails_are_throttled_per_address_with_the_same_answer(client, crm_world):
+    bus = crm_world
+    answers = [await client.post(f"{API}/registrations", json=APPLICANT) for _ in range(4)]
+    assert {a.status_code for a in answers} == {202}
+    assert {a.json()["status"] for a in answers} == {"pending_verification"}
+    await eventually(lambda: len(bus.of_type("accounts.email_verification.requested")) >= 3)
+    assert len(bus.of_type("accounts.email_verification.requested")) == 3

@@ -73,6 +73,14 @@ async def count_attempt(session: AsyncSession, limit: Limit, value: str) -> int 
     return max(1, math.ceil((window_start + limit.window - now).total_seconds()))
 
 
+async def may_send_email(session: AsyncSession, email: str, client_address: str) -> bool:
+    """Count one email a stranger asks for; False when the client or the address had their share."""
+    for limit, value in ((EMAILS_PER_CLIENT, client_address), (EMAILS_PER_ADDRESS, email)):
+        if await count_attempt(session, limit, value):
+            return False
+    return True
+
+
 async def give_back(session: AsyncSession, limit: Limit, value: str) -> None:
     """Undo one counted attempt (a login that succeeded)."""
     table = ThrottleCounter.__table__

@@ -24,6 +24,7 @@ from accounts.auth.throttle import (
     count_attempt,
     forget,
     give_back,
+    may_send_email,
     prune_counters,
 )
 from accounts.tokens import new_secret, secret_hash
@@ -174,10 +175,15 @@ async def logout(principal: CurrentUser, request: Request, session: DbSession, o
 
 
 @router.post("/auth/password-reset", status_code=202)
-async def request_password_reset(body: ResetRequest, session: DbSession, outbox: OutboxDep) -> dict:
-    """Always 202, whether or not the email is known: the answer reveals nothing about who has an account."""
+async def request_password_reset(
+    body: ResetRequest, request: Request, session: DbSession, outbox: OutboxDep
+) -> dict:
+    """Always 202, whether or not the email is known or throttled: the answer reveals nothing about who has
+    an account."""
     email = body.email.strip().lower()
     async with session.begin():
+        if not await may_send_email(session, email, client_ip(request)):
+            return {"status": "accepted"}
         user = await session.scalar(select(User).where(User.email == email))
         if user is not None and user.active:
             # Only the newest link works: a copy of an older email in someone else's hands is worthless.

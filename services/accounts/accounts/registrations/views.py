@@ -3,12 +3,14 @@
 from datetime import datetime, timedelta
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.audit.service import record
+from accounts.auth.throttle import may_send_email
+from accounts.auth.views import client_ip
 from accounts.customer_accounts.models import Account
 from accounts.devices.events import publish_device
 from accounts.devices.models import Device
@@ -100,7 +102,9 @@ async def approver_ids(session, account_id: str) -> list[str]:
 
 
 @router.post("/registrations", status_code=202)
-async def register(body: RegistrationRequest, session: DbSession, outbox: OutboxDep) -> dict:
+async def register(
+    body: RegistrationRequest, request: Request, session: DbSession, outbox: OutboxDep
+) -> dict:
     check_password_rules(body.password, email=body.email)
     async with session.begin():
         device = await session.scalar(
@@ -129,6 +133,9 @@ async def register(body: RegistrationRequest, session: DbSession, outbox: Outbox
         )
         session.add(registration)
         await session.flush()
+        if not await may_send_email(session, registration.email, client_ip(request)):
+            # The same answer, without the email: it cannot be used to flood an inbox.
+            return {"id": registration.id, "status": registration.status}
         await outbox.add(
             session,
             EmailVerificationRequested(
