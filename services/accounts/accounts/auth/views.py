@@ -29,7 +29,7 @@ from accounts.auth.throttle import (
 )
 from accounts.tokens import new_secret, secret_hash
 from accounts.users.models import User
-from accounts.users.passwords import check_password_rules, hash_password, verify_password
+from accounts.users.passwords import check_password_rules, hash_password, names_of, verify_password
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, unauthorized
 from shared.db import utcnow
@@ -221,7 +221,7 @@ async def confirm_password_reset(
         user = await session.get(User, reset.user_id) if reset else None
         if reset is None or user is None or reset.used_at is not None or reset.expires_at <= utcnow():
             raise field_error("token", "This link is invalid, expired or already used. Ask for a new one.")
-        check_password_rules(body.password, email=user.email)
+        check_password_rules(body.password, email=user.email, names=names_of(user))
         user.password_hash = await hash_password(body.password)
         user.email_verified = True  # the emailed link proves the address
         reset.used_at = utcnow()

@@ -105,7 +105,6 @@ async def approver_ids(session, account_id: str) -> list[str]:
 async def register(
     body: RegistrationRequest, request: Request, session: DbSession, outbox: OutboxDep
 ) -> dict:
-    check_password_rules(body.password, email=body.email)
     async with session.begin():
         device = await session.scalar(
             select(Device)
@@ -120,6 +119,7 @@ async def register(
         if device is None:
             # One answer for an unknown account and a serial of another account: no probing of either.
             raise field_error("serial", "This serial number does not match a device of that account number.")
+        check_password_rules(body.password, email=body.email, names=(body.name, device.account.name))
         token = new_secret()
         registration = Registration(
             account_id=device.account_id,
