@@ -27,12 +27,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, case, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.auth.models import ThrottleCounter
-from shared.db import UtcDateTime, utcnow
+from shared.db import UtcDateTime, upsert_ignore, utcnow
 
 
 @dataclass(frozen=True)
@@ -50,16 +48,13 @@ EMAILS_PER_CLIENT = Limit("email-client", 10, timedelta(hours=1))
 LONGEST_WINDOW = max(limit.window for limit in (LOGIN_PER_CLIENT, EMAILS_PER_ADDRESS))
 
 
-def _insert(session: AsyncSession):
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(ThrottleCounter)
-
-
 async def count_attempt(session: AsyncSession, limit: Limit, value: str) -> int | None:
     """Count one attempt; the seconds to wait when it is over the limit, else None."""
     now = utcnow()
     table = ThrottleCounter.__table__
     expired = table.c.window_start <= bindparam("cutoff", now - limit.window, type_=UtcDateTime)
-    statement = _insert(session).values(key=f"{limit.name}:{value}", window_start=now, count=1)
+    # The dialect's INSERT (PostgreSQL or SQLite), here with ON CONFLICT DO UPDATE rather than DO NOTHING.
+    statement = upsert_ignore(session, table).values(key=f"{limit.name}:{value}", window_start=now, count=1)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
@@ -75,6 +70,7 @@ async def count_attempt(session: AsyncSession, limit: Limit, value: str) -> int 
 
 async def may_send_email(session: AsyncSession, email: str, client_address: str) -> bool:
     """Count one email a stranger asks for; False when the client or the address had their share."""
+    await prune_counters(session)
     for limit, value in ((EMAILS_PER_CLIENT, client_address), (EMAILS_PER_ADDRESS, email)):
         if await count_attempt(session, limit, value):
             return False
