@@ -3,9 +3,10 @@
 from urllib.parse import parse_qs, urlparse
 
 from accounts_support import all_published, bearer, contact_event, eventually, login
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accounts.audit.models import AuditEntry
+from accounts.registrations.models import Registration
 
 API = "/api/accounts/v1"
 APPLICANT = {
@@ -168,3 +169,5 @@ async def test_verification_emails_are_throttled_per_address_with_the_same_answe
     assert {a.json()["status"] for a in answers} == {"pending_verification"}
     await all_published(app)
     assert len(bus.of_type("accounts.email_verification.requested")) == 3
+    async with app.state.db.session() as session:  # and nothing kept of the refused one
+        assert await session.scalar(select(func.count()).select_from(Registration)) == 3

@@ -12,6 +12,7 @@ from accounts.audit.service import record
 from accounts.auth.throttle import may_send_email
 from accounts.auth.views import client_ip
 from accounts.customer_accounts.models import Account
+from accounts.database import new_id
 from accounts.devices.events import publish_device
 from accounts.devices.models import Device
 from accounts.registrations.models import (
@@ -120,6 +121,9 @@ async def register(
             # One answer for an unknown account and a serial of another account: no probing of either.
             raise field_error("serial", "This serial number does not match a device of that account number.")
         check_password_rules(body.password, email=body.email, names=(body.name, device.account.name))
+        if not await may_send_email(session, normalize_email(body.email), client_ip(request)):
+            # The same answer, with nothing stored or sent: it can flood neither an inbox nor this database.
+            return {"id": new_id(), "status": PENDING_VERIFICATION}
         token = new_secret()
         registration = Registration(
             account_id=device.account_id,
@@ -133,9 +137,6 @@ async def register(
         )
         session.add(registration)
         await session.flush()
-        if not await may_send_email(session, registration.email, client_ip(request)):
-            # The same answer, without the email: it cannot be used to flood an inbox.
-            return {"id": registration.id, "status": registration.status}
         await outbox.add(
             session,
             EmailVerificationRequested(
