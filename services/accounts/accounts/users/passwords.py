@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,7 +46,7 @@ def fold(text: str) -> str:
 
 
 def base_word(folded: str) -> str:
-    """ "Summer2024!!" and "P@ssw0rd-1" come down to "summer" and "password"."""
+    """Without the digits and symbols at either end, leetspeak undone: "p@ssw0rd-1" gives "password"."""
     return _DECORATION_AT_ENDS.sub("", folded).translate(_LEET)
 
 
@@ -81,19 +82,32 @@ def is_personal(password: str, email: str, names: Iterable[str]) -> bool:
     return False
 
 
-def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> str | None:
+class Refusal(NamedTuple):
+    """Why a password is refused: a stable code and the English text (which is what it prints as)."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> Refusal | None:
     """Why this password is refused, or None when it is acceptable. `names`: the person's and their
     accounts' names."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return Refusal("password_too_short", f"Use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return Refusal("password_too_long", f"Use at most {MAX_LENGTH} characters.")
     if is_common(password):
-        return "This password is too common; choose another one."
+        return Refusal("password_too_common", "This password is too common; choose another one.")
     if email and fold(password) == fold(email):
-        return "The password may not be your email address."
+        return Refusal("password_is_email", "The password may not be your email address.")
     if is_personal(password, email, names):
-        return "The password may not be made of your name, your email address, your account's or the portal's name."
+        return Refusal(
+            "password_is_personal",
+            "The password may not be made of your name, your email address, your account's or the portal's name.",
+        )
     return None
 
 
@@ -105,8 +119,8 @@ def names_of(user: User) -> list[str]:
 def check_password_rules(
     password: str, *, email: str = "", names: Iterable[str] = (), field: str = "password"
 ) -> None:
-    if problem := password_problem(password, email=email, names=names):
-        raise field_error(field, problem)
+    if refusal := password_problem(password, email=email, names=names):
+        raise field_error(field, refusal.message, code=refusal.code)
 
 
 async def hash_password(password: str) -> str:
