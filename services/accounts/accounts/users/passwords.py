@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -46,7 +45,7 @@ def fold(text: str) -> str:
 
 
 def base_word(folded: str) -> str:
-    """Without the digits and symbols at either end, leetspeak undone: "p@ssw0rd-1" gives "password"."""
+    """ "Summer2024!!" and "P@ssw0rd-1" come down to "summer" and "password"."""
     return _DECORATION_AT_ENDS.sub("", folded).translate(_LEET)
 
 
@@ -82,32 +81,19 @@ def is_personal(password: str, email: str, names: Iterable[str]) -> bool:
     return False
 
 
-class Refusal(NamedTuple):
-    """Why a password is refused: a stable code and the English text (which is what it prints as)."""
-
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> Refusal | None:
+def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> str | None:
     """Why this password is refused, or None when it is acceptable. `names`: the person's and their
     accounts' names."""
     if len(password) < MIN_LENGTH:
-        return Refusal("password_too_short", f"Use at least {MIN_LENGTH} characters.")
+        return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
-        return Refusal("password_too_long", f"Use at most {MAX_LENGTH} characters.")
+        return f"Use at most {MAX_LENGTH} characters."
     if is_common(password):
-        return Refusal("password_too_common", "This password is too common; choose another one.")
+        return "This password is too common; choose another one."
     if email and fold(password) == fold(email):
-        return Refusal("password_is_email", "The password may not be your email address.")
+        return "The password may not be your email address."
     if is_personal(password, email, names):
-        return Refusal(
-            "password_is_personal",
-            "The password may not be made of your name, your email address, your account's or the portal's name.",
-        )
+        return "The password may not be made of your name, your email address, your account's or the portal's name."
     return None
 
 
@@ -119,8 +105,8 @@ def names_of(user: User) -> list[str]:
 def check_password_rules(
     password: str, *, email: str = "", names: Iterable[str] = (), field: str = "password"
 ) -> None:
-    if refusal := password_problem(password, email=email, names=names):
-        raise field_error(field, refusal.message, code=refusal.code)
+    if problem := password_problem(password, email=email, names=names):
+        raise field_error(field, problem)
 
 
 async def hash_password(password: str) -> str:
