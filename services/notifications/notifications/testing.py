@@ -18,18 +18,15 @@ def free_port() -> int:
 
 
 class CollectingHandler:
-    """Keeps every accepted message; refuses the next `refusals` messages with a temporary error; a slow server
-    takes `delay_seconds` before it accepts each."""
+    """Keeps every accepted message; refuses the next `refusals` messages with a temporary error."""
 
     def __init__(self) -> None:
         self.envelopes: list = []
         self.peers: list[tuple] = []  # the client's address and port of each accepted message: its connection
         self.refusals = 0
         self.quits = 0  # connections the client closed politely
-        self.delay_seconds = 0.0
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        await asyncio.sleep(self.delay_seconds)  # cancelled, with nothing accepted, when the client goes away
         if self.refusals > 0:
             self.refusals -= 1
             return "451 4.3.0 Try again later"

@@ -1,6 +1,6 @@
 """throttling counters replace the rows of failed logins
 
-Revision ID: 0003
+Revision ID: 0003_throttle_counters
 Revises: 0002
 Create Date: 2026-12-04 02:55:00.000000
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import shared.db
 
-revision = "0003"
+revision = "0003_throttle_counters"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
