@@ -144,14 +144,19 @@ async def test_concurrent_wrong_passwords_are_counted_before_any_is_checked(port
     await crm.publish(account_event("I-5"), VENDOR_EXCHANGE)
     await crm.publish(contact_event("race@example.com", number="I-5", role="knowledge_user"), VENDOR_EXCHANGE)
 
-    async def can_log_in():
-        return (await login(client, "race@example.com", DEMO_PASSWORD)).status_code == 200
+    async def device_token_of_a_login():
+        response = await login(client, "race@example.com", DEMO_PASSWORD)
+        return response.json()["device_token"] if response.status_code == 200 else None
 
-    await poll(can_log_in)
+    device_token = await poll(device_token_of_a_login)
     answers = await asyncio.gather(
         *(login(client, "race@example.com", "wrong wrong wrong") for _ in range(12))
     )
     assert sorted(a.status_code for a in answers) == [401] * 5 + [429] * 7
+    # The strangers locked out unknown clients, not the owner on the device that logged in before.
+    assert (await login(client, "race@example.com", DEMO_PASSWORD)).status_code == 429
+    owner = await login(client, "race@example.com", DEMO_PASSWORD, device_token=device_token)
+    assert owner.status_code == 200, owner.text
 
 
 async def members_ready(client, staff: dict, number: str, emails: list[str]) -> tuple[str, dict]:
