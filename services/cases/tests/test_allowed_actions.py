@@ -2,7 +2,8 @@
 may still open it, so that nobody is emailed a link to a case they cannot see."""
 
 import pytest
-from cases_support import catalogue_event, consumables
+
+from services.cases.tests.cases_support import catalogue_event, consumables
 
 
 async def actions(portal, user_id: str, case_id: str) -> list[str]:

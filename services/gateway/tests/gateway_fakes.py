@@ -267,7 +267,7 @@ class FakeServices:
             if body.get("password") != PASSWORD:
                 return problem(401, "Invalid credentials.")
             self.session_id = uuid.uuid4().hex  # a login starts a session
-            return self.tokens()
+            return {**self.tokens(), "device_token": f"device-of-{body.get('email')}"}
 
         @app.post(f"{base}/auth/refresh")
         async def refresh(body: dict):

@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from gateway_fakes import CASE_ID, DEVICE_ID, log_in
+
+from services.gateway.tests.gateway_fakes import CASE_ID, DEVICE_ID, log_in
 
 
 def actions_on(html: str) -> set[str]:

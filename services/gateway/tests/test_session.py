@@ -22,6 +22,14 @@ async def test_login_sets_http_only_secure_lax_cookies(gateway, fakes):
     assert "tz" in cookies and "Europe/Madrid" in cookies["tz"]
 
 
+async def test_the_device_cookie_of_a_login_is_carried_to_the_next_login(gateway, fakes):
+    cookies = set_cookies(await log_in(gateway))
+    assert "httponly" in cookies["device"].lower() and "device-of-ana@example.com" in cookies["device"]
+    await log_in(gateway)
+    login = fakes.of("accounts", "POST", "/api/accounts/v1/auth/login")[-1]
+    assert login.body["device_token"] == "device-of-ana@example.com"
+
+
 async def test_pages_call_services_with_the_bearer_token(logged_in, fakes):
     response = await logged_in.get("/devices", headers={"X-Correlation-ID": "corr-123"})
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 is closed once idle, and is replaced without counting a refusal when the server dropped it; the message is
 written out directly and reads back as what was rendered."""
 
+import asyncio
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
@@ -15,8 +16,10 @@ from notifications.database import Base
 from notifications.emails.mime import mime_message, sender_of
 from notifications.emails.models import PENDING, Email
 from notifications.emails.render import EmailRenderer
+from notifications.emails.sender import EmailSender
 from notifications.main import create_app
 from notifications.settings import Settings
+from notifications.testing import CollectingHandler, SmtpServer
 from shared.testing import app_client, eventually
 
 
@@ -89,6 +92,52 @@ async def test_one_connection_carries_the_emails_of_one_pass_after_another(
         await service.wait_until_settled()
         assert smtp.connections() == 1 and smtp.handler.quits == 0
     assert smtp.handler.quits == 1  # closed politely at shutdown
+
+
+class SlowHandler(CollectingHandler):
+    """A slow mail server: it takes a while before it accepts each message, and accepts nothing from a client
+    that went away meanwhile (aiosmtpd cancels the handler)."""
+
+    delay_seconds = 0.5
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(self.delay_seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def kill(sender: EmailSender) -> None:
+    """As a SIGKILL would: no more of its code runs, nothing uncommitted is kept, its connection drops."""
+    sender._task.cancel()
+    sender._smtp.close()
+    await asyncio.gather(sender._task, return_exceptions=True)
+
+
+async def test_an_email_the_server_accepted_is_not_sent_again_after_a_crash_in_the_middle_of_a_batch(
+    sqlite_url, jwt_keys, user_upserted, case_created
+):
+    smtp = SmtpServer()
+    smtp.handler = SlowHandler()
+    smtp.start()
+    app, client = await start_service(sqlite_url, jwt_keys, smtp)
+    try:
+        async with client:
+            service = Service(app)
+            await given_users(
+                service, user_upserted, {"user_id": "ann"}, {"user_id": "bo"}, {"user_id": "cy"}
+            )
+            await service.deliver(case_created(["ann", "bo", "cy"]))
+            await smtp.wait_for(1)  # the crash comes while the slow server takes the second email
+            await kill(app.state.email_sender)
+            restarted = EmailSender(app.state.db, app.state.email_sender.settings, app.state.postbox.pending)
+            restarted.start()
+            try:
+                await service.wait_until_settled()
+            finally:
+                await restarted.stop()
+    finally:
+        smtp.stop()
+    message_ids = [message["Message-ID"] for message in smtp.messages()]
+    assert len(message_ids) == 3 and len(set(message_ids)) == 3, message_ids
 
 
 async def test_a_connection_idle_for_the_keepalive_time_is_closed(

@@ -1,9 +1,9 @@
-"""Server-side sessions (one per login, refreshed by rotation), failed logins for throttling,
+"""Server-side sessions (one per login, refreshed by rotation), throttling counters,
 and single-use password reset tokens. Only hashes of tokens are stored."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accounts.database import Base, new_id
@@ -23,17 +23,14 @@ class UserSession(Base):
     previous_refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
 
-class LoginFailure(Base):
-    __tablename__ = "login_failure"
-    __table_args__ = (
-        Index("ix_login_failure_email_at", "email", "at"),
-        Index("ix_login_failure_ip_at", "client_ip", "at"),
-    )
+class ThrottleCounter(Base):
+    """One throttling counter (see accounts.auth.throttle): attempts in the window that began at window_start."""
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    email: Mapped[str] = mapped_column(String(254))
-    client_ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    __tablename__ = "throttle_counter"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class PasswordResetToken(Base):

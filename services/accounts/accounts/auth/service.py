@@ -1,12 +1,11 @@
-"""Sessions, tokens and throttling of failed logins."""
+"""Sessions and tokens."""
 
-import math
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.auth.models import LoginFailure, UserSession
+from accounts.auth.models import UserSession
 from accounts.database import tables
 from accounts.settings import Settings
 from accounts.tokens import new_secret, secret_hash
@@ -16,9 +15,6 @@ from shared.db import upsert_ignore, utcnow
 from shared.events.accounts import SessionRevoked
 from shared.outbox import Outbox
 from shared.permissions import account_actions, portal_actions
-
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP = 5, 20
 
 
 def open_session(session: AsyncSession, user: User, settings: Settings) -> tuple[UserSession, str]:
@@ -102,36 +98,3 @@ async def revoke_all_sessions(session: AsyncSession, outbox: Outbox, user_id: st
     for user_session in open_sessions:
         await revoke_session(session, outbox, session_id=user_session.id, user_id=user_id, settings=settings)
     return len(open_sessions)
-
-
-async def throttled_for(session: AsyncSession, email: str, client_ip: str) -> int | None:
-    """Seconds to wait when this email or this client failed too often recently; None when not throttled."""
-    since = utcnow() - THROTTLE_WINDOW
-    for column, value, limit in (
-        (LoginFailure.email, email, MAX_FAILURES_PER_EMAIL),
-        (LoginFailure.client_ip, client_ip, MAX_FAILURES_PER_IP),
-    ):
-        count, oldest = (
-            await session.execute(
-                select(func.count(), func.min(LoginFailure.at)).where(
-                    column == value, LoginFailure.at > since
-                )
-            )
-        ).one()
-        if count >= limit:
-            # Counting the window from the oldest failure in it: it frees one attempt when it leaves the window.
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=utcnow().tzinfo)
-            return max(1, math.ceil((oldest + THROTTLE_WINDOW - utcnow()).total_seconds()))
-    return None
-
-
-def record_failure(session: AsyncSession, email: str, client_ip: str) -> None:
-    session.add(LoginFailure(email=email, client_ip=client_ip))
-
-
-async def forget_failures(session: AsyncSession, email: str) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-
-
-async def prune_old_failures(session: AsyncSession) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - THROTTLE_WINDOW))

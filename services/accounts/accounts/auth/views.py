@@ -2,30 +2,38 @@
 
 from datetime import timedelta
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from accounts.audit.service import record
 from accounts.auth.models import PasswordResetToken, UserSession
 from accounts.auth.service import (
-    forget_failures,
     open_session,
-    prune_old_failures,
-    record_failure,
     revoke_all_sessions,
     revoke_session,
     rotate_refresh_token,
-    throttled_for,
     token_response,
+)
+from accounts.auth.throttle import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_CLIENT,
+    LOGIN_PER_DEVICE,
+    DeviceTokens,
+    Limit,
+    count_attempt,
+    forget,
+    give_back,
+    may_send_email,
+    prune_counters,
 )
 from accounts.tokens import new_secret, secret_hash
 from accounts.users.models import User
-from accounts.users.passwords import check_password_rules, hash_password, verify_password
+from accounts.users.passwords import check_password_rules, hash_password, names_of, verify_password
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, unauthorized
 from shared.db import utcnow
-from shared.errors import field_error
+from shared.errors import Problem, field_error
 from shared.events.accounts import PasswordResetRequested
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["auth"])
@@ -36,6 +44,8 @@ BAD_CREDENTIALS = "The email or password is not correct."
 class LoginRequest(BaseModel):
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+    # From an earlier successful login of this account on this client: exempts it from the account's lock.
+    device_token: str | None = Field(default=None, max_length=200)
 
 
 class RefreshRequest(BaseModel):
@@ -47,6 +57,10 @@ class TokenResponse(BaseModel):
     token_type: str
     expires_in: int
     refresh_token: str
+
+
+class LoginResponse(TokenResponse):
+    device_token: str
 
 
 class ResetRequest(BaseModel):
@@ -63,27 +77,52 @@ def client_ip(request: Request) -> str:
     return (request.client.host if request.client else "unknown")[:64]
 
 
-@router.post("/auth/login", response_model=TokenResponse)
-async def login(body: LoginRequest, request: Request, session: DbSession) -> dict:
-    email, ip = body.email.strip().lower(), client_ip(request)
+def login_limits(email: str, ip: str, device: str | None) -> list[tuple[Limit, str]]:
+    """A known device is counted on its own; an unknown client per client address and per account."""
+    if device is not None:
+        return [(LOGIN_PER_DEVICE, device)]
+    return [(LOGIN_PER_CLIENT, ip), (LOGIN_PER_ACCOUNT, email)]
+
+
+async def count_login_attempt(session, limits: list[tuple[Limit, str]]) -> None:
+    """Counted in its own transaction before the password is checked, so concurrent guesses cannot race."""
     async with session.begin():
-        if retry_after := await throttled_for(session, email, ip):
-            raise HTTPException(
-                429, "Too many failed logins. Try again later.", headers={"Retry-After": str(retry_after)}
-            )
+        for limit, value in limits:
+            if retry_after := await count_attempt(session, limit, value):
+                raise Problem(
+                    429,
+                    "Too many requests",
+                    "Too many failed logins. Try again later.",
+                    code="too_many_logins",
+                    retry_after=retry_after,
+                )
+
+
+async def forgive_after_login(session, limits: list[tuple[Limit, str]]) -> None:
+    """The account's or device's failures are forgotten; the client address only gets this attempt back."""
+    for limit, value in limits:
+        await (give_back if limit is LOGIN_PER_CLIENT else forget)(session, limit, value)
+
+
+@router.post("/auth/login", response_model=LoginResponse)
+async def login(body: LoginRequest, request: Request, session: DbSession) -> dict:
+    settings, devices = request.app.state.settings, DeviceTokens(request.app.state.signing_key)
+    email = body.email.strip().lower()
+    limits = login_limits(email, client_ip(request), devices.device_of(body.device_token, email))
+    await count_login_attempt(session, limits)
+    async with session.begin():
         user = await session.scalar(select(User).where(User.email == email))
         password_ok = await verify_password(user.password_hash if user else None, body.password)
-        if user is None or not password_ok or not user.can_log_in:
-            await prune_old_failures(session)
-            record_failure(session, email, ip)
+        logged_in = user is not None and password_ok and user.can_log_in
+        if logged_in:
+            await forgive_after_login(session, limits)
+            user_session, refresh_token = open_session(session, user, settings)
         else:
-            await forget_failures(session, email)
-            user_session, refresh_token = open_session(session, user, request.app.state.settings)
-    if user is None or not password_ok or not user.can_log_in:
+            await prune_counters(session)
+    if not logged_in:
         raise unauthorized(BAD_CREDENTIALS)
-    return token_response(
-        request.app.state.settings, request.app.state.signing_key, user, user_session, refresh_token
-    )
+    answer = token_response(settings, request.app.state.signing_key, user, user_session, refresh_token)
+    return {**answer, "device_token": devices.issue(email)}
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)
@@ -136,12 +175,19 @@ async def logout(principal: CurrentUser, request: Request, session: DbSession, o
 
 
 @router.post("/auth/password-reset", status_code=202)
-async def request_password_reset(body: ResetRequest, session: DbSession, outbox: OutboxDep) -> dict:
-    """Always 202, whether or not the email is known: the answer reveals nothing about who has an account."""
+async def request_password_reset(
+    body: ResetRequest, request: Request, session: DbSession, outbox: OutboxDep
+) -> dict:
+    """Always 202, whether or not the email is known or throttled: the answer reveals nothing about who has
+    an account."""
     email = body.email.strip().lower()
     async with session.begin():
+        if not await may_send_email(session, email, client_ip(request)):
+            return {"status": "accepted"}
         user = await session.scalar(select(User).where(User.email == email))
         if user is not None and user.active:
+            # Only the newest link works: a copy of an older email in someone else's hands is worthless.
+            await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
             token = new_secret()
             session.add(
                 PasswordResetToken(
@@ -175,7 +221,7 @@ async def confirm_password_reset(
         user = await session.get(User, reset.user_id) if reset else None
         if reset is None or user is None or reset.used_at is not None or reset.expires_at <= utcnow():
             raise field_error("token", "This link is invalid, expired or already used. Ask for a new one.")
-        check_password_rules(body.password, email=user.email)
+        check_password_rules(body.password, email=user.email, names=names_of(user))
         user.password_hash = await hash_password(body.password)
         user.email_verified = True  # the emailed link proves the address
         reset.used_at = utcnow()

@@ -12,7 +12,7 @@ from accounts.invitations.models import Invitation
 from accounts.tokens import secret_hash
 from accounts.users.events import publish_user
 from accounts.users.models import User
-from accounts.users.passwords import check_password_rules, hash_password
+from accounts.users.passwords import check_password_rules, hash_password, names_of
 from accounts.users.service import assign_device, set_membership
 from shared.app import DbSession, OutboxDep
 from shared.db import utcnow
@@ -62,7 +62,7 @@ async def accept_invitation(body: Acceptance, session: DbSession, outbox: Outbox
         )
         user = await session.get(User, invitation.user_id) if invitation else None
         invitation, user = refuse_unusable(invitation, user)
-        check_password_rules(body.password, email=user.email)
+        check_password_rules(body.password, email=user.email, names=[body.name, *names_of(user)])
         if not body.name.strip():
             raise field_error("name", "may not be blank")
         user.name, user.password_hash = body.name.strip(), await hash_password(body.password)

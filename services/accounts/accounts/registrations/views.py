@@ -3,13 +3,16 @@
 from datetime import datetime, timedelta
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.audit.service import record
+from accounts.auth.throttle import may_send_email
+from accounts.auth.views import client_ip
 from accounts.customer_accounts.models import Account
+from accounts.database import new_id
 from accounts.devices.events import publish_device
 from accounts.devices.models import Device
 from accounts.registrations.models import (
@@ -103,8 +106,9 @@ async def approver_ids(session, account_id: str) -> list[str]:
 
 
 @router.post("/registrations", status_code=202)
-async def register(body: RegistrationRequest, session: DbSession, outbox: OutboxDep) -> dict:
-    check_password_rules(body.password, email=body.email)
+async def register(
+    body: RegistrationRequest, request: Request, session: DbSession, outbox: OutboxDep
+) -> dict:
     async with session.begin():
         device = await session.scalar(
             select(Device)
@@ -119,6 +123,10 @@ async def register(body: RegistrationRequest, session: DbSession, outbox: Outbox
         if device is None:
             # One answer for an unknown account and a serial of another account: no probing of either.
             raise field_error("serial", "This serial number does not match a device of that account number.")
+        check_password_rules(body.password, email=body.email, names=(body.name, device.account.name))
+        if not await may_send_email(session, normalize_email(body.email), client_ip(request)):
+            # The same answer, with nothing stored or sent: it can flood neither an inbox nor this database.
+            return {"id": new_id(), "status": PENDING_VERIFICATION}
         token = new_secret()
         registration = Registration(
             account_id=device.account_id,

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.upstream import UpstreamUnavailable
 from gateway.web.labels import N_
-from gateway.web.session import LANG_COOKIE, REFRESH_COOKIE, Tokens
+from gateway.web.session import DEVICE_COOKIE, LANG_COOKIE, REFRESH_COOKIE, Tokens
 from gateway.web.visit import FORM_REFUSALS, AnonymousVisit, local_path, remember_time_zone, resume_session
 from shared.i18n import LANGUAGES
 
@@ -42,7 +42,7 @@ async def login(visit: AnonymousVisit) -> Response:
         f"{ACCOUNTS}/auth/login",
         anonymous=True,
         refusals=LOGIN_REFUSALS,
-        json={"email": values["email"], "password": form.get("password", "")},
+        json={"email": values["email"], "password": form.get("password", ""), **device_of(visit)},
     )
     if not answer.ok:
         problem = (
@@ -55,8 +55,15 @@ async def login(visit: AnonymousVisit) -> Response:
         )
     visit.new_tokens = Tokens.from_answer(answer.body)
     visit.token = visit.new_tokens.access_token
+    if answer.body.get("device_token"):
+        visit.extra_cookies[DEVICE_COOKIE] = answer.body["device_token"]
     await remember_time_zone(visit)
     return visit.redirect(values["next"])
+
+
+def device_of(visit) -> dict[str, str]:
+    token = visit.request.cookies.get(DEVICE_COOKIE)
+    return {"device_token": token} if token else {}
 
 
 @router.get("/logout", response_class=HTMLResponse)

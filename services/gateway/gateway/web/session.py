@@ -18,6 +18,8 @@ ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE, LANG_COOKIE, TZ_COOKIE = (
     "tz",
 )
 CSRF_FIELD = "csrf_token"
+# From accounts at each login: a client that logged in before is not locked out by strangers' guesses.
+DEVICE_COOKIE = "device"
 
 
 @dataclass(frozen=True)

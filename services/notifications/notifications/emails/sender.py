@@ -1,16 +1,17 @@
 """Delivers pending emails over SMTP (F-61): once each, retried with backoff while the mail server refuses.
 
 Woken right after a commit that queued emails, plus a periodic pass for retries and for rows left by a
-crashed replica. A pass claims the due emails a few at a time with FOR UPDATE SKIP LOCKED, sends them and records
-each attempt in that short transaction, so several replicas share the work and never send the same row at the
-same time. Should a replica die between the server's acceptance and the commit, the emails of that claim are sent
-again with the same Message-ID, which lets the receiving side drop the copy.
+crashed replica. A pass claims the due emails one at a time with FOR UPDATE SKIP LOCKED, sends it and records
+the attempt in that short transaction, so several replicas share the work and never send the same row at the
+same time, and an email the server accepted is recorded as sent before the next one is tried. Only when a
+replica dies between the server's acceptance and that commit is one email sent again, with the same
+Message-ID, which lets the receiving side drop the copy.
 
 The SMTP connection stays open from one email to the next (and from one pass to the next) while there is work,
 and is closed after `smtp_keepalive_seconds` without any; a kept connection the server has closed meanwhile is
-replaced once before an email counts as refused. At 50 emails a second one connection, one transaction per claim
-and messages written directly (see mime.py) keep the sender well ahead of the queue; with a connection per pass,
-a transaction per email and EmailMessage (~5 ms of CPU per email) it fell behind and emails waited seconds."""
+replaced once before an email counts as refused. At 50 emails a second one connection and messages written
+directly (see mime.py) keep the sender well ahead of the queue; with a connection per pass and EmailMessage
+(~5 ms of CPU per email) it fell behind and emails waited seconds."""
 
 import asyncio
 import contextlib
@@ -108,10 +109,8 @@ class ServerUnreachable(Exception):
 
 
 class EmailSender:
-    def __init__(
-        self, db: Database, settings: Settings, pending: asyncio.Event, *, batch: int = 50, claim: int = 10
-    ) -> None:
-        self.db, self.settings, self.pending, self.batch, self.claim = db, settings, pending, batch, claim
+    def __init__(self, db: Database, settings: Settings, pending: asyncio.Event, *, batch: int = 50) -> None:
+        self.db, self.settings, self.pending, self.batch = db, settings, pending, batch
         self.from_header, self.envelope_sender = sender_of(settings.mail_from)
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -200,30 +199,22 @@ class EmailSender:
         return max(0.0, (self._server_retry_at - utcnow()).total_seconds())
 
     async def send_due(self) -> int:
-        """Try every due email once (up to a batch); returns how many were tried. Each claim of a few emails is one
-        transaction: the rows stay locked while they are sent and their attempts are committed together."""
+        """Try every due email once (up to a batch); returns how many were tried. Each email is one short
+        transaction: its row is claimed (locked, so no other replica sends it meanwhile), sent, and its attempt
+        committed as soon as the server answers, so a crash later in the pass sends none of it again."""
         tried = 0
         while tried < self.batch:
-            limit = min(self.claim, self.batch - tried)
             async with self.db.engine.begin() as conn:
-                emails = [
-                    Outgoing(**row)
-                    for row in (await conn.execute(CLAIM, {"now": utcnow(), "limit": limit})).mappings()
-                ]
-                attempts, unreachable = [], False
-                for email in emails:
-                    tried += 1
-                    attempts.append(attempt := await self._attempt(email))
-                    if attempt["outcome"] != "sent" and self._server_retry_at is not None:
-                        unreachable = (
-                            True  # the server cannot be reached: the other rows wait for its backoff
-                        )
-                        break
-                if attempts:
-                    await conn.execute(RECORD, [email.state() for email in emails[: len(attempts)]])
-                    await conn.execute(LOG_ATTEMPT, attempts)
-            if unreachable or len(emails) < limit:
-                return tried  # nothing more is due now (or another replica holds it)
+                row = (await conn.execute(CLAIM, {"now": utcnow(), "limit": 1})).mappings().first()
+                if row is None:
+                    return tried  # nothing more is due now (or another replica holds it)
+                email = Outgoing(**row)
+                tried += 1
+                attempt = await self._attempt(email)
+                await conn.execute(RECORD, email.state())
+                await conn.execute(LOG_ATTEMPT, attempt)
+            if attempt["outcome"] != "sent" and self._server_retry_at is not None:
+                return tried  # the server cannot be reached: the other rows wait for its backoff
         return tried
 
     async def _attempt(self, email: Outgoing) -> dict:
