@@ -1,6 +1,7 @@
 """Unit tests of the shared pieces that every service relies on."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -41,7 +42,7 @@ class SettingsWithASecret(ServiceSettings):
 
 
 def test_a_production_start_with_default_secrets_a_development_key_or_sqlite_refuses():
-    production = {
+    production: dict[str, Any] = {
         "environment": "production",
         "database_url": "postgresql+asyncpg://db/x",
         "jwt_public_keys_file": "/keys/public/jwt-public.pem",
