@@ -7,7 +7,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from shared.errors import field_error
+from shared.errors import InvalidValue, field_error
 
 MIN_LENGTH, MAX_LENGTH = 12, 128
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
@@ -21,23 +21,23 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str, *, email: str = "") -> str | None:
-    """Why this password is refused, or None when it is acceptable."""
+def password_problem(password: str, *, email: str = "") -> InvalidValue | None:
+    """Why this password is refused (a code and its English text), or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return InvalidValue("too_short", f"Use at least {MIN_LENGTH} characters.", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return InvalidValue("too_long", f"Use at most {MAX_LENGTH} characters.", max_length=MAX_LENGTH)
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) <= 2:
-        return "This password is too common; choose another one."
+        return InvalidValue("password_too_common", "This password is too common; choose another one.")
     if email and lowered == email.lower():
-        return "The password may not be your email address."
+        return InvalidValue("password_is_email", "The password may not be your email address.")
     return None
 
 
 def check_password_rules(password: str, *, email: str = "", field: str = "password") -> None:
     if problem := password_problem(password, email=email):
-        raise field_error(field, problem)
+        raise field_error(field, str(problem), field_code=problem.code, **problem.params)
 
 
 async def hash_password(password: str) -> str:

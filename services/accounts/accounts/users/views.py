@@ -11,7 +11,7 @@ from accounts.users.events import publish_user
 from accounts.users.models import NOTIFICATION_KINDS, User
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser
-from shared.errors import not_found
+from shared.errors import InvalidValue, not_found
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["profile"])
 
@@ -59,14 +59,14 @@ class ProfileChange(BaseModel):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None and not is_time_zone(value):
-            raise ValueError("not a known IANA time zone (e.g. Europe/Stockholm)")
+            raise InvalidValue("unknown_time_zone", "not a known IANA time zone (e.g. Europe/Stockholm)")
         return value
 
     @field_validator("name")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("may not be blank")
+            raise InvalidValue("required", "may not be blank")
         return value.strip() if value else value
 
 

@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
 )
 
+from shared.errors import InvalidValue
 from shared.events.cases import CaseStatus
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -42,7 +43,7 @@ Side = Literal["customer", "vendor"]
 def must_be_future(value: date) -> date:
     # Judged on the UTC calendar day, the same for every replica and time zone.
     if value <= datetime.now(UTC).date():
-        raise ValueError("must be a future date")
+        raise InvalidValue("must_be_future", "must be a future date")
     return value
 
 
@@ -182,7 +183,7 @@ def parse_new_case(
     try:
         return NEW_CASE.validate_python(body)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        errors = exc.errors(include_url=False, include_input=False)
         raise RequestValidationError([{**e, "loc": ("body", *field_path(e))} for e in errors]) from None
 
 

@@ -24,13 +24,28 @@ TYPES = {
     "account_inquiry": N_("Account inquiry"),
 }
 
-CATEGORIES = {
+INCIDENT_CATEGORIES = {
     "paper_jam": N_("Paper jam"),
     "print_quality": N_("Print quality"),
     "error_code": N_("Error code"),
     "network_scanning": N_("Network or scanning"),
     "noise_damage": N_("Noise or physical damage"),
     "other": N_("Other"),
+}
+
+# Which department works a case (the cases service's routing).
+DEPARTMENTS = {
+    "technical_support": N_("Technical support"),
+    "supplies": N_("Supplies"),
+    "logistics": N_("Logistics"),
+    "accounts": N_("Accounts department"),
+}
+
+# A model's class in the vendor's CRM.
+MODEL_CLASSES = {
+    "mono": N_("Black and white"),
+    "colour": N_("Colour"),
+    "a3_colour": N_("A3 colour"),
 }
 
 # The action a button performs to reach each status (on the case page).
@@ -129,6 +144,43 @@ AUDIT_ACTIONS = {
     "user.profile_changed": N_("Profile changed"),
 }
 
+# The names of what an audit entry records (its details) and of the fields a change names.
+AUDIT_FIELDS = {
+    "account": N_("Account"),
+    "account_id": N_("Account"),
+    "user_id": N_("User"),
+    "email": N_("Email address"),
+    "role": N_("Role"),
+    "previous_role": N_("Previous role"),
+    "device_ids": N_("Devices"),
+    "invitation_id": N_("Invitation"),
+    "serial": N_("Serial number"),
+    "fields": N_("Changed"),
+    "previous": N_("Before"),
+    "new": N_("After"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "language": N_("Language"),
+    "time_zone": N_("Time zone"),
+    "notification_preferences": N_("Email notifications"),
+    "active": N_("Active"),
+    "country": N_("Country"),
+    "street": N_("Street and number"),
+    "postal_code": N_("Postal code"),
+    "city": N_("City"),
+    "region": N_("Region"),
+    "building": N_("Building"),
+    "floor": N_("Floor"),
+    "room": N_("Room"),
+    "contact_name": N_("Contact person"),
+    "contact_phone": N_("Contact phone"),
+    "model": N_("Model"),
+    "model_class": N_("Model class"),
+    "contract_number": N_("Contract number"),
+    "response_time_hours": N_("Response time (hours)"),
+    "daily_volume": N_("Pages per day"),
+}
+
 # F-30: the kinds of consumables in a model's catalogue (the vendor's CRM codes).
 CONSUMABLE_KINDS = {
     "toner_black": N_("Black toner"),
@@ -146,6 +198,14 @@ INQUIRY_TOPICS = {
     "contract": N_("Contract"),
     "billing": N_("Billing"),
     "other": N_("Other question"),
+}
+
+# A case's category: an incident's own, an inquiry's topic, and for the other types their type (see the cases
+# service's routing), so that no case shows a bare code.
+CATEGORIES = {
+    **{kind: TYPES[kind] for kind in ("consumables", "relocation", "removal")},
+    **{topic: label for topic, label in INQUIRY_TOPICS.items() if topic != "other"},
+    **INCIDENT_CATEGORIES,
 }
 
 # F-32: when the technicians may come, and how the moved device gets its network address.
@@ -183,6 +243,10 @@ KINDS = {
     "status": STATUSES,
     "type": TYPES,
     "category": CATEGORIES,
+    "department": DEPARTMENTS,
+    "model_class": MODEL_CLASSES,
+    "audit_field": AUDIT_FIELDS,
+    "language": LANGUAGE_NAMES,
     "transition": TRANSITIONS,
     "role": ROLES,
     "notification": NOTIFICATION_KINDS,
