@@ -93,6 +93,18 @@ NOTIFICATION_KINDS = {
     "order_shipped": N_("An order is shipped"),
 }
 
+# Every kind of email the notifications service sends: the preferences above and those a person cannot turn off.
+EMAIL_KINDS = {
+    **NOTIFICATION_KINDS,
+    "email_verification": N_("Email address confirmation"),
+    "password_reset": N_("Password reset"),
+    "invitation": N_("Invitation"),
+    "registration_awaiting_approval": N_("A registration awaits approval"),
+    "read_request_opened": N_("Meter readings are requested"),
+    "read_request_reminded": N_("Reminder of requested meter readings"),
+    "visit_scheduled": N_("A technician's visit is scheduled"),
+}
+
 COUNTERS = {
     "black": N_("Black & white"),
     "colour": N_("Colour"),
@@ -250,6 +262,7 @@ KINDS = {
     "transition": TRANSITIONS,
     "role": ROLES,
     "notification": NOTIFICATION_KINDS,
+    "email": EMAIL_KINDS,
     "counter": COUNTERS,
     "side": ACTOR_SIDES,
     "source": READING_SOURCES,
