@@ -164,7 +164,9 @@ def problem_text(visit: Visit, answer: Answer) -> str:
 
 
 def form_field(path: str) -> str:
-    return "_".join(part for part in path.split(".") if part not in GROUPS and not part.isdigit()) or path
+    """`relocation.network.dns.1` is the form's `dns`; a path of groups only (`counters.0`) is its group."""
+    parts = [part for part in path.split(".") if not part.isdigit()]
+    return "_".join(part for part in parts if part not in GROUPS) or (parts[0] if parts else path)
 
 
 def form_errors(
