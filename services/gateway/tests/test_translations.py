@@ -76,9 +76,9 @@ def test_every_problem_raised_names_its_code():
     uncoded = []
     for path in application_files():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and called_name(node) == "Problem":
-                if not any(keyword.arg == "code" for keyword in node.keywords):
-                    uncoded.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            named = isinstance(node, ast.Call) and called_name(node) == "Problem"
+            if named and not any(keyword.arg == "code" for keyword in node.keywords):
+                uncoded.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert uncoded == []
 
 
