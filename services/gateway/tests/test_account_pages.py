@@ -380,3 +380,39 @@ async def test_staff_decide_registrations_of_any_account(gateway, fakes):
     )
     assert approved.headers["location"] == f"{USERS_PAGE}&notice=approved"
     assert (await gateway.get(approved.headers["location"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        (
+            "es",
+            ["Función anterior: —", "Función: Gestor de existencias", "Cambios: Nombre, Zona horaria", "Sí"],
+        ),
+        ("sv", ["Tidigare roll: —", "Roll: Lageransvarig", "Ändrat: Namn, Tidszon", "Ja"]),
+    ],
+)
+async def test_audit_details_are_named_in_the_user_language(gateway, fakes, language, phrases):
+    entry = {"at": "2030-07-01T08:00:00+00:00", "actor_id": "user-1", "actor_name": "Ana García"}
+    fakes.audit = [
+        {**entry, "action": "membership.set", "details": {"role": "stock_manager", "previous_role": None}},
+        {**entry, "action": "user.profile_changed", "details": {"fields": ["name", "time_zone"]}},
+        {**entry, "action": "account.upserted", "details": {"account": ACCOUNT_ID, "active": True}},
+    ]
+    fakes.me["language"] = language
+    await log_in(gateway)
+    html = (await gateway.get("/account/audit")).text
+    for phrase in phrases:
+        assert phrase in html, phrase
+    for code in ("previous_role", "stock_manager", "time_zone", "None", "True"):
+        assert code not in html.split("<tbody>")[1], code
+
+
+@pytest.mark.parametrize(
+    "language, notice", [("es", "Se ha enviado la invitación."), ("sv", "Inbjudan har skickats.")]
+)
+async def test_a_success_notice_is_in_the_user_language(gateway, fakes, language, notice):
+    fakes.me["language"] = language
+    await log_in(gateway)
+    html = (await gateway.get(f"{USERS_PAGE}&notice=invited")).text
+    assert notice in html and "The invitation has been sent." not in html

@@ -177,3 +177,11 @@ def test_no_translation_is_left_in_english(language):
     everything = set(MESSAGES.values()).union(*(kind.values() for kind in labels.KINDS.values()))
     translated = {m.id for m in catalog if m.id and m.string}
     assert sorted(everything - translated - set(labels.LANGUAGE_NAMES.values())) == []
+
+
+@pytest.mark.parametrize("language", ["es", "sv"])
+def test_every_case_category_has_a_label_whatever_the_type(language):
+    """A supplies order's category is its type and an inquiry's its topic: neither is shown as a bare code."""
+    visitor = visit_in(language)
+    for category in ("consumables", "relocation", "removal", "invoice", "contract", "billing", "paper_jam"):
+        assert visitor.label("category", category) not in (category, labels.CATEGORIES[category]), category
