@@ -174,8 +174,8 @@ def pydantic_issue(error: dict[str, Any]) -> dict[str, Any]:
     code = PYDANTIC_CODES.get(kind, "invalid")
     if kind == "value_error" and "email address" in message:
         code = "invalid_email"
-    params = {
-        _BOUND_PARAMS.get(key, key): value
+    params: dict[str, Any] = {
+        _BOUND_PARAMS.get(str(key), str(key)): value
         for key, value in ctx.items()
         if isinstance(value, str | int | float) and key not in ("pattern", "expected", "reason")
     }
