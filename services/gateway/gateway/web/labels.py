@@ -242,6 +242,23 @@ VISIT_STATUSES = {
     "on_site": N_("Technician on site"),
     "done": N_("Visit done"),
 }
+# What an entry of a case's timeline is.
+TIMELINE_KINDS = {
+    "created": N_("Case opened"),
+    "status_changed": N_("Status changed"),
+    "message": N_("Message"),
+    "note": N_("Internal note"),
+    "shipment": N_("Shipment"),
+    "visit": N_("Technician visit"),
+}
+# Where a registration stands (F-01) and where an email stands in the notifications service.
+REGISTRATION_STATUSES = {
+    "pending_verification": N_("Email address not yet confirmed"),
+    "awaiting_approval": N_("Awaiting approval"),
+    "approved": N_("Approved"),
+    "refused": N_("Refused"),
+}
+EMAIL_STATUSES = {"pending": N_("Waiting to be sent"), "sent": N_("Sent"), "failed": N_("Not delivered")}
 # The vendor's systems that write on a case: they have no name, so the page names them.
 MACHINE_ACTORS = {"logistics": N_("Logistics"), "fieldservice": N_("Field service")}
 
@@ -276,4 +293,7 @@ KINDS = {
     "shipment": SHIPMENT_STATUSES,
     "visit": VISIT_STATUSES,
     "actor": MACHINE_ACTORS,
+    "timeline": TIMELINE_KINDS,
+    "registration": REGISTRATION_STATUSES,
+    "email_status": EMAIL_STATUSES,
 }
