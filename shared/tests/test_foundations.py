@@ -96,6 +96,6 @@ async def test_problem_details_name_the_field_at_fault():
     assert invalid.status_code == 422 and invalid.headers["content-type"] == "application/problem+json"
     assert invalid.json()["errors"][0]["field"] == "subject"
     assert conflict.status_code == 409 and conflict.json()["errors"] == [
-        {"field": "subject", "message": "already taken"}
+        {"field": "subject", "code": "invalid", "params": {}, "message": "already taken"}
     ]
     assert missing.status_code == 404 and missing.json()["status"] == 404

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from shared.auth import Principal
+from shared.errors import field_issue, status_code_name
 from shared.permissions import device_actions, portal_actions, user_actions
 
 PROBLEM = "application/problem+json"
@@ -22,14 +23,25 @@ ACCOUNT_ID, DEVICE_ID, CASE_ID = "acc-1", "dev-1", "case-1"
 URLS = {name: f"http://{name}.internal" for name in ("accounts", "cases", "meters", "notifications")}
 
 
-def problem(status: int, detail: str, errors: list[dict] | None = None) -> JSONResponse:
-    body = {"type": "about:blank", "title": "Invalid request", "status": status, "detail": detail}
+def problem(
+    status: int, detail: str, errors: list[dict] | None = None, code: str | None = None
+) -> JSONResponse:
+    """A refusal as the services answer it: a code (the status's when none is named) and the fields at fault."""
+    body = {
+        "type": "about:blank",
+        "title": "Invalid request",
+        "status": status,
+        "detail": detail,
+        "code": code or status_code_name(status),
+    }
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def coded_problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def coded_problem(
+    status: int, code: str, detail: str, params: dict | None = None, **extra: Any
+) -> JSONResponse:
     return JSONResponse(
         {
             "type": "about:blank",
@@ -37,6 +49,7 @@ def coded_problem(status: int, code: str, detail: str, **extra: Any) -> JSONResp
             "status": status,
             "detail": detail,
             "code": code,
+            "params": params or {},
             **extra,
         },
         status_code=status,
@@ -290,7 +303,7 @@ class FakeServices:
                 return problem(
                     422,
                     "time_zone: unknown time zone",
-                    [{"field": "time_zone", "message": "Unknown time zone."}],
+                    [field_issue("time_zone", "unknown_time_zone", "Unknown time zone.")],
                 )
             self.me.update({k: v for k, v in body.items() if k in self.me})
             return self.me
@@ -319,7 +332,7 @@ class FakeServices:
                 return problem(
                     422,
                     "postal_code: too long",
-                    [{"field": "body.postal_code", "message": "At most 20 characters."}],
+                    [field_issue("body.postal_code", "too_long", "At most 20 characters.", max_length=20)],
                 )
             self.device["location"].update(body)
             return self.device
@@ -330,7 +343,11 @@ class FakeServices:
                 return problem(
                     422,
                     "serial: no such device on this account",
-                    [{"field": "serial", "message": "No device with this serial number on the account."}],
+                    [
+                        field_issue(
+                            "serial", "serial_mismatch", "No device with this serial number on the account."
+                        )
+                    ],
                 )
             return {"status": "pending_verification"}
 
@@ -352,7 +369,7 @@ class FakeServices:
                 return problem(
                     422,
                     "password: too short",
-                    [{"field": "password", "message": "Use at least 12 characters."}],
+                    [field_issue("password", "too_short", "Use at least 12 characters.", min_length=12)],
                 )
             return None
 
@@ -390,7 +407,13 @@ class FakeServices:
                 return problem(
                     422,
                     "device_ids: not a device of the account",
-                    [{"field": "device_ids", "message": "Every device must be a device of the account."}],
+                    [
+                        field_issue(
+                            "device_ids",
+                            "not_account_devices",
+                            "Every device must be a device of the account.",
+                        )
+                    ],
                 )
             return None
 
@@ -406,7 +429,9 @@ class FakeServices:
         @app.post(f"{base}/registrations/{{registration_id}}/approve")
         async def approve(registration_id: str, body: dict):
             if body.get("role") not in roles:
-                return problem(422, "role: not a role", [{"field": "body.role", "message": "Choose a role."}])
+                return problem(
+                    422, "role: not a role", [field_issue("body.role", "not_a_choice", "Choose a role.")]
+                )
             refused = unknown_devices(body)
             if refused:
                 return refused
@@ -440,7 +465,8 @@ class FakeServices:
                 return problem(
                     409,
                     "This person is already a user of the account.",
-                    [{"field": "email", "message": "This person is already a user of the account."}],
+                    [field_issue("email", "already_member", "This person is already a user of the account.")],
+                    code="already_member",
                 )
             refused = unknown_devices(body)
             if refused:
@@ -451,7 +477,9 @@ class FakeServices:
         async def change_role(account_id: str, user_id: str, body: dict):
             admins = [u for u in self.account_users if u["role"] == "administrator" and u["active"]]
             if body.get("role") != "administrator" and [u["user_id"] for u in admins] == [user_id]:
-                return problem(409, "The account would have no administrator left.")
+                return problem(
+                    409, "The account would have no administrator left.", code="last_administrator"
+                )
             user(user_id)["role"] = body["role"]
             return user(user_id)
 
@@ -466,7 +494,7 @@ class FakeServices:
         @app.post(f"{base}/accounts/{{account_id}}/users/{{user_id}}/deactivate")
         async def deactivate(account_id: str, user_id: str):
             if user_id == "user-1":
-                return problem(409, "You cannot deactivate yourself.")
+                return problem(409, "You cannot deactivate yourself.", code="cannot_deactivate_self")
             user(user_id)["active"] = False
             return user(user_id)
 
@@ -492,7 +520,7 @@ class FakeServices:
                 return problem(
                     422,
                     "created_from: invalid date",
-                    [{"field": "created_from", "message": "Input should be a valid date."}],
+                    [field_issue("created_from", "not_a_date", "Input should be a valid date.")],
                 )
             items = [
                 {
@@ -547,7 +575,7 @@ class FakeServices:
         @app.post(f"{base}/cases/{{case_id}}/messages", status_code=201)
         async def message(case_id: str, body: dict):
             if not body.get("body"):
-                return problem(422, "body: required", [{"field": "body", "message": "Write a message."}])
+                return problem(422, "body: required", [field_issue("body", "required", "Write a message.")])
             kind = "note" if body.get("internal") else "message"
             self.cases[case_id]["timeline"].append(
                 {
@@ -565,7 +593,12 @@ class FakeServices:
         async def status(case_id: str, body: dict):
             case = self.cases[case_id]
             if body.get("status") not in case["allowed_transitions"]:
-                return problem(409, f"A case cannot go from {case['status']} to {body.get('status')}.")
+                return coded_problem(
+                    409,
+                    "illegal_transition",
+                    f"A case cannot go from {case['status']} to {body.get('status')}.",
+                    params={"from_status": case["status"], "to_status": body.get("status")},
+                )
             case["status"] = body["status"]
             return case
 
@@ -623,14 +656,16 @@ class FakeServices:
                 (i for i in self.rejected if i["id"] == rejection_id and i["reviewed_at"] is None), None
             )
             if item is None:
-                return problem(404, "This rejected reading has already been reviewed.")
+                return problem(
+                    409, "This rejected reading has already been reviewed.", code="already_reviewed"
+                )
             item.update(reviewed_at=dt.datetime.now(dt.UTC).isoformat(), resolution=body["resolution"])
             return item
 
         @app.post(f"{base}/devices/{{device_id}}/corrections", status_code=201)
         async def correct(device_id: str, body: dict):
             if not body.get("reason"):
-                return problem(422, "reason: required", [{"field": "reason", "message": "Give a reason."}])
+                return problem(422, "reason: required", [field_issue("reason", "required", "Give a reason.")])
             return {"id": "correction-1", "device_id": device_id, **body}
 
         return app
@@ -642,13 +677,17 @@ class FakeServices:
             return problem(
                 422,
                 f"counters.{wrong[0]}: not a whole number",
-                [{"field": f"counters.{wrong[0]}", "message": "Enter a whole number."}],
+                [field_issue(f"counters.{wrong[0]}", "not_a_whole_number", "must be a whole number")],
             )
         history = self.readings.setdefault(device_id, [])
         today = dt.date.today().isoformat()
         if history and history[0]["local_date"] == today:
             return coded_problem(
-                409, "already_read_today", "This device already has a reading for today.", local_date=today
+                409,
+                "already_read_today",
+                "This device already has a reading for today.",
+                params={"date": today},
+                local_date=today,
             )
         previous = history[0]["counters"] if history else {}
         for name, value in counters.items():
@@ -658,6 +697,7 @@ class FakeServices:
                     "lower_than_previous",
                     f"The {name} counter cannot be lower than {previous[name]}, the value of "
                     f"{history[0]['local_date']}.",
+                    params={"counter": name, "previous": previous[name], "date": history[0]["local_date"]},
                     counter=name,
                     previous_value=previous[name],
                     previous_date=history[0]["local_date"],
@@ -667,6 +707,7 @@ class FakeServices:
                 409,
                 "confirmation_required",
                 "The black counter implies 9,876,543 pages a day; this device usually prints 120.",
+                params={"counter": "black", "implied": 9876543, "usual": 120},
                 counter="black",
                 implied_per_day=9876543,
                 usual_per_day=120,
@@ -691,13 +732,15 @@ class FakeServices:
         if kind == "consumables":
             return order_refusal(body)
         if kind == "relocation" and not is_future(body["relocation"].get("preferred_date")):
-            return field_problem("relocation.preferred_date", "must be a future date")
+            return field_problem("relocation.preferred_date", "must_be_future", "must be a future date")
         if kind == "removal" and not is_future(body["removal"].get("date")):
-            return field_problem("removal.date", "must be a future date")
+            return field_problem("removal.date", "must_be_future", "must be a future date")
         if kind == "account_inquiry" and body.get("topic") not in ("invoice", "contract", "billing", "other"):
-            return field_problem("topic", "Input should be 'invoice', 'contract', 'billing' or 'other'")
+            return field_problem(
+                "topic", "not_a_choice", "Input should be 'invoice', 'contract', 'billing' or 'other'"
+            )
         if kind in ("incident", "account_inquiry") and not body.get("subject"):
-            return problem(422, "subject: required", [{"field": "subject", "message": "Field required"}])
+            return problem(422, "subject: required", [field_issue("subject", "required", "Field required")])
         return None
 
 
@@ -717,8 +760,8 @@ TYPE_ROLES = {
 }
 
 
-def field_problem(field_name: str, message: str) -> JSONResponse:
-    return problem(422, f"{field_name}: {message}", [{"field": field_name, "message": message}])
+def field_problem(field_name: str, code: str, message: str, **params: Any) -> JSONResponse:
+    return problem(422, f"{field_name}: {message}", [field_issue(field_name, code, message, **params)])
 
 
 def is_future(value: Any) -> bool:
@@ -730,18 +773,26 @@ def is_future(value: Any) -> bool:
 
 def order_refusal(body: dict) -> JSONResponse | None:
     limits = {item["sku"]: item["max_quantity_per_order"] for item in CATALOGUE}
+    names = {item["sku"]: item["name"] for item in CATALOGUE}
     for index, line in enumerate(body.get("items") or []):
         quantity = line.get("quantity")
         if not isinstance(quantity, int) or quantity < 1:
-            return field_problem(f"items.{index}.quantity", "Input should be a valid integer")
+            return field_problem(
+                f"items.{index}.quantity", "not_a_whole_number", "Input should be a valid integer"
+            )
         if quantity > limits.get(line.get("sku"), 0):
             return field_problem(
                 f"items.{index}.quantity",
+                "too_many",
                 f"at most {limits.get(line.get('sku'))} of {line.get('sku')} per order",
+                max=limits.get(line.get("sku")),
+                item=names[line.get("sku")],
             )
     shipping = body.get("shipping") or {}
     if shipping.get("use_device_location") is False and not shipping.get("city"):
-        return field_problem("shipping.city", "String should have at least 1 character")
+        return field_problem(
+            "shipping.city", "too_short", "String should have at least 1 character", min_length=1
+        )
     return None
 
 

@@ -193,7 +193,7 @@ async def test_a_refused_approval_names_the_devices_and_keeps_the_choice(logged_
     )
     assert response.status_code == 422
     html = response.text
-    assert "Every device must be a device of the account." in field_error(html, "f-device_ids")
+    assert "Choose devices of this account only." in field_error(html, "f-device_ids")
     assert re.search(r'<option value="device_stock_manager"\s+selected', html)
     assert checked(html, f"f-device_ids-{DEVICE_ID}")
     assert 'role="alert"' in html
@@ -237,7 +237,7 @@ async def test_inviting_a_member_again_is_shown_next_to_the_email_with_the_value
     )
     assert response.status_code == 409
     html = response.text
-    assert "already a user of the account" in field_error(html, "f-invite-email")
+    assert "already a user of this account" in field_error(html, "f-invite-email")
     assert 'value="user-2@example.com"' in html and 'value="Bo &lt;Ek&gt;"' in html
     assert re.search(
         r'id="f-invite-role"[^>]*>\s*(<option[^>]*>[^<]*</option>\s*)*?'
@@ -260,9 +260,7 @@ async def test_an_unknown_device_in_an_invitation_is_named(logged_in):
         },
     )
     assert response.status_code == 422
-    assert "Every device must be a device of the account." in field_error(
-        response.text, "f-invite-device_ids"
-    )
+    assert "Choose devices of this account only." in field_error(response.text, "f-invite-device_ids")
 
 
 async def test_role_change_and_the_last_administrator(logged_in, fakes):
@@ -284,7 +282,7 @@ async def test_role_change_and_the_last_administrator(logged_in, fakes):
     )
     assert refused.status_code == 409
     html = refused.text
-    assert "The account would have no administrator left." in field_error(html, "f-u-user-1-role")
+    assert "must keep at least one active administrator" in field_error(html, "f-u-user-1-role")
     assert re.search(
         r'id="f-u-user-1-role"[^>]*>.*?<option value="knowledge_user"\s+selected', html, re.DOTALL
     )
@@ -303,7 +301,7 @@ async def test_device_assignment_is_saved_and_a_refusal_keeps_the_ticks(logged_i
         {"account_id": ACCOUNT_ID, "device_ids": [DEVICE_ID, "dev-x"]},
     )
     assert refused.status_code == 422
-    assert "Every device must be" in field_error(refused.text, "f-u-user-2-device_ids")
+    assert "Choose devices of this account only." in field_error(refused.text, "f-u-user-2-device_ids")
     assert checked(refused.text, f"f-u-user-2-device_ids-{DEVICE_ID}")
 
 
@@ -335,7 +333,7 @@ async def test_deactivating_oneself_is_refused_next_to_the_confirmation(logged_i
         {"account_id": ACCOUNT_ID, "confirm": "yes"},
     )
     assert response.status_code == 409
-    assert "You cannot deactivate yourself." in field_error(response.text, "f-u-user-1-confirm")
+    assert "You cannot deactivate yourself" in field_error(response.text, "f-u-user-1-confirm")
 
 
 async def test_forms_without_the_csrf_token_are_refused(logged_in, fakes):
@@ -383,3 +381,39 @@ async def test_staff_decide_registrations_of_any_account(gateway, fakes):
     )
     assert approved.headers["location"] == f"{USERS_PAGE}&notice=approved"
     assert (await gateway.get(approved.headers["location"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        (
+            "es",
+            ["Función anterior: —", "Función: Gestor de existencias", "Cambios: Nombre, Zona horaria", "Sí"],
+        ),
+        ("sv", ["Tidigare roll: —", "Roll: Lageransvarig", "Ändrat: Namn, Tidszon", "Ja"]),
+    ],
+)
+async def test_audit_details_are_named_in_the_user_language(gateway, fakes, language, phrases):
+    entry = {"at": "2030-07-01T08:00:00+00:00", "actor_id": "user-1", "actor_name": "Ana García"}
+    fakes.audit = [
+        {**entry, "action": "membership.set", "details": {"role": "stock_manager", "previous_role": None}},
+        {**entry, "action": "user.profile_changed", "details": {"fields": ["name", "time_zone"]}},
+        {**entry, "action": "account.upserted", "details": {"account": ACCOUNT_ID, "active": True}},
+    ]
+    fakes.me["language"] = language
+    await log_in(gateway)
+    html = (await gateway.get("/account/audit")).text
+    for phrase in phrases:
+        assert phrase in html, phrase
+    for code in ("previous_role", "stock_manager", "time_zone", "None", "True"):
+        assert code not in html.split("<tbody>")[1], code
+
+
+@pytest.mark.parametrize(
+    "language, notice", [("es", "Se ha enviado la invitación."), ("sv", "Inbjudan har skickats.")]
+)
+async def test_a_success_notice_is_in_the_user_language(gateway, fakes, language, notice):
+    fakes.me["language"] = language
+    await log_in(gateway)
+    html = (await gateway.get(f"{USERS_PAGE}&notice=invited")).text
+    assert notice in html and "The invitation has been sent." not in html

@@ -78,7 +78,7 @@ async def test_refused_form_keeps_typed_values_and_shows_the_field_message(logge
     assert re.search(r'<option value="paper_jam"\s+selected', html)
     assert re.search(r'<option value="dev-1"\s+selected', html)
     error = re.search(r'<p class="field-error" id="f-subject-error">(.*?)</p>', html, re.DOTALL)
-    assert error and "Field required" in error.group(1)
+    assert error and "This field is required." in error.group(1)
     assert re.search(r'id="f-subject"[^>]*aria-describedby="f-subject-error"[^>]*aria-invalid="true"', html)
     assert 'role="alert" aria-live="assertive"' in html
 
@@ -100,7 +100,7 @@ async def test_refused_registration_keeps_values_and_names_the_field(gateway, fa
     assert response.status_code == 422
     html = response.text
     assert 'value="Ana García"' in html and 'value="100200"' in html and 'value="WRONG"' in html
-    assert "No device with this serial number on the account." in html
+    assert "This serial number does not match a device of that account number." in html
     assert "a long enough password" not in html  # passwords are never echoed back
     assert (
         fakes.of("accounts", "POST", "/api/accounts/v1/registrations")[0].body["account_number"] == "100200"
@@ -125,7 +125,7 @@ async def test_registration_verification_and_password_reset_flow(gateway, fakes)
     verified = await submit(gateway, "/verify-email?token=good", "/verify-email", {"token": "good"})
     assert "Email address confirmed" in verified.text
     expired = await submit(gateway, "/verify-email?token=bad", "/verify-email", {"token": "bad"})
-    assert expired.status_code == 400 and "This link has expired." in expired.text
+    assert expired.status_code == 400 and "The request could not be understood." in expired.text
     asked = await submit(gateway, "/forgot-password", "/forgot-password", {"email": "ana@example.com"})
     assert "Check your email" in asked.text
     short = await submit(
@@ -133,7 +133,7 @@ async def test_registration_verification_and_password_reset_flow(gateway, fakes)
     )
     assert (
         short.status_code == 422
-        and "Use at least 12 characters." in short.text
+        and "Enter at least 12 characters." in short.text
         and 'value="t1"' in short.text
     )
     reset = await submit(
@@ -170,12 +170,12 @@ async def test_reply_and_status_change_on_a_case(logged_in, fakes):
     changed = await submit(logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/status", {"status": "resolved"})
     assert changed.status_code == 303
     refused = await submit(logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/status", {"status": "new"})
-    assert refused.status_code == 409 and "A case cannot go from resolved to new." in refused.text
+    assert refused.status_code == 409 and "The case cannot go from “Resolved” to “New”." in refused.text
 
 
 async def test_empty_reply_keeps_the_page_and_names_the_field(logged_in):
     response = await submit(logged_in, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/messages", {"body": ""})
-    assert response.status_code == 422 and "Write a message." in response.text
+    assert response.status_code == 422 and "This field is required." in response.text
 
 
 async def test_case_list_filters_and_pages(logged_in, fakes):
@@ -190,7 +190,7 @@ async def test_case_list_filters_and_pages(logged_in, fakes):
 
 async def test_case_list_shows_a_refused_filter_next_to_it(logged_in):
     response = await logged_in.get("/cases?created_from=not-a-date")
-    assert response.status_code == 422 and "Input should be a valid date." in response.text
+    assert response.status_code == 422 and "Enter a valid date." in response.text
 
 
 async def test_device_page_shows_location_cases_and_readings(logged_in, fakes):
@@ -244,7 +244,7 @@ async def test_refused_profile_keeps_values(logged_in):
         {"name": "Ana Typed", "phone": "", "language": "es", "time_zone": "Mars/Olympus"},
     )
     assert response.status_code == 422
-    assert 'value="Ana Typed"' in response.text and "Unknown time zone." in response.text
+    assert 'value="Ana Typed"' in response.text and "Choose a known time zone." in response.text
 
 
 async def test_customers_get_403_on_the_agent_pages(logged_in, fakes):
@@ -283,7 +283,7 @@ async def test_agent_sees_notes_and_can_reply_note_and_change_status(gateway, fa
     )
     assert moved.headers["location"] == f"/agent/cases/{CASE_ID}?notice=status"
     refused = await gateway.post(f"/agent/cases/{CASE_ID}/messages", data={"reply": "", "csrf_token": token})
-    assert refused.status_code == 422 and "Write a message." in refused.text
+    assert refused.status_code == 422 and "This field is required." in refused.text
 
 
 @pytest.mark.parametrize(

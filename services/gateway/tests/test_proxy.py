@@ -39,7 +39,12 @@ async def test_problem_details_pass_through_unchanged(gateway):
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [
-        {"field": "serial", "message": "No device with this serial number on the account."}
+        {
+            "field": "serial",
+            "code": "serial_mismatch",
+            "params": {},
+            "message": "No device with this serial number on the account.",
+        }
     ]
 
 

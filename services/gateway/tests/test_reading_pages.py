@@ -337,7 +337,11 @@ async def test_agents_review_rejected_readings(gateway, fakes):
     again = await gateway.post(
         "/agent/readings/rejected/rej-1/review", data={"csrf_token": csrf_of(html), "resolution": "dismissed"}
     )
-    assert again.status_code == 404 and "already been reviewed" in again.text and 'role="alert"' in again.text
+    assert (
+        again.status_code == 409
+        and "This reading was already reviewed." in again.text
+        and 'role="alert"' in again.text
+    )
 
 
 async def test_agents_record_a_correction_and_a_refusal_keeps_the_form(gateway, fakes):
@@ -356,7 +360,7 @@ async def test_agents_record_a_correction_and_a_refusal_keeps_the_form(gateway, 
             "reason": "",
         },
     )
-    assert refused.status_code == 422 and "Give a reason." in refused.text
+    assert refused.status_code == 422 and "This field is required." in refused.text
     assert re.search(r'id="f-kind-device_replacement"[^>]*checked', refused.text)
     assert re.search(r'id="f-correction-colour"[^>]*checked', refused.text)
     done = await gateway.post(

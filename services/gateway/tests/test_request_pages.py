@@ -116,7 +116,7 @@ async def test_a_quantity_above_the_limit_is_shown_next_to_its_item(logged_in, f
     )
     assert response.status_code == 422
     html = response.text
-    assert "at most 1 of DR-1 per order" in field_error(html, "f-quantity_DR-1")
+    assert "At most 1 of Drum unit per order." in field_error(html, "f-quantity_DR-1")
     assert 'id="f-quantity_TN-C-error"' not in html and 'id="f-quantity_TN-BK-error"' not in html
     assert value_of(html, "f-quantity_DR-1") == "3" and value_of(html, "f-quantity_TN-BK") == "1"
 
@@ -236,7 +236,7 @@ async def test_a_past_preferred_date_is_shown_next_to_the_date_with_the_values_k
     )
     assert response.status_code == 422
     html = response.text
-    assert "must be a future date" in field_error(html, "f-preferred_date")
+    assert "Choose a date in the future." in field_error(html, "f-preferred_date")
     assert value_of(html, "f-preferred_date") == "2020-01-01" and value_of(html, "f-street") == "Sveavägen 1"
     assert value_of(html, "f-dns") == "10.0.0.2, 10.0.0.3"
     assert checked(html, "f-ip_mode-static") and checked(html, "f-time_window-morning")
@@ -250,7 +250,7 @@ async def test_a_removal_is_sent_and_a_past_date_is_named(logged_in, fakes):
         {"date": "2020-01-01", "reason": "Contract ends"},
     )
     assert refused.status_code == 422
-    assert "must be a future date" in field_error(refused.text, "f-date")
+    assert "Choose a date in the future." in field_error(refused.text, "f-date")
     assert "Contract ends</textarea>" in refused.text
     done = await submit(
         logged_in,
@@ -301,7 +301,7 @@ async def test_an_account_inquiry_is_sent_and_a_refusal_keeps_the_form(logged_in
         },
     )
     assert refused.status_code == 422
-    assert "Input should be" in field_error(refused.text, "f-topic")
+    assert "Choose one of the options offered." in field_error(refused.text, "f-topic")
     assert value_of(refused.text, "f-subject") == "Invoice 42" and "Twice charged</textarea>" in refused.text
     done = await logged_in.post(
         "/account/inquiry",
@@ -388,7 +388,7 @@ async def test_the_location_is_patched_and_a_refusal_is_shown_next_to_the_field(
         {**place, "postal_code": "9" * 25},
     )
     assert refused.status_code == 422
-    assert "At most 20 characters." in field_error(refused.text, "f-postal_code")
+    assert "Enter at most 20 characters." in field_error(refused.text, "f-postal_code")
     assert value_of(refused.text, "f-postal_code") == "9" * 25
 
 

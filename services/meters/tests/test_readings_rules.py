@@ -99,7 +99,12 @@ async def test_a_value_lower_than_the_previous_one_is_refused_naming_counter_val
     )
     assert "colour" in body["detail"] and "900" in body["detail"] and previous_date in body["detail"]
     assert body["errors"] == [
-        {"field": "counters.colour", "message": "lower than the previous reading (900)"}
+        {
+            "field": "counters.colour",
+            "code": "lower_than_previous",
+            "params": {"counter": "colour", "previous": 900, "date": previous_date},
+            "message": "lower than the previous reading (900)",
+        }
     ]
     # An equal value is not lower.
     assert (await portal.submit(black=5100, colour=900)).status_code == 201

@@ -3,6 +3,8 @@ and every kind renders in every language."""
 
 import re
 from datetime import UTC, date, datetime
+from enum import Enum
+from typing import get_args
 
 import pytest
 from babel.messages.pofile import read_po
@@ -17,6 +19,8 @@ from notifications.emails.render import (
     TEMPLATES,
     EmailRenderer,
 )
+from shared.events.accounts import Role
+from shared.events.cases import CaseStatus
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -43,6 +47,45 @@ def test_every_message_is_translated_with_the_same_placeholders(language):
         assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(msgid)), msgid
     unused = {m.id for m in catalog if m.id} - used_messages()
     assert not unused, f"{language}: messages no template uses: {unused}"
+
+
+@pytest.mark.parametrize("language", ["es", "sv"])
+def test_no_translation_is_left_in_english(language):
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    assert sorted(m.id for m in catalog if m.id and m.string == m.id) == []
+
+
+def values_of(vocabulary) -> set[str]:
+    """A contract's vocabulary as its string values, whether a Literal or a StrEnum."""
+    if isinstance(vocabulary, type) and issubclass(vocabulary, Enum):
+        return {str(member.value) for member in vocabulary}
+    return set(get_args(vocabulary))
+
+
+def test_every_status_role_and_counter_an_email_names_has_words():
+    assert values_of(CaseStatus) and values_of(CaseStatus) <= set(STATUS_WORDS)
+    assert values_of(Role) and values_of(Role) <= set(ROLE_WORDS)
+    assert {"black", "colour", "large"} <= set(COUNTER_WORDS)
+
+
+@pytest.mark.parametrize("language", ["es", "sv"])
+def test_a_status_change_email_names_both_statuses_in_the_language(language):
+    values = {
+        "number": "CS-1",
+        "subject": "Jam",
+        "old_status": "waiting_for_customer",
+        "new_status": "cancelled",
+    }
+    english = EmailRenderer("https://portal.example").render(
+        "case_status_changed", language="en", time_zone="UTC", link_path="/cases/1", name="Ana", **values
+    )
+    email = EmailRenderer("https://portal.example").render(
+        "case_status_changed", language=language, time_zone="UTC", link_path="/cases/1", name="Ana", **values
+    )
+    assert "Cancelled" in english.text and "waiting_for_customer" not in english.text
+    for code_or_english in ("cancelled", "Cancelled", "waiting_for_customer", "Waiting for your reply"):
+        assert code_or_english not in email.text and code_or_english not in email.html
 
 
 VALUES = {

@@ -220,7 +220,11 @@ async def confirm_password_reset(
         )
         user = await session.get(User, reset.user_id) if reset else None
         if reset is None or user is None or reset.used_at is not None or reset.expires_at <= utcnow():
-            raise field_error("token", "This link is invalid, expired or already used. Ask for a new one.")
+            raise field_error(
+                "token",
+                "This link is invalid, expired or already used. Ask for a new one.",
+                field_code="link_unusable",
+            )
         check_password_rules(body.password, email=user.email, names=names_of(user))
         user.password_hash = await hash_password(body.password)
         user.email_verified = True  # the emailed link proves the address

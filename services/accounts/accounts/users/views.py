@@ -12,7 +12,7 @@ from accounts.users.events import publish_user
 from accounts.users.models import NOTIFICATION_KINDS, User
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, Principal
-from shared.errors import not_found
+from shared.errors import InvalidValue, not_found
 from shared.events.vocabulary import PortalAction
 from shared.permissions import device_actions, portal_actions
 
@@ -67,14 +67,14 @@ class ProfileChange(BaseModel):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None and not is_time_zone(value):
-            raise ValueError("not a known IANA time zone (e.g. Europe/Stockholm)")
+            raise InvalidValue("unknown_time_zone", "not a known IANA time zone (e.g. Europe/Stockholm)")
         return value
 
     @field_validator("name")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("may not be blank")
+            raise InvalidValue("required", "may not be blank")
         return value.strip() if value else value
 
 

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from shared.errors import InvalidValue
 from shared.events.cases import CaseStatus
 from shared.events.vocabulary import CaseAction
 
@@ -44,7 +45,7 @@ Side = Literal["customer", "vendor"]
 def must_be_future(value: date) -> date:
     # Judged on the UTC calendar day, the same for every replica and time zone.
     if value <= datetime.now(UTC).date():
-        raise ValueError("must be a future date")
+        raise InvalidValue("must_be_future", "must be a future date")
     return value
 
 
@@ -184,7 +185,7 @@ def parse_new_case(
     try:
         return NEW_CASE.validate_python(body)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        errors = exc.errors(include_url=False, include_input=False)
         raise RequestValidationError([{**e, "loc": ("body", *field_path(e))} for e in errors]) from None
 
 

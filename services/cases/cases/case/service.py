@@ -37,7 +37,9 @@ def side_of(principal: Principal) -> str:
 def check_new_case(request: NewIncident) -> None:
     """Business rules the schema cannot express; a 422 naming the field, before anything is written."""
     if request.category not in INCIDENT_CATEGORIES:
-        raise field_error("category", f"must be one of {', '.join(INCIDENT_CATEGORIES)}")
+        raise field_error(
+            "category", f"must be one of {', '.join(INCIDENT_CATEGORIES)}", field_code="not_a_choice"
+        )
 
 
 @dataclass
@@ -302,6 +304,7 @@ async def add_message(
             "Case is over",
             f"Case {case.number} is {case.status}; open a new case instead.",
             code="case_closed",
+            params={"number": case.number, "status": case.status},
             status_value=case.status,
         )
     now = utcnow()
@@ -377,7 +380,9 @@ async def assign(session: AsyncSession, principal: Principal, case: Case, assign
     if assignee_id is not None:
         assignee = await session.get(User, assignee_id)
         if assignee is None or not assignee.is_staff or not assignee.active:
-            raise field_error("assignee_id", "must be an active member of the vendor's staff")
+            raise field_error(
+                "assignee_id", "must be an active member of the vendor's staff", field_code="not_active_staff"
+            )
     previous, case.assignee_id, case.updated_at = case.assignee_id, assignee_id, utcnow()
     audit.record(
         session,

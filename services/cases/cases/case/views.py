@@ -47,7 +47,9 @@ def day_or_time(field: str, value: str | None) -> date | datetime | None:
     try:
         return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     except ValueError:
-        raise field_error(field, "must be a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
+        raise field_error(
+            field, "must be a date (YYYY-MM-DD) or an ISO 8601 date-time", field_code="not_a_date"
+        ) from None
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)

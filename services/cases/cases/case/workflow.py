@@ -71,6 +71,7 @@ def check_transition(
         "Illegal status transition",
         detail,
         code="illegal_transition",
+        params={"from_status": status, "to_status": target},
         from_status=status,
         to_status=target,
         allowed_transitions=allowed,

@@ -3,7 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.catalogue.models import ConsumableCatalogue, ConsumableItem
-from shared.errors import Problem
+from shared.errors import field_issue, invalid_fields
 
 
 async def items_of_model(session: AsyncSession, model: str) -> list[ConsumableItem]:
@@ -20,28 +20,21 @@ async def priced_order(session: AsyncSession, model: str, lines: list[tuple[str,
     for index, (sku, quantity) in enumerate(lines):
         item = catalogue.get(sku)
         if item is None:
-            errors.append(
-                {"field": f"items.{index}.sku", "message": f"{sku} is not in the catalogue of {model}"}
-            )
+            message = f"{sku} is not in the catalogue of {model}"
+            errors.append(field_issue(f"items.{index}.sku", "not_in_catalogue", message, sku=sku))
         elif sku in seen:
-            errors.append({"field": f"items.{index}.sku", "message": f"{sku} is ordered more than once"})
-        elif quantity > item.max_quantity_per_order:
+            message = f"{sku} is ordered more than once"
             errors.append(
-                {
-                    "field": f"items.{index}.quantity",
-                    "message": f"at most {item.max_quantity_per_order} of {sku} per order",
-                    "max_quantity": item.max_quantity_per_order,
-                }
+                field_issue(f"items.{index}.sku", "ordered_twice", message, sku=sku, item=item.name)
             )
+        elif quantity > item.max_quantity_per_order:
+            limit = item.max_quantity_per_order
+            message = f"at most {limit} of {sku} per order"
+            issue = field_issue(f"items.{index}.quantity", "too_many", message, max=limit, item=item.name)
+            errors.append({**issue, "max_quantity": limit})
         else:
             order.append({"sku": sku, "kind": item.kind, "name": item.name, "quantity": quantity})
         seen.add(sku)
     if errors:
-        raise Problem(
-            422,
-            "Invalid request",
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-            code="invalid",
-            errors=errors,
-        )
+        raise invalid_fields(errors)
     return order

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.web import labels
 from gateway.web.portal_pages import optional, page_number
 from gateway.web.reading_pages import as_list
-from gateway.web.visit import Answer, PageError, UserVisit, Visit
+from gateway.web.refusals import form_errors, problem_text
+from gateway.web.visit import PageError, UserVisit, Visit
 from shared.events.vocabulary import CustomerRole, PortalAction
 
 router = APIRouter(include_in_schema=False)
@@ -44,19 +45,6 @@ class Refusal:
 
     def concerns(self, form: str, user_id: str | None = None) -> bool:
         return self.form == form and self.user_id == user_id
-
-
-def refusal_errors(answer: Answer, fields: tuple[str, ...], default_field: str) -> dict[str, str]:
-    """The service's messages by form field ("body.device_ids.0" reaches device_ids); a refusal that names no
-    field of the form (a 409 such as "the last administrator") is shown next to `default_field`."""
-    errors: dict[str, str] = {}
-    for name, message in answer.field_errors.items():
-        for form_field in fields:
-            if form_field in name.split("."):
-                errors.setdefault(form_field, message)
-    if not errors:
-        errors[default_field] = answer.detail
-    return errors
 
 
 def administered(visit: Visit) -> list[str]:
@@ -121,7 +109,7 @@ async def users_page(
         registrations=[r for r in registrations or [] if r.get("account_id") == account_id],
         registrations_ok=registrations_ok,
         refusal=refusal,
-        notice=USER_NOTICES.get(visit.request.query_params.get("notice", "")),
+        notice=visit.notice(USER_NOTICES),
     )
 
 
@@ -155,8 +143,8 @@ async def invite(visit: UserVisit) -> Response:
     refusal = Refusal(
         "invite",
         values=values,
-        problem=answer.detail,
-        errors=refusal_errors(answer, ("email", "name", "role", "device_ids"), "email"),
+        problem=problem_text(visit, answer),
+        errors=form_errors(visit, answer, ("email", "name", "role", "device_ids"), "email"),
     )
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
@@ -171,7 +159,9 @@ async def change_role(visit: UserVisit, user_id: str) -> Response:
     )
     if answer.ok:
         return visit.redirect(users_url(account_id, "role"))
-    refusal = Refusal("role", user_id, values, refusal_errors(answer, ("role",), "role"), answer.detail)
+    refusal = Refusal(
+        "role", user_id, values, form_errors(visit, answer, ("role",), "role"), problem_text(visit, answer)
+    )
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
 
@@ -186,7 +176,11 @@ async def assign_devices(visit: UserVisit, user_id: str) -> Response:
     if answer.ok:
         return visit.redirect(users_url(account_id, "devices"))
     refusal = Refusal(
-        "devices", user_id, values, refusal_errors(answer, ("device_ids",), "device_ids"), answer.detail
+        "devices",
+        user_id,
+        values,
+        form_errors(visit, answer, ("device_ids",), "device_ids"),
+        problem_text(visit, answer),
     )
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
@@ -208,7 +202,12 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
     )
     if answer.ok:
         return visit.redirect(users_url(account_id, "deactivated"))
-    refusal = Refusal("deactivate", user_id, errors={CONFIRM: answer.detail}, problem=answer.detail)
+    refusal = Refusal(
+        "deactivate",
+        user_id,
+        errors={CONFIRM: problem_text(visit, answer)},
+        problem=problem_text(visit, answer),
+    )
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
 
@@ -260,8 +259,8 @@ async def approve(visit: UserVisit, registration_id: str) -> Response:
         registration,
         status=answer.status,
         values=values,
-        errors=refusal_errors(answer, ("role", "device_ids"), "role"),
-        problem=answer.detail,
+        errors=form_errors(visit, answer, ("role", "device_ids"), "role"),
+        problem=problem_text(visit, answer),
     )
 
 
@@ -276,12 +275,43 @@ async def refuse(visit: UserVisit, registration_id: str) -> Response:
         visit,
         registration,
         status=answer.status,
-        problem=answer.detail,
+        problem=problem_text(visit, answer),
         values={"role": CustomerRole.DEVICE_MANAGER, "device_ids": []},
     )
 
 
 # -- the audit trail (F-34, F-83)
+ROLE_DETAILS = frozenset({"role", "previous_role"})
+
+
+def audit_value(visit: Visit, key: str, value: Any) -> str:
+    """A detail's value as a person reads it: roles and field names by their labels, nothing as a dash."""
+    if value is None or value in ("", []):
+        return "—"
+    if key in ROLE_DETAILS:
+        return visit.label("role", value)
+    if key == "fields":
+        return ", ".join(visit.label("audit_field", name) for name in as_list(value))
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{visit.label('audit_field', k)}: {audit_value(visit, k, v)}" for k, v in value.items()
+        )
+    if isinstance(value, bool):
+        return visit.gettext("Yes") if value else visit.gettext("No")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def audit_details(visit: Visit, details: dict | None) -> list[tuple[str, str]]:
+    """An entry's details as (label, value) pairs; the account is the page's own, so it is left out."""
+    return [
+        (visit.label("audit_field", key), audit_value(visit, key, value))
+        for key, value in (details or {}).items()
+        if key != "account"
+    ]
+
+
 @router.get("/account/audit", response_class=HTMLResponse)
 async def account_audit(visit: UserVisit, account_id: str | None = None) -> Response:
     account_id = chosen_account(visit, account_id)
@@ -300,7 +330,10 @@ async def account_audit(visit: UserVisit, account_id: str | None = None) -> Resp
         account_id=account_id,
         accounts=accounts,
         account=next((a for a in accounts if a.get("account_id") == account_id), None),
-        entries=(body or {}).get("items") or [],
+        entries=[
+            {**entry, "shown_details": audit_details(visit, entry.get("details"))}
+            for entry in (body or {}).get("items") or []
+        ],
         total=total,
         page=page,
         pages=max(1, math.ceil(total / AUDIT_PAGE_SIZE)),

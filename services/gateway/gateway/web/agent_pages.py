@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web.portal_pages import case_list, case_page, post_message, post_status
+from gateway.web.refusals import form_errors, problem_text
 from gateway.web.visit import StaffVisit
 
 router = APIRouter(prefix="/agent", include_in_schema=False)
@@ -32,8 +33,8 @@ async def agent_message(visit: StaffVisit, case_id: str) -> Response:
             "agent/case.html",
             status=answer.status,
             values={form_name: values["body"]},
-            errors={form_name: answer.field_errors.get("body") or answer.detail},
-            problem=answer.detail,
+            errors=form_errors(visit, answer, (form_name,), form_name, rename={"body": form_name}),
+            problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/agent/cases/{case_id}?notice={'noted' if internal else 'sent'}#timeline")
 
@@ -47,6 +48,6 @@ async def agent_status(visit: StaffVisit, case_id: str) -> Response:
             case_id,
             "agent/case.html",
             status=answer.status,
-            status_problem=answer.detail or visit.gettext("The status could not be changed."),
+            status_problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/agent/cases/{case_id}?notice=status")

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.upstream import UpstreamUnavailable
 from gateway.web.labels import N_
+from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import DEVICE_COOKIE, LANG_COOKIE, REFRESH_COOKIE, Tokens
 from gateway.web.visit import FORM_REFUSALS, AnonymousVisit, local_path, remember_time_zone, resume_session
 from shared.i18n import LANGUAGES
@@ -48,10 +49,14 @@ async def login(visit: AnonymousVisit) -> Response:
         problem = (
             visit.gettext("The email address or the password is not right.")
             if answer.status == 401
-            else answer.detail
+            else problem_text(visit, answer)
         )
         return visit.render(
-            "login.html", status=answer.status, values=values, errors=answer.field_errors, problem=problem
+            "login.html",
+            status=answer.status,
+            values=values,
+            errors=form_errors(visit, answer),
+            problem=problem,
         )
     visit.new_tokens = Tokens.from_answer(answer.body)
     visit.token = visit.new_tokens.access_token
@@ -127,8 +132,8 @@ async def register(visit: AnonymousVisit) -> Response:
             "register.html",
             status=answer.status,
             values=values,
-            errors=answer.field_errors,
-            problem=answer.detail,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     return visit.render(
         "message.html",
@@ -161,7 +166,7 @@ async def verify_email(visit: AnonymousVisit) -> Response:
             "message.html",
             status=answer.status,
             heading=visit.gettext("This link cannot be used"),
-            message=answer.detail or visit.gettext("The link is invalid or has expired."),
+            message=problem_text(visit, answer),
         )
     return visit.render(
         "message.html",
@@ -191,8 +196,8 @@ async def forgot_password(visit: AnonymousVisit) -> Response:
             "forgot_password.html",
             status=answer.status,
             values=values,
-            errors=answer.field_errors,
-            problem=answer.detail,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     return visit.render(
         "message.html",
@@ -226,8 +231,8 @@ async def reset_password(visit: AnonymousVisit) -> Response:
             "reset_password.html",
             status=answer.status,
             values=values,
-            errors=answer.field_errors,
-            problem=answer.detail,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     return visit.redirect("/login?notice=reset")
 
@@ -256,7 +261,7 @@ async def accept_invitation(visit: AnonymousVisit, token: str) -> Response:
             status=answer.status,
             token=token,
             values=values,
-            errors=answer.field_errors,
-            problem=answer.detail,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     return visit.redirect("/login?notice=invited")

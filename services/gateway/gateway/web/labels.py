@@ -26,13 +26,28 @@ TYPES = {
     "account_inquiry": N_("Account inquiry"),
 }
 
-CATEGORIES = {
+INCIDENT_CATEGORIES = {
     "paper_jam": N_("Paper jam"),
     "print_quality": N_("Print quality"),
     "error_code": N_("Error code"),
     "network_scanning": N_("Network or scanning"),
     "noise_damage": N_("Noise or physical damage"),
     "other": N_("Other"),
+}
+
+# Which department works a case (the cases service's routing).
+DEPARTMENTS = {
+    "technical_support": N_("Technical support"),
+    "supplies": N_("Supplies"),
+    "logistics": N_("Logistics"),
+    "accounts": N_("Accounts department"),
+}
+
+# A model's class in the vendor's CRM.
+MODEL_CLASSES = {
+    "mono": N_("Black and white"),
+    "colour": N_("Colour"),
+    "a3_colour": N_("A3 colour"),
 }
 
 # The action a button performs to reach each status (on the case page).
@@ -72,6 +87,18 @@ NOTIFICATION_KINDS = {
     "reading_accepted": N_("A meter reading is accepted"),
     "reading_requested": N_("Meter readings are requested"),
     "order_shipped": N_("An order is shipped"),
+}
+
+# Every kind of email the notifications service sends: the preferences above and those a person cannot turn off.
+EMAIL_KINDS = {
+    **NOTIFICATION_KINDS,
+    "email_verification": N_("Email address confirmation"),
+    "password_reset": N_("Password reset"),
+    "invitation": N_("Invitation"),
+    "registration_awaiting_approval": N_("A registration awaits approval"),
+    "read_request_opened": N_("Meter readings are requested"),
+    "read_request_reminded": N_("Reminder of requested meter readings"),
+    "visit_scheduled": N_("A technician's visit is scheduled"),
 }
 
 COUNTERS = {
@@ -123,6 +150,41 @@ AUDIT_ACTIONS = {
     "user.profile_changed": N_("Profile changed"),
 }
 
+# The names of what an audit entry records (its details) and of the fields a change names.
+AUDIT_FIELDS = {
+    "account": N_("Account"),
+    "account_id": N_("Account"),
+    "user_id": N_("User"),
+    "email": N_("Email address"),
+    "role": N_("Role"),
+    "previous_role": N_("Previous role"),
+    "device_ids": N_("Devices"),
+    "invitation_id": N_("Invitation"),
+    "serial": N_("Serial number"),
+    "fields": N_("Changed"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "language": N_("Language"),
+    "time_zone": N_("Time zone"),
+    "notification_preferences": N_("Email notifications"),
+    "active": N_("Active"),
+    "country": N_("Country"),
+    "street": N_("Street and number"),
+    "postal_code": N_("Postal code"),
+    "city": N_("City"),
+    "region": N_("Region"),
+    "building": N_("Building"),
+    "floor": N_("Floor"),
+    "room": N_("Room"),
+    "contact_name": N_("Contact person"),
+    "contact_phone": N_("Contact phone"),
+    "model": N_("Model"),
+    "model_class": N_("Model class"),
+    "contract_number": N_("Contract number"),
+    "response_time_hours": N_("Response time (hours)"),
+    "daily_volume": N_("Pages per day"),
+}
+
 # F-30: the kinds of consumables in a model's catalogue (the vendor's CRM codes).
 CONSUMABLE_KINDS = {
     "toner_black": N_("Black toner"),
@@ -140,6 +202,14 @@ INQUIRY_TOPICS = {
     "contract": N_("Contract"),
     "billing": N_("Billing"),
     "other": N_("Other question"),
+}
+
+# A case's category: an incident's own, an inquiry's topic, and for the other types their type (see the cases
+# service's routing), so that no case shows a bare code.
+CATEGORIES = {
+    **{kind: TYPES[kind] for kind in ("consumables", "relocation", "removal")},
+    **{topic: label for topic, label in INQUIRY_TOPICS.items() if topic != "other"},
+    **INCIDENT_CATEGORIES,
 }
 
 # F-32: when the technicians may come, and how the moved device gets its network address.
@@ -164,6 +234,23 @@ VISIT_STATUSES = {
     "on_site": N_("Technician on site"),
     "done": N_("Visit done"),
 }
+# What an entry of a case's timeline is.
+TIMELINE_KINDS = {
+    "created": N_("Case opened"),
+    "status_changed": N_("Status changed"),
+    "message": N_("Message"),
+    "note": N_("Internal note"),
+    "shipment": N_("Shipment"),
+    "visit": N_("Technician visit"),
+}
+# Where a registration stands (F-01) and where an email stands in the notifications service.
+REGISTRATION_STATUSES = {
+    "pending_verification": N_("Email address not yet confirmed"),
+    "awaiting_approval": N_("Awaiting approval"),
+    "approved": N_("Approved"),
+    "refused": N_("Refused"),
+}
+EMAIL_STATUSES = {"pending": N_("Waiting to be sent"), "sent": N_("Sent"), "failed": N_("Not delivered")}
 # The vendor's systems that write on a case: they have no name, so the page names them.
 MACHINE_ACTORS = {"logistics": N_("Logistics"), "fieldservice": N_("Field service")}
 
@@ -173,9 +260,14 @@ KINDS = {
     "status": STATUSES,
     "type": TYPES,
     "category": CATEGORIES,
+    "department": DEPARTMENTS,
+    "model_class": MODEL_CLASSES,
+    "audit_field": AUDIT_FIELDS,
+    "language": LANGUAGE_NAMES,
     "transition": TRANSITIONS,
     "role": ROLES,
     "notification": NOTIFICATION_KINDS,
+    "email": EMAIL_KINDS,
     "counter": COUNTERS,
     "side": ACTOR_SIDES,
     "source": READING_SOURCES,
@@ -189,4 +281,7 @@ KINDS = {
     "shipment": SHIPMENT_STATUSES,
     "visit": VISIT_STATUSES,
     "actor": MACHINE_ACTORS,
+    "timeline": TIMELINE_KINDS,
+    "registration": REGISTRATION_STATUSES,
+    "email_status": EMAIL_STATUSES,
 }

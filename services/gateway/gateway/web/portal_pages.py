@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.upstream import UpstreamUnavailable
 from gateway.web import labels
+from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
 from gateway.web.visit import PageError, UserVisit, Visit, refresh_tokens
 
@@ -170,7 +171,7 @@ async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: 
         readings_pages=max(1, math.ceil(total / PAGE_SIZE)),
         may_submit=readings_ok and bool(counters) and "submit_reading" in actions,
         may_correct=bool(counters) and "record_correction" in actions,
-        notice=DEVICE_NOTICES.get(notice_key),
+        notice=visit.notice(DEVICE_NOTICES),
         actions=actions,
         location_notice=LOCATION_NOTICE if notice_key == "location" else None,
         correction_kinds=labels.CORRECTION_KINDS,
@@ -213,8 +214,8 @@ async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
         pages=max(1, math.ceil(total / PAGE_SIZE)),
         filters=filters,
         devices=devices or [],
-        errors={} if answer.ok else answer.field_errors,
-        problem=None if answer.ok else answer.detail,
+        errors={} if answer.ok else form_errors(visit, answer),
+        problem=None if answer.ok else problem_text(visit, answer),
         statuses=labels.STATUSES,
         types=labels.TYPES,
         **extra,
@@ -234,7 +235,7 @@ def new_case_page(
         status=status,
         devices=devices,
         values=values,
-        categories=labels.CATEGORIES,
+        categories=labels.INCIDENT_CATEGORIES,
         errors=extra.pop("errors", {}),
         **extra,
     )
@@ -270,8 +271,8 @@ async def create_case(visit: UserVisit) -> Response:
             await reportable_devices(visit),
             values,
             status=answer.status,
-            errors=answer.field_errors,
-            problem=answer.detail,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/cases/{answer.body['id']}?notice=created")
 
@@ -335,8 +336,8 @@ async def reply(visit: UserVisit, case_id: str) -> Response:
             "case.html",
             status=answer.status,
             values=values,
-            errors=answer.field_errors,
-            problem=answer.detail,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/cases/{case_id}?notice=sent#timeline")
 
@@ -350,7 +351,7 @@ async def change_status(visit: UserVisit, case_id: str) -> Response:
             case_id,
             "case.html",
             status=answer.status,
-            status_problem=answer.detail or visit.gettext("The status could not be changed."),
+            status_problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/cases/{case_id}?notice=status")
 
@@ -407,7 +408,12 @@ async def save_profile(visit: UserVisit) -> Response:
     if not answer.ok:
         me = await visit.get("accounts", f"{ACCOUNTS}/me")
         return profile_page(
-            visit, me, values, status=answer.status, errors=answer.field_errors, problem=answer.detail
+            visit,
+            me,
+            values,
+            status=answer.status,
+            errors=form_errors(visit, answer),
+            problem=problem_text(visit, answer),
         )
     visit.extra_cookies[TZ_COOKIE] = values["time_zone"] or "UTC"
     visit.extra_cookies[LANG_COOKIE] = values["language"]

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import labels
 from gateway.web.portal_pages import device_view
-from gateway.web.visit import FORM_REFUSALS, Answer, StaffVisit, UserVisit, Visit, parse_date
+from gateway.web.refusals import form_errors, problem_text
+from gateway.web.visit import FORM_REFUSALS, Answer, StaffVisit, UserVisit, Visit
 
 router = APIRouter(include_in_schema=False)
 METERS = "/api/meters/v1"
@@ -47,53 +48,17 @@ def counter_payload(values: dict[str, str]) -> dict[str, int | str]:
     return {counter: int(text) if text.isdigit() else text for counter, text in values.items()}
 
 
-# The meters service names the rule (`code`) and its facts; the visitor reads them in their own language.
-RULE_MESSAGES = {
-    "lower_than_previous": labels.N_(
-        "The %(counter)s counter cannot be lower than the previous reading: %(previous)s on %(date)s."
-    ),
-    "already_read_today": labels.N_(
-        "This device already has a reading for %(date)s. Only one reading a day is accepted."
-    ),
-    "confirmation_required": labels.N_(
-        "This value means %(implied)s pages a day on the %(counter)s counter, "
-        "while this device usually prints about %(usual)s. Check it, or confirm "
-        "that it is correct."
-    ),
-}
-
-
-def rule_message(visit: Visit, body: dict) -> str | None:
-    message = RULE_MESSAGES.get(str(body.get("code", "")))
-    if message is None:
-        return None
-    number, day = visit.formatter.number, visit.formatter.date
-    return visit.gettext(message) % {
-        "counter": visit.label("counter", body.get("counter")),
-        "previous": number(body.get("previous_value")),
-        "date": day(parse_date(body.get("previous_date") or body.get("local_date"))),
-        "implied": number(body.get("implied_per_day")),
-        "usual": number(body.get("usual_per_day")),
-    }
-
-
 def outcome_of(visit: Visit, answer: Answer, counters: list[str]) -> Outcome:
     if answer.ok:
         return Outcome(accepted=True, status=answer.status)
     body = answer.body if isinstance(answer.body, dict) else {}
-    explained = rule_message(visit, body)
-    problem = explained or answer.detail
-    errors = (
-        {}
-        if explained
-        else {name: message for name, message in answer.field_errors.items() if name in counters}
-    )
+    problem = problem_text(visit, answer)
+    errors = form_errors(visit, answer, counters)
     if not errors and counters:
         # A rule about one counter (lower than before, implausible) names it; a rule about the whole reading
         # (one per day) is shown next to the first counter.
-        named = body.get("counter")
-        counter = named if isinstance(named, str) and named in counters else counters[0]
-        errors[counter] = answer.field_errors.get("counters") or problem
+        counter = (body.get("params") or {}).get("counter")
+        errors[counter if counter in counters else counters[0]] = problem
     return Outcome(
         status=answer.status,
         problem=problem,
@@ -228,8 +193,8 @@ async def post_correction(visit: StaffVisit, device_id: str) -> Response:
         device_id,
         status=answer.status,
         correction_values=values,
-        correction_errors=answer.field_errors,
-        correction_problem=answer.detail,
+        correction_errors=form_errors(visit, answer),
+        correction_problem=problem_text(visit, answer),
     )
 
 
@@ -245,7 +210,7 @@ async def rejected_page(visit: Visit, status: int = 200, problem: str | None = N
         "agent/rejected_readings.html",
         status=status,
         items=(body or {}).get("items") or [],
-        notice=REVIEW_NOTICES.get(visit.request.query_params.get("notice", "")),
+        notice=visit.notice(REVIEW_NOTICES),
         resolutions=labels.REVIEW_RESOLUTIONS,
         problem=problem,
     )
@@ -273,5 +238,5 @@ async def review_rejected(visit: StaffVisit, rejection_id: str) -> Response:
     return await rejected_page(
         visit,
         status=answer.status,
-        problem=answer.detail or visit.gettext("The reading could not be reviewed."),
+        problem=problem_text(visit, answer),
     )

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.web import labels
 from gateway.web.account_pages import account_choices, administered
 from gateway.web.portal_pages import device_view
+from gateway.web.refusals import form_errors, problem_text
 from gateway.web.visit import Answer, PageError, UserVisit, Visit
 from shared.events.vocabulary import PortalAction
 
@@ -45,28 +46,6 @@ RELOCATION_FIELDS = (
     "description",
 )
 STATIC_FIELDS = ("ip_address", "netmask", "gateway")
-# The parts of a service's field path that are groups, not form fields: `relocation.network.dns.1` is `dns`.
-GROUPS = frozenset({"body", "shipping", "relocation", "network", "removal"})
-
-
-def form_field(path: str) -> str:
-    return "_".join(part for part in path.split(".") if part not in GROUPS and not part.isdigit()) or path
-
-
-def form_errors(
-    answer: Answer, fields: tuple[str, ...], default_field: str, rename: dict[str, str] | None = None
-) -> dict[str, str]:
-    """The service's messages by form field; a refusal naming no field of the form goes next to `default_field`."""
-    errors: dict[str, str] = {}
-    items = answer.body.get("errors") if isinstance(answer.body, dict) else None
-    for item in items or []:
-        path = str(item.get("field", ""))
-        name = (rename or {}).get(path) or form_field(path)
-        if name in fields:
-            errors.setdefault(name, str(item.get("message", "")))
-    if not errors:
-        errors[default_field] = answer.detail
-    return errors
 
 
 def typed(form: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
@@ -170,13 +149,14 @@ async def place_order(visit: UserVisit, device_id: str) -> Response:
     }
     rename["shipping.use_device_location"] = "ship_to"
     errors = form_errors(
+        visit,
         answer,
         (*quantities, "ship_to", "instructions", *ADDRESS_FIELDS),
         quantity_field(lines[0]["sku"]),
         rename,
     )
     return await order_page(
-        visit, device_id, values, status=answer.status, errors=errors, problem=answer.detail
+        visit, device_id, values, status=answer.status, errors=errors, problem=problem_text(visit, answer)
     )
 
 
@@ -244,8 +224,8 @@ async def request_relocation(visit: UserVisit, device_id: str) -> Response:
         "relocation",
         values,
         status=answer.status,
-        errors=form_errors(answer, RELOCATION_FIELDS, "street"),
-        problem=answer.detail,
+        errors=form_errors(visit, answer, RELOCATION_FIELDS, "street"),
+        problem=problem_text(visit, answer),
     )
 
 
@@ -274,8 +254,8 @@ async def request_removal(visit: UserVisit, device_id: str) -> Response:
         "removal",
         values,
         status=answer.status,
-        errors=form_errors(answer, ("date", "reason"), "date"),
-        problem=answer.detail,
+        errors=form_errors(visit, answer, ("date", "reason"), "date"),
+        problem=problem_text(visit, answer),
     )
 
 
@@ -314,8 +294,8 @@ async def ask(visit: UserVisit) -> Response:
         visit,
         values,
         status=answer.status,
-        errors=form_errors(answer, INQUIRY_FIELDS, "subject"),
-        problem=answer.detail,
+        errors=form_errors(visit, answer, INQUIRY_FIELDS, "subject"),
+        problem=problem_text(visit, answer),
     )
 
 
@@ -331,6 +311,6 @@ async def change_location(visit: UserVisit, device_id: str) -> Response:
         device_id,
         status=answer.status,
         location_values=values,
-        location_errors=form_errors(answer, LOCATION_FIELDS, "street"),
-        location_problem=answer.detail,
+        location_errors=form_errors(visit, answer, LOCATION_FIELDS, "street"),
+        location_problem=problem_text(visit, answer),
     )

@@ -90,25 +90,6 @@ class Answer:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    @property
-    def field_errors(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        if not isinstance(self.body, dict):
-            return errors
-        for item in self.body.get("errors") or []:
-            name, message = str(item.get("field", "")), str(item.get("message", ""))
-            errors.setdefault(name, message)
-            errors.setdefault(
-                name.split(".")[-1], message
-            )  # "body.password" and "password" both reach the field
-        return errors
-
-    @property
-    def detail(self) -> str:
-        if isinstance(self.body, dict):
-            return str(self.body.get("detail") or self.body.get("title") or "")
-        return ""
-
 
 class Web:
     """What every page shares: templates, catalogs, cookie and CSRF policy, the services."""
@@ -182,6 +163,11 @@ class Visit:
     @property
     def formatter(self) -> LocaleFormatter:
         return LocaleFormatter(self.language, self.time_zone)
+
+    def notice(self, notices: dict[str, str]) -> str | None:
+        """The success notice the page was redirected with (`?notice=<key>`), in the visitor's language."""
+        key = self.request.query_params.get("notice", "")
+        return self.gettext(notices[key]) if key in notices else None
 
     def label(self, kind: str, value: Any) -> str:
         known = labels.KINDS[kind].get(str(value))

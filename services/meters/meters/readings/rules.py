@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from meters.devices.models import Device
 from meters.readings.models import CounterCorrection, Reading
-from shared.errors import Problem
+from shared.errors import Problem, field_issue, invalid_fields
 
 MAX_COUNTER_VALUE = 10**12  # far above any device's lifetime page count; keeps typos of many digits out
 PLAUSIBILITY_FACTOR, PLAUSIBILITY_MARGIN = 10, 1000
@@ -27,26 +27,27 @@ def valid_counters(device: Device, submitted: dict[str, Any]) -> dict[str, int]:
     expected = ", ".join(device.counters)
     for name in submitted:
         if name not in device.counters:
-            errors.append(_field(name, f"this device has no such counter (its counters: {expected})"))
+            message = f"this device has no such counter (its counters: {expected})"
+            errors.append(_field(name, "unknown_counter", message, counter=name[:50]))
     for name in device.counters:
         if name not in submitted:
-            errors.append(_field(name, "a value is required for every counter of the device"))
+            errors.append(_field(name, "required", "a value is required for every counter of the device"))
             continue
         value = submitted[name]
         if not isinstance(value, int) or isinstance(value, bool):
-            errors.append(_field(name, "must be a whole number"))
+            errors.append(_field(name, "not_a_whole_number", "must be a whole number"))
         elif value < 0:
-            errors.append(_field(name, "may not be negative"))
+            errors.append(_field(name, "must_be_at_least", "may not be negative", limit=0))
         elif value > MAX_COUNTER_VALUE:
-            errors.append(_field(name, f"may not exceed {MAX_COUNTER_VALUE}"))
+            message = f"may not exceed {MAX_COUNTER_VALUE}"
+            errors.append(_field(name, "must_be_at_most", message, limit=MAX_COUNTER_VALUE))
     if errors:
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        raise Problem(422, "Invalid request", detail, code="invalid", errors=errors)
+        raise invalid_fields(errors)
     return {name: submitted[name] for name in device.counters}
 
 
-def _field(name: str, message: str) -> dict[str, str]:
-    return {"field": f"counters.{name[:50]}", "message": message}
+def _field(name: str, code: str, message: str, **params: Any) -> dict[str, Any]:
+    return field_issue(f"counters.{name[:50]}", code, message, **params)
 
 
 # The rules against the device's history --------------------------------------------------------------------
@@ -64,23 +65,31 @@ def already_read_today(local_date: date, problem: type[Problem] = Problem) -> Pr
         f"This device already has a reading for {local_date.isoformat()}; "
         "only one reading per device and day is accepted.",
         code="already_read_today",
+        params={"date": local_date.isoformat()},
         local_date=local_date.isoformat(),
     )
 
 
 def lower_than_previous(counter: str, value: int, previous: Reading) -> Problem:
     previous_value = previous.counters[counter]
+    params = {"counter": counter, "previous": previous_value, "date": previous.local_date.isoformat()}
     return Problem(
         409,
         "Lower than the previous reading",
         f"The {counter} counter ({value}) is lower than its previous reading, {previous_value} on "
         f"{previous.local_date.isoformat()}. A counter only goes up: check the value.",
         code="lower_than_previous",
+        params=params,
         counter=counter,
         previous_value=previous_value,
         previous_date=previous.local_date.isoformat(),
         errors=[
-            {"field": f"counters.{counter}", "message": f"lower than the previous reading ({previous_value})"}
+            field_issue(
+                f"counters.{counter}",
+                "lower_than_previous",
+                f"lower than the previous reading ({previous_value})",
+                **params,
+            )
         ],
     )
 
@@ -88,22 +97,32 @@ def lower_than_previous(counter: str, value: int, previous: Reading) -> Problem:
 def higher_than_next(counter: str, value: int, following: Reading) -> Problem:
     """A late reading (e.g. an automatic one delivered after a newer one) may not exceed the newer one."""
     next_value = following.counters[counter]
+    params = {"counter": counter, "next": next_value, "date": following.local_date.isoformat()}
     return Problem(
         409,
         "Higher than a later reading",
         f"The {counter} counter ({value}) is higher than the later reading of "
         f"{following.local_date.isoformat()} ({next_value}).",
         code="higher_than_next",
+        params=params,
         counter=counter,
         next_value=next_value,
         next_date=following.local_date.isoformat(),
-        errors=[{"field": f"counters.{counter}", "message": f"higher than a later reading ({next_value})"}],
+        errors=[
+            field_issue(
+                f"counters.{counter}",
+                "higher_than_next",
+                f"higher than a later reading ({next_value})",
+                **params,
+            )
+        ],
     )
 
 
 def confirmation_required(
     counter: str, implied_per_day: int, usual_per_day: int, previous: Reading
 ) -> Problem:
+    params = {"counter": counter, "implied": implied_per_day, "usual": usual_per_day}
     return Problem(
         409,
         "Please confirm this reading",
@@ -111,10 +130,18 @@ def confirmation_required(
         f"{previous.local_date.isoformat()}, while this device usually prints about {usual_per_day} "
         "pages a day. Check the value (an extra digit?) and confirm it if it is right.",
         code="confirmation_required",
+        params=params,
         counter=counter,
         implied_per_day=implied_per_day,
         usual_per_day=usual_per_day,
-        errors=[{"field": f"counters.{counter}", "message": "unusually high: confirm it if it is right"}],
+        errors=[
+            field_issue(
+                f"counters.{counter}",
+                "confirmation_required",
+                "unusually high: confirm it if it is right",
+                **params,
+            )
+        ],
     )
 
 

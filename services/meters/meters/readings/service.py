@@ -284,6 +284,7 @@ async def review_rejected(
             "Already reviewed",
             f"This reading was already reviewed ({rejected.resolution}).",
             code="already_reviewed",
+            params={"resolution": rejected.resolution},
         )
     if resolution == "accepted_as_agent":
         device = await session.get_one(Device, rejected.device_id)
@@ -320,12 +321,14 @@ def corrected_counters(device: Device, kind: str, named: list[str]) -> list[str]
     if kind == "device_replacement":
         return list(device.counters)
     if not named:
-        raise field_error("counters", "name the counters that were reset")
+        raise field_error("counters", "name the counters that were reset", field_code="required")
     for index, name in enumerate(named):
         if name not in device.counters:
             raise field_error(
                 f"counters.{index}",
                 f"this device has no counter {name[:50]!r} (its counters: {', '.join(device.counters)})",
+                field_code="unknown_counter",
+                counter=name[:50],
             )
     return list(dict.fromkeys(named))
 
