@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
-from shared.bus import Bus, EventHandlers, make_bus
+from shared.bus import Bus, EventHandlers, HandlerContext, make_bus
 from shared.config import ServiceSettings
 from shared.db import Database, upsert_ignore
 from shared.errors import install_problem_handlers, problem_response
@@ -39,10 +39,10 @@ def session_revocation_handlers(tables: MessagingTables) -> EventHandlers:
     """Keep the local copy of ended sessions, so a logged-out or deactivated user's token is refused here too."""
     handlers = EventHandlers()
 
-    @handlers.on("accounts.session.revoked")
-    async def forget_revoked_session(session: AsyncSession, data: SessionRevoked, _event) -> None:
-        await session.execute(
-            upsert_ignore(session, tables.revoked_sessions)
+    @handlers.on(SessionRevoked)
+    async def forget_revoked_session(ctx: HandlerContext, data: SessionRevoked) -> None:
+        await ctx.session.execute(
+            upsert_ignore(ctx.session, tables.revoked_sessions)
             .values(session_id=data.session_id, user_id=data.user_id, expires_at=data.expires_at)
             .on_conflict_do_nothing()
         )
@@ -91,7 +91,7 @@ def create_service_app(
             await hook(app)
         relay.start()
         if all_handlers.by_type:
-            await bus.start_consuming(all_handlers, db, tables.inbox)
+            await bus.start_consuming(all_handlers, db, tables.inbox, app.state)
         log.info("%s started on port %s", settings.service_name, settings.port)
         try:
             yield

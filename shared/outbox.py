@@ -53,24 +53,6 @@ class Outbox:
         }
 
 
-class OutboxLink:
-    """Event handlers are registered before the app starts, but the outbox is created at startup: a service
-    passes `link.attach` as a startup hook so its handlers publish through the app's own outbox (and wake its
-    relay)."""
-
-    def __init__(self) -> None:
-        self._outbox: Outbox | None = None
-
-    async def attach(self, app) -> None:
-        self._outbox = app.state.outbox
-
-    @property
-    def outbox(self) -> Outbox:
-        if self._outbox is None:
-            raise RuntimeError("the outbox is not attached yet")
-        return self._outbox
-
-
 class OutboxRelay:
     """Publishes committed outbox rows. `publish(exchange, routing_key, body, message_id)` is the bus's."""
 
