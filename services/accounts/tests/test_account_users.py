@@ -451,7 +451,8 @@ async def test_a_location_change_is_published_for_the_vendor_and_audited(app, cl
         await client.get(f"{API}/accounts/{team['acme']}/audit", headers=caller(token_for, team, "admin"))
     ).json()["items"]
     assert trail[0]["action"] == "device.location_changed" and trail[0]["actor_id"] == dm
-    assert trail[0]["details"]["previous"]["building"] == "B"
+    assert trail[0]["old_values"]["building"] == "B"
+    assert trail[0]["new_values"]["building"] != "B" and "building" in trail[0]["details"]["fields"]
     for bad in ({"country": "NO"}, {"room": "x" * 101}, {"floor": 3}):
         refused = await client.patch(f"{API}/devices/{sn1}/location", headers=headers, json=bad)
         assert refused.status_code == 422, bad

@@ -25,6 +25,8 @@ class AuditItem(BaseModel):
     target_type: str
     target_id: str
     details: dict
+    old_values: dict | None
+    new_values: dict | None
     correlation_id: str | None
 
 
@@ -53,16 +55,18 @@ async def account_audit(
             .limit(page_size)
         )
     ).all()
-    names = await actor_names(session, {e.actor for e in entries})
+    names = await actor_names(session, {e.actor_id for e in entries})
     items = [
         AuditItem(
             at=e.at,
-            actor_id=e.actor,
-            actor_name=names.get(e.actor, ""),
+            actor_id=e.actor_id,
+            actor_name=names.get(e.actor_id, ""),
             action=e.action,
             target_type=e.target_type,
             target_id=e.target_id,
             details=e.details or {},
+            old_values=e.old_values,
+            new_values=e.new_values,
             correlation_id=e.correlation_id,
         )
         for e in entries

@@ -27,6 +27,7 @@ from accounts.users.service import (
     set_membership,
     user_by_email,
 )
+from shared.audit import apply_changes
 from shared.bus import EventHandlers, HandlerContext, PermanentError
 from shared.events.vendor import CrmAccountUpserted, CrmContactUpserted, CrmProductRemoved, CrmProductUpserted
 from shared.outbox import Outbox
@@ -36,14 +37,6 @@ log = logging.getLogger(__name__)
 
 class AccountNotKnownYet(Exception):
     """Retried: the account's own event usually arrives first, and will."""
-
-
-def apply(target, values: dict) -> list[str]:
-    """Set the given attributes; the names of those that changed."""
-    changed = [name for name, value in values.items() if getattr(target, name) != value]
-    for name in changed:
-        setattr(target, name, values[name])
-    return changed
 
 
 def valid_time_zone(name: str) -> str:
@@ -86,11 +79,20 @@ async def keep_account(ctx: HandlerContext, data: CrmAccountUpserted) -> None:
         account = Account(number=data.account_number, **values)
         session.add(account)
         await session.flush()
-        changed = sorted(values)
+        changes = {name: (None, value) for name, value in values.items()}
     else:
-        changed = apply(account, values)
-    if changed:
-        record(session, CRM, "account.upserted", "account", account.id, account=account.id, fields=changed)
+        changes = apply_changes(account, values)
+    if changes:
+        record(
+            session,
+            CRM,
+            "account.upserted",
+            "account",
+            account.id,
+            account=account.id,
+            changes=changes,
+            fields=sorted(changes),
+        )
         await publish_account(session, ctx.outbox, account)
 
 
@@ -118,14 +120,14 @@ async def keep_device(ctx: HandlerContext, data: CrmProductUpserted) -> None:
         device = Device(serial=data.serial, assignments=[], **values)
         session.add(device)
         await session.flush()
-        changed = sorted(values)
+        changes = {name: (None, value) for name, value in values.items()}
     else:
         moved = device.account_id != account.id
-        changed = apply(device, values)
+        changes = apply_changes(device, values)
         if moved:
             # Users of the previous account must not keep a device that is no longer theirs.
             device.assignments.clear()
-    if changed:
+    if changes:
         record(
             session,
             CRM,
@@ -133,7 +135,8 @@ async def keep_device(ctx: HandlerContext, data: CrmProductUpserted) -> None:
             "device",
             device.id,
             account=device.account_id,
-            fields=changed,
+            changes=changes,
+            fields=sorted(changes),
         )
         await publish_device(session, ctx.outbox, device)
 

@@ -12,6 +12,7 @@ from accounts.devices.events import publish_device, publish_location_changed
 from accounts.devices.models import Device
 from accounts.users.models import User
 from shared.app import DbSession, OutboxDep
+from shared.audit import apply_changes
 from shared.auth import CurrentUser, Principal
 from shared.errors import forbidden
 from shared.events.accounts import Location
@@ -146,11 +147,9 @@ async def change_location(
         if not principal.is_staff and principal.role_in(device.account_id) not in LOCATION_EDITORS:
             raise forbidden("Only administrators and device managers update a device's location.")
         values = body.model_dump(exclude_none=True)
-        changed = sorted(name for name, value in values.items() if getattr(device, name) != value)
-        if changed:
-            previous = {name: getattr(device, name) for name in changed}
-            for name in changed:
-                setattr(device, name, values[name])
+        changes = apply_changes(device, values)
+        if changes:
+            changed = sorted(changes)
             record(
                 session,
                 principal.user_id,
@@ -158,9 +157,8 @@ async def change_location(
                 "device",
                 device.id,
                 account=device.account_id,
+                changes=changes,
                 fields=changed,
-                previous=previous,
-                new={name: values[name] for name in changed},
             )
             await publish_location_changed(session, outbox, device, principal.user_id, changed)
             await publish_device(session, outbox, device)

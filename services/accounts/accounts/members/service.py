@@ -157,6 +157,7 @@ async def change_role(
         "user",
         user.id,
         account=membership.account_id,
+        changes={"role": (membership.role, role)},
         role=role,
         previous_role=membership.role,
     )

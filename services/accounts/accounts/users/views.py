@@ -10,6 +10,7 @@ from accounts.audit.service import record
 from accounts.users.events import publish_user
 from accounts.users.models import NOTIFICATION_KINDS, User
 from shared.app import DbSession, OutboxDep
+from shared.audit import apply_changes
 from shared.auth import CurrentUser
 from shared.errors import not_found
 
@@ -116,11 +117,16 @@ async def change_me(
                 **user.notification_preferences,
                 **changes["notification_preferences"],
             }
-        for field, value in changes.items():
-            setattr(user, field, value)
+        changes = apply_changes(user, changes)
         if changes:
             record(
-                session, principal.user_id, "user.profile_changed", "user", user.id, fields=sorted(changes)
+                session,
+                principal.user_id,
+                "user.profile_changed",
+                "user",
+                user.id,
+                changes=changes,
+                fields=sorted(changes),
             )
             await publish_user(session, outbox, user)
     return profile_of(user)

@@ -256,6 +256,7 @@ async def change_status(
         actor_side=side,
         action="case.status_changed",
         case_id=case.id,
+        changes={"status": (previous, target)},
         from_status=previous,
         to_status=target,
         reason=reason,
