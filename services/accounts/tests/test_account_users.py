@@ -521,13 +521,17 @@ async def test_every_change_is_in_the_accounts_audit_trail_newest_first(client, 
         "role": "stock_manager",
         "previous_role": "device_stock_manager",
     }
+    assert (role_change["old_values"], role_change["new_values"]) == (
+        {"role": "device_stock_manager"},
+        {"role": "stock_manager"},
+    )
     assert all(item["correlation_id"] for item in page["items"])
     assert not any(item["target_id"] == users["beta"] for item in page["items"])  # another account's trail
 
     second = (
-        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"page": 2, "page_size": 2})
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"offset": 2, "limit": 2})
     ).json()
     assert [i["at"] for i in second["items"]] == times[2:4] and second["total"] == page["total"]
     assert (
-        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"page_size": 0})
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"limit": 0})
     ).status_code == 422

@@ -436,14 +436,14 @@ class FakeServices:
             return user(user_id)
 
         @app.get(f"{base}/accounts/{{account_id}}/audit")
-        async def audit(account_id: str, page: int = 1, page_size: int = 50):
+        async def audit(account_id: str, limit: int = 20, offset: int = 0):
             if not may_administer():
                 return problem(403, "Only the account's administrators see its audit trail.")
             return {
-                "items": self.audit[(page - 1) * page_size : page * page_size],
+                "items": self.audit[offset : offset + limit],
                 "total": len(self.audit),
-                "page": page,
-                "page_size": page_size,
+                "limit": limit,
+                "offset": offset,
             }
 
     def cases_app(self) -> FastAPI:
@@ -471,8 +471,8 @@ class FakeServices:
             return {
                 "items": items,
                 "total": len(items) if query.get("status") else 45,
-                "page": int(query.get("page", 1)),
-                "page_size": int(query.get("page_size", 20)),
+                "limit": int(query.get("limit", 20)),
+                "offset": int(query.get("offset", 0)),
             }
 
         @app.get(f"{base}/cases/{{case_id}}")
@@ -556,16 +556,16 @@ class FakeServices:
             ]
 
         @app.get(f"{base}/devices/{{device_id}}/readings")
-        async def readings(device_id: str, page: int = 1, page_size: int = 20):
+        async def readings(device_id: str, limit: int = 20, offset: int = 0):
             items = self.readings.get(device_id, [])
             return {
                 "device_id": device_id,
                 "counters": ["black", "colour"],
                 "total": len(items),
-                "page": page,
-                "page_size": page_size,
+                "limit": limit,
+                "offset": offset,
                 "latest": items[0] if items else None,
-                "items": items[(page - 1) * page_size : page * page_size],
+                "items": items[offset : offset + limit],
             }
 
         @app.post(f"{base}/devices/{{device_id}}/readings", status_code=201)
@@ -578,9 +578,8 @@ class FakeServices:
 
         @app.get(f"{base}/rejected-readings")
         async def rejected(reviewed: bool = False):
-            return {
-                "items": [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]
-            }
+            items = [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]
+            return {"items": items, "total": len(items), "limit": 20, "offset": 0}
 
         @app.post(f"{base}/rejected-readings/{{rejection_id}}/review")
         async def review(rejection_id: str, body: dict):

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from accounts.audit.models import AuditEntry
 from accounts.audit.service import CRM, SYSTEM
@@ -12,6 +12,7 @@ from accounts.members.access import managed_account
 from accounts.users.models import User
 from shared.app import DbSession
 from shared.auth import CurrentUser
+from shared.paging import Page, Paging, count_of
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["audit"])
 SYSTEM_ACTOR_NAMES = {CRM: "Vendor CRM", SYSTEM: "Self-service portal"}
@@ -35,25 +36,14 @@ async def actor_names(session, actor_ids: set[str]) -> dict[str, str]:
     return {**SYSTEM_ACTOR_NAMES, **dict(users)}
 
 
-@router.get("/accounts/{account_id}/audit")
+@router.get("/accounts/{account_id}/audit", response_model=Page[AuditItem])
 async def account_audit(
-    account_id: str,
-    principal: CurrentUser,
-    session: DbSession,
-    page: int = Query(1, ge=1, le=10_000),
-    page_size: int = Query(50, ge=1, le=200),
-) -> dict:
+    account_id: str, principal: CurrentUser, session: DbSession, paging: Paging
+) -> Page[AuditItem]:
     await managed_account(session, principal, account_id)
-    in_account = AuditEntry.account_id == account_id
-    total = await session.scalar(select(func.count()).select_from(AuditEntry).where(in_account))
+    in_account = select(AuditEntry).where(AuditEntry.account_id == account_id)
     entries = (
-        await session.scalars(
-            select(AuditEntry)
-            .where(in_account)
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        )
+        await session.scalars(paging.of(in_account.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
     ).all()
     names = await actor_names(session, {e.actor_id for e in entries})
     items = [
@@ -71,9 +61,4 @@ async def account_audit(
         )
         for e in entries
     ]
-    return {
-        "items": [item.model_dump(mode="json") for item in items],
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-    }
+    return Page[AuditItem](**paging.page(items, await count_of(session, in_account)))

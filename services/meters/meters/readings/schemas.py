@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.events.meters import ReadingSource
+from shared.paging import Page
 
 
 class NewReading(BaseModel):
@@ -30,13 +31,9 @@ class ReadingItem(BaseModel):
     confirmed_implausible: bool
 
 
-class ReadingHistory(BaseModel):
+class ReadingHistory(Page[ReadingItem]):
     device_id: str
     counters: list[str]
-    items: list[ReadingItem]
-    total: int
-    page: int
-    page_size: int
     latest: ReadingItem | None
 
 
@@ -78,11 +75,7 @@ class RejectedReadingOut(BaseModel):
     reading_id: str | None
 
 
-class RejectedReadingPage(BaseModel):
-    items: list[RejectedReadingOut]
-    total: int
-    page: int
-    page_size: int
+RejectedReadingPage = Page[RejectedReadingOut]
 
 
 class Review(BaseModel):
