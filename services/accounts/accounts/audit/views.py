@@ -1,12 +1,10 @@
 """An account's audit trail (F-34, F-83), newest first, for its administrators and the vendor's staff."""
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from accounts.audit.models import AuditEntry
+from accounts.audit.schemas import AuditItem
 from accounts.audit.service import CRM, SYSTEM
 from accounts.members.access import managed_account
 from accounts.users.models import User
@@ -16,19 +14,6 @@ from shared.paging import Page, Paging, count_of
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["audit"])
 SYSTEM_ACTOR_NAMES = {CRM: "Vendor CRM", SYSTEM: "Self-service portal"}
-
-
-class AuditItem(BaseModel):
-    at: datetime
-    actor_id: str
-    actor_name: str
-    action: str
-    target_type: str
-    target_id: str
-    details: dict
-    old_values: dict | None
-    new_values: dict | None
-    correlation_id: str | None
 
 
 async def actor_names(session, actor_ids: set[str]) -> dict[str, str]:

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from accounts.audit.service import record
 from accounts.auth.models import PasswordResetToken, UserSession
+from accounts.auth.schemas import LoginRequest, RefreshRequest, ResetConfirm, ResetRequest, TokenResponse
 from accounts.auth.service import (
     forget_failures,
     open_session,
@@ -31,31 +31,6 @@ from shared.events.accounts import PasswordResetRequested
 router = APIRouter(prefix="/api/accounts/v1", tags=["auth"])
 RESET_LIFETIME = timedelta(hours=1)
 BAD_CREDENTIALS = "The email or password is not correct."
-
-
-class LoginRequest(BaseModel):
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: str
-    expires_in: int
-    refresh_token: str
-
-
-class ResetRequest(BaseModel):
-    email: str = Field(min_length=1, max_length=254)
-
-
-class ResetConfirm(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=1024)
 
 
 def client_ip(request: Request) -> str:

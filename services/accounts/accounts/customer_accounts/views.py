@@ -1,32 +1,15 @@
 """Customer accounts: members see their own, staff see all (F-34)."""
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from accounts.customer_accounts.models import Account
+from accounts.customer_accounts.schemas import AccountOut, StaffAccountOut
 from shared.app import DbSession
 from shared.auth import CurrentUser, StaffUser
 from shared.errors import not_found
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["accounts"])
-
-
-class AccountOut(BaseModel):
-    id: str
-    number: str
-    name: str
-    country: str
-    language: str
-    time_zone: str
-
-
-class StaffAccountOut(AccountOut):
-    street: str
-    postal_code: str
-    city: str
-    region: str
-    active: bool
 
 
 def account_out(account: Account, *, staff: bool) -> dict:

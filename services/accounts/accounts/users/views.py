@@ -1,74 +1,17 @@
 """The caller's own profile (F-04)."""
 
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accounts.audit.service import record
 from accounts.users.events import publish_user
 from accounts.users.models import NOTIFICATION_KINDS, User
+from accounts.users.schemas import MembershipOut, Profile, ProfileChange
 from shared.app import DbSession, OutboxDep
 from shared.audit import apply_changes
 from shared.auth import CurrentUser
 from shared.errors import not_found
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["profile"])
-
-
-class MembershipOut(BaseModel):
-    account_id: str
-    account_number: str
-    account_name: str
-    role: str
-
-
-class Profile(BaseModel):
-    id: str
-    email: str
-    name: str
-    phone: str
-    language: str
-    time_zone: str
-    staff_role: str | None
-    notification_preferences: dict[str, bool]
-    memberships: list[MembershipOut]
-
-
-NotificationPreferences = dict[Literal[NOTIFICATION_KINDS], bool]  # type: ignore[valid-type]
-
-
-def is_time_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-        return True
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-
-
-class ProfileChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(None, min_length=1, max_length=200)
-    phone: str | None = Field(None, max_length=50)
-    language: Literal["en", "es", "sv"] | None = None
-    time_zone: str | None = Field(None, min_length=1, max_length=64)
-    notification_preferences: NotificationPreferences | None = None
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and not is_time_zone(value):
-            raise ValueError("not a known IANA time zone (e.g. Europe/Stockholm)")
-        return value
-
-    @field_validator("name")
-    @classmethod
-    def _not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("may not be blank")
-        return value.strip() if value else value
 
 
 def profile_of(user: User) -> Profile:
