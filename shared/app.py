@@ -12,8 +12,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -196,14 +197,23 @@ class RequestContextMiddleware:
             correlation_id.reset(token)
 
 
+class Liveness(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, bool]
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/health/live")
-    async def live() -> dict:
-        return {"status": "live"}
+    @router.get("/health/live", response_model=Liveness)
+    async def live() -> Liveness:
+        return Liveness(status="live")
 
-    @router.get("/health/ready")
+    @router.get("/health/ready", response_model=Readiness, responses={503: {"model": Readiness}})
     async def ready(request: Request) -> JSONResponse:
         checks = {"database": await request.app.state.db.ping(), "broker": request.app.state.bus.is_ready()}
         status = 200 if all(checks.values()) else 503
@@ -211,7 +221,7 @@ def health_router() -> APIRouter:
             {"status": "ready" if status == 200 else "not ready", "checks": checks}, status_code=status
         )
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -22,6 +22,12 @@ class Page(BaseModel, Generic[Item]):
     offset: int
 
 
+class Items(BaseModel, Generic[Item]):
+    """A short list given whole (an account's users, a user's devices): not paged."""
+
+    items: list[Item]
+
+
 @dataclass(frozen=True)
 class PageQuery:
     limit: int = DEFAULT_LIMIT

@@ -19,6 +19,18 @@ class TokenResponse(BaseModel):
     refresh_token: str
 
 
+class ResetRequested(BaseModel):
+    """The same answer whether or not the address is known: no probing for accounts."""
+
+    status: str
+
+
+class PublicKeys(BaseModel):
+    """A JSON Web Key Set (RFC 7517)."""
+
+    keys: list[dict[str, str]]
+
+
 class ResetRequest(BaseModel):
     email: str = Field(min_length=1, max_length=254)
 

@@ -7,7 +7,14 @@ from sqlalchemy import select
 
 from accounts.audit.service import record
 from accounts.auth.models import PasswordResetToken, UserSession
-from accounts.auth.schemas import LoginRequest, RefreshRequest, ResetConfirm, ResetRequest, TokenResponse
+from accounts.auth.schemas import (
+    LoginRequest,
+    RefreshRequest,
+    ResetConfirm,
+    ResetRequest,
+    ResetRequested,
+    TokenResponse,
+)
 from accounts.auth.service import (
     forget_failures,
     open_session,
@@ -110,7 +117,7 @@ async def logout(principal: CurrentUser, request: Request, session: DbSession, o
     return Response(status_code=204)
 
 
-@router.post("/auth/password-reset", status_code=202)
+@router.post("/auth/password-reset", status_code=202, response_model=ResetRequested)
 async def request_password_reset(body: ResetRequest, session: DbSession, outbox: OutboxDep) -> dict:
     """Always 202, whether or not the email is known: the answer reveals nothing about who has an account."""
     email = body.email.strip().lower()

@@ -40,6 +40,10 @@ class StaffDeviceDetail(StaffDeviceItem):
     assigned_users: list[AssignedUser]
 
 
+# One device as the caller may see it: the vendor's staff, the account's administrators, anyone else.
+DeviceDetail = StaffDeviceDetail | AdminDeviceDetail | DeviceItem
+
+
 class LocationChange(BaseModel):
     """The fields to change; omitted ones stay as they are. The country comes from the vendor's CRM."""
 

@@ -8,20 +8,19 @@ from accounts.audit.service import record
 from accounts.devices.access import visible_device, visible_devices_query
 from accounts.devices.events import publish_device, publish_location_changed
 from accounts.devices.models import Device
-from accounts.devices.schemas import (
-    LocationChange,
-)
+from accounts.devices.schemas import DeviceDetail, DeviceItem, LocationChange, StaffDeviceItem
 from accounts.devices.service import device_detail, device_item
 from shared.app import DbSession, OutboxDep
 from shared.audit import apply_changes
 from shared.auth import CurrentUser
 from shared.errors import forbidden
+from shared.paging import Items
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["devices"])
 LOCATION_EDITORS = ("administrator", "device_manager", "device_stock_manager")
 
 
-@router.get("/devices")
+@router.get("/devices", response_model=Items[StaffDeviceItem | DeviceItem])
 async def list_devices(
     principal: CurrentUser, session: DbSession, account_id: str | None = Query(None, max_length=36)
 ) -> dict:
@@ -32,12 +31,12 @@ async def list_devices(
     return {"items": [device_item(d, principal).model_dump() for d in devices]}
 
 
-@router.get("/devices/{device_id}")
+@router.get("/devices/{device_id}", response_model=DeviceDetail)
 async def get_device(device_id: str, principal: CurrentUser, session: DbSession) -> dict:
     return await device_detail(session, await visible_device(session, principal, device_id), principal)
 
 
-@router.patch("/devices/{device_id}/location")
+@router.patch("/devices/{device_id}/location", response_model=DeviceDetail)
 async def change_location(
     device_id: str, body: LocationChange, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> dict:

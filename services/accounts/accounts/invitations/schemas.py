@@ -3,6 +3,12 @@
 from pydantic import BaseModel, Field
 
 
+class InvitationAccepted(BaseModel):
+    status: str
+    user_id: str
+    email: str
+
+
 class Acceptance(BaseModel):
     token: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=200)

@@ -8,7 +8,7 @@ from accounts.audit.service import record
 from accounts.devices.events import publish_device
 from accounts.devices.models import Device
 from accounts.invitations.models import Invitation
-from accounts.invitations.schemas import Acceptance
+from accounts.invitations.schemas import Acceptance, InvitationAccepted
 from accounts.tokens import secret_hash
 from accounts.users.events import publish_user
 from accounts.users.models import User
@@ -45,7 +45,7 @@ def refuse_unusable(invitation: Invitation | None, user: User | None) -> None:
         )
 
 
-@router.post("/invitations/accept")
+@router.post("/invitations/accept", response_model=InvitationAccepted)
 async def accept_invitation(body: Acceptance, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
         invitation = await session.scalar(

@@ -43,6 +43,11 @@ class RoleChange(BaseModel):
     role: Role | None = None
 
 
+class UserDevices(BaseModel):
+    user_id: str
+    device_ids: list[str]
+
+
 class AssignmentSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -15,6 +15,7 @@ from accounts.members.schemas import (
     InvitationCreated,
     InvitationRequest,
     RoleChange,
+    UserDevices,
 )
 from accounts.members.service import (
     KNOWLEDGE_USER,
@@ -33,6 +34,7 @@ from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.errors import field_error, not_found
+from shared.paging import Items
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["account users"])
 
@@ -86,7 +88,7 @@ async def user_item(session, account_id: str, user: User, membership: Membership
     return account_user(user, membership, devices).model_dump(mode="json")
 
 
-@router.get("/accounts/{account_id}/users")
+@router.get("/accounts/{account_id}/users", response_model=Items[AccountUser])
 async def list_users(account_id: str, principal: CurrentUser, session: DbSession) -> dict:
     """The account's users (deactivated ones with active=false) and the people with an open invitation."""
     await managed_account(session, principal, account_id)
@@ -221,7 +223,7 @@ async def change_user(
         return await user_item(session, account_id, user, membership)
 
 
-@router.put("/accounts/{account_id}/users/{user_id}/devices")
+@router.put("/accounts/{account_id}/users/{user_id}/devices", response_model=UserDevices)
 async def set_user_devices(
     account_id: str,
     user_id: str,

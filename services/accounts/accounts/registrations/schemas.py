@@ -26,6 +26,18 @@ class Decision(BaseModel):
     device_ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
+class RegistrationState(BaseModel):
+    """Where a registration stands after a step (`user_id` once approved)."""
+
+    id: str
+    status: str
+    user_id: str | None = None
+
+
+class VerificationOutcome(BaseModel):
+    status: str
+
+
 class RegistrationOut(BaseModel):
     id: str
     account_id: str

@@ -17,7 +17,14 @@ from accounts.registrations.models import (
     REFUSED,
     Registration,
 )
-from accounts.registrations.schemas import Decision, RegistrationOut, RegistrationRequest, VerifyRequest
+from accounts.registrations.schemas import (
+    Decision,
+    RegistrationOut,
+    RegistrationRequest,
+    RegistrationState,
+    VerificationOutcome,
+    VerifyRequest,
+)
 from accounts.registrations.service import (
     approver_ids,
     decidable_registration,
@@ -32,6 +39,7 @@ from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.errors import Problem, field_error, forbidden
 from shared.events.accounts import EmailVerificationRequested, RegistrationAwaitingApproval
+from shared.paging import Items
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["registrations"])
 VERIFICATION_LIFETIME = timedelta(hours=48)
@@ -52,7 +60,7 @@ def registration_out(registration: Registration) -> RegistrationOut:
     )
 
 
-@router.post("/registrations", status_code=202)
+@router.post("/registrations", status_code=202, response_model=RegistrationState)
 async def register(body: RegistrationRequest, session: DbSession, outbox: OutboxDep) -> dict:
     check_password_rules(body.password, email=body.email)
     async with session.begin():
@@ -96,7 +104,7 @@ async def register(body: RegistrationRequest, session: DbSession, outbox: Outbox
     return {"id": registration.id, "status": registration.status}
 
 
-@router.post("/registrations/verify")
+@router.post("/registrations/verify", response_model=VerificationOutcome)
 async def verify_email(body: VerifyRequest, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
         registration = await session.scalar(
@@ -128,7 +136,7 @@ async def verify_email(body: VerifyRequest, session: DbSession, outbox: OutboxDe
     return {"status": registration.status}
 
 
-@router.get("/registrations")
+@router.get("/registrations", response_model=Items[RegistrationOut])
 async def list_registrations(principal: CurrentUser, session: DbSession) -> dict:
     query = (
         select(Registration).where(Registration.status == AWAITING_APPROVAL).order_by(Registration.created_at)
@@ -142,7 +150,7 @@ async def list_registrations(principal: CurrentUser, session: DbSession) -> dict
     return {"items": [registration_out(r).model_dump(mode="json") for r in registrations]}
 
 
-@router.post("/registrations/{registration_id}/approve")
+@router.post("/registrations/{registration_id}/approve", response_model=RegistrationState)
 async def approve(
     registration_id: str, body: Decision, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> dict:
@@ -197,7 +205,7 @@ async def approve(
     return {"id": registration.id, "status": registration.status, "user_id": user.id}
 
 
-@router.post("/registrations/{registration_id}/refuse")
+@router.post("/registrations/{registration_id}/refuse", response_model=RegistrationState)
 async def refuse(registration_id: str, principal: CurrentUser, session: DbSession) -> dict:
     async with session.begin():
         registration = await decidable_registration(session, principal, registration_id)
