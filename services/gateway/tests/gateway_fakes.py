@@ -12,11 +12,19 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from service_contracts import contract_violation
 
 PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
 ACCOUNT_ID, DEVICE_ID, CASE_ID = "acc-1", "dev-1", "case-1"
 URLS = {name: f"http://{name}.internal" for name in ("accounts", "cases", "meters", "notifications")}
+# Paths the proxy tests call to see what is forwarded: they stand in for no real operation.
+PROXY_PROBES = (
+    "/api/accounts/v1/echo/",
+    "/api/cases/v1/anything",
+    "/api/accounts/openapi.json",
+    "/api/cases/openapi.json",
+)
 
 
 def problem(status: int, detail: str, errors: list[dict] | None = None) -> JSONResponse:
@@ -68,6 +76,8 @@ class FakeServices:
     registrations: list[dict] = field(default_factory=list)
     account_users: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
+    # Answers of the fakes the real services could not have given (see service_contracts.py).
+    contract_violations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.me = {
@@ -127,6 +137,12 @@ class FakeServices:
             "created_at": (now - dt.timedelta(hours=5)).isoformat(),
             "updated_at": now.isoformat(),
             "response_due_at": (now + dt.timedelta(hours=3)).isoformat(),
+            "department": "service",
+            "created_by": "user-1",
+            "resolved_at": None,
+            "details": None,
+            "tracking_reference": None,
+            "carrier": None,
             "device": {"id": DEVICE_ID, "serial": "SN-4711", "model": "imageRUNNER C3826i"},
             "timeline": [
                 {
@@ -202,7 +218,9 @@ class FakeServices:
                 name, transport = routes[request.url.host]
                 if name in fakes.down:
                     raise httpx.ConnectError("connection refused", request=request)
-                return await transport.handle_async_request(request)
+                response = await transport.handle_async_request(request)
+                await fakes.check_contract(name, request, response)
+                return response
 
         return ByHost()
 
@@ -231,6 +249,29 @@ class FakeServices:
             return {"status": "ready"}
 
         return app
+
+    async def check_contract(self, service: str, request: httpx.Request, response: httpx.Response) -> None:
+        if request.url.path.startswith(PROXY_PROBES):
+            return
+        body = await response.aread()
+        answer = json.loads(body) if body and "json" in response.headers.get("content-type", "") else None
+        violation = contract_violation(
+            service, request.method, request.url.path, response.status_code, answer
+        )
+        if violation:
+            self.contract_violations.append(violation)
+
+    def case_answer(self, case: dict) -> dict:
+        """A case as the cases service shows it to the visitor: staff see the vendor-only fields and notes."""
+        if self.staff_role is None:
+            return {**case, "timeline": [e for e in case["timeline"] if e["kind"] != "note"]}
+        return {
+            "assignee_id": None,
+            "first_response_at": None,
+            "paused_seconds": 0,
+            "follower_ids": [],
+            **case,
+        }
 
     def health_only(self, service: str) -> FastAPI:
         return self.recorder(service, FastAPI())
@@ -307,7 +348,7 @@ class FakeServices:
                     "serial: no such device on this account",
                     [{"field": "serial", "message": "No device with this serial number on the account."}],
                 )
-            return {"status": "pending_verification"}
+            return {"id": "reg-new", "status": "pending_verification"}
 
         @app.post(f"{base}/registrations/verify")
         async def verify(body: dict):
@@ -319,7 +360,7 @@ class FakeServices:
 
         @app.post(f"{base}/auth/password-reset", status_code=202)
         async def reset(body: dict):
-            return None
+            return {"status": "accepted"}
 
         @app.post(f"{base}/auth/password-reset/confirm", status_code=204)
         async def confirm(body: dict):
@@ -331,9 +372,9 @@ class FakeServices:
                 )
             return None
 
-        @app.post(f"{base}/invitations/accept", status_code=201)
+        @app.post(f"{base}/invitations/accept")
         async def accept(body: dict):
-            return {"user_id": "user-2"}
+            return {"status": "accepted", "user_id": "user-2", "email": "new@example.com"}
 
         self.account_admin_routes(app, base)
 
@@ -465,7 +506,7 @@ class FakeServices:
                     for k, v in case.items()
                     if k not in ("timeline", "allowed_transitions", "device", "details")
                 }
-                for case in self.cases.values()
+                for case in map(self.case_answer, self.cases.values())
                 if all(not query.get(name) or case.get(name) == query[name] for name in ("status", "type"))
             ]
             return {
@@ -480,9 +521,7 @@ class FakeServices:
             case = self.cases.get(case_id)
             if case is None:
                 return problem(404, "No case with this id is visible to you.")
-            if self.staff_role is None:
-                case = {**case, "timeline": [e for e in case["timeline"] if e["kind"] != "note"]}
-            return case
+            return self.case_answer(case)
 
         @app.post(f"{base}/cases", status_code=201)
         async def create(body: dict):
@@ -501,7 +540,7 @@ class FakeServices:
                 "subject": body.get("subject") or f"{body['type']} request",
             }
             self.cases["case-2"] = case
-            return case
+            return self.case_answer(case)
 
         @app.get(f"{base}/devices/{{device_id}}/catalogue")
         async def catalogue(device_id: str):
@@ -514,17 +553,24 @@ class FakeServices:
             if not body.get("body"):
                 return problem(422, "body: required", [{"field": "body", "message": "Write a message."}])
             kind = "note" if body.get("internal") else "message"
-            self.cases[case_id]["timeline"].append(
-                {
-                    "kind": kind,
-                    "at": dt.datetime.now(dt.UTC).isoformat(),
-                    "actor_id": "user-1",
-                    "actor_name": "Ana García",
-                    "actor_side": "vendor" if self.staff_role else "customer",
-                    "body": body["body"],
-                }
-            )
-            return {"id": uuid.uuid4().hex}
+            entry = {
+                "kind": kind,
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+                "actor_id": "user-1",
+                "actor_name": "Ana García",
+                "actor_side": "vendor" if self.staff_role else "customer",
+                "body": body["body"],
+            }
+            self.cases[case_id]["timeline"].append(entry)
+            message = {
+                "id": uuid.uuid4().hex,
+                "case_id": case_id,
+                "author_id": entry["actor_id"],
+                "author_side": entry["actor_side"],
+                "body": entry["body"],
+                "created_at": entry["at"],
+            }
+            return {**message, "internal": kind == "note"} if self.staff_role else message
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):
@@ -532,7 +578,7 @@ class FakeServices:
             if body.get("status") not in case["allowed_transitions"]:
                 return problem(409, f"A case cannot go from {case['status']} to {body.get('status')}.")
             case["status"] = body["status"]
-            return case
+            return self.case_answer(case)
 
         return app
 
@@ -595,7 +641,14 @@ class FakeServices:
         async def correct(device_id: str, body: dict):
             if not body.get("reason"):
                 return problem(422, "reason: required", [{"field": "reason", "message": "Give a reason."}])
-            return {"id": "correction-1", "device_id": device_id, **body}
+            return {
+                "id": "correction-1",
+                "device_id": device_id,
+                "counters": [],
+                **body,
+                "recorded_by": "user-1",
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
 
         return app
 
