@@ -12,19 +12,19 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
-from shared.bus import Bus, EventHandlers, InMemoryBus, make_bus
+from shared.bus import Bus, EventHandlers, HandlerContext, InMemoryBus, make_bus
 from shared.characters import reject_invalid_characters
 from shared.config import ServiceSettings
 from shared.db import Database, upsert_ignore
 from shared.errors import install_problem_handlers, problem_response
-from shared.events import CloudEvent
 from shared.events.accounts import SessionRevoked
 from shared.logging import configure_logging, correlation_id
 from shared.messaging_tables import MessagingTables
@@ -42,10 +42,10 @@ def session_revocation_handlers(tables: MessagingTables) -> EventHandlers:
     """Keep the local copy of ended sessions, so a logged-out or deactivated user's token is refused here too."""
     handlers = EventHandlers()
 
-    @handlers.on("accounts.session.revoked")
-    async def forget_revoked_session(session: AsyncSession, data: SessionRevoked, _event: CloudEvent) -> None:
-        await session.execute(
-            upsert_ignore(session, tables.revoked_sessions)
+    @handlers.on(SessionRevoked)
+    async def forget_revoked_session(ctx: HandlerContext, data: SessionRevoked) -> None:
+        await ctx.session.execute(
+            upsert_ignore(ctx.session, tables.revoked_sessions)
             .values(session_id=data.session_id, user_id=data.user_id, expires_at=data.expires_at)
             .on_conflict_do_nothing()
         )
@@ -94,7 +94,7 @@ def create_service_app(
             await hook(app)
         relay.start()
         if all_handlers.by_type:
-            await bus.start_consuming(all_handlers, db, tables.inbox)
+            await bus.start_consuming(all_handlers, db, tables.inbox, app.state)
         log.info("%s started on port %s", settings.service_name, settings.port)
         try:
             yield
@@ -223,14 +223,23 @@ def limited_receive(receive: Receive) -> Receive:
     return receive_within_limit
 
 
+class Liveness(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, bool]
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/health/live")
-    async def live() -> dict[str, str]:
-        return {"status": "live"}
+    @router.get("/health/live", response_model=Liveness)
+    async def live() -> Liveness:
+        return Liveness(status="live")
 
-    @router.get("/health/ready")
+    @router.get("/health/ready", response_model=Readiness, responses={503: {"model": Readiness}})
     async def ready(request: Request) -> JSONResponse:
         checks = {"database": await request.app.state.db.ping(), "broker": request.app.state.bus.is_ready()}
         status = 200 if all(checks.values()) else 503
@@ -238,7 +247,7 @@ def health_router() -> APIRouter:
             {"status": "ready" if status == 200 else "not ready", "checks": checks}, status_code=status
         )
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -37,9 +37,33 @@ from shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, EVENTS_UNROUTABLE
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+
+class HandlerContext:
+    """What a handler is given besides the event's data: its transaction, the event's envelope (None for a batch
+    handler, whose items carry theirs) and what the service set up at startup (its app state: the outbox, the
+    settings and any resource of its own), so handlers need no closures to reach them."""
+
+    __slots__ = ("event", "resources", "session")
+
+    def __init__(self, session: AsyncSession, event: CloudEvent | None, resources: Any) -> None:
+        self.session, self.event, self.resources = session, event, resources
+
+    @property
+    def outbox(self) -> Any:
+        return self.resources.outbox
+
+    @property
+    def settings(self) -> Any:
+        return self.resources.settings
+
+    async def publish(self, data: EventData, *, subject: str | None = None) -> CloudEvent:
+        """Stage an event in the handler's transaction (published once it commits)."""
+        return await self.outbox.add(self.session, data, subject=subject)
+
+
+Handler = Callable[[HandlerContext, Any], Awaitable[None]]
 # A batch handler takes a run of events of its type, in queue order, as (payload, event) pairs.
-BatchHandler = Callable[[AsyncSession, list[tuple[Any, CloudEvent]]], Awaitable[None]]
+BatchHandler = Callable[[HandlerContext, list[tuple[Any, CloudEvent]]], Awaitable[None]]
 # Which events of its type a handler is for, judged on the payload alone (no transaction, no inbox row).
 Relevance = Callable[[Any], bool]
 AnyHandler = TypeVar("AnyHandler", Handler, BatchHandler)
@@ -66,13 +90,15 @@ class RegisteredHandler:
             else [(payload, event) for payload, event in items if self.when(payload)]
         )
 
-    async def __call__(self, session: AsyncSession, items: list[tuple[Any, CloudEvent]]) -> None:
+    async def __call__(
+        self, session: AsyncSession, items: list[tuple[Any, CloudEvent]], resources: Any
+    ) -> None:
         # `takes_batches` says which of the two signatures `func` has.
         if self.takes_batches:
-            await cast(BatchHandler, self.func)(session, items)
+            await cast(BatchHandler, self.func)(HandlerContext(session, None, resources), items)
             return
         for payload, event in each_event(items):
-            await cast(Handler, self.func)(session, payload, event)
+            await cast(Handler, self.func)(HandlerContext(session, event, resources), payload)
 
 
 def each_event(items: list[tuple[Any, CloudEvent]]) -> Iterator[tuple[Any, CloudEvent]]:
@@ -84,25 +110,29 @@ def each_event(items: list[tuple[Any, CloudEvent]]) -> Iterator[tuple[Any, Cloud
 
 
 class EventHandlers:
-    """Registry of event type -> handlers of one service. Each handler is named after what it reacts to."""
+    """Registry of event contract -> handlers of one service. Each handler is named after what it reacts to.
+
+    A handler registers by the contract class (`@handlers.on(CaseCreated)`) and is called with a `HandlerContext`
+    and the validated data: `async def email_case_created(ctx, data: CaseCreated)`."""
 
     def __init__(self) -> None:
         self.by_type: dict[str, list[RegisteredHandler]] = {}
 
-    def on(self, event_type: str, *, when: Relevance | None = None) -> Callable[[Handler], Handler]:
+    def on(self, contract: type[EventData], *, when: Relevance | None = None) -> Callable[[Handler], Handler]:
         """`when` passes over the events a handler has nothing to do with before any database work: on a busy
         type (every automatic reading, say) that is most of the cost of consuming them."""
-        return self._register(event_type, takes_batches=False, when=when)
+        return self._register(contract, takes_batches=False, when=when)
 
-    def on_batch(self, event_type: str) -> Callable[[BatchHandler], BatchHandler]:
+    def on_batch(self, contract: type[EventData]) -> Callable[[BatchHandler], BatchHandler]:
         """For a handler that does set-based work on a run of events (bulk ingestion)."""
-        return self._register(event_type, takes_batches=True)
+        return self._register(contract, takes_batches=True)
 
     def _register(
-        self, event_type: str, *, takes_batches: bool, when: Relevance | None = None
+        self, contract: type[EventData], *, takes_batches: bool, when: Relevance | None = None
     ) -> Callable[[AnyHandler], AnyHandler]:
-        if event_type not in REGISTRY:
-            raise ValueError(f"no contract for event type {event_type}")
+        event_type = getattr(contract, "event_type", None)
+        if event_type is None or REGISTRY.get(event_type) is not contract:
+            raise ValueError(f"{contract!r} is not a registered event contract")
 
         def register(func: AnyHandler) -> AnyHandler:
             name = f"{func.__module__}.{func.__name__}"
@@ -160,6 +190,7 @@ class Bus:
         self._db: Database | None = None
         self._inbox: Table | None = None
         self._handlers: EventHandlers | None = None
+        self._resources: Any = None
 
     async def connect(self) -> None:
         self.connection = await aio_pika.connect_robust(
@@ -235,8 +266,11 @@ class Bus:
 
     # Consuming ------------------------------------------------------------------------------------------
 
-    async def start_consuming(self, handlers: EventHandlers, db: Database, inbox: Table) -> None:
-        self._db, self._inbox, self._handlers = db, inbox, handlers
+    async def start_consuming(
+        self, handlers: EventHandlers, db: Database, inbox: Table, resources: Any = None
+    ) -> None:
+        """`resources` is what handlers reach through their context (`ctx.outbox`, `ctx.settings`: the app state)."""
+        self._db, self._inbox, self._handlers, self._resources = db, inbox, handlers, resources
         if self.connection is None:
             raise RuntimeError("the bus is not connected")
         self.consume_channel = await self.connection.channel(publisher_confirms=True)
@@ -360,6 +394,7 @@ class Bus:
             await dispatch_run(
                 *_started(self._handlers, self._db, self._inbox),
                 [(payload, event) for _, event, payload in run],
+                self._resources,
             )
         except Exception as exc:
             log.info(
@@ -380,7 +415,7 @@ class Bus:
         self, message: AbstractIncomingMessage, event: CloudEvent, payload: EventData
     ) -> None:
         try:
-            await dispatch(*_started(self._handlers, self._db, self._inbox), event, payload)
+            await dispatch(*_started(self._handlers, self._db, self._inbox), event, payload, self._resources)
         except PermanentError as exc:
             EVENTS_CONSUMED.labels(event.type, "parked").inc()
             await self._park(message, f"{type(exc).__name__}: {exc}")
@@ -444,14 +479,23 @@ def _started(
 
 
 async def dispatch(
-    handlers: EventHandlers, db: Database, inbox: Table, event: CloudEvent, payload: EventData
+    handlers: EventHandlers,
+    db: Database,
+    inbox: Table,
+    event: CloudEvent,
+    payload: EventData,
+    resources: Any = None,
 ) -> None:
     """Run every handler of the event, each in its own transaction with its inbox row."""
-    await dispatch_run(handlers, db, inbox, [(payload, event)])
+    await dispatch_run(handlers, db, inbox, [(payload, event)], resources)
 
 
 async def dispatch_run(
-    handlers: EventHandlers, db: Database, inbox: Table, items: list[tuple[EventData, CloudEvent]]
+    handlers: EventHandlers,
+    db: Database,
+    inbox: Table,
+    items: list[tuple[EventData, CloudEvent]],
+    resources: Any = None,
 ) -> None:
     """Run every handler of a run of events of one type: each handler in one transaction with the inbox rows of
     the events it is for, given only those it has not handled before. Passing an event over is harmless to
@@ -469,7 +513,7 @@ async def dispatch_run(
                 if len(fresh) < len(relevant):
                     EVENTS_CONSUMED.labels(event_type, "duplicate").inc(len(relevant) - len(fresh))
                 if fresh:
-                    await handler(session, fresh)
+                    await handler(session, fresh, resources)
         last = items[-1][1]
         # Runs that were all passed over (every automatic reading, for notifications) are not worth a log line.
         log.log(
@@ -492,6 +536,7 @@ class InMemoryBus:
         self._handlers = EventHandlers()
         self._db: Database | None = None
         self._inbox: Table | None = None
+        self._resources: Any = None
 
     async def connect(self) -> None: ...
 
@@ -508,16 +553,22 @@ class InMemoryBus:
     async def publish(self, event: CloudEvent, exchange: str = PORTAL_EXCHANGE) -> None:
         self.published.append(event)
 
-    async def start_consuming(self, handlers: EventHandlers, db: Database, inbox: Table) -> None:
-        self._handlers, self._db, self._inbox = handlers, db, inbox
+    async def start_consuming(
+        self, handlers: EventHandlers, db: Database, inbox: Table, resources: Any = None
+    ) -> None:
+        self._handlers, self._db, self._inbox, self._resources = handlers, db, inbox, resources
 
     async def deliver(self, event: CloudEvent) -> None:
-        await dispatch(*_started(self._handlers, self._db, self._inbox), event, event.payload())
+        await dispatch(
+            *_started(self._handlers, self._db, self._inbox), event, event.payload(), self._resources
+        )
 
     async def deliver_run(self, events: list[CloudEvent]) -> None:
         """Events of one type as the bus hands over those that queued up: in one transaction per handler."""
         await dispatch_run(
-            *_started(self._handlers, self._db, self._inbox), [(e.payload(), e) for e in events]
+            *_started(self._handlers, self._db, self._inbox),
+            [(e.payload(), e) for e in events],
+            self._resources,
         )
 
     def of_type(self, event_type: str) -> list[CloudEvent]:

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,24 +55,6 @@ class Outbox:
             "created_at": event.time,
             "attempts": 0,
         }
-
-
-class OutboxLink:
-    """Event handlers are registered before the app starts, but the outbox is created at startup: a service
-    passes `link.attach` as a startup hook so its handlers publish through the app's own outbox (and wake its
-    relay)."""
-
-    def __init__(self) -> None:
-        self._outbox: Outbox | None = None
-
-    async def attach(self, app: FastAPI) -> None:
-        self._outbox = app.state.outbox
-
-    @property
-    def outbox(self) -> Outbox:
-        if self._outbox is None:
-            raise RuntimeError("the outbox is not attached yet")
-        return self._outbox
 
 
 class OutboxRelay:

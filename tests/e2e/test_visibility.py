@@ -34,7 +34,7 @@ def test_device_manager_sees_only_assigned_devices_and_their_cases(system):
     elsewhere = new_case(system, admin, all_devices["ES1238M0004"]["id"], "On an unassigned device")
     unassigned_id = all_devices["ES1238M0004"]["id"]
     with system.client(manager) as api:
-        listed = {c["id"] for c in api.get("/api/cases/v1/cases?page_size=100").json()["items"]}
+        listed = {c["id"] for c in api.get("/api/cases/v1/cases?limit=100").json()["items"]}
         assert on_assigned["id"] in listed and elsewhere["id"] not in listed
         assert api.get(f"/api/cases/v1/cases/{elsewhere['id']}").status_code == 404
         assert api.get(f"/api/accounts/v1/devices/{unassigned_id}").status_code == 404
@@ -61,7 +61,7 @@ def test_the_swedish_account_sees_nothing_of_the_spanish_one(system):
     with system.client(swedish) as api:
         serials = {d["serial"] for d in api.get("/api/accounts/v1/devices").json()["items"]}
         assert serials and all(s.startswith("SE") for s in serials)
-        assert case["id"] not in api.get("/api/cases/v1/cases?page_size=100").text
+        assert case["id"] not in api.get("/api/cases/v1/cases?limit=100").text
         for path in (
             f"/api/cases/v1/cases/{case['id']}",
             f"/api/accounts/v1/devices/{device['id']}",

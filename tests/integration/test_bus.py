@@ -4,16 +4,18 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import aio_pika
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 
-from shared.bus import EventHandlers, PermanentError
-from shared.events import VENDOR_EXCHANGE, new_event
+from shared.bus import EventHandlers, HandlerContext, PermanentError
+from shared.events import VENDOR_EXCHANGE, EventData, new_event
 from shared.events.cases import CaseMessageAdded, CaseStatusChanged
 from shared.events.vendor import CrmProductRemoved
+from shared.outbox import Outbox
 from shared.testing import amqp_url, eventually
 from tests.integration.conftest import effects, tables
 
@@ -51,19 +53,21 @@ def message_added() -> CaseMessageAdded:
     )
 
 
-def recording_handlers(*event_types: str, fail_times: int = 0, permanent: bool = False) -> EventHandlers:
+def recording_handlers(
+    *contracts: type[EventData], fail_times: int = 0, permanent: bool = False
+) -> EventHandlers:
     handlers, failures = EventHandlers(), {"left": fail_times}
 
-    async def record(session, data, event) -> None:
+    async def record(ctx: HandlerContext, data) -> None:
         if permanent:
             raise PermanentError("this event can never be applied")
         if failures["left"] > 0:
             failures["left"] -= 1
             raise RuntimeError("database hiccup")
-        await session.execute(insert(effects).values(event_id=event.id, note=event.type))
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=ctx.event.type))
 
-    for event_type in event_types:
-        handlers.on(event_type)(record)
+    for contract in contracts:
+        handlers.on(contract)(record)
     return handlers
 
 
@@ -92,9 +96,7 @@ async def parked_messages(bus, expected: int) -> list[aio_pika.abc.AbstractIncom
 
 async def test_routing_delivers_only_bound_types_from_both_exchanges(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(
-        recording_handlers("cases.case.status_changed", "crm.product.removed"), db, tables.inbox
-    )
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged, CrmProductRemoved), db, tables.inbox)
     publisher = await make_bus("publisher")
     wanted = new_event(status_changed(), source="test")
     vendor = new_event(CrmProductRemoved(serial="SN1"), source="crm")
@@ -113,7 +115,7 @@ async def _has(db, count: int) -> bool:
 
 async def test_the_same_event_delivered_twice_has_one_effect(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged), db, tables.inbox)
     publisher = await make_bus("publisher")
     event, marker = new_event(status_changed(), source="test"), new_event(status_changed("c2"), source="test")
     await publisher.publish(event)
@@ -129,9 +131,7 @@ async def _has_event(db, event_id: str) -> bool:
 
 async def test_a_failing_handler_is_retried_through_the_delay_queues(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(
-        recording_handlers("cases.case.status_changed", fail_times=2), db, tables.inbox
-    )
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged, fail_times=2), db, tables.inbox)
     publisher = await make_bus("publisher")
     event = new_event(status_changed(), source="test")
     await publisher.publish(event)
@@ -140,7 +140,7 @@ async def test_a_failing_handler_is_retried_through_the_delay_queues(db, make_bu
 
 async def test_malformed_messages_are_parked_with_their_reason_and_the_rest_still_flow(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged), db, tables.inbox)
     exchange = consumer._exchanges["selfservice.events"]
     key = "cases.case.status_changed"
     await exchange.publish(aio_pika.Message(b"{not json"), routing_key=key)
@@ -159,9 +159,7 @@ async def test_malformed_messages_are_parked_with_their_reason_and_the_rest_stil
 
 async def test_a_handler_that_keeps_failing_is_parked_after_the_last_retry(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(
-        recording_handlers("cases.case.status_changed", fail_times=99), db, tables.inbox
-    )
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged, fail_times=99), db, tables.inbox)
     event = new_event(status_changed(), source="test")
     await consumer.publish(event)
     [parked] = await parked_messages(consumer, 1)
@@ -173,9 +171,7 @@ async def test_a_handler_that_keeps_failing_is_parked_after_the_last_retry(db, m
 
 async def test_a_permanent_error_is_parked_at_once(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(
-        recording_handlers("cases.case.status_changed", permanent=True), db, tables.inbox
-    )
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged, permanent=True), db, tables.inbox)
     await consumer.publish(new_event(status_changed(), source="test"))
     [parked] = await parked_messages(consumer, 1)
     assert "can never be applied" in str(parked.headers["x-parked-reason"])
@@ -184,7 +180,7 @@ async def test_a_permanent_error_is_parked_at_once(db, make_bus):
 
 async def test_consumer_keeps_consuming_after_the_broker_drops_its_connection(db, make_bus, broker_proxy):
     consumer = await make_bus(amqp_url=broker_proxy.url_through(amqp_url()))
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged), db, tables.inbox)
     publisher = await make_bus("publisher")
     first = new_event(status_changed(), source="test")
     await publisher.publish(first)
@@ -201,7 +197,7 @@ async def test_consumer_keeps_consuming_after_the_broker_drops_its_connection(db
 
 async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged), db, tables.inbox)
     envelope = new_event(status_changed(), source="test").model_dump(mode="json")
     envelope["type"] = "cases.case.teleported"
     envelope["id"] = str(uuid.uuid4())
@@ -216,7 +212,7 @@ async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
 async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):
     from shared.parked import list_parked, replay_parked
 
-    handlers = recording_handlers("cases.case.status_changed", fail_times=3)  # fails through every retry once
+    handlers = recording_handlers(CaseStatusChanged, fail_times=3)  # fails through every retry once
     consumer = await make_bus()
     await consumer.start_consuming(handlers, db, tables.inbox)
     event = new_event(status_changed(), source="test")
@@ -236,10 +232,10 @@ async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):
 async def test_events_are_handled_in_the_order_they_were_published(db, make_bus):
     handlers = EventHandlers()
 
-    @handlers.on("cases.case.status_changed")
-    async def record_slowly(session, data, event) -> None:
-        await asyncio.sleep(0.001 * (hash(event.id) % 5))  # uneven handler times must not reorder
-        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+    @handlers.on(CaseStatusChanged)
+    async def record_slowly(ctx: HandlerContext, data) -> None:
+        await asyncio.sleep(0.001 * (hash(ctx.event.id) % 5))  # uneven handler times must not reorder
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.case_id))
 
     consumer = await make_bus(prefetch=32)
     await consumer.start_consuming(handlers, db, tables.inbox)
@@ -255,10 +251,10 @@ async def test_events_are_handled_in_the_order_they_were_published(db, make_bus)
 async def test_events_that_queue_up_are_handled_in_runs_with_one_transaction_each(db, make_bus):
     handlers, runs = EventHandlers(), []
 
-    @handlers.on_batch("cases.case.status_changed")
-    async def record_run(session, items) -> None:
+    @handlers.on_batch(CaseStatusChanged)
+    async def record_run(ctx: HandlerContext, items) -> None:
         runs.append(len(items))
-        await session.execute(insert(effects), [{"event_id": e.id, "note": d.case_id} for d, e in items])
+        await ctx.session.execute(insert(effects), [{"event_id": e.id, "note": d.case_id} for d, e in items])
         await asyncio.sleep(0.05)  # slow enough for the rest to queue up behind the first run
 
     consumer = await make_bus(prefetch=50)
@@ -279,11 +275,11 @@ async def test_events_that_queue_up_are_handled_in_runs_with_one_transaction_eac
 async def test_a_run_that_fails_is_handled_one_event_at_a_time_and_only_the_bad_one_is_parked(db, make_bus):
     handlers = EventHandlers()
 
-    @handlers.on("cases.case.status_changed")
-    async def record_unless_bad(session, data, event) -> None:
+    @handlers.on(CaseStatusChanged)
+    async def record_unless_bad(ctx: HandlerContext, data) -> None:
         if data.case_id == "bad":
             raise PermanentError("this case can never be applied")
-        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.case_id))
 
     consumer = await make_bus(prefetch=50)
     await consumer.declare_topology(consumer.publish_channel, handlers.by_type)
@@ -303,10 +299,10 @@ async def test_a_run_that_fails_is_handled_one_event_at_a_time_and_only_the_bad_
 async def test_events_a_handler_is_not_for_are_acked_without_a_transaction_or_an_inbox_row(db, make_bus):
     handlers, transactions = EventHandlers(), []
 
-    @handlers.on("cases.case.status_changed", when=lambda data: data.case_id.startswith("keep"))
-    async def record(session, data, event) -> None:
-        transactions.append(id(session))
-        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+    @handlers.on(CaseStatusChanged, when=lambda data: data.case_id.startswith("keep"))
+    async def record(ctx: HandlerContext, data) -> None:
+        transactions.append(id(ctx.session))
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.case_id))
 
     consumer = await make_bus(prefetch=50)
     await consumer.declare_topology(
@@ -344,11 +340,11 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
 ):
     handlers, started = EventHandlers(), asyncio.Event()
 
-    @handlers.on("cases.case.status_changed")
-    async def record_slowly(session, data, event) -> None:
+    @handlers.on(CaseStatusChanged)
+    async def record_slowly(ctx: HandlerContext, data) -> None:
         started.set()
         await asyncio.sleep(0.05)
-        await session.execute(insert(effects).values(event_id=event.id, note=data.case_id))
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.case_id))
 
     first = await make_bus(prefetch=50)
     await first.declare_topology(first.publish_channel, handlers.by_type)
@@ -378,7 +374,7 @@ async def test_closing_lets_the_run_in_hand_commit_and_be_acked_and_leaves_the_r
 
 async def test_not_ready_while_the_broker_has_cancelled_the_consumer(db, make_bus):
     consumer = await make_bus()
-    await consumer.start_consuming(recording_handlers("cases.case.status_changed"), db, tables.inbox)
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged), db, tables.inbox)
     assert consumer.is_ready()
     connection = await aio_pika.connect(consumer.amqp_url)
     async with connection:
@@ -386,3 +382,27 @@ async def test_not_ready_while_the_broker_has_cancelled_the_consumer(db, make_bu
         await channel.queue_delete(consumer.names.queue)  # the broker cancels the consumer; the channel stays
     await eventually(lambda: not consumer.is_ready(), timeout=10)
     assert not consumer.consume_channel.is_closed
+
+
+async def test_a_handler_publishes_through_its_context_in_its_own_transaction(db, make_bus):
+    handlers = EventHandlers()
+
+    @handlers.on(CrmProductRemoved)
+    async def announce_removal(ctx: HandlerContext, data: CrmProductRemoved) -> None:
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.serial))
+        await ctx.publish(status_changed(data.serial), subject=data.serial)
+        if data.serial == "SN-bad":
+            raise PermanentError("rolled back with its event")
+
+    outbox = Outbox(tables.outbox, source="probe")
+    consumer = await make_bus()
+    await consumer.start_consuming(handlers, db, tables.inbox, SimpleNamespace(outbox=outbox))
+    bad, good = (new_event(CrmProductRemoved(serial=s), source="crm") for s in ("SN-bad", "SN-1"))
+    await consumer.publish(bad, VENDOR_EXCHANGE)
+    await consumer.publish(good, VENDOR_EXCHANGE)
+    await eventually(lambda: _has_event(db, good.id))
+    async with db.session() as session:
+        staged = (await session.execute(select(tables.outbox.c.event_type, tables.outbox.c.payload))).all()
+    assert [row.event_type for row in staged] == ["cases.case.status_changed"]
+    assert json.loads(staged[0].payload)["subject"] == "SN-1"
+    assert outbox.pending.is_set()  # the relay is woken by the handler's commit

@@ -4,7 +4,7 @@ import accounts.models  # noqa: F401  (every mapped class, so relationships reso
 from accounts.audit.views import router as audit_router
 from accounts.auth.jwks import router as jwks_router
 from accounts.auth.views import router as auth_router
-from accounts.crm.handlers import crm_handlers
+from accounts.crm.handlers import handlers as crm_handlers
 from accounts.customer_accounts.views import router as accounts_router
 from accounts.database import tables
 from accounts.devices.views import router as devices_router
@@ -14,14 +14,12 @@ from accounts.registrations.views import router as registrations_router
 from accounts.settings import Settings
 from accounts.users.views import router as profile_router
 from shared.app import create_service_app
-from shared.outbox import OutboxLink
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     signing_key = settings.private_key_pem()  # refuses a production start without it
     settings.trust_own_signing_key()
-    link = OutboxLink()
     app = create_service_app(
         settings=settings,
         title="Accounts",
@@ -37,8 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             members_router,
             audit_router,
         ],
-        handlers=crm_handlers(link, settings),
-        on_startup=[link.attach],
+        handlers=crm_handlers,
         # accounts is where sessions are revoked: it writes revoked_session itself.
         consume_session_revocations=False,
     )

@@ -453,7 +453,8 @@ async def test_a_location_change_is_published_for_the_vendor_and_audited(app, cl
         await client.get(f"{API}/accounts/{team['acme']}/audit", headers=caller(token_for, team, "admin"))
     ).json()["items"]
     assert trail[0]["action"] == "device.location_changed" and trail[0]["actor_id"] == dm
-    assert trail[0]["details"]["previous"]["building"] == "B"
+    assert trail[0]["old_values"]["building"] == "B"
+    assert trail[0]["new_values"]["building"] != "B" and "building" in trail[0]["details"]["fields"]
     for bad in ({"country": "NO"}, {"room": "x" * 101}, {"floor": 3}):
         refused = await client.patch(f"{API}/devices/{sn1}/location", headers=headers, json=bad)
         assert refused.status_code == 422, bad
@@ -522,13 +523,17 @@ async def test_every_change_is_in_the_accounts_audit_trail_newest_first(client, 
         "role": "stock_manager",
         "previous_role": "device_stock_manager",
     }
+    assert (role_change["old_values"], role_change["new_values"]) == (
+        {"role": "device_stock_manager"},
+        {"role": "stock_manager"},
+    )
     assert all(item["correlation_id"] for item in page["items"])
     assert not any(item["target_id"] == users["beta"] for item in page["items"])  # another account's trail
 
     second = (
-        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"page": 2, "page_size": 2})
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"offset": 2, "limit": 2})
     ).json()
     assert [i["at"] for i in second["items"]] == times[2:4] and second["total"] == page["total"]
     assert (
-        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"page_size": 0})
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"limit": 0})
     ).status_code == 422

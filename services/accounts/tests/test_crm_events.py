@@ -225,7 +225,7 @@ async def test_crm_changes_are_audited_as_the_crm(app, bus, client):
         "device.assigned",
     ):
         assert action in actions
-    assert {e.actor for e in entries} == {"system:crm"}
+    assert {e.actor_id for e in entries} == {"system:crm"}
 
 
 async def test_a_new_contact_gets_the_accounts_time_zone(app, bus, client):

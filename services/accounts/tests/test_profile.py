@@ -75,7 +75,10 @@ async def test_patch_me_changes_validates_audits_and_publishes(client, app, bus,
     assert published[-1].data["time_zone"] == "Europe/Madrid"
     async with app.state.db.session() as session:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "user.profile_changed"))
-    assert entry.actor == me["id"] and entry.target_id == me["id"] and "time_zone" in entry.details["fields"]
+    assert (
+        entry.actor_id == me["id"] and entry.target_id == me["id"] and "time_zone" in entry.details["fields"]
+    )
+    assert entry.new_values["time_zone"] != entry.old_values["time_zone"]
     assert entry.correlation_id
 
 

@@ -86,7 +86,7 @@ async def test_registration_is_verified_then_approved_by_an_agent_when_no_admini
     assert [d["id"] for d in devices] == [device_id]
 
     async with client._transport.app.state.db.session() as session:
-        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.actor == agent.id))).all()
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.actor_id == agent.id))).all()
     assert {e.action for e in entries} == {
         "user.created",
         "membership.set",

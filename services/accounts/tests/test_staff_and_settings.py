@@ -37,7 +37,7 @@ async def test_staff_user_with_password_in_development(app, client, settings_for
     assert published and published[0].data["staff_role"] == "supervisor"
     async with app.state.db.session() as session:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "user.staff_role_set"))
-    assert entry.actor == "system:accounts" and entry.details == {"staff_role": "supervisor"}
+    assert entry.actor_id == "system:accounts" and entry.details == {"staff_role": "supervisor"}
 
 
 async def test_outside_development_staff_get_an_invitation_link(app, client, settings_for):

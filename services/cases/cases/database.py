@@ -1,4 +1,5 @@
-"""The cases database: its ORM base and the messaging tables (outbox, inbox, ended sessions)."""
+"""The cases database: its ORM base and the messaging tables (outbox, inbox, ended sessions) and the
+periodic jobs' claims."""
 
 from typing import TYPE_CHECKING, ClassVar
 
@@ -6,6 +7,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.messaging_tables import messaging_tables
+from shared.periodic import periodic_job_table
 
 
 class Base(DeclarativeBase):
@@ -15,3 +17,4 @@ class Base(DeclarativeBase):
 
 
 tables = messaging_tables(Base.metadata)
+periodic_jobs = periodic_job_table(Base.metadata)

@@ -6,20 +6,18 @@ from cases.catalogue.handlers import handlers as catalogue_handlers
 from cases.catalogue.views import router as catalogue_router
 from cases.database import tables
 from cases.directory.handlers import handlers as directory_handlers
-from cases.fulfilment.handlers import fulfilment_handlers
+from cases.fulfilment.handlers import handlers as fulfilment_handlers
 from cases.settings import Settings
 from shared.app import create_service_app
 from shared.bus import EventHandlers
-from shared.outbox import OutboxLink
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    link = OutboxLink()
     handlers = EventHandlers()
     handlers.include(directory_handlers)
     handlers.include(catalogue_handlers)
-    handlers.include(fulfilment_handlers(link))
+    handlers.include(fulfilment_handlers)
     start_auto_close, stop_auto_close = auto_close_hooks(settings)
     return create_service_app(
         settings=settings,
@@ -27,6 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=tables,
         routers=[cases_router, catalogue_router],
         handlers=handlers,
-        on_startup=[link.attach, start_auto_close],
+        on_startup=[start_auto_close],
         on_shutdown=[stop_auto_close],
     )

@@ -121,9 +121,9 @@ async def test_a_body_that_is_not_json_is_a_4xx(portal):
 
 async def test_list_is_newest_first_and_pages(portal):
     created = [(await portal.new_case("admin", "d4", subject=f"Case {i}"))["id"] for i in range(5)]
-    first = (await portal.cases("admin", page_size=2)).json()
-    second = (await portal.cases("admin", page_size=2, page=3)).json()
-    assert (first["total"], first["page"], first["page_size"]) == (5, 1, 2)
+    first = (await portal.cases("admin", limit=2)).json()
+    second = (await portal.cases("admin", limit=2, offset=4)).json()
+    assert (first["total"], first["limit"], first["offset"]) == (5, 2, 0)
     assert [c["id"] for c in first["items"]] == created[::-1][:2]
     assert [c["id"] for c in second["items"]] == created[:1]
     assert set(first["items"][0]) == {
@@ -181,8 +181,9 @@ async def test_staff_filter_by_department_and_account(portal):
     "params, field",
     [
         ({"status": "lost"}, "status"),
-        ({"page": 0}, "page"),
-        ({"page_size": 101}, "page_size"),
+        ({"offset": -1}, "offset"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
         ({"created_from": "yesterday"}, "created_from"),
         ({"type": "complaint"}, "type"),
     ],

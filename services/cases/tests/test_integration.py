@@ -70,7 +70,7 @@ async def test_concurrent_creations_on_postgresql_get_distinct_sequential_number
         ]
         numbers = sorted(int(r.json()["number"].rsplit("-", 1)[1]) for r in responses)
         assert numbers == list(range(1, 21))
-        listed = await client.get("/api/cases/v1/cases", params={"page_size": 100}, headers=manager)
+        listed = await client.get("/api/cases/v1/cases", params={"limit": 100}, headers=manager)
         assert listed.json()["total"] == 20
 
 

@@ -23,6 +23,7 @@ async def gateway(fakes) -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client,
     ):
         yield client
+    assert fakes.contract_violations == [], "the fake services answered what the real ones cannot"
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.gateway.tests.service_contracts import contract_violation
 from shared.auth import Principal
 from shared.errors import field_issue, status_code_name
 from shared.permissions import device_actions, portal_actions, user_actions
@@ -21,6 +22,13 @@ PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
 ACCOUNT_ID, DEVICE_ID, CASE_ID = "acc-1", "dev-1", "case-1"
 URLS = {name: f"http://{name}.internal" for name in ("accounts", "cases", "meters", "notifications")}
+# Paths the proxy tests call to see what is forwarded: they stand in for no real operation.
+PROXY_PROBES = (
+    "/api/accounts/v1/echo/",
+    "/api/cases/v1/anything",
+    "/api/accounts/openapi.json",
+    "/api/cases/openapi.json",
+)
 
 
 def problem(
@@ -85,6 +93,8 @@ class FakeServices:
     registrations: list[dict] = field(default_factory=list)
     account_users: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
+    # Answers of the fakes the real services could not have given (see service_contracts.py).
+    contract_violations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.me = {
@@ -144,6 +154,12 @@ class FakeServices:
             "created_at": (now - dt.timedelta(hours=5)).isoformat(),
             "updated_at": now.isoformat(),
             "response_due_at": (now + dt.timedelta(hours=3)).isoformat(),
+            "department": "service",
+            "created_by": "user-1",
+            "resolved_at": None,
+            "details": None,
+            "tracking_reference": None,
+            "carrier": None,
             "device": {"id": DEVICE_ID, "serial": "SN-4711", "model": "imageRUNNER C3826i"},
             "timeline": [
                 {
@@ -238,7 +254,9 @@ class FakeServices:
                 name, transport = routes[request.url.host]
                 if name in fakes.down:
                     raise httpx.ConnectError("connection refused", request=request)
-                return await transport.handle_async_request(request)
+                response = await transport.handle_async_request(request)
+                await fakes.check_contract(name, request, response)
+                return response
 
         return ByHost()
 
@@ -267,6 +285,30 @@ class FakeServices:
             return {"status": "ready"}
 
         return app
+
+    async def check_contract(self, service: str, request: httpx.Request, response: httpx.Response) -> None:
+        if request.url.path.startswith(PROXY_PROBES):
+            return
+        body = await response.aread()
+        answer = json.loads(body) if body and "json" in response.headers.get("content-type", "") else None
+        violation = contract_violation(
+            service, request.method, request.url.path, response.status_code, answer
+        )
+        if violation:
+            self.contract_violations.append(violation)
+
+    def case_answer(self, case: dict) -> dict:
+        """A case as the cases service shows it to the visitor: staff see the vendor-only fields and notes."""
+        case = {**case, "allowed_actions": self.case_actions(case)}
+        if self.staff_role is None:
+            return {**case, "timeline": [e for e in case["timeline"] if e["kind"] != "note"]}
+        return {
+            "assignee_id": None,
+            "first_response_at": None,
+            "paused_seconds": 0,
+            "follower_ids": [],
+            **case,
+        }
 
     def health_only(self, service: str) -> FastAPI:
         return self.recorder(service, FastAPI())
@@ -349,7 +391,7 @@ class FakeServices:
                         )
                     ],
                 )
-            return {"status": "pending_verification"}
+            return {"id": "reg-new", "status": "pending_verification"}
 
         @app.post(f"{base}/registrations/verify")
         async def verify(body: dict):
@@ -361,7 +403,7 @@ class FakeServices:
 
         @app.post(f"{base}/auth/password-reset", status_code=202)
         async def reset(body: dict):
-            return None
+            return {"status": "accepted"}
 
         @app.post(f"{base}/auth/password-reset/confirm", status_code=204)
         async def confirm(body: dict):
@@ -373,9 +415,9 @@ class FakeServices:
                 )
             return None
 
-        @app.post(f"{base}/invitations/accept", status_code=201)
+        @app.post(f"{base}/invitations/accept")
         async def accept(body: dict):
-            return {"user_id": "user-2"}
+            return {"status": "accepted", "user_id": "user-2", "email": "new@example.com"}
 
         self.account_admin_routes(app, base)
 
@@ -499,14 +541,14 @@ class FakeServices:
             return user(user_id)
 
         @app.get(f"{base}/accounts/{{account_id}}/audit")
-        async def audit(account_id: str, page: int = 1, page_size: int = 50):
+        async def audit(account_id: str, limit: int = 20, offset: int = 0):
             if not may_administer():
                 return problem(403, "Only the account's administrators see its audit trail.")
             return {
-                "items": self.audit[(page - 1) * page_size : page * page_size],
+                "items": self.audit[offset : offset + limit],
                 "total": len(self.audit),
-                "page": page,
-                "page_size": page_size,
+                "limit": limit,
+                "offset": offset,
             }
 
     def cases_app(self) -> FastAPI:
@@ -528,14 +570,14 @@ class FakeServices:
                     for k, v in case.items()
                     if k not in ("timeline", "allowed_transitions", "device", "details")
                 }
-                for case in self.cases.values()
+                for case in map(self.case_answer, self.cases.values())
                 if all(not query.get(name) or case.get(name) == query[name] for name in ("status", "type"))
             ]
             return {
                 "items": items,
                 "total": len(items) if query.get("status") else 45,
-                "page": int(query.get("page", 1)),
-                "page_size": int(query.get("page_size", 20)),
+                "limit": int(query.get("limit", 20)),
+                "offset": int(query.get("offset", 0)),
             }
 
         @app.get(f"{base}/cases/{{case_id}}")
@@ -543,9 +585,7 @@ class FakeServices:
             case = self.cases.get(case_id)
             if case is None:
                 return problem(404, "No case with this id is visible to you.")
-            if self.staff_role is None:
-                case = {**case, "timeline": [e for e in case["timeline"] if e["kind"] != "note"]}
-            return {**case, "allowed_actions": self.case_actions(case)}
+            return self.case_answer(case)
 
         @app.post(f"{base}/cases", status_code=201)
         async def create(body: dict):
@@ -564,7 +604,7 @@ class FakeServices:
                 "subject": body.get("subject") or f"{body['type']} request",
             }
             self.cases["case-2"] = case
-            return case
+            return self.case_answer(case)
 
         @app.get(f"{base}/devices/{{device_id}}/catalogue")
         async def catalogue(device_id: str):
@@ -577,17 +617,24 @@ class FakeServices:
             if not body.get("body"):
                 return problem(422, "body: required", [field_issue("body", "required", "Write a message.")])
             kind = "note" if body.get("internal") else "message"
-            self.cases[case_id]["timeline"].append(
-                {
-                    "kind": kind,
-                    "at": dt.datetime.now(dt.UTC).isoformat(),
-                    "actor_id": "user-1",
-                    "actor_name": "Ana García",
-                    "actor_side": "vendor" if self.staff_role else "customer",
-                    "body": body["body"],
-                }
-            )
-            return {"id": uuid.uuid4().hex}
+            entry = {
+                "kind": kind,
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+                "actor_id": "user-1",
+                "actor_name": "Ana García",
+                "actor_side": "vendor" if self.staff_role else "customer",
+                "body": body["body"],
+            }
+            self.cases[case_id]["timeline"].append(entry)
+            message = {
+                "id": uuid.uuid4().hex,
+                "case_id": case_id,
+                "author_id": entry["actor_id"],
+                "author_side": entry["actor_side"],
+                "body": entry["body"],
+                "created_at": entry["at"],
+            }
+            return {**message, "internal": kind == "note"} if self.staff_role else message
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):
@@ -600,7 +647,7 @@ class FakeServices:
                     params={"from_status": case["status"], "to_status": body.get("status")},
                 )
             case["status"] = body["status"]
-            return case
+            return self.case_answer(case)
 
         return app
 
@@ -624,16 +671,16 @@ class FakeServices:
             ]
 
         @app.get(f"{base}/devices/{{device_id}}/readings")
-        async def readings(device_id: str, page: int = 1, page_size: int = 20):
+        async def readings(device_id: str, limit: int = 20, offset: int = 0):
             items = self.readings.get(device_id, [])
             return {
                 "device_id": device_id,
                 "counters": ["black", "colour"],
                 "total": len(items),
-                "page": page,
-                "page_size": page_size,
+                "limit": limit,
+                "offset": offset,
                 "latest": items[0] if items else None,
-                "items": items[(page - 1) * page_size : page * page_size],
+                "items": items[offset : offset + limit],
             }
 
         @app.post(f"{base}/devices/{{device_id}}/readings", status_code=201)
@@ -646,9 +693,8 @@ class FakeServices:
 
         @app.get(f"{base}/rejected-readings")
         async def rejected(reviewed: bool = False):
-            return {
-                "items": [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]
-            }
+            items = [item for item in self.rejected if (item["reviewed_at"] is not None) == reviewed]
+            return {"items": items, "total": len(items), "limit": 20, "offset": 0}
 
         @app.post(f"{base}/rejected-readings/{{rejection_id}}/review")
         async def review(rejection_id: str, body: dict):
@@ -666,7 +712,14 @@ class FakeServices:
         async def correct(device_id: str, body: dict):
             if not body.get("reason"):
                 return problem(422, "reason: required", [field_issue("reason", "required", "Give a reason.")])
-            return {"id": "correction-1", "device_id": device_id, **body}
+            return {
+                "id": "correction-1",
+                "device_id": device_id,
+                "counters": [],
+                **body,
+                "recorded_by": "user-1",
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
 
         return app
 

@@ -55,6 +55,9 @@ def account_data(fakes):
             "target_type": "user",
             "target_id": "user-2",
             "details": {"role": "stock_manager"},
+            "old_values": {"role": "device_manager"},
+            "new_values": {"role": "stock_manager"},
+            "correlation_id": f"req-{hour}",
         }
         for hour in range(23, -1, -1)
     ]
@@ -353,7 +356,10 @@ async def test_the_audit_trail_pages(logged_in, fakes):
     assert html.count("<tr><td><time") == 20
     second = await logged_in.get(f"/account/audit?account_id={ACCOUNT_ID}&page=2")
     assert "Page 2 of 2" in second.text and second.text.count("<tr><td><time") == 4
-    assert "page=2" in fakes.of("accounts", "GET", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/audit")[-1].query
+    assert (
+        "limit=20&offset=20"
+        in fakes.of("accounts", "GET", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/audit")[-1].query
+    )
 
 
 @pytest.mark.parametrize(

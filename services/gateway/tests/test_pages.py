@@ -182,7 +182,7 @@ async def test_case_list_filters_and_pages(logged_in, fakes):
     response = await logged_in.get("/cases?status=&type=incident&q=jam&page=2")
     assert response.status_code == 200
     call = fakes.of("cases", "GET", "/api/cases/v1/cases")[-1]
-    assert "type=incident" in call.query and "q=jam" in call.query and "page=2" in call.query
+    assert "type=incident" in call.query and "q=jam" in call.query and "limit=20&offset=20" in call.query
     assert "status=" not in call.query
     html = response.text
     assert "Page 2 of 3" in html and "page=1" in html and "page=3" in html and "45 cases" in html

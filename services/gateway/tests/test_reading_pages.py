@@ -36,7 +36,17 @@ def due_item(device_id: str, serial: str, counters: list[str], due_date: str = "
         "model": "imageRUNNER C3826i",
         "counters": counters,
         "due_date": due_date,
-        "latest": {"local_date": "2026-02-27", "counters": {name: 1000 for name in counters}},
+        "latest": {
+            "id": f"reading-{device_id}",
+            "device_id": device_id,
+            "local_date": "2026-02-27",
+            "read_at": "2026-02-27T09:00:00+00:00",
+            "counters": {name: 1000 for name in counters},
+            "source": "customer",
+            "submitted_by": "user-1",
+            "submitted_by_name": "Ana García",
+            "confirmed_implausible": False,
+        },
     }
 
 
@@ -183,7 +193,7 @@ async def test_the_history_pages(logged_in, fakes):
     ]
     html = (await logged_in.get(f"/devices/{DEVICE_ID}?page=2")).text
     assert "Page 2 of 2" in html and 'href="?page=1#device-readings"' in html
-    assert "page=2" in fakes.of("meters", "GET", READINGS)[-1].query
+    assert "limit=20&offset=20" in fakes.of("meters", "GET", READINGS)[-1].query
 
 
 async def test_the_device_page_keeps_working_without_the_meters_service(logged_in, fakes):
@@ -287,6 +297,7 @@ async def test_an_empty_due_page_submission_is_refused_without_calling_meters(lo
 REJECTED = {
     "id": "rej-1",
     "device_id": DEVICE_ID,
+    "account_id": "acc-1",
     "serial": "SN-4711",
     "read_at": "2026-03-03T06:00:00+00:00",
     "counters": {"black": 100, "colour": 50},
@@ -294,7 +305,9 @@ REJECTED = {
     "reason": "The black counter is lower than 123456.",
     "created_at": "2026-03-03T06:00:05+00:00",
     "reviewed_at": None,
+    "reviewed_by": None,
     "resolution": None,
+    "reading_id": None,
 }
 
 

@@ -164,25 +164,25 @@ async def test_history_is_newest_first_and_paged(portal):
     for day in range(25, 0, -1):
         await portal.collected("d1", days_ago(day), black=1000 - day, colour=100)
     await portal.submit("agent", black=2000, colour=100)
-    first = (await portal.history(page=1, page_size=10)).json()
-    assert (first["device_id"], first["counters"], first["total"], first["page"], first["page_size"]) == (
+    first = (await portal.history(limit=10)).json()
+    assert (first["device_id"], first["counters"], first["total"], first["limit"], first["offset"]) == (
         "d1",
         ["black", "colour"],
         26,
-        1,
         10,
+        0,
     )
     assert [i["counters"]["black"] for i in first["items"]] == [2000, *range(999, 990, -1)]
     assert first["latest"] == first["items"][0]
     assert (first["latest"]["source"], first["latest"]["submitted_by_name"]) == ("agent", "Agnes Agent")
-    third = (await portal.history(page=3, page_size=10)).json()
+    third = (await portal.history(limit=10, offset=20)).json()
     assert [i["counters"]["black"] for i in third["items"]] == list(range(980, 974, -1))
     assert third["latest"] == first["latest"]
     assert all(i["source"] == "automatic" and i["submitted_by"] is None for i in third["items"])
     dates = [i["local_date"] for i in first["items"]]
     assert dates == sorted(dates, reverse=True)
-    assert (await portal.history(page=0)).status_code == 422
-    assert (await portal.history(page_size=101)).status_code == 422
+    assert (await portal.history(offset=-1)).status_code == 422
+    assert (await portal.history(limit=101)).status_code == 422
 
 
 async def test_an_empty_history(portal):

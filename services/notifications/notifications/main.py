@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 
 from notifications.database import tables
-from notifications.emails.handlers import email_handlers
+from notifications.emails.handlers import handlers as email_handlers
 from notifications.emails.postbox import Postbox
 from notifications.emails.render import EmailRenderer
 from notifications.emails.sender import EmailSender
@@ -17,11 +17,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     postbox = Postbox(EmailRenderer(settings.public_url), settings.mail_from)
     handlers = EventHandlers()
     handlers.include(recipient_handlers)
-    handlers.include(email_handlers(postbox))
+    handlers.include(email_handlers)
 
     async def start_sender(app: FastAPI) -> None:
         postbox.renderer.warm_up()  # before the consumer starts
-        app.state.postbox = postbox
+        app.state.postbox = postbox  # the email handlers' (ctx.resources.postbox)
         app.state.email_sender = EmailSender(app.state.db, settings, postbox.pending)
         app.state.email_sender.start()
 

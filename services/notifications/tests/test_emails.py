@@ -558,6 +558,12 @@ async def test_deliveries_are_listed_for_staff_with_filters(
     for role in ("agent", "supervisor"):
         response = await service.client.get(url, headers=bearer(token_for(staff_role=role)))
         assert response.status_code == 200 and len(response.json()["items"]) == 2
+    page = (
+        await service.client.get(
+            url, params={"limit": 1, "offset": 1}, headers=bearer(token_for(staff_role="agent"))
+        )
+    ).json()
+    assert (len(page["items"]), page["total"], page["limit"], page["offset"]) == (1, 2, 1, 1)
     headers = bearer(token_for(staff_role="agent"))
     response = await service.client.get(
         url, params={"recipient": "ANN@customer.example", "status": "sent"}, headers=headers
@@ -582,3 +588,7 @@ async def test_deliveries_refuse_customers_anonymous_callers_and_bad_filters(ser
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "status"
+    response = await service.client.get(
+        url, params={"limit": 101}, headers=bearer(token_for(staff_role="agent"))
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"

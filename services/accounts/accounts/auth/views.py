@@ -3,11 +3,19 @@
 from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from accounts.audit.service import record
 from accounts.auth.models import PasswordResetToken, UserSession
+from accounts.auth.schemas import (
+    LoginRequest,
+    LoginResponse,
+    RefreshRequest,
+    ResetConfirm,
+    ResetRequest,
+    ResetRequested,
+    TokenResponse,
+)
 from accounts.auth.service import (
     open_session,
     revoke_all_sessions,
@@ -39,37 +47,6 @@ from shared.events.accounts import PasswordResetRequested
 router = APIRouter(prefix="/api/accounts/v1", tags=["auth"])
 RESET_LIFETIME = timedelta(hours=1)
 BAD_CREDENTIALS = "The email or password is not correct."
-
-
-class LoginRequest(BaseModel):
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
-    # From an earlier successful login of this account on this client: exempts it from the account's lock.
-    device_token: str | None = Field(default=None, max_length=200)
-
-
-class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: str
-    expires_in: int
-    refresh_token: str
-
-
-class LoginResponse(TokenResponse):
-    device_token: str
-
-
-class ResetRequest(BaseModel):
-    email: str = Field(min_length=1, max_length=254)
-
-
-class ResetConfirm(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=1024)
 
 
 def client_ip(request: Request) -> str:
@@ -174,7 +151,7 @@ async def logout(principal: CurrentUser, request: Request, session: DbSession, o
     return Response(status_code=204)
 
 
-@router.post("/auth/password-reset", status_code=202)
+@router.post("/auth/password-reset", status_code=202, response_model=ResetRequested)
 async def request_password_reset(
     body: ResetRequest, request: Request, session: DbSession, outbox: OutboxDep
 ) -> dict:

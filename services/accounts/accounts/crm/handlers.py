@@ -27,24 +27,17 @@ from accounts.users.service import (
     set_membership,
     user_by_email,
 )
-from shared.bus import EventHandlers, PermanentError
+from shared.audit import apply_changes
+from shared.bus import EventHandlers, HandlerContext, PermanentError
 from shared.events.vendor import CrmAccountUpserted, CrmContactUpserted, CrmProductRemoved, CrmProductUpserted
 from shared.events.vocabulary import CustomerRole
-from shared.outbox import OutboxLink
+from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 
 class AccountNotKnownYet(Exception):
     """Retried: the account's own event usually arrives first, and will."""
-
-
-def apply(target, values: dict) -> list[str]:
-    """Set the given attributes; the names of those that changed."""
-    changed = [name for name, value in values.items() if getattr(target, name) != value]
-    for name in changed:
-        setattr(target, name, values[name])
-    return changed
 
 
 def valid_time_zone(name: str) -> str:
@@ -62,125 +55,138 @@ async def account_by_number(session: AsyncSession, number: str) -> Account:
     return account
 
 
-def crm_handlers(link: OutboxLink, settings: Settings) -> EventHandlers:
-    handlers = EventHandlers()
+handlers = EventHandlers()
 
-    @handlers.on("crm.account.upserted")
-    async def keep_account(session: AsyncSession, data: CrmAccountUpserted, _event) -> None:
-        values = {
-            "name": data.name,
-            "country": data.country.upper(),
-            "language": data.language,
-            "time_zone": valid_time_zone(data.time_zone),
-            "active": data.active,
-        }
-        if data.address is not None:
-            values |= {
-                "street": data.address.street,
-                "postal_code": data.address.postal_code,
-                "city": data.address.city,
-                "region": data.address.region,
-            }
-        account = await session.scalar(select(Account).where(Account.number == data.account_number))
-        if account is None:
-            account = Account(number=data.account_number, **values)
-            session.add(account)
-            await session.flush()
-            changed = sorted(values)
-        else:
-            changed = apply(account, values)
-        if changed:
-            record(
-                session, CRM, "account.upserted", "account", account.id, account=account.id, fields=changed
-            )
-            await publish_account(session, link.outbox, account)
 
-    @handlers.on("crm.product.upserted")
-    async def keep_device(session: AsyncSession, data: CrmProductUpserted, _event) -> None:
-        account = await account_by_number(session, data.account_number)
-        values = {
-            "account_id": account.id,
-            "model": data.model,
-            "model_class": data.model_class,
+@handlers.on(CrmAccountUpserted)
+async def keep_account(ctx: HandlerContext, data: CrmAccountUpserted) -> None:
+    session = ctx.session
+    values = {
+        "name": data.name,
+        "country": data.country.upper(),
+        "language": data.language,
+        "time_zone": valid_time_zone(data.time_zone),
+        "active": data.active,
+    }
+    if data.address is not None:
+        values |= {
             "street": data.address.street,
             "postal_code": data.address.postal_code,
             "city": data.address.city,
             "region": data.address.region,
-            "country": data.address.country.upper(),
-            **data.location.model_dump(),
-            "contract_number": data.contract_number,
-            "response_time_hours": data.response_time_hours,
-            "daily_volume": data.daily_volume,
-            "active": True,
         }
-        device = await session.scalar(select(Device).where(Device.serial == data.serial))
-        if device is None:
-            device = Device(serial=data.serial, assignments=[], **values)
-            session.add(device)
-            await session.flush()
-            changed = sorted(values)
-        else:
-            moved = device.account_id != account.id
-            changed = apply(device, values)
-            if moved:
-                # Users of the previous account must not keep a device that is no longer theirs.
-                device.assignments.clear()
-        if changed:
-            record(
-                session,
-                CRM,
-                "device.upserted",
-                "device",
-                device.id,
-                account=device.account_id,
-                fields=changed,
-            )
-            await publish_device(session, link.outbox, device)
-
-    @handlers.on("crm.product.removed")
-    async def remove_device(session: AsyncSession, data: CrmProductRemoved, _event) -> None:
-        device = await session.scalar(select(Device).where(Device.serial == data.serial))
-        if device is None or not device.active:
-            return
-        device.active = False
+    account = await session.scalar(select(Account).where(Account.number == data.account_number))
+    if account is None:
+        account = Account(number=data.account_number, **values)
+        session.add(account)
+        await session.flush()
+        changes = {name: (None, value) for name, value in values.items()}
+    else:
+        changes = apply_changes(account, values)
+    if changes:
         record(
             session,
             CRM,
-            "device.removed",
+            "account.upserted",
+            "account",
+            account.id,
+            account=account.id,
+            changes=changes,
+            fields=sorted(changes),
+        )
+        await publish_account(session, ctx.outbox, account)
+
+
+@handlers.on(CrmProductUpserted)
+async def keep_device(ctx: HandlerContext, data: CrmProductUpserted) -> None:
+    session = ctx.session
+    account = await account_by_number(session, data.account_number)
+    values = {
+        "account_id": account.id,
+        "model": data.model,
+        "model_class": data.model_class,
+        "street": data.address.street,
+        "postal_code": data.address.postal_code,
+        "city": data.address.city,
+        "region": data.address.region,
+        "country": data.address.country.upper(),
+        **data.location.model_dump(),
+        "contract_number": data.contract_number,
+        "response_time_hours": data.response_time_hours,
+        "daily_volume": data.daily_volume,
+        "active": True,
+    }
+    device = await session.scalar(select(Device).where(Device.serial == data.serial))
+    if device is None:
+        device = Device(serial=data.serial, assignments=[], **values)
+        session.add(device)
+        await session.flush()
+        changes = {name: (None, value) for name, value in values.items()}
+    else:
+        moved = device.account_id != account.id
+        changes = apply_changes(device, values)
+        if moved:
+            # Users of the previous account must not keep a device that is no longer theirs.
+            device.assignments.clear()
+    if changes:
+        record(
+            session,
+            CRM,
+            "device.upserted",
             "device",
             device.id,
             account=device.account_id,
-            serial=device.serial,
+            changes=changes,
+            fields=sorted(changes),
         )
-        await publish_device_removed(session, link.outbox, device)
+        await publish_device(session, ctx.outbox, device)
 
-    @handlers.on("crm.contact.upserted")
-    async def keep_contact(session: AsyncSession, data: CrmContactUpserted, _event) -> None:
-        account = await account_by_number(session, data.account_number)
-        user, created = await contact_user(session, data, settings, account.time_zone)
-        user_changed = created
-        if data.role is None:
-            if remove_membership(session, CRM, user, account.id):
-                user_changed = True
-                await revoke_all_sessions(session, link.outbox, user.id, settings)
-        elif set_membership(session, CRM, user, account.id, data.role):
+
+@handlers.on(CrmProductRemoved)
+async def remove_device(ctx: HandlerContext, data: CrmProductRemoved) -> None:
+    session = ctx.session
+    device = await session.scalar(select(Device).where(Device.serial == data.serial))
+    if device is None or not device.active:
+        return
+    device.active = False
+    record(
+        session,
+        CRM,
+        "device.removed",
+        "device",
+        device.id,
+        account=device.account_id,
+        serial=device.serial,
+    )
+    await publish_device_removed(session, ctx.outbox, device)
+
+
+@handlers.on(CrmContactUpserted)
+async def keep_contact(ctx: HandlerContext, data: CrmContactUpserted) -> None:
+    session, outbox, settings = ctx.session, ctx.outbox, ctx.settings
+    account = await account_by_number(session, data.account_number)
+    user, created = await contact_user(session, data, settings, account.time_zone)
+    user_changed = created
+    if data.role is None:
+        if remove_membership(session, CRM, user, account.id):
             user_changed = True
-            if not created:
-                # Tokens carry the role: a changed role takes effect at the next login.
-                await revoke_all_sessions(session, link.outbox, user.id, settings)
-        await session.flush()
-        if user.role_in(account.id):  # not to a member the account's administrators deactivated
-            await assign_serials(session, link, account, user, data.device_serials)
-        if user_changed:
-            await publish_user(session, link.outbox, user)
-        if (
-            data.role == CustomerRole.ADMINISTRATOR
-            and user.password_hash is None
-            and not await has_open_invitation(session, user.id)
-        ):
-            await issue_invitation(session, link.outbox, user, account, data.role)
-
-    return handlers
+            await revoke_all_sessions(session, outbox, user.id, settings)
+    elif set_membership(session, CRM, user, account.id, data.role):
+        user_changed = True
+        if not created:
+            # Tokens carry the role: a changed role takes effect at the next login.
+            await revoke_all_sessions(session, outbox, user.id, settings)
+    await session.flush()
+    if user.role_in(account.id):  # not to a member the account's administrators deactivated
+        await assign_serials(session, outbox, account, user, data.device_serials)
+    if user_changed:
+        await publish_user(session, outbox, user)
+    if (
+        data.role == CustomerRole.ADMINISTRATOR
+        and user.password_hash is None
+        and not await has_open_invitation(session, user.id)
+    ):
+        await issue_invitation(session, outbox, user, account, data.role)
 
 
 async def contact_user(
@@ -213,7 +219,7 @@ class DevicesNotYetKnown(RuntimeError):
 
 
 async def assign_serials(
-    session: AsyncSession, link: OutboxLink, account: Account, user: User, serials: list[str]
+    session: AsyncSession, outbox: Outbox, account: Account, user: User, serials: list[str]
 ) -> None:
     if not serials:
         return
@@ -231,4 +237,4 @@ async def assign_serials(
         raise DevicesNotYetKnown(f"serials not on account {account.number}: {', '.join(sorted(unknown))}")
     for device in devices:
         if assign_device(session, CRM, device, user.id):
-            await publish_device(session, link.outbox, device)
+            await publish_device(session, outbox, device)

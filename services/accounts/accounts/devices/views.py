@@ -3,129 +3,25 @@ keep current. Staff get the vendor-side view with its extra fields; administrato
 device is assigned to."""
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from accounts.audit.service import record
 from accounts.devices.access import visible_device, visible_devices_query
 from accounts.devices.events import publish_device, publish_location_changed
 from accounts.devices.models import Device
-from accounts.users.models import User
+from accounts.devices.schemas import DeviceDetail, DeviceItem, LocationChange, StaffDeviceItem
+from accounts.devices.service import device_detail, device_item
 from shared.app import DbSession, OutboxDep
-from shared.auth import CurrentUser, Principal
+from shared.audit import apply_changes
+from shared.auth import CurrentUser
 from shared.errors import forbidden
-from shared.events.accounts import Location
 from shared.events.vocabulary import DeviceAction
+from shared.paging import Items
 from shared.permissions import device_actions
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["devices"])
 
 
-class DeviceItem(BaseModel):
-    id: str
-    account_id: str
-    account_name: str
-    serial: str
-    model: str
-    model_class: str
-    counters: list[str]
-    location: Location
-    contract_number: str
-    response_time_hours: int
-    assigned_user_ids: list[str]
-    allowed_actions: list[DeviceAction] = Field(
-        default_factory=list, description="what the caller may do with the device, decided from their role"
-    )
-
-
-class StaffDeviceItem(DeviceItem):
-    """Vendor-only: the usual daily volume used for plausibility checks."""
-
-    daily_volume: int
-
-
-class AssignedUser(BaseModel):
-    user_id: str
-    name: str
-
-
-class AdminDeviceDetail(DeviceItem):
-    """One device as the account's administrators see it: with the names of its assigned users."""
-
-    assigned_users: list[AssignedUser]
-
-
-class StaffDeviceDetail(StaffDeviceItem):
-    assigned_users: list[AssignedUser]
-
-
-class LocationChange(BaseModel):
-    """The fields to change; omitted ones stay as they are. The country comes from the vendor's CRM."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    street: str | None = Field(None, max_length=200)
-    postal_code: str | None = Field(None, max_length=20)
-    city: str | None = Field(None, max_length=100)
-    region: str | None = Field(None, max_length=100)
-    building: str | None = Field(None, max_length=100)
-    floor: str | None = Field(None, max_length=50)
-    room: str | None = Field(None, max_length=100)
-    contact_name: str | None = Field(None, max_length=200)
-    contact_phone: str | None = Field(None, max_length=50)
-
-
-def device_fields(device: Device, principal: Principal) -> dict:
-    return {
-        "id": device.id,
-        "account_id": device.account_id,
-        "account_name": device.account.name,
-        "serial": device.serial,
-        "model": device.model,
-        "model_class": device.model_class,
-        "counters": device.counters,
-        "location": Location(**device.location()),
-        "contract_number": device.contract_number,
-        "response_time_hours": device.response_time_hours,
-        "assigned_user_ids": device.assigned_user_ids,
-        "allowed_actions": device_actions(principal, device.account_id, device.assigned_user_ids),
-    }
-
-
-def device_item(device: Device, principal: Principal) -> DeviceItem:
-    if principal.is_staff:
-        return StaffDeviceItem(**device_fields(device, principal), daily_volume=device.daily_volume)
-    return DeviceItem(**device_fields(device, principal))
-
-
-async def assigned_users(session, device: Device) -> list[AssignedUser]:
-    users = (
-        await session.execute(
-            select(User.id, User.name).where(User.id.in_(device.assigned_user_ids)).order_by(User.name)
-        )
-    ).all()
-    return [AssignedUser(user_id=user_id, name=name) for user_id, name in users]
-
-
-async def device_detail(session, device: Device, principal: Principal) -> dict:
-    """The device page's data (F-31): assigned users' names only for administrators and staff."""
-    detail: StaffDeviceDetail | AdminDeviceDetail | DeviceItem
-    if principal.is_staff:
-        detail = StaffDeviceDetail(
-            **device_fields(device, principal),
-            daily_volume=device.daily_volume,
-            assigned_users=await assigned_users(session, device),
-        )
-    elif principal.is_admin_of(device.account_id):
-        detail = AdminDeviceDetail(
-            **device_fields(device, principal), assigned_users=await assigned_users(session, device)
-        )
-    else:
-        detail = DeviceItem(**device_fields(device, principal))
-    return detail.model_dump(mode="json")
-
-
-@router.get("/devices")
+@router.get("/devices", response_model=Items[StaffDeviceItem | DeviceItem])
 async def list_devices(
     principal: CurrentUser, session: DbSession, account_id: str | None = Query(None, max_length=36)
 ) -> dict:
@@ -136,12 +32,12 @@ async def list_devices(
     return {"items": [device_item(d, principal).model_dump() for d in devices]}
 
 
-@router.get("/devices/{device_id}")
+@router.get("/devices/{device_id}", response_model=DeviceDetail)
 async def get_device(device_id: str, principal: CurrentUser, session: DbSession) -> dict:
     return await device_detail(session, await visible_device(session, principal, device_id), principal)
 
 
-@router.patch("/devices/{device_id}/location")
+@router.patch("/devices/{device_id}/location", response_model=DeviceDetail)
 async def change_location(
     device_id: str, body: LocationChange, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> dict:
@@ -154,11 +50,9 @@ async def change_location(
         ):
             raise forbidden("Only administrators and device managers update a device's location.")
         values = body.model_dump(exclude_none=True)
-        changed = sorted(name for name, value in values.items() if getattr(device, name) != value)
-        if changed:
-            previous = {name: getattr(device, name) for name in changed}
-            for name in changed:
-                setattr(device, name, values[name])
+        changes = apply_changes(device, values)
+        if changes:
+            changed = sorted(changes)
             record(
                 session,
                 principal.user_id,
@@ -166,9 +60,8 @@ async def change_location(
                 "device",
                 device.id,
                 account=device.account_id,
+                changes=changes,
                 fields=changed,
-                previous=previous,
-                new={name: values[name] for name in changed},
             )
             await publish_location_changed(session, outbox, device, principal.user_id, changed)
             await publish_device(session, outbox, device)

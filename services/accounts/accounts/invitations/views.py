@@ -2,13 +2,13 @@
 makes them a user of the account with the invited role and devices."""
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from accounts.audit.service import record
 from accounts.devices.events import publish_device
 from accounts.devices.models import Device
 from accounts.invitations.models import Invitation
+from accounts.invitations.schemas import Acceptance, InvitationAccepted
 from accounts.tokens import secret_hash
 from accounts.users.events import publish_user
 from accounts.users.models import User
@@ -21,12 +21,6 @@ from shared.events.vocabulary import CustomerRole
 from shared.outbox import Outbox
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["invitations"])
-
-
-class Acceptance(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=1024)
 
 
 def token_problem(status: int, code: str, message: str) -> Problem:
@@ -58,7 +52,7 @@ def refuse_unusable(invitation: Invitation | None, user: User | None) -> tuple[I
     return invitation, user
 
 
-@router.post("/invitations/accept")
+@router.post("/invitations/accept", response_model=InvitationAccepted)
 async def accept_invitation(body: Acceptance, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
         invitation = await session.scalar(

@@ -167,6 +167,7 @@ async def change_role(
         "user",
         user.id,
         account=membership.account_id,
+        changes={"role": (membership.role, role)},
         role=role,
         previous_role=membership.role,
     )

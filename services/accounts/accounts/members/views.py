@@ -1,10 +1,7 @@
 """An account's users, managed by its administrators and the vendor's staff (F-02, F-34): list, invite,
 change role, set device assignments, deactivate and reactivate. Every change is audited."""
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +9,14 @@ from accounts.audit.service import record
 from accounts.invitations.models import Invitation
 from accounts.invitations.service import invitation_of, issue_invitation
 from accounts.members.access import managed_account, member_of
+from accounts.members.schemas import (
+    AccountUser,
+    AssignmentSet,
+    InvitationCreated,
+    InvitationRequest,
+    RoleChange,
+    UserDevices,
+)
 from accounts.members.service import (
     KNOWLEDGE_USER,
     assigned_device_ids,
@@ -28,63 +33,11 @@ from accounts.users.service import create_user, user_by_email
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser
 from shared.db import utcnow
-from shared.errors import InvalidValue, field_error, not_found
-from shared.events.accounts import Role
-from shared.events.vocabulary import UserAction
+from shared.errors import field_error, not_found
+from shared.paging import Items
 from shared.permissions import user_actions
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["account users"])
-DeviceIds = list[str]
-
-
-class AccountUser(BaseModel):
-    """A user of the account, or a person invited to it (`invited`: the invitation is still open)."""
-
-    user_id: str
-    email: str
-    name: str
-    role: str
-    active: bool
-    device_ids: list[str]
-    invited: bool
-    invitation_id: str | None = None
-    invitation_expires_at: datetime | None = None
-    allowed_actions: list[UserAction] = Field(
-        default_factory=list, description="what the caller may do to this user of the account"
-    )
-
-
-class InvitationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: EmailStr = Field(max_length=254)
-    name: str | None = Field(None, max_length=200)
-    role: Role
-    device_ids: DeviceIds = Field(default_factory=list, max_length=1000)
-
-
-class InvitationCreated(BaseModel):
-    invitation_id: str
-    expires_at: datetime
-
-
-class RoleChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role | None = None
-
-
-class AssignmentSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    device_ids: DeviceIds = Field(max_length=1000)
-
-    @field_validator("device_ids")
-    @classmethod
-    def _short_ids(cls, value: list[str]) -> list[str]:
-        if any(len(device_id) > 36 for device_id in value):
-            raise InvalidValue("too_long", "device ids have at most 36 characters", max_length=36)
-        return value
 
 
 def account_user(
@@ -138,7 +91,7 @@ async def user_item(session, account_id: str, user: User, membership: Membership
     return account_user(user, membership, devices).model_dump(mode="json")
 
 
-@router.get("/accounts/{account_id}/users")
+@router.get("/accounts/{account_id}/users", response_model=Items[AccountUser])
 async def list_users(account_id: str, principal: CurrentUser, session: DbSession) -> dict:
     """The account's users (deactivated ones with active=false) and the people with an open invitation."""
     await managed_account(session, principal, account_id)
@@ -273,7 +226,7 @@ async def change_user(
         return await user_item(session, account_id, user, membership)
 
 
-@router.put("/accounts/{account_id}/users/{user_id}/devices")
+@router.put("/accounts/{account_id}/users/{user_id}/devices", response_model=UserDevices)
 async def set_user_devices(
     account_id: str,
     user_id: str,

@@ -1,10 +1,8 @@
 """Self-registration (F-01): register, verify the email, then an approver decides."""
 
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,51 +20,33 @@ from accounts.registrations.models import (
     REFUSED,
     Registration,
 )
+from accounts.registrations.schemas import (
+    Decision,
+    RegistrationOut,
+    RegistrationRequest,
+    RegistrationState,
+    VerificationOutcome,
+    VerifyRequest,
+)
+from accounts.registrations.service import (
+    approver_ids,
+    decidable_registration,
+    devices_of_account,
+)
 from accounts.tokens import new_secret, secret_hash
 from accounts.users.events import publish_user
-from accounts.users.models import Membership, User
 from accounts.users.passwords import check_password_rules, hash_password
 from accounts.users.service import assign_device, create_user, normalize_email, set_membership, user_by_email
 from shared.app import DbSession, OutboxDep
-from shared.auth import STAFF_ROLES, CurrentUser, Principal
+from shared.auth import CurrentUser
 from shared.db import utcnow
-from shared.errors import Problem, field_error, forbidden, not_found
-from shared.events.accounts import EmailVerificationRequested, RegistrationAwaitingApproval, Role
+from shared.errors import Problem, field_error, forbidden
+from shared.events.accounts import EmailVerificationRequested, RegistrationAwaitingApproval
 from shared.events.vocabulary import CustomerRole
+from shared.paging import Items
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["registrations"])
 VERIFICATION_LIFETIME = timedelta(hours=48)
-
-
-class RegistrationRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr = Field(max_length=254)
-    password: str = Field(max_length=1024)
-    language: Literal["en", "es", "sv"] = "en"
-    account_number: str = Field(min_length=1, max_length=50)
-    serial: str = Field(min_length=1, max_length=50)
-
-
-class VerifyRequest(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
-
-
-class Decision(BaseModel):
-    role: Role
-    device_ids: list[str] = Field(default_factory=list, max_length=1000)
-
-
-class RegistrationOut(BaseModel):
-    id: str
-    account_id: str
-    account_number: str
-    account_name: str
-    name: str
-    email: str
-    language: str
-    serial: str
-    status: str
-    created_at: datetime
 
 
 def registration_out(registration: Registration) -> RegistrationOut:
@@ -84,28 +64,7 @@ def registration_out(registration: Registration) -> RegistrationOut:
     )
 
 
-async def approver_ids(session, account_id: str) -> list[str]:
-    """The account's administrators; agents when the account has none yet."""
-    admins = (
-        await session.scalars(
-            select(User.id)
-            .join(Membership)
-            .where(
-                Membership.account_id == account_id,
-                Membership.role == CustomerRole.ADMINISTRATOR,
-                User.active.is_(True),
-            )
-        )
-    ).all()
-    if admins:
-        return sorted(admins)
-    agents = await session.scalars(
-        select(User.id).where(User.staff_role.in_(STAFF_ROLES), User.active.is_(True))
-    )
-    return sorted(agents.all())
-
-
-@router.post("/registrations", status_code=202)
+@router.post("/registrations", status_code=202, response_model=RegistrationState)
 async def register(
     body: RegistrationRequest, request: Request, session: DbSession, outbox: OutboxDep
 ) -> dict:
@@ -158,7 +117,7 @@ async def register(
     return {"id": registration.id, "status": registration.status}
 
 
-@router.post("/registrations/verify")
+@router.post("/registrations/verify", response_model=VerificationOutcome)
 async def verify_email(body: VerifyRequest, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
         registration = await session.scalar(
@@ -192,11 +151,7 @@ async def verify_email(body: VerifyRequest, session: DbSession, outbox: OutboxDe
     return {"status": registration.status}
 
 
-def may_decide(principal: Principal, account_id: str) -> bool:
-    return principal.is_staff or principal.is_admin_of(account_id)
-
-
-@router.get("/registrations")
+@router.get("/registrations", response_model=Items[RegistrationOut])
 async def list_registrations(principal: CurrentUser, session: DbSession) -> dict:
     query = (
         select(Registration).where(Registration.status == AWAITING_APPROVAL).order_by(Registration.created_at)
@@ -210,26 +165,7 @@ async def list_registrations(principal: CurrentUser, session: DbSession) -> dict
     return {"items": [registration_out(r).model_dump(mode="json") for r in registrations]}
 
 
-async def decidable_registration(session, principal: Principal, registration_id: str) -> Registration:
-    registration = await session.scalar(
-        select(Registration).where(Registration.id == registration_id).with_for_update()
-    )
-    if registration is None or not (principal.is_staff or principal.role_in(registration.account_id)):
-        raise not_found("registration")
-    if not may_decide(principal, registration.account_id):
-        raise forbidden("Only the account's administrators and the vendor's staff decide on registrations.")
-    if registration.status != AWAITING_APPROVAL:
-        raise Problem(
-            409,
-            "Conflict",
-            f"This registration is {registration.status}, not awaiting approval.",
-            code="not_awaiting_approval",
-            params={"status": registration.status},
-        )
-    return registration
-
-
-@router.post("/registrations/{registration_id}/approve")
+@router.post("/registrations/{registration_id}/approve", response_model=RegistrationState)
 async def approve(
     registration_id: str, body: Decision, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> dict:
@@ -284,27 +220,7 @@ async def approve(
     return {"id": registration.id, "status": registration.status, "user_id": user.id}
 
 
-async def devices_of_account(session, account_id: str, device_ids: list[str]) -> list[Device]:
-    wanted = set(device_ids)
-    if not wanted:
-        return []
-    devices = (
-        await session.scalars(
-            select(Device).where(
-                Device.id.in_(wanted), Device.account_id == account_id, Device.active.is_(True)
-            )
-        )
-    ).all()
-    if len(devices) != len(wanted):
-        raise field_error(
-            "device_ids",
-            "Every device must be an active device of the registration's account.",
-            field_code="not_account_devices",
-        )
-    return list(devices)
-
-
-@router.post("/registrations/{registration_id}/refuse")
+@router.post("/registrations/{registration_id}/refuse", response_model=RegistrationState)
 async def refuse(registration_id: str, principal: CurrentUser, session: DbSession) -> dict:
     async with session.begin():
         registration = await decidable_registration(session, principal, registration_id)

@@ -40,6 +40,7 @@ def set_membership(
         "user",
         user.id,
         account_id=account_id,
+        changes={"role": (current.role if current is not None else None, role)},
         role=role,
         previous_role=current.role if current is not None else None,
     )

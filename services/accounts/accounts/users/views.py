@@ -1,81 +1,19 @@
 """The caller's own profile (F-04)."""
 
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accounts.audit.service import record
 from accounts.devices.access import visible_devices_query
 from accounts.users.events import publish_user
 from accounts.users.models import NOTIFICATION_KINDS, User
+from accounts.users.schemas import MembershipOut, Profile, ProfileChange
 from shared.app import DbSession, OutboxDep
+from shared.audit import apply_changes
 from shared.auth import CurrentUser, Principal
-from shared.errors import InvalidValue, not_found
-from shared.events.vocabulary import PortalAction
+from shared.errors import not_found
 from shared.permissions import device_actions, portal_actions
 
 router = APIRouter(prefix="/api/accounts/v1", tags=["profile"])
-
-
-class MembershipOut(BaseModel):
-    account_id: str
-    account_number: str
-    account_name: str
-    role: str
-
-
-class Profile(BaseModel):
-    id: str
-    email: str
-    name: str
-    phone: str
-    language: str
-    time_zone: str
-    staff_role: str | None
-    notification_preferences: dict[str, bool]
-    memberships: list[MembershipOut]
-    allowed_actions: list[PortalAction] = Field(
-        default_factory=list,
-        description="what the caller may start: a device action when at least one device allows it, "
-        "account questions and user management for administrators, the case queue for staff",
-    )
-
-
-NotificationPreferences = dict[Literal[NOTIFICATION_KINDS], bool]  # type: ignore[valid-type]
-
-
-def is_time_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-        return True
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-
-
-class ProfileChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(None, min_length=1, max_length=200)
-    phone: str | None = Field(None, max_length=50)
-    language: Literal["en", "es", "sv"] | None = None
-    time_zone: str | None = Field(None, min_length=1, max_length=64)
-    notification_preferences: NotificationPreferences | None = None
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and not is_time_zone(value):
-            raise InvalidValue("unknown_time_zone", "not a known IANA time zone (e.g. Europe/Stockholm)")
-        return value
-
-    @field_validator("name")
-    @classmethod
-    def _not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise InvalidValue("required", "may not be blank")
-        return value.strip() if value else value
 
 
 def profile_of(user: User, allowed_actions: list[str]) -> Profile:
@@ -132,11 +70,16 @@ async def change_me(
                 **user.notification_preferences,
                 **changes["notification_preferences"],
             }
-        for field, value in changes.items():
-            setattr(user, field, value)
+        changes = apply_changes(user, changes)
         if changes:
             record(
-                session, principal.user_id, "user.profile_changed", "user", user.id, fields=sorted(changes)
+                session,
+                principal.user_id,
+                "user.profile_changed",
+                "user",
+                user.id,
+                changes=changes,
+                fields=sorted(changes),
             )
             await publish_user(session, outbox, user)
     return profile_of(user, await caller_actions(session, principal))

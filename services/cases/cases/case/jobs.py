@@ -1,11 +1,10 @@
 """The scheduled job of F-14: a resolved case closes itself after 14 days.
 
-Safe with several replicas: each pass takes the due cases with FOR UPDATE SKIP LOCKED (PostgreSQL), so two
-replicas never close the same case, and a customer reopening it at that moment waits for (or wins) the row."""
+Run by `shared.periodic` once per interval across the replicas; each pass also takes the due cases with
+FOR UPDATE SKIP LOCKED (PostgreSQL), so two passes never close the same case, and a customer reopening it at
+that moment waits for (or wins) the row."""
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -14,15 +13,15 @@ from sqlalchemy import select
 from cases.audit.service import SYSTEM_ACTOR
 from cases.case import service
 from cases.case.models import Case
+from cases.database import periodic_jobs
 from cases.settings import Settings
 from shared.db import Database, utcnow
 from shared.events.vocabulary import CaseStatus
 from shared.outbox import Outbox
+from shared.periodic import Hook, periodic
 
 log = logging.getLogger(__name__)
 BATCH = 100
-
-Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 async def close_resolved_cases(db: Database, outbox: Outbox, after: timedelta) -> int:
@@ -59,20 +58,8 @@ async def close_resolved_cases(db: Database, outbox: Outbox, after: timedelta) -
 def auto_close_hooks(settings: Settings) -> tuple[Hook, Hook]:
     after = timedelta(days=settings.auto_close_after_days)
 
-    async def run_forever(app: FastAPI) -> None:
-        while True:
-            try:
-                if count := await close_resolved_cases(app.state.db, app.state.outbox, after):
-                    log.info("closed %d resolved cases", count)
-            except Exception:
-                log.exception("auto-close pass failed")
-            await asyncio.sleep(settings.auto_close_interval_seconds)
+    async def close_resolved(app: FastAPI) -> str | None:
+        count = await close_resolved_cases(app.state.db, app.state.outbox, after)
+        return f"closed {count} resolved cases" if count else None
 
-    async def start(app: FastAPI) -> None:
-        app.state.auto_close = asyncio.create_task(run_forever(app), name="auto-close")
-
-    async def stop(app: FastAPI) -> None:
-        app.state.auto_close.cancel()
-        await asyncio.gather(app.state.auto_close, return_exceptions=True)
-
-    return start, stop
+    return periodic("cases.auto_close", settings.auto_close_interval_seconds, close_resolved, periodic_jobs)

@@ -27,6 +27,7 @@ from cases.fulfilment.models import FulfilmentUpdate
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.events.vocabulary import Side
+from shared.paging import PageQuery
 
 
 async def case_detail(
@@ -143,18 +144,11 @@ async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
 
 
 def case_page(
-    principal: Principal, cases: list[Case], total: int, page: int, page_size: int
+    principal: Principal, cases: list[Case], total: int, paging: PageQuery
 ) -> CasePage | StaffCasePage:
     if principal.is_staff:
-        return StaffCasePage(
-            items=[StaffCaseListItem.model_validate(c) for c in cases],
-            total=total,
-            page=page,
-            page_size=page_size,
-        )
-    return CasePage(
-        items=[CaseListItem.model_validate(c) for c in cases], total=total, page=page, page_size=page_size
-    )
+        return StaffCasePage(**paging.page([StaffCaseListItem.model_validate(c) for c in cases], total))
+    return CasePage(**paging.page([CaseListItem.model_validate(c) for c in cases], total))
 
 
 def message_out(principal: Principal, message: CaseMessage) -> MessageOut | StaffMessageOut:

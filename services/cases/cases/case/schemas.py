@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from shared.errors import InvalidValue
 from shared.events.cases import CaseStatus
 from shared.events.vocabulary import CaseAction
+from shared.paging import Page
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -243,18 +244,8 @@ class StaffCaseListItem(CaseListItem):
     assignee_id: str | None
 
 
-class CasePage(BaseModel):
-    items: list[CaseListItem]
-    total: int
-    page: int
-    page_size: int
-
-
-class StaffCasePage(BaseModel):
-    items: list[StaffCaseListItem]
-    total: int
-    page: int
-    page_size: int
+CasePage = Page[CaseListItem]
+StaffCasePage = Page[StaffCaseListItem]
 
 
 class CaseOut(Out):

@@ -25,6 +25,7 @@ from shared.errors import Problem, field_error, forbidden, not_found
 from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
 from shared.events.vocabulary import CaseStatus, Side
 from shared.outbox import Outbox
+from shared.paging import PageQuery, count_of
 
 
 def side_of(principal: Principal) -> str:
@@ -189,17 +190,12 @@ def end_of(value: date | datetime) -> datetime:
 
 
 async def list_cases(
-    session: AsyncSession, principal: Principal, filters: CaseFilters, page: int, page_size: int
+    session: AsyncSession, principal: Principal, filters: CaseFilters, paging: PageQuery
 ) -> tuple[list[Case], int]:
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = filtered(select(Case).where(visible), filters)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = await session.scalars(
-        query.order_by(Case.created_at.desc(), Case.number.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows.all()), total or 0
+    rows = await session.scalars(paging.of(query.order_by(Case.created_at.desc(), Case.number.desc())))
+    return list(rows.all()), await count_of(session, query)
 
 
 async def visible_case(
@@ -259,6 +255,7 @@ async def change_status(
         actor_side=side,
         action="case.status_changed",
         case_id=case.id,
+        changes={"status": (previous, target)},
         from_status=previous,
         to_status=target,
         reason=reason,

@@ -24,6 +24,7 @@ from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, StaffUser
 from shared.errors import field_error, forbidden
 from shared.events.cases import CaseStatus, CaseType
+from shared.paging import Paging
 
 router = APIRouter(prefix="/api/cases/v1", tags=["cases"])
 NEW_CASE_DOC = (
@@ -71,6 +72,7 @@ async def open_case(
 async def list_cases(
     principal: CurrentUser,
     session: DbSession,
+    paging: Paging,
     status: CaseStatus | None = None,
     type: CaseType | None = None,
     device_id: Annotated[str | None, Query(max_length=36)] = None,
@@ -82,8 +84,6 @@ async def list_cases(
     department: Annotated[str | None, Query(max_length=40)] = None,
     account_id: Annotated[str | None, Query(max_length=36)] = None,
     assignee_id: Annotated[str | None, Query(max_length=36)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     # Every filter only narrows what the caller may already see; the assignee is a vendor-only field.
     if assignee_id and not principal.is_staff:
@@ -99,8 +99,8 @@ async def list_cases(
         account_id=account_id,
         assignee_id=assignee_id,
     )
-    cases, total = await service.list_cases(session, principal, filters, page, page_size)
-    return json_response(presenters.case_page(principal, cases, total, page, page_size))
+    cases, total = await service.list_cases(session, principal, filters, paging)
+    return json_response(presenters.case_page(principal, cases, total, paging))
 
 
 @router.get("/cases/{case_id}", response_model=CustomerCaseDetail | StaffCaseDetail)

@@ -1,21 +1,17 @@
 """Keep each model's consumables catalogue from `crm.consumable_catalogue.upserted` (the full catalogue)."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cases.audit import service as audit
 from cases.catalogue.models import ConsumableCatalogue, ConsumableItem
-from shared.bus import EventHandlers
-from shared.events import CloudEvent
+from shared.bus import EventHandlers, HandlerContext
 from shared.events.vendor import CrmConsumableCatalogueUpserted
 
 handlers = EventHandlers()
 CRM_ACTOR = "crm"
 
 
-@handlers.on("crm.consumable_catalogue.upserted")
-async def keep_catalogue(
-    session: AsyncSession, data: CrmConsumableCatalogueUpserted, event: CloudEvent
-) -> None:
+@handlers.on(CrmConsumableCatalogueUpserted)
+async def keep_catalogue(ctx: HandlerContext, data: CrmConsumableCatalogueUpserted) -> None:
+    session, event = ctx.session, ctx.event
     catalogue = await session.get(ConsumableCatalogue, data.model)
     if catalogue is not None and catalogue.synced_at > event.time:
         return  # a newer catalogue of this model is already kept

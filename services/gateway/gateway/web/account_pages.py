@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.web import labels
-from gateway.web.portal_pages import optional, page_number
+from gateway.web.portal_pages import optional, page_number, page_window
 from gateway.web.reading_pages import as_list
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.visit import PageError, UserVisit, Visit
@@ -320,7 +320,7 @@ async def account_audit(visit: UserVisit, account_id: str | None = None) -> Resp
         visit.get(
             "accounts",
             f"{ACCOUNTS}/accounts/{account_id}/audit",
-            params={"page": page, "page_size": AUDIT_PAGE_SIZE},
+            params=page_window(page, AUDIT_PAGE_SIZE),
         ),
         account_choices(visit),
     )

@@ -56,7 +56,7 @@ async def open_cases_of(visit: Visit, types: tuple[str, ...]) -> list[dict]:
             visit.get(
                 "cases",
                 f"{CASES}/cases",
-                params={"type": case_type, "status": status, "page_size": PAGE_SIZE},
+                params={"type": case_type, "status": status, "limit": PAGE_SIZE},
             )
             for case_type in types
             for status in labels.OPEN_STATUSES
@@ -75,7 +75,7 @@ async def dashboard(visit: UserVisit) -> Response:
     """F-71: what needs the user now: open cases and their due times, readings requested, orders on their way,
     requests in progress, their devices."""
     case_lists = [
-        visit.get("cases", f"{CASES}/cases", params={"status": status, "page_size": 50})
+        visit.get("cases", f"{CASES}/cases", params={"status": status, "limit": 50})
         for status in labels.OPEN_STATUSES
     ]
     (
@@ -129,14 +129,12 @@ async def device_view(visit: Visit, device_id: str, status: int = 200, **forms: 
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
     page = page_number(visit.request.query_params.get("page"))
     (cases, cases_ok), (readings, readings_ok) = await asyncio.gather(
-        optional(
-            visit.get("cases", f"{CASES}/cases", params={"device_id": device_id, "page_size": PAGE_SIZE})
-        ),
+        optional(visit.get("cases", f"{CASES}/cases", params={"device_id": device_id, "limit": PAGE_SIZE})),
         optional(
             visit.get(
                 "meters",
                 f"{METERS}/devices/{device_id}/readings",
-                params={"page": page, "page_size": PAGE_SIZE},
+                params=page_window(page),
             )
         ),
     )
@@ -195,13 +193,16 @@ def page_number(value: str | None) -> int:
         return 1
 
 
+def page_window(page: int, size: int = PAGE_SIZE) -> dict[str, int]:
+    """The services' page query (`limit`, `offset`) for page number `page` (from 1) of the portal's lists."""
+    return {"limit": size, "offset": (page - 1) * size}
+
+
 async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
     """The case list with filters and paging, shared by the customer's list and the agent's queue."""
     filters = case_filters(dict(visit.request.query_params))
     page = page_number(visit.request.query_params.get("page"))
-    answer = await visit.call(
-        "cases", "GET", f"{CASES}/cases", params={**filters, "page": page, "page_size": PAGE_SIZE}
-    )
+    answer = await visit.call("cases", "GET", f"{CASES}/cases", params={**filters, **page_window(page)})
     body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
     total = int(body.get("total") or 0)
     devices, _ = await optional(visible_devices(visit))

@@ -87,7 +87,7 @@ async def submit_reading(
 
 
 async def device_counters(visit: Visit, device_id: str) -> list[str]:
-    readings = await visit.get("meters", f"{METERS}/devices/{device_id}/readings", params={"page_size": 1})
+    readings = await visit.get("meters", f"{METERS}/devices/{device_id}/readings", params={"limit": 1})
     return list((readings or {}).get("counters") or [])
 
 

@@ -1,16 +1,15 @@
 """Keep the local copies of devices, accounts and users from `accounts` (event-carried state transfer)."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from meters.devices.models import Account, Device, DeviceAssignment, Membership, User
-from shared.bus import EventHandlers
+from shared.bus import EventHandlers, HandlerContext
 from shared.events.accounts import AccountUpserted, DeviceRemoved, DeviceUpserted, UserUpserted
 
 handlers = EventHandlers()
 
 
-@handlers.on("accounts.device.upserted")
-async def keep_device(session: AsyncSession, data: DeviceUpserted, _event) -> None:
+@handlers.on(DeviceUpserted)
+async def keep_device(ctx: HandlerContext, data: DeviceUpserted) -> None:
+    session = ctx.session
     device = await session.get(Device, data.device_id) or Device(id=data.device_id)
     device.account_id, device.serial, device.model = data.account_id, data.serial, data.model
     device.counters, device.daily_volume, device.active = data.counters, data.daily_volume, data.active
@@ -21,15 +20,17 @@ async def keep_device(session: AsyncSession, data: DeviceUpserted, _event) -> No
     session.add(device)
 
 
-@handlers.on("accounts.device.removed")
-async def deactivate_device(session: AsyncSession, data: DeviceRemoved, _event) -> None:
+@handlers.on(DeviceRemoved)
+async def deactivate_device(ctx: HandlerContext, data: DeviceRemoved) -> None:
+    session = ctx.session
     # Kept (inactive) so its readings still name the device.
     if device := await session.get(Device, data.device_id):
         device.active = False
 
 
-@handlers.on("accounts.account.upserted")
-async def keep_account(session: AsyncSession, data: AccountUpserted, _event) -> None:
+@handlers.on(AccountUpserted)
+async def keep_account(ctx: HandlerContext, data: AccountUpserted) -> None:
+    session = ctx.session
     account = await session.get(Account, data.account_id) or Account(id=data.account_id)
     account.number, account.name, account.time_zone, account.active = (
         data.number,
@@ -40,8 +41,9 @@ async def keep_account(session: AsyncSession, data: AccountUpserted, _event) -> 
     session.add(account)
 
 
-@handlers.on("accounts.user.upserted")
-async def keep_user(session: AsyncSession, data: UserUpserted, _event) -> None:
+@handlers.on(UserUpserted)
+async def keep_user(ctx: HandlerContext, data: UserUpserted) -> None:
+    session = ctx.session
     user = await session.get(User, data.user_id) or User(id=data.user_id)
     user.name, user.active, user.staff_role = data.name, data.active, data.staff_role
     roles = {m.account_id: m.role for m in data.memberships}

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.events.meters import ReadingSource
+from shared.paging import Page
 
 # What the vendor's staff may record besides the customers' and the fleet's readings.
 STAFF_SOURCES = Literal[ReadingSource.AGENT.value, ReadingSource.ESTIMATE.value]  # type: ignore[valid-type]
@@ -33,13 +34,9 @@ class ReadingItem(BaseModel):
     confirmed_implausible: bool
 
 
-class ReadingHistory(BaseModel):
+class ReadingHistory(Page[ReadingItem]):
     device_id: str
     counters: list[str]
-    items: list[ReadingItem]
-    total: int
-    page: int
-    page_size: int
     latest: ReadingItem | None
 
 
@@ -81,11 +78,7 @@ class RejectedReadingOut(BaseModel):
     reading_id: str | None
 
 
-class RejectedReadingPage(BaseModel):
-    items: list[RejectedReadingOut]
-    total: int
-    page: int
-    page_size: int
+RejectedReadingPage = Page[RejectedReadingOut]
 
 
 class Review(BaseModel):

@@ -24,6 +24,7 @@ from shared.errors import Problem, field_error
 from shared.events.meters import ReadingAccepted, ReadingRejected, ReadingSource
 from shared.events.vendor import FleetMeterCollected
 from shared.outbox import Outbox
+from shared.paging import PageQuery, count_of
 
 
 async def record_reading(
@@ -364,21 +365,11 @@ async def record_correction(
 # Reading ---------------------------------------------------------------------------------------------------
 
 
-async def history(
-    session: AsyncSession, device: Device, page: int, page_size: int
-) -> tuple[list[Reading], int]:
+async def history(session: AsyncSession, device: Device, paging: PageQuery) -> tuple[list[Reading], int]:
     """Newest first (one reading per local day, so the order is total)."""
-    total = await session.scalar(
-        select(func.count()).select_from(Reading).where(Reading.device_id == device.id)
-    )
-    rows = await session.scalars(
-        select(Reading)
-        .where(Reading.device_id == device.id)
-        .order_by(Reading.local_date.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows.all()), total or 0
+    of_device = select(Reading).where(Reading.device_id == device.id)
+    rows = await session.scalars(paging.of(of_device.order_by(Reading.local_date.desc())))
+    return list(rows.all()), await count_of(session, of_device)
 
 
 async def latest_readings(session: AsyncSession, device_ids: list[str]) -> dict[str, Reading]:

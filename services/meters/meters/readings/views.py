@@ -1,9 +1,7 @@
 """HTTP API of readings under /api/meters/v1 (the gateway relies on these paths and field names)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from fastapi import APIRouter
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meters.devices.access import device_for_reading, visible_device
@@ -24,11 +22,9 @@ from shared.auth import CurrentUser, Principal, StaffUser
 from shared.db import utcnow
 from shared.errors import forbidden, not_found
 from shared.events.vocabulary import ReadingSource
+from shared.paging import Paging, count_of
 
 router = APIRouter(prefix="/api/meters/v1", tags=["readings"])
-
-Page = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 async def reading_items(session: AsyncSession, readings: list[Reading]) -> list[ReadingItem]:
@@ -70,21 +66,20 @@ async def submit_reading(
 
 @router.get("/devices/{device_id}/readings", response_model=ReadingHistory)
 async def list_readings(
-    device_id: str, principal: CurrentUser, session: DbSession, page: Page = 1, page_size: PageSize = 20
+    device_id: str, principal: CurrentUser, session: DbSession, paging: Paging
 ) -> ReadingHistory:
     device = await visible_device(session, principal, device_id)
-    readings, total = await service.history(session, device, page, page_size)
+    readings, total = await service.history(session, device, paging)
     latest = (
-        readings[:1] if page == 1 else list((await service.latest_readings(session, [device.id])).values())
+        readings[:1]
+        if paging.offset == 0
+        else list((await service.latest_readings(session, [device.id])).values())
     )
     items, latest_items = await reading_items(session, readings), await reading_items(session, latest)
     return ReadingHistory(
+        **paging.page(items, total),
         device_id=device.id,
         counters=device.counters,
-        items=items,
-        total=total,
-        page=page,
-        page_size=page_size,
         latest=latest_items[0] if latest_items else None,
     )
 
@@ -110,9 +105,8 @@ async def record_correction(
 async def list_rejected(
     principal: StaffUser,
     session: DbSession,
+    paging: Paging,
     reviewed: bool | None = False,
-    page: Page = 1,
-    page_size: PageSize = 20,
 ) -> RejectedReadingPage:
     """Automatic readings kept for review (F-24), newest first; `reviewed` empty lists both."""
     query = select(RejectedReading)
@@ -120,18 +114,11 @@ async def list_rejected(
         query = query.where(
             RejectedReading.reviewed_at.is_not(None) if reviewed else RejectedReading.reviewed_at.is_(None)
         )
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
-        query.order_by(RejectedReading.created_at.desc(), RejectedReading.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        paging.of(query.order_by(RejectedReading.created_at.desc(), RejectedReading.id))
     )
-    return RejectedReadingPage(
-        items=[RejectedReadingOut.model_validate(r) for r in rows.all()],
-        total=total or 0,
-        page=page,
-        page_size=page_size,
-    )
+    items = [RejectedReadingOut.model_validate(r) for r in rows.all()]
+    return RejectedReadingPage(**paging.page(items, await count_of(session, query)))
 
 
 @router.post("/rejected-readings/{rejection_id}/review", response_model=RejectedReadingOut)

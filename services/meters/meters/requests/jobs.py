@@ -1,28 +1,26 @@
 """The scheduled job of F-25: one reminder per open reading request, `reminder_days_before` days before its
 due date (in the account's time zone).
 
-Safe with several replicas: each request is claimed with a conditional UPDATE (reminded_at still empty) in
+Run by `shared.periodic` once per interval across the replicas; besides, each request is claimed with a conditional UPDATE (reminded_at still empty) in
 the same transaction as its event; the replica whose UPDATE changed no row leaves it, so one reminder goes out."""
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, cast
 
 from fastapi import FastAPI
 from sqlalchemy import CursorResult, select, update
 
+from meters.database import periodic_jobs
 from meters.devices.models import Account, local_date_of
 from meters.requests import service
 from meters.requests.models import ReadRequest
 from meters.settings import Settings
 from shared.db import Database, utcnow
 from shared.outbox import Outbox
+from shared.periodic import Hook, periodic
 
 log = logging.getLogger(__name__)
-
-Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 async def send_due_reminders(db: Database, outbox: Outbox, days_before: int) -> int:
@@ -71,22 +69,10 @@ async def send_due_reminders(db: Database, outbox: Outbox, days_before: int) -> 
 
 
 def reminder_hooks(settings: Settings) -> tuple[Hook, Hook]:
-    async def run_forever(app: FastAPI) -> None:
-        while True:
-            try:
-                if count := await send_due_reminders(
-                    app.state.db, app.state.outbox, settings.reminder_days_before
-                ):
-                    log.info("sent %d reading request reminders", count)
-            except Exception:
-                log.exception("reading request reminder pass failed")
-            await asyncio.sleep(settings.reminder_interval_seconds)
+    async def remind(app: FastAPI) -> str | None:
+        count = await send_due_reminders(app.state.db, app.state.outbox, settings.reminder_days_before)
+        return f"sent {count} reading request reminders" if count else None
 
-    async def start(app: FastAPI) -> None:
-        app.state.reminders = asyncio.create_task(run_forever(app), name="read-request-reminders")
-
-    async def stop(app: FastAPI) -> None:
-        app.state.reminders.cancel()
-        await asyncio.gather(app.state.reminders, return_exceptions=True)
-
-    return start, stop
+    return periodic(
+        "meters.read_request_reminders", settings.reminder_interval_seconds, remind, periodic_jobs
+    )

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.emails.postbox import Addressee, Postbox
 from notifications.recipients.models import Recipient
-from shared.bus import EventHandlers
-from shared.events import CloudEvent
+from shared.bus import EventHandlers, HandlerContext
 from shared.events.accounts import (
     EmailVerificationRequested,
     InvitationIssued,
@@ -55,235 +54,233 @@ async def invitee_time_zone(session: AsyncSession, email: str) -> str:
     return known or "UTC"
 
 
-def email_handlers(postbox: Postbox) -> EventHandlers:
-    handlers = EventHandlers()
+handlers = EventHandlers()
 
-    async def tell_users(
-        session: AsyncSession,
-        event: CloudEvent,
-        user_ids: list[str],
-        preference: str,
-        kind: str,
-        *,
-        skip_user: str | None = None,
-        account_id: str | None = None,
-        **email,
-    ) -> None:
-        """Queue an email to each of these users who is active and wants this kind, except `skip_user`. With
-        `account_id` (a case's), only to users still in that account: a link they cannot open is not sent."""
-        for recipient in await recipients(session, user_ids):
-            if recipient.user_id == skip_user:
-                continue
-            if account_id is not None and account_id not in recipient.memberships:
-                log.info(
-                    "not emailing %s about %s: no longer in account %s", recipient.user_id, kind, account_id
-                )
-                continue
-            if not recipient.wants(preference):
-                log.info("not emailing %s about %s: inactive or opted out", recipient.user_id, kind)
-                continue
-            await postbox.queue(session, event_id=event.id, kind=kind, to=Addressee.of(recipient), **email)
 
-    @handlers.on("cases.case.created")
-    async def email_case_created(session: AsyncSession, data: CaseCreated, event: CloudEvent) -> None:
-        await tell_users(
-            session,
-            event,
-            data.follower_ids,
-            "case_created",
-            "case_created",
-            account_id=data.account_id,
-            link_path=f"/cases/{data.case_id}",
-            number=data.number,
-            subject=data.subject,
-            response_due_at=data.response_due_at,
+def postbox_of(ctx: HandlerContext) -> Postbox:
+    return ctx.resources.postbox  # set up at startup, before the consumer starts
+
+
+async def tell_users(
+    ctx: HandlerContext,
+    user_ids: list[str],
+    preference: str,
+    kind: str,
+    *,
+    skip_user: str | None = None,
+    account_id: str | None = None,
+    **email,
+) -> None:
+    """Queue an email to each of these users who is active and wants this kind, except `skip_user`. With
+    `account_id` (a case's), only to users still in that account: a link they cannot open is not sent."""
+    for recipient in await recipients(ctx.session, user_ids):
+        if recipient.user_id == skip_user:
+            continue
+        if account_id is not None and account_id not in recipient.memberships:
+            log.info("not emailing %s about %s: no longer in account %s", recipient.user_id, kind, account_id)
+            continue
+        if not recipient.wants(preference):
+            log.info("not emailing %s about %s: inactive or opted out", recipient.user_id, kind)
+            continue
+        await postbox_of(ctx).queue(
+            ctx.session, event_id=ctx.event.id, kind=kind, to=Addressee.of(recipient), **email
         )
 
-    @handlers.on("cases.case.status_changed")
-    async def email_status_changed(session: AsyncSession, data: CaseStatusChanged, event: CloudEvent) -> None:
-        case = {"link_path": f"/cases/{data.case_id}", "number": data.number, "subject": data.subject}
-        if data.new_status == CaseStatus.RESOLVED:
-            await tell_users(
-                session,
-                event,
-                data.follower_ids,
-                "case_resolved",
-                "case_resolved",
-                account_id=data.account_id,
-                skip_user=data.changed_by,
-                **case,
-            )
-        else:
-            await tell_users(
-                session,
-                event,
-                data.follower_ids,
-                "case_status_changed",
-                "case_status_changed",
-                account_id=data.account_id,
-                skip_user=data.changed_by,
-                old_status=data.old_status,
-                new_status=data.new_status,
-                **case,
-            )
 
-    @handlers.on("cases.message.added")
-    async def email_vendor_message(session: AsyncSession, data: CaseMessageAdded, event: CloudEvent) -> None:
-        # Internal notes never reach a customer; a customer's own messages are not echoed to customers.
-        if data.internal or data.author_side != Side.VENDOR:
-            return
+@handlers.on(CaseCreated)
+async def email_case_created(ctx: HandlerContext, data: CaseCreated) -> None:
+    await tell_users(
+        ctx,
+        data.follower_ids,
+        "case_created",
+        "case_created",
+        account_id=data.account_id,
+        link_path=f"/cases/{data.case_id}",
+        number=data.number,
+        subject=data.subject,
+        response_due_at=data.response_due_at,
+    )
+
+
+@handlers.on(CaseStatusChanged)
+async def email_status_changed(ctx: HandlerContext, data: CaseStatusChanged) -> None:
+    case = {"link_path": f"/cases/{data.case_id}", "number": data.number, "subject": data.subject}
+    if data.new_status == CaseStatus.RESOLVED:
         await tell_users(
-            session,
-            event,
+            ctx,
             data.follower_ids,
-            "case_message",
-            "case_message",
+            "case_resolved",
+            "case_resolved",
             account_id=data.account_id,
-            skip_user=data.author_id,
-            link_path=f"/cases/{data.case_id}",
-            number=data.number,
-            subject=data.subject,
-            body=data.body,
+            skip_user=data.changed_by,
+            **case,
         )
-
-    @handlers.on("cases.order.shipped")
-    async def email_order_shipped(session: AsyncSession, data: OrderShipped, event: CloudEvent) -> None:
+    else:
         await tell_users(
-            session,
-            event,
-            data.follower_ids,
-            "order_shipped",
-            "order_shipped",
-            account_id=data.account_id,
-            link_path=f"/cases/{data.case_id}",
-            number=data.number,
-            subject=data.subject,
-            tracking_reference=data.tracking_reference,
-            carrier=data.carrier,
-        )
-
-    @handlers.on("cases.visit.updated")
-    async def email_visit_scheduled(session: AsyncSession, data: VisitUpdated, event: CloudEvent) -> None:
-        # Only the appointment is worth an email; "on site" and "done" are seen by whoever meets the technician.
-        if data.status != "scheduled":
-            return
-        await tell_users(
-            session,
-            event,
+            ctx,
             data.follower_ids,
             "case_status_changed",
-            "visit_scheduled",
+            "case_status_changed",
             account_id=data.account_id,
-            link_path=f"/cases/{data.case_id}",
-            number=data.number,
-            subject=data.subject,
-            scheduled_for=data.scheduled_for,
-            technician=data.technician,
+            skip_user=data.changed_by,
+            old_status=data.old_status,
+            new_status=data.new_status,
+            **case,
         )
 
-    @handlers.on("accounts.email_verification.requested")
-    async def email_verification_link(
-        session: AsyncSession, data: EmailVerificationRequested, event: CloudEvent
-    ) -> None:
-        # Sent whatever the local copy says: a new registrant is typically not active (nor known) yet.
-        to = Addressee(
-            data.email.strip(),
-            data.name,
-            data.language,
-            await known_time_zone(session, data.user_id),
-            data.user_id,
-        )
-        await postbox.queue(
-            session, event_id=event.id, kind="email_verification", to=to, link_path=data.link_path
-        )
 
-    @handlers.on("accounts.password_reset.requested")
-    async def email_password_reset_link(
-        session: AsyncSession, data: PasswordResetRequested, event: CloudEvent
-    ) -> None:
-        known = await session.get(Recipient, data.user_id)
-        if known is not None and not known.active:
-            log.info("not emailing a password reset to deactivated user %s", data.user_id)
-            return
-        to = Addressee(
-            data.email.strip(), data.name, data.language, known.time_zone if known else "UTC", data.user_id
-        )
-        await postbox.queue(
-            session, event_id=event.id, kind="password_reset", to=to, link_path=data.link_path
-        )
+@handlers.on(CaseMessageAdded)
+async def email_vendor_message(ctx: HandlerContext, data: CaseMessageAdded) -> None:
+    # Internal notes never reach a customer; a customer's own messages are not echoed to customers.
+    if data.internal or data.author_side != Side.VENDOR:
+        return
+    await tell_users(
+        ctx,
+        data.follower_ids,
+        "case_message",
+        "case_message",
+        account_id=data.account_id,
+        skip_user=data.author_id,
+        link_path=f"/cases/{data.case_id}",
+        number=data.number,
+        subject=data.subject,
+        body=data.body,
+    )
 
-    @handlers.on("accounts.invitation.issued")
-    async def email_invitation(session: AsyncSession, data: InvitationIssued, event: CloudEvent) -> None:
-        time_zone = await invitee_time_zone(session, data.email)
-        to = Addressee(data.email.strip(), data.name, data.language, time_zone)
-        await postbox.queue(
-            session,
-            event_id=event.id,
-            kind="invitation",
-            to=to,
-            link_path=data.link_path,
-            account=data.account_name,
-            invited_role=data.role,
-            expires_at=data.expires_at,
-        )
 
-    @handlers.on("accounts.registration.awaiting_approval")
-    async def email_approvers(
-        session: AsyncSession, data: RegistrationAwaitingApproval, event: CloudEvent
-    ) -> None:
-        await tell_users(
-            session,
-            event,
-            data.approver_user_ids,
-            "registration_awaiting_approval",
-            "registration_awaiting_approval",
-            link_path=data.link_path,
-            account=data.account_name,
-            applicant=data.applicant_name,
-            applicant_email=data.applicant_email,
-        )
+@handlers.on(OrderShipped)
+async def email_order_shipped(ctx: HandlerContext, data: OrderShipped) -> None:
+    await tell_users(
+        ctx,
+        data.follower_ids,
+        "order_shipped",
+        "order_shipped",
+        account_id=data.account_id,
+        link_path=f"/cases/{data.case_id}",
+        number=data.number,
+        subject=data.subject,
+        tracking_reference=data.tracking_reference,
+        carrier=data.carrier,
+    )
 
-    # Automatic collection happens daily without anyone acting: an email for each would be noise.
-    @handlers.on("meters.reading.accepted", when=lambda data: data.source != "automatic")
-    async def email_reading_accepted(session: AsyncSession, data: ReadingAccepted, event: CloudEvent) -> None:
-        await tell_users(
-            session,
-            event,
-            data.recipient_ids,
-            "reading_accepted",
-            "reading_accepted",
-            link_path=f"/devices/{data.device_id}",
-            serial=data.serial,
-            local_date=data.local_date,
-            counters=data.counters,
-        )
 
-    @handlers.on("meters.read_request.opened")
-    async def email_read_request(session: AsyncSession, data: ReadRequestOpened, event: CloudEvent) -> None:
-        await tell_users(
-            session,
-            event,
-            data.recipient_ids,
-            "reading_requested",
-            "read_request_opened",
-            link_path=data.link_path,
-            serials=data.serials,
-            due_date=data.due_date,
-        )
+@handlers.on(VisitUpdated)
+async def email_visit_scheduled(ctx: HandlerContext, data: VisitUpdated) -> None:
+    # Only the appointment is worth an email; "on site" and "done" are seen by whoever meets the technician.
+    if data.status != "scheduled":
+        return
+    await tell_users(
+        ctx,
+        data.follower_ids,
+        "case_status_changed",
+        "visit_scheduled",
+        account_id=data.account_id,
+        link_path=f"/cases/{data.case_id}",
+        number=data.number,
+        subject=data.subject,
+        scheduled_for=data.scheduled_for,
+        technician=data.technician,
+    )
 
-    @handlers.on("meters.read_request.reminded")
-    async def email_read_request_reminder(
-        session: AsyncSession, data: ReadRequestReminded, event: CloudEvent
-    ) -> None:
-        await tell_users(
-            session,
-            event,
-            data.recipient_ids,
-            "reading_requested",
-            "read_request_reminded",
-            link_path=data.link_path,
-            serials=data.serials,
-            due_date=data.due_date,
-        )
 
-    return handlers
+@handlers.on(EmailVerificationRequested)
+async def email_verification_link(ctx: HandlerContext, data: EmailVerificationRequested) -> None:
+    session, event = ctx.session, ctx.event
+    # Sent whatever the local copy says: a new registrant is typically not active (nor known) yet.
+    to = Addressee(
+        data.email.strip(),
+        data.name,
+        data.language,
+        await known_time_zone(session, data.user_id),
+        data.user_id,
+    )
+    await postbox_of(ctx).queue(
+        session, event_id=event.id, kind="email_verification", to=to, link_path=data.link_path
+    )
+
+
+@handlers.on(PasswordResetRequested)
+async def email_password_reset_link(ctx: HandlerContext, data: PasswordResetRequested) -> None:
+    session, event = ctx.session, ctx.event
+    known = await session.get(Recipient, data.user_id)
+    if known is not None and not known.active:
+        log.info("not emailing a password reset to deactivated user %s", data.user_id)
+        return
+    to = Addressee(
+        data.email.strip(), data.name, data.language, known.time_zone if known else "UTC", data.user_id
+    )
+    await postbox_of(ctx).queue(
+        session, event_id=event.id, kind="password_reset", to=to, link_path=data.link_path
+    )
+
+
+@handlers.on(InvitationIssued)
+async def email_invitation(ctx: HandlerContext, data: InvitationIssued) -> None:
+    session, event = ctx.session, ctx.event
+    time_zone = await invitee_time_zone(session, data.email)
+    to = Addressee(data.email.strip(), data.name, data.language, time_zone)
+    await postbox_of(ctx).queue(
+        session,
+        event_id=event.id,
+        kind="invitation",
+        to=to,
+        link_path=data.link_path,
+        account=data.account_name,
+        invited_role=data.role,
+        expires_at=data.expires_at,
+    )
+
+
+@handlers.on(RegistrationAwaitingApproval)
+async def email_approvers(ctx: HandlerContext, data: RegistrationAwaitingApproval) -> None:
+    await tell_users(
+        ctx,
+        data.approver_user_ids,
+        "registration_awaiting_approval",
+        "registration_awaiting_approval",
+        link_path=data.link_path,
+        account=data.account_name,
+        applicant=data.applicant_name,
+        applicant_email=data.applicant_email,
+    )
+
+
+# Automatic collection happens daily without anyone acting: an email for each would be noise.
+@handlers.on(ReadingAccepted, when=lambda data: data.source != "automatic")
+async def email_reading_accepted(ctx: HandlerContext, data: ReadingAccepted) -> None:
+    await tell_users(
+        ctx,
+        data.recipient_ids,
+        "reading_accepted",
+        "reading_accepted",
+        link_path=f"/devices/{data.device_id}",
+        serial=data.serial,
+        local_date=data.local_date,
+        counters=data.counters,
+    )
+
+
+@handlers.on(ReadRequestOpened)
+async def email_read_request(ctx: HandlerContext, data: ReadRequestOpened) -> None:
+    await tell_users(
+        ctx,
+        data.recipient_ids,
+        "reading_requested",
+        "read_request_opened",
+        link_path=data.link_path,
+        serials=data.serials,
+        due_date=data.due_date,
+    )
+
+
+@handlers.on(ReadRequestReminded)
+async def email_read_request_reminder(ctx: HandlerContext, data: ReadRequestReminded) -> None:
+    await tell_users(
+        ctx,
+        data.recipient_ids,
+        "reading_requested",
+        "read_request_reminded",
+        link_path=data.link_path,
+        serials=data.serials,
+        due_date=data.due_date,
+    )

@@ -14,6 +14,7 @@ from notifications.emails.models import Email
 from notifications.emails.render import KINDS
 from shared.app import DbSession
 from shared.auth import StaffUser
+from shared.paging import Page, Paging, count_of
 
 router = APIRouter(prefix="/api/notifications/v1", tags=["deliveries"])
 
@@ -45,20 +46,16 @@ class DeliveryOut(BaseModel):
     attempt_log: list[AttemptOut]
 
 
-class DeliveryList(BaseModel):
-    items: list[DeliveryOut]
-
-
-@router.get("/deliveries", response_model=DeliveryList)
+@router.get("/deliveries", response_model=Page[DeliveryOut])
 async def list_deliveries(
     _staff: StaffUser,
     session: DbSession,
+    paging: Paging,
     status: Status | None = None,
     recipient: Annotated[str | None, Query(max_length=320)] = None,
     kind: Kind | None = None,
     event_id: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> DeliveryList:
+) -> Page[DeliveryOut]:
     """Newest first. `recipient` matches the address case-insensitively."""
     query = select(Email).options(selectinload(Email.attempt_log)).order_by(Email.created_at.desc(), Email.id)
     if status:
@@ -69,5 +66,6 @@ async def list_deliveries(
         query = query.where(Email.kind == kind)
     if event_id:
         query = query.where(Email.event_id == event_id)
-    emails = (await session.scalars(query.limit(limit))).all()
-    return DeliveryList(items=[DeliveryOut.model_validate(e, from_attributes=True) for e in emails])
+    emails = (await session.scalars(paging.of(query))).all()
+    items = [DeliveryOut.model_validate(e, from_attributes=True) for e in emails]
+    return Page[DeliveryOut](**paging.page(items, await count_of(session, query)))

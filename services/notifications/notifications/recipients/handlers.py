@@ -1,17 +1,15 @@
 """Keep the local copy of recipients from `accounts`."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from notifications.recipients.models import Recipient
-from shared.bus import EventHandlers
-from shared.events import CloudEvent
+from shared.bus import EventHandlers, HandlerContext
 from shared.events.accounts import UserUpserted
 
 handlers = EventHandlers()
 
 
-@handlers.on("accounts.user.upserted")
-async def keep_recipient(session: AsyncSession, data: UserUpserted, event: CloudEvent) -> None:
+@handlers.on(UserUpserted)
+async def keep_recipient(ctx: HandlerContext, data: UserUpserted) -> None:
+    session, event = ctx.session, ctx.event
     recipient = await session.get(Recipient, data.user_id)
     if recipient is not None and recipient.as_of > event.time:
         return  # a late, older state of this user

@@ -1,7 +1,7 @@
 """throttling counters replace the rows of failed logins
 
-Revision ID: 0003_throttle_counters
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-04 02:55:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import shared.db
 
-revision = "0003_throttle_counters"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

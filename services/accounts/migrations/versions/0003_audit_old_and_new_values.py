@@ -1,0 +1,31 @@
+"""audit entries keep the values before and after a change (the shared audit trail columns)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-04 03:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.alter_column("actor", new_column_name="actor_id", existing_type=sa.String(length=64))
+        batch_op.add_column(sa.Column("old_values", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("new_values", sa.JSON(), nullable=True))
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:  # SQLite: once the column is renamed
+        batch_op.create_index(batch_op.f("ix_audit_entry_actor_id"), ["actor_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_entry_actor_id"))
+        batch_op.drop_column("new_values")
+        batch_op.drop_column("old_values")
+        batch_op.alter_column("actor_id", new_column_name="actor", existing_type=sa.String(length=64))
