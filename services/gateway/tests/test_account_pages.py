@@ -400,11 +400,34 @@ async def test_staff_decide_registrations_of_any_account(gateway, fakes):
     ],
 )
 async def test_audit_details_are_named_in_the_user_language(gateway, fakes, language, phrases):
-    entry = {"at": "2030-07-01T08:00:00+00:00", "actor_id": "user-1", "actor_name": "Ana García"}
+    entry = {
+        "at": "2030-07-01T08:00:00+00:00",
+        "actor_id": "user-1",
+        "actor_name": "Ana García",
+        "target_id": "user-2",
+        "old_values": {},
+        "new_values": {},
+        "correlation_id": "req-1",
+    }
     fakes.audit = [
-        {**entry, "action": "membership.set", "details": {"role": "stock_manager", "previous_role": None}},
-        {**entry, "action": "user.profile_changed", "details": {"fields": ["name", "time_zone"]}},
-        {**entry, "action": "account.upserted", "details": {"account": ACCOUNT_ID, "active": True}},
+        {
+            **entry,
+            "action": "membership.set",
+            "target_type": "user",
+            "details": {"role": "stock_manager", "previous_role": None},
+        },
+        {
+            **entry,
+            "action": "user.profile_changed",
+            "target_type": "user",
+            "details": {"fields": ["name", "time_zone"]},
+        },
+        {
+            **entry,
+            "action": "account.upserted",
+            "target_type": "account",
+            "details": {"account": ACCOUNT_ID, "active": True},
+        },
     ]
     fakes.me["language"] = language
     await log_in(gateway)
