@@ -53,6 +53,17 @@ def session_revocation_handlers(tables: MessagingTables) -> EventHandlers:
     return handlers
 
 
+def service_bus(settings: ServiceSettings) -> Bus | InMemoryBus:
+    return make_bus(
+        amqp_url=settings.amqp_url,
+        service=settings.service_name,
+        prefix=settings.bus_prefix,
+        prefetch=settings.bus_prefetch,
+        retry_delays_ms=settings.bus_retry_delays_ms,
+        delivery_limit=settings.bus_delivery_limit,
+    )
+
+
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -74,14 +85,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
         db = Database(settings.database_url)
-        bus = make_bus(
-            amqp_url=settings.amqp_url,
-            service=settings.service_name,
-            prefix=settings.bus_prefix,
-            prefetch=settings.bus_prefetch,
-            retry_delays_ms=settings.bus_retry_delays_ms,
-            delivery_limit=settings.bus_delivery_limit,
-        )
+        bus = service_bus(settings)
         outbox = Outbox(tables.outbox, source=settings.service_name)
         relay = OutboxRelay(db, outbox, bus.publish_raw)
         app.state.settings, app.state.db, app.state.bus, app.state.outbox = settings, db, bus, outbox

@@ -8,6 +8,50 @@ from shared.events import PORTAL_EXCHANGE, REGISTRY, VENDOR_EXCHANGE
 from shared.events.envelope import CONTENT_TYPE, CloudEvent
 
 
+def message_of(event_type: str, name: str, model: Any) -> dict[str, Any]:
+    """The message of one event type: the CloudEvent envelope with its `type` and its `data` schema."""
+    message = {
+        "name": event_type,
+        "contentType": CONTENT_TYPE,
+        "payload": {
+            "allOf": [
+                {"$ref": "#/components/schemas/CloudEvent"},
+                {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {
+                        "type": {"const": event_type},
+                        "data": {"$ref": f"#/components/schemas/{name}"},
+                    },
+                },
+            ]
+        },
+    }
+    if summary := (model.__doc__ or "").strip():
+        message["summary"] = summary
+    return message
+
+
+def channel_of(event_type: str, name: str, model: Any) -> dict[str, Any]:
+    """The routing key on its exchange."""
+    return {
+        "address": event_type,
+        "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+        "bindings": {
+            "amqp": {
+                "is": "routingKey",
+                "exchange": {
+                    "name": model.exchange,
+                    "type": "topic",
+                    "durable": True,
+                    "autoDelete": False,
+                    "vhost": "/",
+                },
+            }
+        },
+    }
+
+
 def build() -> dict[str, Any]:
     channels, operations, messages, schemas = {}, {}, {}, {}
     envelope = CloudEvent.model_json_schema()
@@ -19,40 +63,8 @@ def build() -> dict[str, Any]:
         for nested_name, nested in schema.pop("$defs", {}).items():
             schemas[f"{name}.{nested_name}"] = nested
         schemas[name] = schema
-        messages[name] = {
-            "name": event_type,
-            "contentType": CONTENT_TYPE,
-            "summary": (model.__doc__ or "").strip() or None,
-            "payload": {
-                "allOf": [
-                    {"$ref": "#/components/schemas/CloudEvent"},
-                    {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "type": {"const": event_type},
-                            "data": {"$ref": f"#/components/schemas/{name}"},
-                        },
-                    },
-                ]
-            },
-        }
-        channels[name] = {
-            "address": event_type,
-            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
-            "bindings": {
-                "amqp": {
-                    "is": "routingKey",
-                    "exchange": {
-                        "name": model.exchange,
-                        "type": "topic",
-                        "durable": True,
-                        "autoDelete": False,
-                        "vhost": "/",
-                    },
-                }
-            },
-        }
+        messages[name] = message_of(event_type, name, model)
+        channels[name] = channel_of(event_type, name, model)
         operations[name] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{name}"},
@@ -60,9 +72,6 @@ def build() -> dict[str, Any]:
             if model.exchange == VENDOR_EXCHANGE
             else "Published by the portal",
         }
-    for message in messages.values():
-        if message["summary"] is None:
-            del message["summary"]
     return {
         "asyncapi": "3.0.0",
         "info": {

@@ -208,79 +208,83 @@ def pydantic_issue(error: dict[str, Any]) -> dict[str, Any]:
     return field_issue(field, code, message, **params)
 
 
+HTTP_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    429: "Too many requests",
+}
+
+
+async def answer_problem(request: Request, exc: Problem) -> JSONResponse:
+    response = problem_response(
+        exc.status,
+        exc.title,
+        exc.detail,
+        request.url.path,
+        code=exc.code,
+        params=exc.params or None,
+        errors=exc.errors or None,
+        **exc.extra,
+    )
+    if exc.extra.get("retry_after") is not None:  # a throttling answer says when to come back
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
+async def answer_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [pydantic_issue(error) for error in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(422, "Invalid request", detail, request.url.path, code="invalid", errors=errors)
+
+
+async def answer_http_exception(request: Request, exc: HTTPException) -> JSONResponse:
+    response = problem_response(
+        exc.status_code,
+        HTTP_TITLES.get(exc.status_code, "Error"),
+        str(exc.detail) if exc.detail else None,
+        request.url.path,
+        code=status_code_name(exc.status_code),
+    )
+    for key, value in (exc.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+async def answer_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unreachable(exc):
+        # The database went away or refuses connections (a restart, a failover): the pool opens fresh
+        # connections on the next request, so this is worth retrying rather than a failure of the request.
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return problem_response(
+            503,
+            "Service unavailable",
+            "The database cannot be reached right now. Try again in a moment.",
+            request.url.path,
+            code="database_unavailable",
+        )
+    return await answer_unexpected(request, exc)
+
+
+async def answer_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500,
+        "Internal error",
+        "The request could not be completed.",
+        request.url.path,
+        code="internal_error",
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        response = problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            request.url.path,
-            code=exc.code,
-            params=exc.params or None,
-            errors=exc.errors or None,
-            **exc.extra,
-        )
-        if exc.extra.get("retry_after") is not None:  # a throttling answer says when to come back
-            response.headers["Retry-After"] = str(exc.extra["retry_after"])
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [pydantic_issue(error) for error in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(
-            422, "Invalid request", detail, request.url.path, code="invalid", errors=errors
-        )
-
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        titles = {
-            400: "Bad request",
-            401: "Unauthorized",
-            403: "Forbidden",
-            404: "Not found",
-            405: "Method not allowed",
-            409: "Conflict",
-            413: "Payload too large",
-            429: "Too many requests",
-        }
-        response = problem_response(
-            exc.status_code,
-            titles.get(exc.status_code, "Error"),
-            str(exc.detail) if exc.detail else None,
-            request.url.path,
-            code=status_code_name(exc.status_code),
-        )
-        for key, value in (exc.headers or {}).items():
-            response.headers[key] = value
-        return response
-
-    @app.exception_handler(DBAPIError)
-    @app.exception_handler(OSError)  # a refused connection is not wrapped by SQLAlchemy
-    async def _database(request: Request, exc: Exception) -> JSONResponse:
-        if is_database_unreachable(exc):
-            # The database went away or refuses connections (a restart, a failover): the pool opens fresh
-            # connections on the next request, so this is worth retrying rather than a failure of the request.
-            log.warning(
-                "database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__
-            )
-            return problem_response(
-                503,
-                "Service unavailable",
-                "The database cannot be reached right now. Try again in a moment.",
-                request.url.path,
-                code="database_unavailable",
-            )
-        return await _unexpected(request, exc)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500,
-            "Internal error",
-            "The request could not be completed.",
-            request.url.path,
-            code="internal_error",
-        )
+    app.exception_handler(Problem)(answer_problem)
+    app.exception_handler(RequestValidationError)(answer_invalid_request)
+    app.exception_handler(HTTPException)(answer_http_exception)
+    app.exception_handler(DBAPIError)(answer_database_error)
+    app.exception_handler(OSError)(answer_database_error)  # a refused connection is not wrapped by SQLAlchemy
+    app.exception_handler(Exception)(answer_unexpected)

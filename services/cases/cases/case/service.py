@@ -98,27 +98,27 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         category=case.category,
         details=case.details,
     )
-    await outbox.add(
-        session,
-        CaseCreated(
-            case_id=case.id,
-            number=case.number,
-            account_id=case.account_id,
-            device_id=case.device_id,
-            type=case.type,
-            category=case.category,
-            subject=case.subject,
-            status=case.status,
-            department=case.department,
-            created_by=case.created_by,
-            follower_ids=await followers_who_may_see(session, case),
-            created_at=case.created_at,
-            response_due_at=case.response_due_at,
-            details=case.details,
-        ),
-        subject=case.id,
-    )
+    await outbox.add(session, await case_created(session, case), subject=case.id)
     return case
+
+
+async def case_created(session: AsyncSession, case: Case) -> CaseCreated:
+    return CaseCreated(
+        case_id=case.id,
+        number=case.number,
+        account_id=case.account_id,
+        device_id=case.device_id,
+        type=case.type,
+        category=case.category,
+        subject=case.subject,
+        status=case.status,
+        department=case.department,
+        created_by=case.created_by,
+        follower_ids=await followers_who_may_see(session, case),
+        created_at=case.created_at,
+        response_due_at=case.response_due_at,
+        details=case.details,
+    )
 
 
 async def initial_followers(session: AsyncSession, principal: Principal, device: Device) -> list[str]:
@@ -237,29 +237,7 @@ async def change_status(
         case.resolved_at = now
     elif previous == CaseStatus.RESOLVED and target == CaseStatus.IN_PROGRESS:
         case.resolved_at = None
-    session.add(
-        StatusChange(
-            id=str(uuid.uuid4()),
-            case_id=case.id,
-            from_status=previous,
-            to_status=target,
-            actor_id=actor_id,
-            actor_side=side,
-            reason=reason,
-            at=now,
-        )
-    )
-    audit.record(
-        session,
-        actor_id=actor_id,
-        actor_side=side,
-        action="case.status_changed",
-        case_id=case.id,
-        changes={"status": (previous, target)},
-        from_status=previous,
-        to_status=target,
-        reason=reason,
-    )
+    record_status_change(session, case, previous, actor_id=actor_id, side=side, reason=reason, at=now)
     await outbox.add(
         session,
         CaseStatusChanged(
@@ -280,6 +258,42 @@ async def change_status(
     )
 
 
+def record_status_change(
+    session: AsyncSession,
+    case: Case,
+    previous: str,
+    *,
+    actor_id: str,
+    side: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    """The case's history row and the audit entry of a change to its current status."""
+    session.add(
+        StatusChange(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            from_status=previous,
+            to_status=case.status,
+            actor_id=actor_id,
+            actor_side=side,
+            reason=reason,
+            at=at,
+        )
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        actor_side=side,
+        action="case.status_changed",
+        case_id=case.id,
+        changes={"status": (previous, case.status)},
+        from_status=previous,
+        to_status=case.status,
+        reason=reason,
+    )
+
+
 def track_pause(case: Case, previous: str, target: str, now: datetime) -> None:
     """The SLA clock stands still while the case waits for the customer (F-12)."""
     if target == CaseStatus.WAITING_FOR_CUSTOMER:
@@ -293,17 +307,7 @@ async def add_message(
     session: AsyncSession, outbox: Outbox, principal: Principal, case: Case, body: str, internal: bool
 ) -> CaseMessage:
     side = side_of(principal)
-    if internal and side != "vendor":
-        raise forbidden("Only the vendor's staff may write internal notes.")
-    if side == Side.CUSTOMER and case.status in TERMINAL:
-        raise Problem(
-            409,
-            "Case is over",
-            f"Case {case.number} is {case.status}; open a new case instead.",
-            code="case_closed",
-            params={"number": case.number, "status": case.status},
-            status_value=case.status,
-        )
+    refuse_message(case, side, internal)
     now = utcnow()
     message = CaseMessage(
         id=str(uuid.uuid4()),
@@ -328,24 +332,7 @@ async def add_message(
         case_id=case.id,
         message_id=message.id,
     )
-    await outbox.add(
-        session,
-        CaseMessageAdded(
-            case_id=case.id,
-            number=case.number,
-            account_id=case.account_id,
-            subject=case.subject,
-            message_id=message.id,
-            author_id=message.author_id,
-            author_side=side,
-            internal=internal,
-            body=body,
-            # An internal note has no customer recipient: it is published for the vendor's systems only.
-            follower_ids=[] if internal else await followers_who_may_see(session, case),
-            added_at=now,
-        ),
-        subject=case.id,
-    )
+    await outbox.add(session, await message_added(session, case, message), subject=case.id)
     if target := reply_transition(side, case.status):
         await change_status(
             session,
@@ -358,6 +345,37 @@ async def add_message(
             checked=False,
         )
     return message
+
+
+def refuse_message(case: Case, side: str, internal: bool) -> None:
+    if internal and side != "vendor":
+        raise forbidden("Only the vendor's staff may write internal notes.")
+    if side == Side.CUSTOMER and case.status in TERMINAL:
+        raise Problem(
+            409,
+            "Case is over",
+            f"Case {case.number} is {case.status}; open a new case instead.",
+            code="case_closed",
+            params={"number": case.number, "status": case.status},
+            status_value=case.status,
+        )
+
+
+async def message_added(session: AsyncSession, case: Case, message: CaseMessage) -> CaseMessageAdded:
+    return CaseMessageAdded(
+        case_id=case.id,
+        number=case.number,
+        account_id=case.account_id,
+        subject=case.subject,
+        message_id=message.id,
+        author_id=message.author_id,
+        author_side=message.author_side,
+        internal=message.internal,
+        body=message.body,
+        # An internal note has no customer recipient: it is published for the vendor's systems only.
+        follower_ids=[] if message.internal else await followers_who_may_see(session, case),
+        added_at=message.created_at,
+    )
 
 
 async def follow(session: AsyncSession, case: Case, user_id: str) -> None:
