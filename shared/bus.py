@@ -39,14 +39,21 @@ log = logging.getLogger(__name__)
 
 
 class HandlerContext:
-    """What a handler is given besides the event's data: its transaction, the event's envelope (None for a batch
+    """What a handler is given besides the event's data: its transaction, the event's envelope (none for a batch
     handler, whose items carry theirs) and what the service set up at startup (its app state: the outbox, the
     settings and any resource of its own), so handlers need no closures to reach them."""
 
-    __slots__ = ("event", "resources", "session")
+    __slots__ = ("_event", "resources", "session")
 
     def __init__(self, session: AsyncSession, event: CloudEvent | None, resources: Any) -> None:
-        self.session, self.event, self.resources = session, event, resources
+        self.session, self._event, self.resources = session, event, resources
+
+    @property
+    def event(self) -> CloudEvent:
+        """The envelope of the event being handled."""
+        if self._event is None:
+            raise RuntimeError("a batch handler's context has no single event: each item carries its own")
+        return self._event
 
     @property
     def outbox(self) -> Any:
@@ -58,7 +65,8 @@ class HandlerContext:
 
     async def publish(self, data: EventData, *, subject: str | None = None) -> CloudEvent:
         """Stage an event in the handler's transaction (published once it commits)."""
-        return await self.outbox.add(self.session, data, subject=subject)
+        event: CloudEvent = await self.outbox.add(self.session, data, subject=subject)
+        return event
 
 
 Handler = Callable[[HandlerContext, Any], Awaitable[None]]
@@ -130,8 +138,8 @@ class EventHandlers:
     def _register(
         self, contract: type[EventData], *, takes_batches: bool, when: Relevance | None = None
     ) -> Callable[[AnyHandler], AnyHandler]:
-        event_type = getattr(contract, "event_type", None)
-        if event_type is None or REGISTRY.get(event_type) is not contract:
+        event_type: str = getattr(contract, "event_type", "")  # empty on a class that is not a contract
+        if REGISTRY.get(event_type) is not contract:
             raise ValueError(f"{contract!r} is not a registered event contract")
 
         def register(func: AnyHandler) -> AnyHandler:

@@ -33,7 +33,7 @@ class PageQuery:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
 
-    def of(self, query: Select) -> Select:
+    def of(self, query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         """The query narrowed to this page (the query orders its rows)."""
         return query.offset(self.offset).limit(self.limit)
 
@@ -52,6 +52,6 @@ def page_query(
 Paging = Annotated[PageQuery, Depends(page_query)]
 
 
-async def count_of(session: AsyncSession, query: Select) -> int:
+async def count_of(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:
     """How many rows the query finds, all pages together."""
     return await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

@@ -12,10 +12,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, update
+from sqlalchemy import BigInteger, Column, CursorResult, MetaData, String, Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, upsert_ignore
@@ -46,7 +46,7 @@ async def claim_period(session: AsyncSession, table: Table, job: str, period: in
     claimed = await session.execute(
         update(table).where(table.c.job == job, table.c.period < period).values(period=period)
     )
-    return claimed.rowcount == 1
+    return cast(CursorResult[Any], claimed).rowcount == 1  # an UPDATE's result is a cursor's
 
 
 class PeriodicRunner:
@@ -54,7 +54,7 @@ class PeriodicRunner:
 
     def __init__(self, name: str, every: float, job: Job, table: Table) -> None:
         self.name, self.every, self.job, self.table = name, every, job, table
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     def start(self, app: FastAPI) -> None:

@@ -13,7 +13,7 @@ import shutil
 import socket
 import struct
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import cache
@@ -129,7 +129,9 @@ def skips_fail() -> bool:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.skipped and skips_fail() and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
@@ -137,7 +139,7 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _skip_reason(report) -> str:
+def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
 
@@ -236,7 +238,7 @@ async def eventually(
 
 
 def eventually_blocking(
-    check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2, **options
+    check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2, **options: Any
 ) -> Any:
     """eventually() for the synchronous end-to-end and browser tests, in a thread of its own: the browser
     tests' thread already runs Playwright's event loop."""
@@ -266,7 +268,8 @@ class TcpProxy:
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("start() the proxy first")
-        return self._server.sockets[0].getsockname()[1]
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
 
     def url_through(self, url: str) -> str:
         """The same URL with the proxy in the server's place."""

@@ -63,6 +63,8 @@ class StoppableProxy:
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        if self.server is None:
+            raise RuntimeError("start() the proxy first")
         self.server.close()
         await self.server.wait_closed()
         for writer in list(self.writers):
@@ -87,6 +89,7 @@ class StoppableProxy:
 
 async def test_a_database_that_refuses_connections_answers_503_until_it_is_back(db):
     target = make_url(db.url)
+    assert target.host is not None, f"the test database's URL names no host: {target!r}"
     proxy = StoppableProxy(target.host, target.port or 5432)
     await proxy.start()
     through_proxy = Database(

@@ -54,12 +54,12 @@ async def count_attempt(session: AsyncSession, limit: Limit, value: str) -> int 
     table = ThrottleCounter.__table__
     expired = table.c.window_start <= bindparam("cutoff", now - limit.window, type_=UtcDateTime)
     # The dialect's INSERT (PostgreSQL or SQLite), here with ON CONFLICT DO UPDATE rather than DO NOTHING.
-    statement = upsert_ignore(session, table).values(key=f"{limit.name}:{value}", window_start=now, count=1)
-    statement = statement.on_conflict_do_update(
+    insert = upsert_ignore(session, table).values(key=f"{limit.name}:{value}", window_start=now, count=1)
+    statement = insert.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "count": case((expired, 1), else_=table.c.count + 1),
-            "window_start": case((expired, statement.excluded.window_start), else_=table.c.window_start),
+            "window_start": case((expired, insert.excluded.window_start), else_=table.c.window_start),
         },
     ).returning(table.c.count, table.c.window_start)
     count, window_start = (await session.execute(statement)).one()

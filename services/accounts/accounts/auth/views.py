@@ -90,15 +90,15 @@ async def login(body: LoginRequest, request: Request, session: DbSession) -> dic
     async with session.begin():
         user = await session.scalar(select(User).where(User.email == email))
         password_ok = await verify_password(user.password_hash if user else None, body.password)
-        logged_in = user is not None and password_ok and user.can_log_in
-        if logged_in:
+        logged_in: User | None = user if user is not None and password_ok and user.can_log_in else None
+        if logged_in is not None:
             await forgive_after_login(session, limits)
-            user_session, refresh_token = open_session(session, user, settings)
+            user_session, refresh_token = open_session(session, logged_in, settings)
         else:
             await prune_counters(session)
-    if not logged_in:
+    if logged_in is None:
         raise unauthorized(BAD_CREDENTIALS)
-    answer = token_response(settings, request.app.state.signing_key, user, user_session, refresh_token)
+    answer = token_response(settings, request.app.state.signing_key, logged_in, user_session, refresh_token)
     return {**answer, "device_token": devices.issue(email)}
 
 

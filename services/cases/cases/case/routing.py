@@ -25,4 +25,4 @@ DEPARTMENT_BY_TYPE = {
 
 def department_for(case_type: str, category: str) -> str:
     # Routing is by type today; the category is passed so finer rules (F-42) can use it.
-    return DEPARTMENT_BY_TYPE[case_type]
+    return DEPARTMENT_BY_TYPE[CaseType(case_type)]

@@ -13,13 +13,13 @@ NEW, IN_PROGRESS, WAITING, RESOLVED, CLOSED, CANCELLED = CaseStatus
 STATUSES = tuple(CaseStatus)
 REOPEN_WINDOW = timedelta(days=14)
 
-VENDOR_TRANSITIONS: dict[str, tuple[str, ...]] = {
+VENDOR_TRANSITIONS: dict[str, tuple[CaseStatus, ...]] = {
     NEW: (IN_PROGRESS,),
     IN_PROGRESS: (WAITING, RESOLVED),
     WAITING: (IN_PROGRESS,),
     RESOLVED: (CLOSED,),
 }
-CUSTOMER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+CUSTOMER_TRANSITIONS: dict[str, tuple[CaseStatus, ...]] = {
     NEW: (CANCELLED,),
     RESOLVED: (IN_PROGRESS,),
 }

@@ -74,7 +74,7 @@ async def device_for_new_case(
     if role is None:
         raise not_found("device")
     if role not in ROLES_BY_TYPE[case_type]:
-        raise forbidden(f"Your role does not allow opening {WHAT_BY_TYPE[case_type]}.")
+        raise forbidden(f"Your role does not allow opening {WHAT_BY_TYPE[CaseType(case_type)]}.")
     if not may_see_device(principal, device):
         raise not_found("device")
     return device
@@ -87,8 +87,8 @@ def check_account_inquiry(principal: Principal, account_id: str) -> None:
     role = principal.role_in(account_id)
     if role is None:
         raise not_found("account")
-    if role not in ROLES_BY_TYPE["account_inquiry"]:
-        raise forbidden(f"Your role does not allow opening {WHAT_BY_TYPE['account_inquiry']}.")
+    if role not in ROLES_BY_TYPE[CaseType.ACCOUNT_INQUIRY]:
+        raise forbidden(f"Your role does not allow opening {WHAT_BY_TYPE[CaseType.ACCOUNT_INQUIRY]}.")
 
 
 def visible_cases_clause(

@@ -116,7 +116,7 @@ async def move_forward(
     case.updated_at = now
     if case.first_response_at is None:
         case.first_response_at = now  # the vendor's system taking the request up is the vendor's response
-    if PROGRESS[case.status] < PROGRESS[target]:
+    if PROGRESS[CaseStatus(case.status)] < PROGRESS[CaseStatus(target)]:
         # Vendor systems move a case without the agents' step-by-step rules (e.g. new -> resolved on delivery).
         await cases.change_status(
             session, outbox, case, target, actor_id=actor_id, side="vendor", reason=reason, checked=False

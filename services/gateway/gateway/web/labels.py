@@ -8,7 +8,7 @@ def N_(message: str) -> str:
     return message
 
 
-STATUSES = {
+STATUSES: dict[str, str] = {
     CaseStatus.NEW: N_("New"),
     CaseStatus.IN_PROGRESS: N_("In progress"),
     CaseStatus.WAITING_FOR_CUSTOMER: N_("Waiting for customer"),
@@ -51,7 +51,7 @@ MODEL_CLASSES = {
 }
 
 # The action a button performs to reach each status (on the case page).
-TRANSITIONS = {
+TRANSITIONS: dict[str, str] = {
     CaseStatus.NEW: N_("Reopen"),
     CaseStatus.IN_PROGRESS: N_("Mark in progress"),
     CaseStatus.WAITING_FOR_CUSTOMER: N_("Wait for customer"),
@@ -60,7 +60,7 @@ TRANSITIONS = {
     CaseStatus.CANCELLED: N_("Cancel case"),
 }
 
-ROLES = {
+ROLES: dict[str, str] = {
     CustomerRole.ADMINISTRATOR: N_("Administrator"),
     CustomerRole.DEVICE_MANAGER: N_("Device Manager"),
     CustomerRole.STOCK_MANAGER: N_("Stock Manager"),
@@ -110,7 +110,7 @@ COUNTERS = {
 ACTOR_SIDES = {"customer": N_("Customer"), "vendor": N_("Service team"), "system": N_("System")}
 
 # Who or what submitted a meter reading (F-23).
-READING_SOURCES = {
+READING_SOURCES: dict[str, str] = {
     ReadingSource.CUSTOMER: N_("Customer"),
     ReadingSource.AUTOMATIC: N_("Automatic collection"),
     ReadingSource.AGENT: N_("Service team"),

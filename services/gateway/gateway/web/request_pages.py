@@ -264,7 +264,7 @@ INQUIRY_FIELDS = ("account_id", "topic", "subject", "description")
 
 
 async def inquiry_page(visit: Visit, values: dict, status: int = 200, **extra: Any) -> Response:
-    if not visit.user.accounts_allowing(PortalAction.ASK_ABOUT_ACCOUNT):
+    if visit.user is None or not visit.user.accounts_allowing(PortalAction.ASK_ABOUT_ACCOUNT):
         raise PageError(403)  # only administrators ask about the account; the cases service checks again
     return visit.render(
         "inquiry.html",

@@ -227,7 +227,7 @@ class Visit:
         session_id = self.session_id()
         if self.csrf_session != session_id:
             cookie = self.request.cookies.get(CSRF_COOKIE)
-            if self.web.csrf.is_genuine(cookie, session_id):
+            if cookie is not None and self.web.csrf.is_genuine(cookie, session_id):
                 self.csrf_token, self.new_csrf = cookie, False
             else:
                 self.csrf_token, self.new_csrf = self.web.csrf.new_token(session_id), True

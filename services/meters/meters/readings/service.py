@@ -70,9 +70,8 @@ async def record_reading(
 
 
 def accepted_audit(reading: "Reading | NewReading") -> dict[str, Any]:
-    side = {ReadingSource.AUTOMATIC: "system", ReadingSource.CUSTOMER: "customer"}.get(
-        reading.source, "vendor"
-    )
+    side_by_source: dict[str, str] = {ReadingSource.AUTOMATIC: "system", ReadingSource.CUSTOMER: "customer"}
+    side = side_by_source.get(reading.source, "vendor")
     return {
         "actor_id": reading.submitted_by or audit.SYSTEM_ACTOR,
         "actor_side": side,

@@ -25,7 +25,7 @@ def N_(msgid: str) -> str:
 
 KINDS = tuple(EmailKind)
 
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     CaseStatus.NEW: N_("New"),
     CaseStatus.IN_PROGRESS: N_("In progress"),
     CaseStatus.WAITING_FOR_CUSTOMER: N_("Waiting for your reply"),
@@ -33,7 +33,7 @@ STATUS_WORDS = {
     CaseStatus.CLOSED: N_("Closed"),
     CaseStatus.CANCELLED: N_("Cancelled"),
 }
-ROLE_WORDS = {
+ROLE_WORDS: dict[str, str] = {
     CustomerRole.ADMINISTRATOR: N_("Administrator"),
     CustomerRole.DEVICE_MANAGER: N_("Device Manager"),
     CustomerRole.STOCK_MANAGER: N_("Stock Manager"),
