@@ -1,18 +1,27 @@
 """Async database set-up (SQLAlchemy 2): PostgreSQL through asyncpg, SQLite through aiosqlite."""
 
+import logging
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import DateTime, Dialect, Table, event, text
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+
+from shared.errors import answer_unexpected, problem_response
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -104,3 +113,49 @@ def upsert_ignore(session: AsyncSession, table: Table) -> PostgresInsert | Sqlit
     """An INSERT that does nothing when a unique key already exists (PostgreSQL and SQLite alike):
     chain `.values(...).on_conflict_do_nothing()`."""
     return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+# SQLSTATEs of a server that is there but will not serve: connection exceptions (class 08), shutting down or
+# starting up (57P01-57P03), too many connections (53300).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_database_unreachable(exc: BaseException) -> bool:
+    """Whether an error, or one it wraps, says the database cannot be reached, whichever driver raised it."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
+        pending += [getattr(error, "orig", None), error.__cause__, error.__context__]
+    return False
+
+
+async def answer_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unreachable(exc):
+        # The database went away or refuses connections (a restart, a failover): the pool opens fresh
+        # connections on the next request, so this is worth retrying rather than a failure of the request.
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return problem_response(
+            503,
+            "Service unavailable",
+            "The database cannot be reached right now. Try again in a moment.",
+            request.url.path,
+            code="database_unavailable",
+        )
+    return await answer_unexpected(request, exc)
+
+
+def install_database_problem_handlers(app: FastAPI) -> None:
+    """A service with a database answers 503 while it cannot reach it, never 500."""
+    app.exception_handler(DBAPIError)(answer_database_error)
+    app.exception_handler(OSError)(answer_database_error)  # a refused connection is not wrapped by SQLAlchemy

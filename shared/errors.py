@@ -5,13 +5,11 @@ Every answer carries a stable machine `code` (and `params`, the values its text 
 renders its own text from the codes in the visitor's language."""
 
 import logging
-import socket
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -117,31 +115,6 @@ def problem_response(
 def _field_name(loc: tuple[str | int, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or str(loc[-1] if loc else "body")
-
-
-# SQLSTATEs of a server that is there but will not serve: connection exceptions (class 08), shutting down or
-# starting up (57P01-57P03), too many connections (53300).
-UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
-
-
-def is_database_unreachable(exc: BaseException) -> bool:
-    """Whether an error, or one it wraps, says the database cannot be reached, whichever driver raised it."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        error = pending.pop()
-        if error is None or id(error) in seen:
-            continue
-        seen.add(id(error))
-        if isinstance(error, DBAPIError) and error.connection_invalidated:
-            return True
-        if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
-            return True
-        sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
-            return True
-        pending += [getattr(error, "orig", None), error.__cause__, error.__context__]
-    return False
 
 
 # pydantic's error types, by the code the portal names them with; their ctx become the params.
@@ -255,21 +228,6 @@ async def answer_http_exception(request: Request, exc: HTTPException) -> JSONRes
     return response
 
 
-async def answer_database_error(request: Request, exc: Exception) -> JSONResponse:
-    if is_database_unreachable(exc):
-        # The database went away or refuses connections (a restart, a failover): the pool opens fresh
-        # connections on the next request, so this is worth retrying rather than a failure of the request.
-        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-        return problem_response(
-            503,
-            "Service unavailable",
-            "The database cannot be reached right now. Try again in a moment.",
-            request.url.path,
-            code="database_unavailable",
-        )
-    return await answer_unexpected(request, exc)
-
-
 async def answer_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
@@ -285,6 +243,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.exception_handler(Problem)(answer_problem)
     app.exception_handler(RequestValidationError)(answer_invalid_request)
     app.exception_handler(HTTPException)(answer_http_exception)
-    app.exception_handler(DBAPIError)(answer_database_error)
-    app.exception_handler(OSError)(answer_database_error)  # a refused connection is not wrapped by SQLAlchemy
     app.exception_handler(Exception)(answer_unexpected)

@@ -202,9 +202,29 @@ def test_each_service_installs_what_it_imports_and_no_test_tool(service):
     assert not closure & TEST_TOOLS, sorted(closure & TEST_TOOLS)
 
 
-def test_the_gateway_carries_no_database_driver_and_no_migrations():
-    assert not runtime_closure("selfservice-gateway") & {"asyncpg", "aiosqlite", "alembic"}
-    assert {"asyncpg", "alembic"} <= runtime_closure("selfservice-cases")
+DATABASE_AND_BUS = {"sqlalchemy", "asyncpg", "aiosqlite", "alembic", "aio-pika", "aiormq"}
+
+
+def test_the_gateway_carries_no_database_no_bus_and_no_migrations():
+    assert not runtime_closure("selfservice-gateway") & DATABASE_AND_BUS
+    assert runtime_closure("selfservice-cases") >= DATABASE_AND_BUS
+
+
+def test_the_gateway_starts_without_the_database_and_bus_libraries():
+    """What its image lacks, it never imports: the app is built with those libraries made unimportable."""
+    blocked = sorted(name.replace("-", "_") for name in DATABASE_AND_BUS)
+    script = f"""
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError("not in the gateway's image: " + name)
+sys.meta_path.insert(0, Absent())
+from gateway.main import create_app
+create_app()
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_no_pythonpath_or_sys_path_edit_anywhere():

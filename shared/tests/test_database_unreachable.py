@@ -5,7 +5,7 @@ import socket
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shared.errors import is_database_unreachable
+from shared.db import is_database_unreachable
 
 
 class DriverError(Exception):

@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI, Request
 from prometheus_client import REGISTRY
 
-from shared.app import MAX_BODY_BYTES, RequestContextMiddleware
 from shared.errors import install_problem_handlers
 from shared.logging import JsonFormatter, correlation_id
+from shared.middleware import MAX_BODY_BYTES, RequestContextMiddleware
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ class Lines(logging.Handler):
         self.lines: list[dict] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "shared.app":
+        if record.name == "shared.middleware":
             self.lines.append(json.loads(self.format(record)))
 
 
@@ -127,7 +127,7 @@ async def test_each_request_is_timed_under_its_route(client):
 
 
 async def test_one_log_line_per_request_with_its_correlation_id_but_none_for_health(client):
-    handler, logger = Lines(), logging.getLogger("shared.app")
+    handler, logger = Lines(), logging.getLogger("shared.middleware")
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

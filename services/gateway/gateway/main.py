@@ -20,10 +20,10 @@ from gateway.settings import DEV_SECRET, Settings
 from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
 from gateway.web import account_pages, agent_pages, auth_pages, portal_pages, reading_pages, request_pages
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
-from shared.app import RequestContextMiddleware
 from shared.characters import invalid_characters, unclean_parameter
 from shared.errors import install_problem_handlers, problem_response
 from shared.logging import configure_logging
+from shared.middleware import RequestContextMiddleware
 
 log = logging.getLogger(__name__)
 

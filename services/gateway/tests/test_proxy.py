@@ -5,7 +5,7 @@ import pytest
 
 from gateway.main import CONTENT_SECURITY_POLICY, create_app
 from services.gateway.tests.gateway_fakes import URLS, gateway_settings
-from shared.app import MAX_BODY_BYTES
+from shared.middleware import MAX_BODY_BYTES
 
 
 async def test_method_path_query_body_and_headers_are_forwarded(gateway, fakes):
