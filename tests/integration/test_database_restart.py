@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.app import DbSession
-from shared.db import Database
+from shared.db import Database, install_database_problem_handlers
 from shared.errors import install_problem_handlers
 from shared.testing import app_client
 
@@ -22,6 +22,7 @@ def probe_app(db) -> FastAPI:
     app = FastAPI()
     app.state.db = db
     install_problem_handlers(app)
+    install_database_problem_handlers(app)
 
     @app.get("/probe")
     async def probe(session: DbSession) -> dict:
