@@ -53,6 +53,13 @@ async def test_the_stock_manager_is_told_about_the_orders_they_see(portal):
     assert sorted(created.data["follower_ids"]) == ["dsm", "manager", "stock"]
 
 
+async def test_an_incident_is_not_followed_by_the_stock_manager_of_its_device(portal):
+    case = await portal.new_case("manager", "d1")  # d1 is assigned to the manager, dsm and stock
+    [created] = await portal.published("cases.case.created")
+    assert sorted(created.data["follower_ids"]) == ["dsm", "manager"]
+    assert (await portal.get("stock", case["id"])).status_code == 404
+
+
 async def test_a_follower_unassigned_from_the_device_is_no_longer_told(portal):
     case = await portal.new_case("dsm", "d1")  # followed by dsm and manager (assigned to d1)
     await portal.upsert_device("d1", ["dsm"])  # the manager loses d1 and, with it, the case

@@ -571,6 +571,7 @@ async def test_deliveries_are_listed_for_staff_with_filters(
     (item,) = response.json()["items"]
     assert item["recipient"] == "ann@customer.example" and item["kind"] == "case_created"
     assert item["subject"].startswith("Case CS-2026-000123") and item["attempts"] == 1
+    assert item["attempt_log"] == [] and item["sent_at"]  # accepted at the first try: the row says it all
     assert "text_body" not in item and "html_body" not in item  # bodies may hold single-use links
     response = await service.client.get(url, params={"status": "failed"}, headers=headers)
     assert response.json()["items"] == []

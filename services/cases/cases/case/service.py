@@ -17,7 +17,7 @@ from cases.case.numbering import next_case_number
 from cases.case.routing import INCIDENT_CATEGORIES, department_for
 from cases.case.schemas import NewIncident
 from cases.case.workflow import TERMINAL, check_transition, reply_transition
-from cases.directory.access import followers_who_may_see, visible_cases_clause
+from cases.directory.access import followers_who_may_see, may_see_case, principal_of, visible_cases_clause
 from cases.directory.models import Device, User
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
@@ -79,7 +79,9 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         response_due_at=None,
     )
     followers = (
-        await initial_followers(session, principal, draft.device) if draft.device else [principal.user_id]
+        await initial_followers(session, principal, case, draft.device)
+        if draft.device
+        else [principal.user_id]
     )
     case.followers = [CaseFollower(user_id=u) for u in followers]
     # The number is taken last: on PostgreSQL its counter row stays locked until this transaction ends.
@@ -98,11 +100,11 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         category=case.category,
         details=case.details,
     )
-    await outbox.add(session, await case_created(session, case), subject=case.id)
+    await outbox.add(session, case_created(case, followers), subject=case.id)
     return case
 
 
-async def case_created(session: AsyncSession, case: Case) -> CaseCreated:
+def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
     return CaseCreated(
         case_id=case.id,
         number=case.number,
@@ -114,23 +116,28 @@ async def case_created(session: AsyncSession, case: Case) -> CaseCreated:
         status=case.status,
         department=case.department,
         created_by=case.created_by,
-        follower_ids=await followers_who_may_see(session, case),
+        follower_ids=follower_ids,
         created_at=case.created_at,
         response_due_at=case.response_due_at,
         details=case.details,
     )
 
 
-async def initial_followers(session: AsyncSession, principal: Principal, device: Device) -> list[str]:
-    """The creator and the device's assigned users who still belong to its account (when their copy is known)."""
+async def initial_followers(
+    session: AsyncSession, principal: Principal, case: Case, device: Device
+) -> list[str]:
+    """The creator and the device's assigned users who may see the new case (when their copy is known: a
+    lost access always arrives as a change of a known copy). Only they are emailed about it."""
     candidates = list(dict.fromkeys([principal.user_id, *device.assigned_user_ids]))
     known = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(candidates)))).all()}
 
-    def still_member(user_id: str) -> bool:
+    def may_follow(user_id: str) -> bool:
         user = known.get(user_id)
-        return user is None or (user.active and device.account_id in user.memberships)
+        if user_id == principal.user_id or user is None:
+            return True
+        return user.active and may_see_case(principal_of(user), case, device)
 
-    return [u for u in candidates if u == principal.user_id or still_member(u)]
+    return [u for u in candidates if may_follow(u)]
 
 
 # Reading ---------------------------------------------------------------------------------------------------

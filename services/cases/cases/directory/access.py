@@ -37,6 +37,11 @@ def may_see_device(principal: Principal, device: Device) -> bool:
     return sees_device(principal, device.account_id, device.assigned_user_ids)
 
 
+def principal_of(user: User) -> Principal:
+    """A user of the local copy as the caller they would be (to decide what they may see)."""
+    return Principal(user.id, "", memberships=dict(user.memberships), staff_role=user.staff_role)
+
+
 def may_see_case(principal: Principal, case, device: Device | None) -> bool:
     """The rule of `visible_cases_clause` for one case already loaded (e.g. to pick whom to email about it)."""
     if principal.is_staff:
@@ -132,7 +137,6 @@ async def followers_who_may_see(session: AsyncSession, case) -> list[str]:
         user = users.get(user_id)
         if user is None:
             return True
-        principal = Principal(user.id, "", memberships=dict(user.memberships), staff_role=user.staff_role)
-        return user.active and may_see_case(principal, case, device)
+        return user.active and may_see_case(principal_of(user), case, device)
 
     return [user_id for user_id in case.follower_ids if may_open(user_id)]

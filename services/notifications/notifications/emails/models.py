@@ -1,4 +1,5 @@
-"""The email delivery log: one row per email to send (F-61), and one row per attempt to send it."""
+"""The email delivery log: one row per email to send (F-61), and one row per attempt for every email the mail
+server refused at least once (an email accepted at the first try needs none: its row says when)."""
 
 import uuid
 from datetime import datetime
