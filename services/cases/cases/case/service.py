@@ -135,7 +135,7 @@ async def initial_followers(
         user = known.get(user_id)
         if user_id == principal.user_id or user is None:
             return True
-        return user.active and may_see_case(principal_of(user), case, device)
+        return user.active and may_see_case(principal_of(user), case, user_id in device.assigned_user_ids)
 
     return [u for u in candidates if may_follow(u)]
 

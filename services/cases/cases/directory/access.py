@@ -42,14 +42,14 @@ def principal_of(user: User) -> Principal:
     return Principal(user.id, "", memberships=dict(user.memberships), staff_role=user.staff_role)
 
 
-def may_see_case(principal: Principal, case, device: Device | None) -> bool:
-    """The rule of `visible_cases_clause` for one case already loaded (e.g. to pick whom to email about it)."""
+def may_see_case(principal: Principal, case, assigned: bool) -> bool:
+    """The rule of `visible_cases_clause` for one case already loaded (e.g. to pick whom to email about it);
+    `assigned`: the case's device is assigned to the principal."""
     if principal.is_staff:
         return True
     role = principal.role_in(case.account_id)
     if role is None:
         return False
-    assigned = device is not None and principal.user_id in device.assigned_user_ids
     if role == ADMINISTRATOR or principal.user_id == case.created_by:
         return True
     if role in DEVICE_ROLES:
@@ -127,16 +127,21 @@ def visible_cases_clause(
 
 async def followers_who_may_see(session: AsyncSession, case) -> list[str]:
     """The case's followers who may still open it: only they are emailed about it, with its link. A follower
-    whose copy has not arrived yet is kept (a lost access always arrives as a change of a known copy)."""
-    users = {
-        u.id: u for u in (await session.scalars(select(User).where(User.id.in_(case.follower_ids)))).all()
-    }
-    device = await session.get(Device, case.device_id) if case.device_id else None
+    whose copy has not arrived yet is kept (a lost access always arrives as a change of a known copy).
+    One query: each known follower with whether the case's device is assigned to them."""
+    assignment = DeviceAssignment.__table__
+    assigned = (
+        select(assignment.c.user_id)
+        .where(assignment.c.device_id == case.device_id, assignment.c.user_id == User.id)
+        .exists()
+    )
+    rows = (await session.execute(select(User, assigned).where(User.id.in_(case.follower_ids)))).all()
+    users = {user.id: (user, is_assigned) for user, is_assigned in rows}
 
     def may_open(user_id: str) -> bool:
-        user = users.get(user_id)
-        if user is None:
+        if user_id not in users:
             return True
-        return user.active and may_see_case(principal_of(user), case, device)
+        user, is_assigned = users[user_id]
+        return user.active and may_see_case(principal_of(user), case, is_assigned)
 
     return [user_id for user_id in case.follower_ids if may_open(user_id)]
