@@ -2,8 +2,9 @@
 is audited with the department's members before and after, in the caller's transaction (F-83)."""
 
 from collections.abc import Iterable
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
@@ -12,7 +13,7 @@ from cases.directory.models import User
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
 from shared.errors import Problem, field_error
-from shared.events.vocabulary import Department, Side
+from shared.events.vocabulary import Department
 
 
 async def members_by_department(session: AsyncSession) -> dict[str, list[str]]:
@@ -70,13 +71,20 @@ async def add_member(session: AsyncSession, principal: Principal, department: st
     before = await members_of(session, department)
     if user_id in before:
         return
-    await session.execute(
+    inserted = await session.execute(
         upsert_ignore(session, DepartmentMember.__table__)
         .values(department=department, user_id=user_id, added_at=utcnow(), added_by=principal.user_id)
         .on_conflict_do_nothing()
     )
-    audit_change(
-        session, principal, "department.member_added", department, user_id, before, [*before, user_id]
+    if cast(CursorResult[Any], inserted).rowcount != 1:  # added by someone else at the same moment
+        return
+    audit.record_staff_change(
+        session,
+        principal,
+        "department.member_added",
+        {"members": (before, [*before, user_id])},
+        department=department,
+        user_id=user_id,
     )
 
 
@@ -86,31 +94,19 @@ async def remove_member(session: AsyncSession, principal: Principal, department:
     before = await members_of(session, department)
     if user_id not in before:
         return
-    await session.execute(
+    deleted = await session.execute(
         delete(DepartmentMember).where(
             DepartmentMember.department == department, DepartmentMember.user_id == user_id
         )
     )
+    if cast(CursorResult[Any], deleted).rowcount != 1:  # removed by someone else at the same moment
+        return
     after = [member for member in before if member != user_id]
-    audit_change(session, principal, "department.member_removed", department, user_id, before, after)
-
-
-def audit_change(
-    session: AsyncSession,
-    principal: Principal,
-    action: str,
-    department: str,
-    user_id: str,
-    before: list[str],
-    after: list[str],
-) -> None:
-    audit.record(
+    audit.record_staff_change(
         session,
-        actor_id=principal.user_id,
-        actor_side=Side.VENDOR,
-        action=action,
-        case_id=None,
-        changes={"members": (before, after)},
+        principal,
+        "department.member_removed",
+        {"members": (before, after)},
         department=department,
         user_id=user_id,
     )

@@ -15,7 +15,7 @@ from cases.departments.models import RoutingRule
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Problem, field_error, not_found
-from shared.events.vocabulary import CaseType, Side
+from shared.events.vocabulary import CaseType
 
 
 async def department_for(session: AsyncSession, case_type: str, category: str) -> str:
@@ -75,7 +75,7 @@ async def set_rule(
         session.add(rule)
     if before != department:
         rule.department, rule.updated_at, rule.updated_by = department, utcnow(), principal.user_id
-        audit_change(session, principal, "routing_rule.set", rule, before, department)
+        audit_rule(session, principal, "routing_rule.set", rule, before, department)
     await session.flush()
     return rule
 
@@ -87,7 +87,7 @@ async def delete_rule(
     if rule is None:
         raise not_found("routing rule")
     await session.execute(delete(RoutingRule).where(RoutingRule.id == rule.id))
-    audit_change(session, principal, "routing_rule.deleted", rule, rule.department, None)
+    audit_rule(session, principal, "routing_rule.deleted", rule, rule.department, None)
 
 
 def refuse_deleting_default(case_type: CaseType) -> Problem:
@@ -100,7 +100,7 @@ def refuse_deleting_default(case_type: CaseType) -> Problem:
     )
 
 
-def audit_change(
+def audit_rule(
     session: AsyncSession,
     principal: Principal,
     action: str,
@@ -108,13 +108,5 @@ def audit_change(
     before: str | None,
     after: str | None,
 ) -> None:
-    audit.record(
-        session,
-        actor_id=principal.user_id,
-        actor_side=Side.VENDOR,
-        action=action,
-        case_id=None,
-        changes={"department": (before, after)},
-        type=rule.type,
-        category=rule.category,
-    )
+    changes = {"department": (before, after)}
+    audit.record_staff_change(session, principal, action, changes, type=rule.type, category=rule.category)
