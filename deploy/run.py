@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
+from deploy.demo.data import CONTACTS, DEMO_PASSWORD, STAFF
 from deploy.demo.load import load
 from deploy.system import LOG_DIR, MAIL_DIR, REPO_ROOT, SERVICES, SystemConfig
 from shared.auth import generate_keypair
@@ -68,7 +68,8 @@ def wait_for_mail_to_settle(directory: Path, quiet: float = 3.0, limit: float = 
 
 
 def banner(config: SystemConfig, demo_events: int) -> str:
-    logins = "\n".join(f"    {c.email:28} {c.role}" for c in CONTACTS) + f"\n    {AGENT['email']:28} agent"
+    people = [(c.email, c.role) for c in CONTACTS] + [(s["email"], s["role"]) for s in STAFF]
+    logins = "\n".join(f"    {email:28} {role}" for email, role in people)
     return f"""
 ========================================================================
  Self-Service Portal is up:  http://localhost:{config.ports["gateway"]}

@@ -4,7 +4,15 @@ device's `allowed_actions`, `cases` and `meters` enforce the same table when a c
 from collections.abc import Collection, Iterable
 
 from shared.auth import Principal
-from shared.events.vocabulary import CaseType, CustomerRole, DeviceAction, PortalAction, UserAction
+from shared.events.vocabulary import (
+    CaseType,
+    CustomerRole,
+    DepartmentAction,
+    DeviceAction,
+    PortalAction,
+    RoutingRuleAction,
+    UserAction,
+)
 
 _DEVICE_MANAGER_ACTIONS = frozenset(
     {
@@ -71,11 +79,14 @@ def account_actions(role: str | None) -> list[str]:
 
 def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[str]]) -> list[str]:
     """What the caller may start at all: a device action when some device allows it, what some account
-    allows (`account_actions`), and for the vendor's staff the case queue and every account's users."""
+    allows (`account_actions`), for the vendor's staff the case queue and every account's users, and for
+    supervisors the departments and routing."""
     possible = {action for actions in device_actions_seen for action in actions}
     possible |= {action for role in principal.memberships.values() for action in account_actions(role)}
     if principal.is_staff:
         possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
+    if principal.is_supervisor:
+        possible.add(PortalAction.MANAGE_ROUTING)
     return [action.value for action in PortalAction if action in possible]
 
 
@@ -89,3 +100,27 @@ def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
         actions.append(UserAction.ASSIGN_DEVICES)
     actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
     return [action.value for action in actions]
+
+
+def department_actions(principal: Principal) -> list[str]:
+    """What the caller may do with a department's members: supervisors add and remove them; agents only look
+    (they pick colleagues from the list)."""
+    if not principal.is_supervisor:
+        return []
+    return [DepartmentAction.ADD_MEMBER.value, DepartmentAction.REMOVE_MEMBER.value]
+
+
+def routing_rule_actions(principal: Principal, *, default_rule: bool) -> list[str]:
+    """What the caller may do with one routing rule: a type's default rule is changed, never deleted, so that
+    every case type always has a department."""
+    if not principal.is_supervisor:
+        return []
+    actions = (
+        [RoutingRuleAction.CHANGE] if default_rule else [RoutingRuleAction.CHANGE, RoutingRuleAction.DELETE]
+    )
+    return [action.value for action in actions]
+
+
+def routing_actions(principal: Principal) -> list[str]:
+    """What the caller may do with the routing rules as a whole: supervisors add rules."""
+    return [RoutingRuleAction.ADD.value] if principal.is_supervisor else []

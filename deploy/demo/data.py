@@ -14,9 +14,26 @@ from shared.events.vendor import (
     FleetMeterCollected,
     SiteLocation,
 )
+from shared.events.vocabulary import Department, StaffRole
 
 DEMO_PASSWORD = "selfservice-demo"
-AGENT = {"email": "agent@canon.example", "name": "Alex Agent", "role": "agent"}
+AGENT = {"email": "agent@canon.example", "name": "Alex Agent", "role": StaffRole.AGENT, "language": "en"}
+SUPPLIES_AGENT = {
+    "email": "supplies@canon.example",
+    "name": "Sam Supplies",
+    "role": StaffRole.AGENT,
+    "language": "sv",
+}
+SUPERVISOR = {
+    "email": "supervisor@canon.example",
+    "name": "Sofía Supervisor",
+    "role": StaffRole.SUPERVISOR,
+    "language": "es",
+}
+STAFF = [AGENT, SUPPLIES_AGENT, SUPERVISOR]
+# Where the demo agents work: departments are the cases service's own data, so the supervisor puts them there
+# through its API (deploy.demo.load), as a supervisor would on the portal's page.
+DEPARTMENTS = {AGENT["email"]: Department.TECHNICAL_SUPPORT, SUPPLIES_AGENT["email"]: Department.SUPPLIES}
 
 MADRID = Address(
     street="Calle de Alcalá 123", postal_code="28009", city="Madrid", region="Madrid", country="ES"

@@ -16,7 +16,10 @@ from deploy.demo.data import (
     AGENT,
     CONTACTS,
     DEMO_PASSWORD,
+    DEPARTMENTS,
     PRODUCTS,
+    STAFF,
+    SUPERVISOR,
     meter_history,
     read_request,
     vendor_events,
@@ -78,27 +81,50 @@ def devices_without_history(config: SystemConfig, timeout: float = 60.0) -> set[
             time.sleep(0.3)
 
 
-def create_agent(config: SystemConfig) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "accounts.staff",
-            "create",
-            "--email",
-            AGENT["email"],
-            "--name",
-            AGENT["name"],
-            "--role",
-            AGENT["role"],
-            "--password",
-            DEMO_PASSWORD,
-        ],
-        env=config.env("accounts"),
-        cwd=REPO_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+def create_staff(config: SystemConfig) -> None:
+    for person in STAFF:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "accounts.staff",
+                "create",
+                "--email",
+                person["email"],
+                "--name",
+                person["name"],
+                "--role",
+                person["role"],
+                "--language",
+                person["language"],
+                "--password",
+                DEMO_PASSWORD,
+            ],
+            env=config.env("accounts"),
+            cwd=REPO_ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+def place_staff_in_departments(config: SystemConfig, timeout: float = 60.0) -> None:
+    """The supervisor puts each demo agent in their department through the cases service's API (idempotent,
+    so every start may do it again). Cases knows a staff user once accounts' event about them has arrived:
+    until then it answers 404, and the step waits."""
+    with httpx.Client(timeout=10) as client:
+        supervisor = log_in_when_ready(client, config, SUPERVISOR["email"])
+        for email, department in DEPARTMENTS.items():
+            me = client.get(
+                f"{config.url('accounts')}/api/accounts/v1/me",
+                headers=log_in_when_ready(client, config, email),
+            )
+            url = f"{config.url('cases')}/api/cases/v1/departments/{department}/members/{me.json()['id']}"
+            deadline = time.monotonic() + timeout
+            while (answer := client.put(url, headers=supervisor)).status_code == 404:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"cases does not know {email}: {answer.text}")
+                time.sleep(0.3)
+            answer.raise_for_status()
 
 
 def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
@@ -123,7 +149,7 @@ def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
 
 def load(config: SystemConfig) -> int:
     """Publish the demo data; returns how many events were published."""
-    create_agent(config)
+    create_staff(config)
     count = asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, vendor_events()))
     today = date.today()
     missing = devices_without_history(config)
@@ -133,6 +159,7 @@ def load(config: SystemConfig) -> int:
     count += asyncio.run(
         publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)], source="billing")
     )
+    place_staff_in_departments(config)
     return count
 
 

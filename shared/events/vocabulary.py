@@ -139,3 +139,20 @@ class PortalAction(StrEnum):
     MANAGE_USERS = "manage_users"
     WORK_CASES = "work_cases"
     MANAGE_ANY_ACCOUNT = "manage_any_account"  # the vendor's staff, on any account they name
+    MANAGE_ROUTING = "manage_routing"  # supervisors: departments, their members and the routing rules (F-42)
+
+
+class DepartmentAction(StrEnum):
+    """What a caller may do with a department's members (the cases service's `allowed_actions`, F-42)."""
+
+    ADD_MEMBER = "add_member"
+    REMOVE_MEMBER = "remove_member"
+
+
+class RoutingRuleAction(StrEnum):
+    """What a caller may do with the routing rules (the cases service's `allowed_actions`, F-42): add a rule,
+    change one's department, delete one (never a type's default rule)."""
+
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"

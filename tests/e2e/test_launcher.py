@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from deploy.demo.data import AGENT, CONTACTS, DEMO_PASSWORD
+from deploy.demo.data import CONTACTS, DEMO_PASSWORD, STAFF
 from deploy.mailcatcher import KeepAsFiles
 from deploy.run import banner, supervise, wait_for_mail_to_settle
 from deploy.system import LOG_DIR, MAIL_DIR, SystemConfig
@@ -37,7 +37,9 @@ def test_the_banner_names_the_portal_the_mail_folder_the_logs_and_every_login():
     text = banner(SystemConfig(), demo_events=71)
     assert "http://localhost:8000" in text and "71 events" in text
     assert str(MAIL_DIR) in text and str(LOG_DIR) in text and DEMO_PASSWORD in text
-    assert all(contact.email in text for contact in CONTACTS) and AGENT["email"] in text
+    assert all(contact.email in text for contact in CONTACTS)
+    assert all(f"{person['email']:28} {person['role']}" in text for person in STAFF)
+    assert "supervisor@canon.example" in text and "supplies@canon.example" in text
 
 
 def test_the_banner_waits_for_the_emails_the_demo_data_causes(tmp_path):

@@ -58,10 +58,18 @@ async def create_staff(settings: Settings, args: argparse.Namespace) -> str:
                     active=True,
                     email_verified=False,
                 )
-            user.staff_role, user.active = args.role, True
+            previous_role, user.staff_role, user.active = user.staff_role, args.role, True
             if args.password:
                 user.password_hash, user.email_verified = await hash_password(args.password), True
-            record(session, SYSTEM, "user.staff_role_set", "user", user.id, staff_role=args.role)
+            record(
+                session,
+                SYSTEM,
+                "user.staff_role_set",
+                "user",
+                user.id,
+                changes={"staff_role": (previous_role, args.role)},
+                staff_role=args.role,
+            )
             await session.flush()
             message = f"staff user {user.email} ({args.role}) ready"
             if not args.password:

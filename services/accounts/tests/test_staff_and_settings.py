@@ -1,5 +1,6 @@
 """Creating vendor staff from the command line, and the settings that refuse unsafe starts."""
 
+import jwt
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -38,6 +39,29 @@ async def test_staff_user_with_password_in_development(app, client, settings_for
     async with app.state.db.session() as session:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "user.staff_role_set"))
     assert entry.actor_id == "system:accounts" and entry.details == {"staff_role": "supervisor"}
+    assert (entry.old_values, entry.new_values) == ({"staff_role": None}, {"staff_role": "supervisor"})
+    # The token says what a supervisor may start: the case queue, and the departments and routing (F-42).
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert claims["staff_role"] == "supervisor"
+    assert {"work_cases", "manage_routing"} <= set(claims["actions"])
+
+
+async def test_an_agent_promoted_to_supervisor_is_audited_with_the_role_before_and_after(
+    app, client, settings_for
+):
+    settings = settings_for(environment="development")
+    for role in ("agent", "supervisor"):
+        await create_staff(
+            settings, parse(["create", "--email", "ana@canon.example", "--name", "Ana", "--role", role])
+        )
+    async with app.state.db.session() as session:
+        entries = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "user.staff_role_set"))
+        ).all()
+    assert [(e.old_values, e.new_values) for e in entries] == [
+        ({"staff_role": None}, {"staff_role": "agent"}),
+        ({"staff_role": "agent"}, {"staff_role": "supervisor"}),
+    ]
 
 
 async def test_outside_development_staff_get_an_invitation_link(app, client, settings_for):

@@ -5,6 +5,7 @@ from cases.case.views import router as cases_router
 from cases.catalogue.handlers import handlers as catalogue_handlers
 from cases.catalogue.views import router as catalogue_router
 from cases.database import tables
+from cases.departments.views import router as departments_router
 from cases.directory.handlers import handlers as directory_handlers
 from cases.fulfilment.handlers import handlers as fulfilment_handlers
 from cases.settings import Settings
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Cases",
         tables=tables,
-        routers=[cases_router, catalogue_router],
+        routers=[cases_router, catalogue_router, departments_router],
         handlers=handlers,
         on_startup=[start_auto_close],
         on_shutdown=[stop_auto_close],

@@ -3,5 +3,6 @@
 from cases.audit.models import AuditEntry  # noqa: F401
 from cases.case.models import Case, CaseFollower, CaseMessage, CaseNumberCounter, StatusChange  # noqa: F401
 from cases.catalogue.models import ConsumableCatalogue, ConsumableItem  # noqa: F401
+from cases.departments.models import DepartmentMember, RoutingRule  # noqa: F401
 from cases.directory.models import Account, Device, DeviceAssignment, User  # noqa: F401
 from cases.fulfilment.models import FulfilmentUpdate  # noqa: F401

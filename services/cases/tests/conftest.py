@@ -3,6 +3,7 @@
 Account acc-1 has devices d1 (assigned to the device manager, the stock manager and the device & stock
 manager), d2 (assigned to a second device manager) and d4 (assigned to nobody); account acc-2 has d3."""
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from shared.events.accounts import (
     Membership,
     UserUpserted,
 )
+from shared.migrate import upgrade
 from shared.testing import app_client, eventually
 
 ACCOUNT, OTHER_ACCOUNT = "acc-1", "acc-2"
@@ -38,6 +40,7 @@ PEOPLE = {
     "other_admin": ("Olle Other", OTHER_ACCOUNT, "administrator"),
     "agent": ("Agnes Agent", None, "agent"),
     "agent2": ("Arvid Agent", None, "agent"),
+    "boss": ("Sofia Supervisor", None, "supervisor"),
 }
 DEVICES = {
     "d1": (ACCOUNT, ["manager", "stock", "dsm"]),
@@ -208,6 +211,19 @@ def settings(sqlite_url, jwt_keys) -> Settings:
 @pytest.fixture
 async def portal(settings, token_for):
     await create_all(settings.database_url, Base.metadata)
+    async for portal in running_portal(settings, token_for):
+        yield portal
+
+
+@pytest.fixture
+async def migrated_portal(settings, token_for):
+    """The portal on the schema its migrations make, with the routing rules they seed."""
+    await asyncio.to_thread(upgrade, "cases", settings.database_url)
+    async for portal in running_portal(settings, token_for):
+        yield portal
+
+
+async def running_portal(settings, token_for):
     app = create_app(settings)
     async with app_client(app) as client:
         await feed_directory(app.state.bus)

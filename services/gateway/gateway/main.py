@@ -18,7 +18,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway import proxy
 from gateway.settings import DEV_SECRET, Settings
 from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
-from gateway.web import account_pages, agent_pages, auth_pages, portal_pages, reading_pages, request_pages
+from gateway.web import (
+    account_pages,
+    agent_pages,
+    auth_pages,
+    portal_pages,
+    reading_pages,
+    request_pages,
+    supervisor_pages,
+)
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.characters import invalid_characters, unclean_parameter
 from shared.errors import install_problem_handlers, problem_response
@@ -80,6 +88,7 @@ def create_app(
     app.include_router(proxy.router)
     app.include_router(auth_pages.router)
     app.include_router(agent_pages.router)
+    app.include_router(supervisor_pages.router)
     app.include_router(reading_pages.router)
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)

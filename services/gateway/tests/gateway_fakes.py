@@ -10,13 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.tests.service_contracts import contract_violation
 from shared.auth import Principal
 from shared.errors import field_issue, status_code_name
-from shared.permissions import device_actions, portal_actions, user_actions
+from shared.permissions import (
+    department_actions,
+    device_actions,
+    portal_actions,
+    routing_actions,
+    routing_rule_actions,
+    user_actions,
+)
 
 PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
@@ -93,6 +100,25 @@ class FakeServices:
     registrations: list[dict] = field(default_factory=list)
     account_users: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
+    # department -> its members' user ids; the vendor's staff; the routing rules as (type, category) -> department
+    department_members: dict[str, list[str]] = field(
+        default_factory=lambda: {d: [] for d in ("technical_support", "supplies", "logistics", "accounts")}
+    )
+    staff: dict[str, dict] = field(
+        default_factory=lambda: {
+            "agent-1": {"user_id": "agent-1", "name": "Sven", "staff_role": "agent", "active": True},
+            "user-1": {"user_id": "user-1", "name": "Ana García", "staff_role": "supervisor", "active": True},
+        }
+    )
+    rules: dict[tuple[str, str | None], str] = field(
+        default_factory=lambda: {
+            ("incident", None): "technical_support",
+            ("consumables", None): "supplies",
+            ("relocation", None): "logistics",
+            ("removal", None): "logistics",
+            ("account_inquiry", None): "accounts",
+        }
+    )
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -636,6 +662,8 @@ class FakeServices:
             }
             return {**message, "internal": kind == "note"} if self.staff_role else message
 
+        self.department_routes(app, base)
+
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):
             case = self.cases[case_id]
@@ -650,6 +678,91 @@ class FakeServices:
             return self.case_answer(case)
 
         return app
+
+    def department_answer(self, department: str) -> dict:
+        return {
+            "department": department,
+            "members": [self.staff[user_id] for user_id in self.department_members[department]],
+            "allowed_actions": department_actions(self.principal),
+        }
+
+    def rule_answer(self, case_type: str, category: str | None) -> dict:
+        return {
+            "type": case_type,
+            "category": category,
+            "department": self.rules[(case_type, category)],
+            "updated_at": dt.datetime.now(dt.UTC).isoformat(),
+            "allowed_actions": routing_rule_actions(self.principal, default_rule=category is None),
+        }
+
+    def department_routes(self, app: FastAPI, base: str) -> None:
+        """Departments and routing rules with the cases service's rules, as far as the page needs them."""
+        categories = {
+            "incident": ["paper_jam", "print_quality", "other"],
+            "consumables": [],
+            "relocation": [],
+            "removal": [],
+            "account_inquiry": ["invoice", "other"],
+        }
+
+        def not_supervisor() -> JSONResponse | None:
+            return None if self.principal.is_supervisor else problem(403, "Only supervisors.")
+
+        @app.get(f"{base}/departments")
+        async def departments():
+            if not self.staff_role:
+                return problem(403, "Only staff.")
+            return {
+                "items": [self.department_answer(d) for d in self.department_members],
+                "staff": list(self.staff.values()),
+            }
+
+        @app.put(f"{base}/departments/{{department}}/members/{{user_id}}")
+        async def add_member(department: str, user_id: str):
+            if refusal := not_supervisor():
+                return refusal
+            if user_id not in self.staff:
+                return coded_problem(404, "unknown_user", "No such user.", {"user_id": user_id})
+            if user_id not in self.department_members[department]:
+                self.department_members[department].append(user_id)
+            return self.department_answer(department)
+
+        @app.delete(f"{base}/departments/{{department}}/members/{{user_id}}")
+        async def remove_member(department: str, user_id: str):
+            if refusal := not_supervisor():
+                return refusal
+            members = self.department_members[department]
+            self.department_members[department] = [m for m in members if m != user_id]
+            return self.department_answer(department)
+
+        @app.get(f"{base}/routing-rules")
+        async def rules():
+            return not_supervisor() or {
+                "items": [self.rule_answer(t, c) for t, c in self.rules],
+                "categories": categories,
+                "allowed_actions": routing_actions(self.principal),
+            }
+
+        @app.put(f"{base}/routing-rules/{{case_type}}")
+        @app.put(f"{base}/routing-rules/{{case_type}}/{{category}}")
+        async def set_rule(case_type: str, body: dict, category: str | None = None):
+            if refusal := not_supervisor():
+                return refusal
+            if category is not None and category not in categories[case_type]:
+                issue = field_issue(
+                    "category", "not_a_category", "no such category", type=case_type, category=category
+                )
+                return problem(422, "category: no such category", [issue])
+            self.rules[(case_type, category)] = body["department"]
+            return self.rule_answer(case_type, category)
+
+        @app.delete(f"{base}/routing-rules/{{case_type}}/{{category}}", status_code=204)
+        async def delete_rule(case_type: str, category: str):
+            if refusal := not_supervisor():
+                return refusal
+            if self.rules.pop((case_type, category), None) is None:
+                return problem(404, "No such rule.")
+            return Response(status_code=204)
 
     def meters_app(self) -> FastAPI:
         """Readings with the meters service's rules, as far as the pages need them: lower than before, one per

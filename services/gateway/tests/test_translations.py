@@ -148,6 +148,8 @@ SAMPLE_PARAMS = {
     "next": 1200,
     "implied": 9876,
     "usual": 120,
+    "type": "removal",
+    "category": "paper_jam",
 }
 
 

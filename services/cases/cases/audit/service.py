@@ -4,6 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit.models import AuditEntry
 from shared.audit import Changes, record_audit
+from shared.auth import Principal
+from shared.events.vocabulary import Side
 
 SYSTEM_ACTOR = "system"
 
@@ -28,4 +30,19 @@ def record(
         details=details,
         actor_side=actor_side,
         case_id=case_id,
+    )
+
+
+def record_staff_change(
+    session: AsyncSession, principal: Principal, action: str, changes: Changes, **details: Any
+) -> AuditEntry:
+    """Stage the audit entry of a change the vendor's staff made to no case (departments, routing rules)."""
+    return record(
+        session,
+        actor_id=principal.user_id,
+        actor_side=Side.VENDOR,
+        action=action,
+        case_id=None,
+        changes=changes,
+        **details,
     )

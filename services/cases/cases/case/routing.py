@@ -1,4 +1,6 @@
-"""Which department works a case (F-10), and the categories each type accepts."""
+"""The categories each case type accepts, and the department each type went to before any rule was set
+(F-10). Which department works a new case is decided by the routing rules (`cases.departments.rules`); this
+map seeded them and stays their fallback."""
 
 from shared.events.vocabulary import CaseType, Department
 
@@ -14,6 +16,16 @@ INCIDENT_CATEGORIES = (
 # own and carry their type as category.
 ACCOUNT_INQUIRY_TOPICS = ("invoice", "contract", "billing", "other")
 
+# The categories a routing rule may name for each type: a type whose category is the type itself has only its
+# default rule.
+CATEGORIES_BY_TYPE: dict[CaseType, tuple[str, ...]] = {
+    CaseType.INCIDENT: INCIDENT_CATEGORIES,
+    CaseType.CONSUMABLES: (),
+    CaseType.RELOCATION: (),
+    CaseType.REMOVAL: (),
+    CaseType.ACCOUNT_INQUIRY: ACCOUNT_INQUIRY_TOPICS,
+}
+
 DEPARTMENT_BY_TYPE = {
     CaseType.INCIDENT: Department.TECHNICAL_SUPPORT,
     CaseType.CONSUMABLES: Department.SUPPLIES,
@@ -23,6 +35,5 @@ DEPARTMENT_BY_TYPE = {
 }
 
 
-def department_for(case_type: str, category: str) -> str:
-    # Routing is by type today; the category is passed so finer rules (F-42) can use it.
+def default_department(case_type: str) -> str:
     return DEPARTMENT_BY_TYPE[CaseType(case_type)]

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.audit import service as audit
 from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
 from cases.case.numbering import next_case_number
-from cases.case.routing import INCIDENT_CATEGORIES, department_for
+from cases.case.routing import INCIDENT_CATEGORIES
 from cases.case.schemas import NewIncident
 from cases.case.workflow import TERMINAL, check_transition, reply_transition
+from cases.departments.rules import department_for
 from cases.directory.access import followers_who_may_see, may_see_case, principal_of, visible_cases_clause
 from cases.directory.models import Device, User
 from shared.auth import Principal
@@ -69,7 +70,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         subject=draft.subject,
         description=draft.description,
         status=CaseStatus.NEW,
-        department=department_for(draft.type, draft.category),
+        department=await department_for(session, draft.type, draft.category),
         created_by=principal.user_id,
         created_at=now,
         updated_at=now,

@@ -5,7 +5,6 @@ spare a visitor a page they cannot use."""
 
 import asyncio
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.web import labels
 from gateway.web.portal_pages import optional, page_number, page_window
 from gateway.web.reading_pages import as_list
-from gateway.web.refusals import form_errors, problem_text
+from gateway.web.refusals import Refusal, form_errors, problem_text
 from gateway.web.visit import PageError, UserVisit, Visit
 from shared.events.vocabulary import CustomerRole, PortalAction
 
@@ -31,20 +30,6 @@ USER_NOTICES = {
     "approved": labels.N_("The registration has been approved."),
     "refused": labels.N_("The registration has been refused."),
 }
-
-
-@dataclass
-class Refusal:
-    """A form on the users page that the accounts service refused: which one, what was typed, and why."""
-
-    form: str
-    user_id: str | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    problem: str | None = None
-
-    def concerns(self, form: str, user_id: str | None = None) -> bool:
-        return self.form == form and self.user_id == user_id
 
 
 def administered(visit: Visit) -> list[str]:

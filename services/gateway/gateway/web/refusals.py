@@ -5,6 +5,7 @@
 the page's error summary."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.web.labels import N_
@@ -61,6 +62,11 @@ MESSAGES = {
     "case_closed": N_("Case %(number)s has the status “%(status)s”: open a new case instead."),
     "illegal_transition": N_("The case cannot go from “%(from_status)s” to “%(to_status)s”."),
     "not_active_staff": N_("Choose an active member of the service team."),
+    "unknown_user": N_("This person is not known to the portal yet. Try again in a moment."),
+    "not_a_category": N_("Cases of the type “%(type)s” have no category “%(category)s”."),
+    "default_rule_required": N_(
+        "Every case of the type “%(type)s” needs a department: change its rule for any category instead of deleting it."
+    ),
     "not_in_catalogue": N_("%(sku)s is not in this device's catalogue."),
     "ordered_twice": N_("%(item)s is ordered more than once."),
     "too_many": N_("At most %(max)s of %(item)s per order."),
@@ -119,10 +125,27 @@ PARAM_LABELS = {
     "counter": "counter",
     "role": "role",
     "resolution": "resolution",
+    "type": "type",
+    "category": "category",
 }
 DATE_PARAMS = frozenset({"date"})
 # The parts of a service's field path that are groups, not form fields: `relocation.network.dns.1` is `dns`.
 GROUPS = frozenset({"body", "shipping", "relocation", "network", "removal", "counters"})
+
+
+@dataclass
+class Refusal:
+    """One of several forms on a page that a service refused: which form (and for what: a user, a department,
+    a rule), what was typed, and why."""
+
+    form: str
+    target: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+
+    def concerns(self, form: str, target: str | None = None) -> bool:
+        return self.form == form and self.target == target
 
 
 class _Params(dict):

@@ -408,6 +408,13 @@ async def staff_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
     return visit
 
 
+async def supervisor_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
+    if visit.user is None or not visit.user.may(PortalAction.MANAGE_ROUTING):
+        raise PageError(403)
+    return visit
+
+
 AnonymousVisit = Annotated[Visit, Depends(anonymous_visit)]
 UserVisit = Annotated[Visit, Depends(user_visit)]
 StaffVisit = Annotated[Visit, Depends(staff_visit)]
+SupervisorVisit = Annotated[Visit, Depends(supervisor_visit)]
