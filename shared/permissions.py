@@ -5,6 +5,7 @@ from collections.abc import Collection, Iterable
 
 from shared.auth import Principal
 from shared.events.vocabulary import (
+    CaseAction,
     CaseType,
     CustomerRole,
     DepartmentAction,
@@ -99,6 +100,22 @@ def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
     if DEVICE_ACTIONS_BY_ROLE.get(role):
         actions.append(UserAction.ASSIGN_DEVICES)
     actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
+    return [action.value for action in actions]
+
+
+def assignment_actions(
+    principal: Principal, *, assignee_id: str | None, in_department: bool, case_over: bool
+) -> list[str]:
+    """Who works a case, as the vendor's staff may change it: anyone of them assigns it (to a colleague of the
+    case's department; a supervisor to anyone of the staff) and takes it off its assignee; a member of its
+    department, or a supervisor, takes it themselves. A closed or cancelled case keeps whoever worked it."""
+    if not principal.is_staff or case_over:
+        return []
+    actions = [CaseAction.ASSIGN]
+    if assignee_id != principal.user_id and (in_department or principal.is_supervisor):
+        actions.append(CaseAction.ASSIGN_TO_SELF)
+    if assignee_id is not None:
+        actions.append(CaseAction.UNASSIGN)
     return [action.value for action in actions]
 
 

@@ -116,7 +116,9 @@ class CaseAction(StrEnum):
     CANCEL = "cancel"
     REOPEN = "reopen"
     CHANGE_STATUS = "change_status"
-    ASSIGN = "assign"
+    ASSIGN = "assign"  # to a colleague of the case's department (a supervisor: to anyone of the staff)
+    ASSIGN_TO_SELF = "assign_to_self"
+    UNASSIGN = "unassign"
 
 
 class UserAction(StrEnum):
