@@ -150,6 +150,7 @@ SAMPLE_PARAMS = {
     "usual": 120,
     "type": "removal",
     "category": "paper_jam",
+    "department": "supplies",
 }
 
 

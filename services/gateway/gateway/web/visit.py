@@ -266,6 +266,7 @@ class Visit:
             "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
             "day": lambda v: formatter.date(parse_time(v) or v),
             "number": formatter.number,
+            "country": formatter.country,
             "due_state": due_state,
             "query": query_string,
             "quote": quote,
@@ -310,9 +311,12 @@ def referer_path(request: Request) -> str | None:
 
 
 def due_state(case: dict) -> str | None:
-    """'overdue' or 'soon' (within two hours) for open cases with a response due time."""
+    """'overdue' or 'soon' for open cases with a response due time: as the cases service flags it for the staff
+    (breached; less than one business hour left), else within two hours."""
     if case.get("status") not in labels.OPEN_STATUSES:
         return None
+    if "breached" in case:
+        return "overdue" if case["breached"] else "soon" if case.get("at_risk") else None
     due = parse_time(case.get("response_due_at"))
     if due is None:
         return None
