@@ -38,6 +38,10 @@ class Principal:
     def is_staff(self) -> bool:
         return self.staff_role in STAFF_ROLES
 
+    @property
+    def is_supervisor(self) -> bool:
+        return self.staff_role == StaffRole.SUPERVISOR
+
     def role_in(self, account_id: str) -> str | None:
         return self.memberships.get(account_id)
 
@@ -174,8 +178,15 @@ async def require_staff(principal: Annotated[Principal, Depends(current_principa
     return principal
 
 
+async def require_supervisor(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_supervisor:
+        raise Problem(403, "Forbidden", "Only the vendor's supervisors may do this.", code="forbidden")
+    return principal
+
+
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 StaffUser = Annotated[Principal, Depends(require_staff)]
+SupervisorUser = Annotated[Principal, Depends(require_supervisor)]
 
 
 def sign_access_token(

@@ -4,7 +4,14 @@ device's `allowed_actions`, `cases` and `meters` enforce the same table when a c
 from collections.abc import Collection, Iterable
 
 from shared.auth import Principal
-from shared.events.vocabulary import CaseType, CustomerRole, DeviceAction, PortalAction, UserAction
+from shared.events.vocabulary import (
+    CalendarAction,
+    CaseType,
+    CustomerRole,
+    DeviceAction,
+    PortalAction,
+    UserAction,
+)
 
 _DEVICE_MANAGER_ACTIONS = frozenset(
     {
@@ -89,3 +96,8 @@ def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
         actions.append(UserAction.ASSIGN_DEVICES)
     actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
     return [action.value for action in actions]
+
+
+def calendar_actions(principal: Principal) -> list[str]:
+    """What the caller may do with the business-hours calendars: supervisors keep them (F-42), agents read them."""
+    return [action.value for action in CalendarAction] if principal.is_supervisor else []

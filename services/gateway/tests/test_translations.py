@@ -148,6 +148,8 @@ SAMPLE_PARAMS = {
     "next": 1200,
     "implied": 9876,
     "usual": 120,
+    "first_year": "2000",
+    "last_year": "2100",
 }
 
 

@@ -48,9 +48,12 @@ class BusinessCalendar:
         holiday_categories: Iterable[str] = (PUBLIC,),
         closed_days: Iterable[date] = (),
         extra_open_days: Iterable[date] = (),
+        calendar_id: str = "",
     ) -> None:
         """`subdivision` is ISO 3166-2 (`ES-MD`); its own holidays apply where the `holidays` package knows them,
-        the country's otherwise. A country the package does not know has no public holidays."""
+        the country's otherwise. A country the package does not know has no public holidays. `calendar_id` names
+        the stored calendar it was built from, if any."""
+        self.calendar_id = calendar_id
         if len(weekly_hours) != 7:
             raise ValueError("weekly_hours has seven days, Monday first")
         self.zone = ZoneInfo(time_zone)
