@@ -162,45 +162,39 @@ async def change_day(
     return await presenters.calendar_detail(session, principal, calendar, day.year)
 
 
-@router.put("/calendars/{calendar_id}/closed-days/{day}", response_model=CalendarDetail)
-async def close_day(
-    calendar_id: CalendarId,
-    day: Day,
-    principal: SupervisorUser,
-    session: DbSession,
-    body: DayNoteIn | None = None,
-) -> CalendarDetail:
-    """The calendar is closed that day (an extra open day of that date stops being one)."""
-    note = (body or DayNoteIn()).note
-    return await change_day(session, principal, calendar_id, day, CalendarDayKind.CLOSED, note)
+def day_routes(segment: str, kind: CalendarDayKind, meaning: str) -> None:
+    """PUT makes a day of this kind, with a note; DELETE gives it back to its week."""
+    path = f"/calendars/{{calendar_id}}/{segment}/{{day}}"
+
+    @router.put(path, response_model=CalendarDetail, name=f"set_{kind}_day", description=meaning)
+    async def set_day(
+        calendar_id: CalendarId,
+        day: Day,
+        principal: SupervisorUser,
+        session: DbSession,
+        body: DayNoteIn | None = None,
+    ) -> CalendarDetail:
+        note = (body or DayNoteIn()).note
+        return await change_day(session, principal, calendar_id, day, kind, note)
+
+    @router.delete(path, response_model=CalendarDetail, name=f"remove_{kind}_day")
+    async def remove_day(
+        calendar_id: CalendarId, day: Day, principal: SupervisorUser, session: DbSession
+    ) -> CalendarDetail:
+        return await change_day(session, principal, calendar_id, day, kind, None)
 
 
-@router.delete("/calendars/{calendar_id}/closed-days/{day}", response_model=CalendarDetail)
-async def reopen_day(
-    calendar_id: CalendarId, day: Day, principal: SupervisorUser, session: DbSession
-) -> CalendarDetail:
-    return await change_day(session, principal, calendar_id, day, CalendarDayKind.CLOSED, None)
-
-
-@router.put("/calendars/{calendar_id}/extra-open-days/{day}", response_model=CalendarDetail)
-async def open_day(
-    calendar_id: CalendarId,
-    day: Day,
-    principal: SupervisorUser,
-    session: DbSession,
-    body: DayNoteIn | None = None,
-) -> CalendarDetail:
-    """The calendar opens that day although its week or a holiday closes it: with its weekday's hours, or
-    08:00-17:00 when the weekday has none (a closed day of that date stops being one)."""
-    note = (body or DayNoteIn()).note
-    return await change_day(session, principal, calendar_id, day, CalendarDayKind.EXTRA_OPEN, note)
-
-
-@router.delete("/calendars/{calendar_id}/extra-open-days/{day}", response_model=CalendarDetail)
-async def unopen_day(
-    calendar_id: CalendarId, day: Day, principal: SupervisorUser, session: DbSession
-) -> CalendarDetail:
-    return await change_day(session, principal, calendar_id, day, CalendarDayKind.EXTRA_OPEN, None)
+day_routes(
+    "closed-days",
+    CalendarDayKind.CLOSED,
+    "The calendar is closed that day (an extra open day of that date stops being one).",
+)
+day_routes(
+    "extra-open-days",
+    CalendarDayKind.EXTRA_OPEN,
+    "The calendar opens that day although its week or a holiday closes it: with its weekday's hours, or "
+    "08:00-17:00 when the weekday has none (a closed day of that date stops being one).",
+)
 
 
 @router.get("/accounts/{account_id}/calendar", response_model=AccountCalendarOut)
