@@ -1,5 +1,6 @@
 """Where tests find RabbitMQ, PostgreSQL and Chromium (ARCHITECTURE §9), and what they share: fresh databases,
-this run's own exchange and queue names, a TCP proxy that can cut the broker away, and `eventually()`.
+this run's own exchange and queue names, a TCP proxy that can cut the broker away, `eventually()`, and business
+time that a test sets (the `clock` fixture in this process, `ClockFile` for service processes).
 
 Discovery order for each server: the URL in AMQP_URL / TEST_DATABASE_URL when set; else the default local
 port when the server answers there; else testcontainers when a Docker engine answers; else the test is
