@@ -100,6 +100,8 @@ class TokenVerifier:
     # memory until it expires (the claims cannot change without the signature changing). Revocation is not
     # cached: `current_principal` asks the database on every request.
     CACHE_SIZE = 4096
+    # Expiry is checked on the real clock (time.time(), as PyJWT does), never on business time (shared.clock): a
+    # token's lifetime is a security timing that a test's clock must not stretch.
 
     def __init__(self, public_keys_pem: str, *, issuer: str, audience: str) -> None:
         self.keys = load_public_keys(public_keys_pem)

@@ -592,6 +592,8 @@ async def record_all_in_inbox(
 ) -> dict[str, bool]:
     """Record (handler, event id) for each event in the caller's transaction, in one statement; returns the ids
     not handled before (an id given twice counts once)."""
+    # Transport bookkeeping, as the messages' timestamps and `x-parked-at`: the real clock, which operators compare
+    # with the logs, not business time (shared.clock).
     now = datetime.now(UTC)
     rows = [{"handler": handler, "event_id": id_, "processed_at": now} for id_ in dict.fromkeys(event_ids)]
     # Parameters given apart from the statement: one cached statement whatever the run's length.

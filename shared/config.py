@@ -51,6 +51,10 @@ class ServiceSettings(BaseSettings):
     public_url: str = "http://localhost:8000"
     log_level: str = "INFO"
 
+    # Tests only: a file holding the business time the services run on (shared.clock reads it; declared here so
+    # that a production start refuses it).
+    test_clock_file: str = ""
+
     @model_validator(mode="after")
     def _defaults(self) -> "ServiceSettings":
         # A launcher running all services in one environment may set <SERVICE>_DATABASE_URL for each.
@@ -79,6 +83,10 @@ class ServiceSettings(BaseSettings):
         ]
         if self.database_url.startswith("sqlite"):
             problems.append("database_url is SQLite: set DATABASE_URL to PostgreSQL")
+        if self.test_clock_file:
+            problems.append(
+                "test_clock_file is set: business time must be the real time, unset TEST_CLOCK_FILE"
+            )
         if not self.jwt_public_keys and is_development_file(self.jwt_public_keys_file):
             problems.append(
                 "jwt_public_keys_file is the development key under var/: set JWT_PUBLIC_KEYS_FILE or JWT_PUBLIC_KEYS"

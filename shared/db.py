@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from shared.clock import now
 from shared.errors import answer_unexpected, problem_response
 
 log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Business time (shared.clock), which tests may set."""
+    return now()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

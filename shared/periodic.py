@@ -80,6 +80,8 @@ class PeriodicRunner:
         return True
 
     async def _run(self, app: FastAPI) -> None:
+        # Periods on the real clock, never a test's business clock (shared.clock): a wall-clock period is what every
+        # replica agrees on, and moving business time must not make a job run again or skip a run.
         while not self._stopping.is_set():
             try:
                 await self.run_once(app, period_of(time.time(), self.every))

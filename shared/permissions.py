@@ -5,6 +5,7 @@ from collections.abc import Collection, Iterable
 
 from shared.auth import Principal
 from shared.events.vocabulary import (
+    CalendarAction,
     CaseAction,
     CaseType,
     CustomerRole,
@@ -141,3 +142,8 @@ def routing_rule_actions(principal: Principal, *, default_rule: bool) -> list[st
 def routing_actions(principal: Principal) -> list[str]:
     """What the caller may do with the routing rules as a whole: supervisors add rules."""
     return [RoutingRuleAction.ADD.value] if principal.is_supervisor else []
+
+
+def calendar_actions(principal: Principal) -> list[str]:
+    """What the caller may do with the business-hours calendars: supervisors keep them (F-42), agents read them."""
+    return [action.value for action in CalendarAction] if principal.is_supervisor else []

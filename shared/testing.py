@@ -1,5 +1,6 @@
 """Where tests find RabbitMQ, PostgreSQL and Chromium (ARCHITECTURE §9), and what they share: fresh databases,
-this run's own exchange and queue names, a TCP proxy that can cut the broker away, and `eventually()`.
+this run's own exchange and queue names, a TCP proxy that can cut the broker away, `eventually()`, and business
+time that a test sets (the `clock` fixture in this process, `ClockFile` for service processes).
 
 Discovery order for each server: the URL in AMQP_URL / TEST_DATABASE_URL when set; else the default local
 port when the server answers there; else testcontainers when a Docker engine answers; else the test is
@@ -12,11 +13,14 @@ import os
 import shutil
 import socket
 import struct
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +30,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared import clock as business_clock
 
 LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 LOCAL_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -316,3 +322,59 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             writer.write(data)
             await writer.drain()
     writer.transport.abort()
+
+
+# Business time (shared.clock) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> Iterator[business_clock.FrozenClock]:
+    """Business time of this process, standing still until the test sets or advances it:
+    `clock.set(datetime(2026, 3, 27, 15, 30, tzinfo=UTC))`, `clock.advance(timedelta(hours=4))`. It starts at the
+    real time; the real clock comes back after the test."""
+    frozen = business_clock.FrozenClock(datetime.now(UTC))
+    business_clock.set_source(frozen)
+    try:
+        yield frozen
+    finally:
+        business_clock.follow_file(os.environ.get(business_clock.CLOCK_FILE_VARIABLE))
+
+
+class ClockFile:
+    """Business time of service processes started with `env()` in their environment (shared.clock): `set(instant)`
+    makes their clocks show that instant now and run on from it, `shift(by)` runs them that far from the real time,
+    `advance(by)` moves them on from wherever they are, `reset()` gives them the real time back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = timedelta(0)  # how far the processes' business time is from the real one
+
+    def env(self) -> dict[str, str]:
+        return {business_clock.CLOCK_FILE_VARIABLE: str(self.path)}
+
+    def now(self) -> datetime:
+        """What the processes' clocks show now."""
+        return datetime.now(UTC) + self.offset
+
+    def set(self, instant: datetime) -> None:
+        written_at_ns = time.time_ns()
+        self.offset = business_clock.aware(instant) - datetime.fromtimestamp(written_at_ns / 1e9, UTC)
+        self._write(instant.isoformat(), written_at_ns)
+
+    def shift(self, by: timedelta) -> None:
+        self.offset = by
+        self._write(business_clock.duration_text(by), time.time_ns())
+
+    def advance(self, by: timedelta) -> None:
+        self.shift(self.offset + by)
+
+    def reset(self) -> None:
+        self.shift(timedelta(0))
+
+    def _write(self, text: str, written_at_ns: int) -> None:
+        # Written whole, then renamed over the old file: a process never reads half of it. The modification time
+        # is set to the moment `set` measured its offset from, so the processes' time matches `now()` exactly.
+        draft = self.path.with_name(self.path.name + ".new")
+        draft.write_text(text + "\n", encoding="utf-8")
+        os.utime(draft, ns=(written_at_ns, written_at_ns))
+        os.replace(draft, self.path)

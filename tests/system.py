@@ -21,6 +21,7 @@ from deploy.demo.load import load, publish_vendor_events
 from deploy.system import BACKEND_SERVICES, SERVICES, SystemConfig
 from shared.auth import generate_keypair
 from shared.testing import (
+    ClockFile,
     amqp_url,
     create_postgres_database,
     delete_bus_objects,
@@ -75,6 +76,7 @@ class RunningSystem:
     config: SystemConfig
     inbox: Inbox
     logs: Path
+    clock: ClockFile  # the business time of every service process (shared.clock)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -124,7 +126,8 @@ class RunningSystem:
 
 def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str] | None = None):
     """Generator for a session fixture: yields a RunningSystem, stops and cleans everything afterwards.
-    `extra_env` replaces the tests' own settings (the benchmarks run with the services' defaults)."""
+    `extra_env` replaces the tests' own settings (the benchmarks run with the services' defaults, the real clock
+    among them); with the tests' settings, `system.clock` sets the services' business time."""
     inbox = inbox or Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -132,6 +135,7 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
     urls = {service: asyncio.run(create_postgres_database()) for service in BACKEND_SERVICES}
     keys = tmp / "keys"
     generate_keypair(keys)
+    clock = ClockFile(tmp / "clock")
     config = SystemConfig(
         ports={name: free_port() for name in SERVICES},
         database_urls=urls,
@@ -143,10 +147,10 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
         extra_env={
             "DEMO_PASSWORD": DEMO_PASSWORD,
             "COOKIE_SECURE": "false",
-            **(extra_env if extra_env is not None else {"REMINDER_INTERVAL_SECONDS": "1"}),
+            **(extra_env if extra_env is not None else {"REMINDER_INTERVAL_SECONDS": "1", **clock.env()}),
         },
     )
-    system = RunningSystem(config, inbox, tmp)
+    system = RunningSystem(config, inbox, tmp, clock)
     try:
         config.migrate()
         for service in SERVICES:

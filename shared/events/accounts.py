@@ -27,6 +27,7 @@ class AccountUpserted(EventData):
     language: Language
     time_zone: str
     active: bool
+    subdivision: str | None = Field(None, description="ISO 3166-2, e.g. ES-MD: regional holidays (F-12)")
 
 
 class UserUpserted(EventData):

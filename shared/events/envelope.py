@@ -1,10 +1,12 @@
 """CloudEvents 1.0 in structured JSON mode, and the registry of event types."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared import clock
 
 PORTAL_EXCHANGE = "selfservice.events"  # the portal's own domain events
 VENDOR_EXCHANGE = "canon.sync"  # the vendor systems' events (F-50)
@@ -55,7 +57,7 @@ def new_event(
         id=str(uuid.uuid4()),
         source=source,
         type=data.event_type,
-        time=datetime.now(UTC),
+        time=clock.now(),
         subject=subject,
         data=data.model_dump(mode="json"),
         correlationid=correlation_id,

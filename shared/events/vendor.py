@@ -40,10 +40,20 @@ class CrmAccountUpserted(VendorEvent):
     account_number: str = Field(min_length=1, max_length=50)
     name: str = Field(min_length=1, max_length=200)
     country: str = Field(min_length=2, max_length=2)
+    # Where regional holidays differ (F-12): the ISO 3166-2 code of the account's region in its country.
+    subdivision: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$", description="ISO 3166-2, e.g. ES-MD"
+    )
     language: Language = "en"
     time_zone: str = Field("UTC", max_length=64)
     address: Address | None = None
     active: bool = True
+
+    @model_validator(mode="after")
+    def subdivision_of_the_country(self) -> "CrmAccountUpserted":
+        if self.subdivision and self.subdivision[:2].upper() != self.country.upper():
+            raise ValueError(f"subdivision: {self.subdivision} is not in the country {self.country}")
+        return self
 
 
 class CrmProductUpserted(VendorEvent):

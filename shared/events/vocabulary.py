@@ -121,6 +121,21 @@ class CaseAction(StrEnum):
     UNASSIGN = "unassign"
 
 
+class CalendarDayKind(StrEnum):
+    """A day on which a business-hours calendar departs from its week (F-42)."""
+
+    CLOSED = "closed"
+    EXTRA_OPEN = "extra_open"
+
+
+class CalendarAction(StrEnum):
+    """What a caller may do with a business-hours calendar (the cases service's `allowed_actions`, F-42)."""
+
+    SET_HOURS = "set_hours"
+    EDIT_DAYS = "edit_days"  # add and remove closed days and extra open days
+    ASSIGN_ACCOUNTS = "assign_accounts"  # give an account this calendar instead of its country's
+
+
 class UserAction(StrEnum):
     """What an administrator (or the vendor's staff) may do to a user of an account."""
 

@@ -108,6 +108,22 @@ async def test_invalid_crm_payloads_are_refused_and_change_nothing(app, bus, cli
     assert await count(app, Account) == 0 and await count(app, Device) == 0
 
 
+async def test_the_accounts_subdivision_is_kept_and_published(app, bus, client, token_for):
+    await bus.deliver(account_event("E-100", country="ES", time_zone="Europe/Madrid", subdivision="es-md"))
+    published = (await eventually(lambda: bus.of_type("accounts.account.upserted")))[-1].data
+    assert published["subdivision"] == "ES-MD"
+    listed = await client.get(f"{API}/accounts", headers=bearer(token_for(staff_role="agent")))
+    assert listed.json()["items"][0]["subdivision"] == "ES-MD"
+    await bus.deliver(account_event("E-100", country="ES", time_zone="Europe/Madrid"))  # the CRM dropped it
+    assert (await eventually(lambda: bus.of_type("accounts.account.upserted")[1:]))[-1].data[
+        "subdivision"
+    ] is None
+    with pytest.raises(ValidationError, match="not in the country"):
+        account_event("E-101", country="ES", subdivision="SE-AB")
+    with pytest.raises(ValidationError):
+        account_event("E-101", country="ES", subdivision="Madrid")
+
+
 async def test_removed_product_disappears_and_is_published(app, bus, client, token_for):
     await bus.deliver(account_event())
     await bus.deliver(product_event())

@@ -1,5 +1,7 @@
 from fastapi import FastAPI
 
+from cases.calendars.handlers import handlers as calendar_handlers
+from cases.calendars.views import router as calendars_router
 from cases.case.jobs import auto_close_hooks
 from cases.case.views import router as cases_router
 from cases.catalogue.handlers import handlers as catalogue_handlers
@@ -20,12 +22,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.include(directory_handlers)
     handlers.include(catalogue_handlers)
     handlers.include(fulfilment_handlers)
+    handlers.include(calendar_handlers)
     start_auto_close, stop_auto_close = auto_close_hooks(settings)
     return create_service_app(
         settings=settings,
         title="Cases",
         tables=tables,
-        routers=[cases_router, catalogue_router, departments_router, queue_router],
+        routers=[cases_router, catalogue_router, departments_router, calendars_router, queue_router],
         handlers=handlers,
         on_startup=[start_auto_close],
         on_shutdown=[stop_auto_close],

@@ -1,6 +1,7 @@
 """Imports every model so the metadata is complete (migrations, tests)."""
 
 from cases.audit.models import AuditEntry  # noqa: F401
+from cases.calendars.models import Calendar, CalendarAssignment, CalendarDay  # noqa: F401
 from cases.case.models import Case, CaseFollower, CaseMessage, CaseNumberCounter, StatusChange  # noqa: F401
 from cases.catalogue.models import ConsumableCatalogue, ConsumableItem  # noqa: F401
 from cases.departments.models import DepartmentMember, RoutingRule  # noqa: F401

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from cases.audit.models import AuditEntry
 from cases.case.models import Case
 from cases.database import Base
 from cases.main import create_app
@@ -203,9 +204,13 @@ class Portal:
         async with self.app.state.db.session() as session, session.begin():
             await session.execute(update(Case).where(Case.id == case_id).values(**values))
 
-    async def count(self, model) -> int:
+    async def count(self, model, *where) -> int:
         async with self.app.state.db.session() as session:
-            return await session.scalar(select(func.count()).select_from(model))
+            return await session.scalar(select(func.count()).select_from(model).where(*where))
+
+    async def case_audit_entries(self) -> int:
+        """Audit entries of cases (the accounts' arrival audits the creation of their calendar besides)."""
+        return await self.count(AuditEntry, AuditEntry.case_id.is_not(None))
 
 
 async def feed_directory(bus) -> None:

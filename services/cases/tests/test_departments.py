@@ -31,8 +31,12 @@ async def remove(portal, user_id: str, department: str, member: str):
 
 
 async def audit_entries(portal) -> list[AuditEntry]:
+    """The department entries of the audit trail (the accounts' arrival adds calendar entries of its own)."""
     async with portal.app.state.db.session() as session:
-        return list((await session.scalars(select(AuditEntry).order_by(AuditEntry.at))).all())
+        department = AuditEntry.action.startswith("department.")
+        return list(
+            (await session.scalars(select(AuditEntry).where(department).order_by(AuditEntry.at))).all()
+        )
 
 
 def members(answer: dict, department: str) -> list[str]:

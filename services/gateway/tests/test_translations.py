@@ -150,6 +150,8 @@ SAMPLE_PARAMS = {
     "usual": 120,
     "type": "removal",
     "category": "paper_jam",
+    "first_year": "2000",
+    "last_year": "2100",
     "department": "supplies",
 }
 

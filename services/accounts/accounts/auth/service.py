@@ -11,6 +11,7 @@ from accounts.settings import Settings
 from accounts.tokens import new_secret, secret_hash
 from accounts.users.models import User
 from shared.auth import Principal, sign_access_token
+from shared.clock import wall_now
 from shared.db import upsert_ignore, utcnow
 from shared.events.accounts import SessionRevoked
 from shared.outbox import Outbox
@@ -22,7 +23,8 @@ def open_session(session: AsyncSession, user: User, settings: Settings) -> tuple
     user_session = UserSession(
         user_id=user.id,
         refresh_token_hash=secret_hash(refresh_token),
-        expires_at=utcnow() + timedelta(seconds=settings.refresh_token_lifetime_seconds),
+        # Secrets' lifetimes run on the real clock, whatever a test set (shared.clock).
+        expires_at=wall_now() + timedelta(seconds=settings.refresh_token_lifetime_seconds),
     )
     session.add(user_session)
     return user_session, refresh_token
@@ -32,7 +34,7 @@ def rotate_refresh_token(user_session: UserSession, settings: Settings) -> str:
     refresh_token = new_secret()
     user_session.previous_refresh_token_hash = user_session.refresh_token_hash
     user_session.refresh_token_hash = secret_hash(refresh_token)
-    user_session.expires_at = utcnow() + timedelta(seconds=settings.refresh_token_lifetime_seconds)
+    user_session.expires_at = wall_now() + timedelta(seconds=settings.refresh_token_lifetime_seconds)
     return refresh_token
 
 
@@ -67,12 +69,12 @@ async def revoke_session(
     session: AsyncSession, outbox: Outbox, *, session_id: str, user_id: str, settings: Settings
 ) -> None:
     """End a session here (revoked_session is what every service checks) and tell the other services."""
-    now = utcnow()
     user_session = await session.get(UserSession, session_id)
     if user_session is not None and user_session.revoked_at is None:
-        user_session.revoked_at = now
-    # Access tokens of this session stay refusable until the last one could have expired.
-    expires_at = now + timedelta(seconds=settings.access_token_lifetime_seconds)
+        user_session.revoked_at = utcnow()
+    # Access tokens of this session stay refusable until the last one could have expired (on the real clock, as
+    # PyJWT checks their expiry).
+    expires_at = wall_now() + timedelta(seconds=settings.access_token_lifetime_seconds)
     await session.execute(
         upsert_ignore(session, tables.revoked_sessions)
         .values(session_id=session_id, user_id=user_id, expires_at=expires_at)
@@ -91,7 +93,7 @@ async def revoke_all_sessions(session: AsyncSession, outbox: Outbox, user_id: st
             select(UserSession).where(
                 UserSession.user_id == user_id,
                 UserSession.revoked_at.is_(None),
-                UserSession.expires_at > utcnow(),
+                UserSession.expires_at > wall_now(),
             )
         )
     ).all()

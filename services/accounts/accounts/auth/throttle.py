@@ -30,7 +30,8 @@ from sqlalchemy import bindparam, case, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.auth.models import ThrottleCounter
-from shared.db import UtcDateTime, upsert_ignore, utcnow
+from shared.clock import wall_now
+from shared.db import UtcDateTime, upsert_ignore
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ LONGEST_WINDOW = max(limit.window for limit in (LOGIN_PER_CLIENT, EMAILS_PER_ADD
 
 async def count_attempt(session: AsyncSession, limit: Limit, value: str) -> int | None:
     """Count one attempt; the seconds to wait when it is over the limit, else None."""
-    now = utcnow()
+    now = wall_now()  # throttling is a security timing: never on a test's business clock (shared.clock)
     table = ThrottleCounter.__table__
     expired = table.c.window_start <= bindparam("cutoff", now - limit.window, type_=UtcDateTime)
     # The dialect's INSERT (PostgreSQL or SQLite), here with ON CONFLICT DO UPDATE rather than DO NOTHING.
@@ -93,7 +94,7 @@ async def forget(session: AsyncSession, limit: Limit, value: str) -> None:
 
 async def prune_counters(session: AsyncSession) -> None:
     await session.execute(
-        delete(ThrottleCounter).where(ThrottleCounter.window_start < utcnow() - LONGEST_WINDOW)
+        delete(ThrottleCounter).where(ThrottleCounter.window_start < wall_now() - LONGEST_WINDOW)
     )
 
 

@@ -40,6 +40,7 @@ from accounts.users.models import User
 from accounts.users.passwords import check_password_rules, hash_password, names_of, verify_password
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, unauthorized
+from shared.clock import wall_now
 from shared.db import utcnow
 from shared.errors import Problem, field_error
 from shared.events.accounts import PasswordResetRequested
@@ -117,7 +118,7 @@ async def refresh(body: RefreshRequest, request: Request, session: DbSession, ou
         elif (
             user is not None
             and user_session.revoked_at is None
-            and user_session.expires_at > utcnow()
+            and user_session.expires_at > wall_now()
             and user.can_log_in
         ):
             refresh_token = rotate_refresh_token(user_session, settings)

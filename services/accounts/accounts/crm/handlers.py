@@ -64,6 +64,7 @@ async def keep_account(ctx: HandlerContext, data: CrmAccountUpserted) -> None:
     values = {
         "name": data.name,
         "country": data.country.upper(),
+        "subdivision": data.subdivision.upper() if data.subdivision else None,
         "language": data.language,
         "time_zone": valid_time_zone(data.time_zone),
         "active": data.active,

@@ -13,6 +13,7 @@ async def publish_account(session: AsyncSession, outbox: Outbox, account: Accoun
             number=account.number,
             name=account.name,
             country=account.country,
+            subdivision=account.subdivision,
             language=account.language,
             time_zone=account.time_zone,
             active=account.active,

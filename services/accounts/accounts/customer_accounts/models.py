@@ -13,6 +13,8 @@ class Account(Base):
     number: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
+    # ISO 3166-2 (ES-MD): the region whose holidays the account's business hours keep (F-12).
+    subdivision: Mapped[str | None] = mapped_column(String(6), nullable=True)
     language: Mapped[str] = mapped_column(String(2), default="en")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     street: Mapped[str] = mapped_column(String(200), default="")

@@ -17,4 +17,5 @@ class StaffAccountOut(AccountOut):
     postal_code: str
     city: str
     region: str
+    subdivision: str | None = None
     active: bool

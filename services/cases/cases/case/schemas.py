@@ -1,7 +1,7 @@
 """Request and response shapes. Customers and staff get separate response schemas: vendor-only fields
 (assignee, SLA bookkeeping, internal notes) do not exist in the customer ones, so they cannot leak."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from shared import clock
 from shared.errors import InvalidValue
 from shared.events.cases import CaseStatus
 from shared.events.vocabulary import CaseAction
@@ -45,7 +46,7 @@ Side = Literal["customer", "vendor"]
 
 def must_be_future(value: date) -> date:
     # Judged on the UTC calendar day, the same for every replica and time zone.
-    if value <= datetime.now(UTC).date():
+    if value <= clock.now().date():
         raise InvalidValue("must_be_future", "must be a future date")
     return value
 

@@ -12,6 +12,7 @@ async def keep_account(ctx: HandlerContext, data: AccountUpserted) -> None:
     session = ctx.session
     account = await session.get(Account, data.account_id) or Account(id=data.account_id)
     account.number, account.name, account.country = data.number, data.name, data.country
+    account.subdivision = data.subdivision
     account.time_zone, account.active = data.time_zone, data.active
     session.add(account)
 

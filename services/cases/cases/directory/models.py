@@ -16,6 +16,7 @@ class Account(Base):
     number: Mapped[str] = mapped_column(String(50))
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
+    subdivision: Mapped[str | None] = mapped_column(String(6), nullable=True)  # ISO 3166-2: regional holidays
     time_zone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

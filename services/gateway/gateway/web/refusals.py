@@ -73,6 +73,11 @@ MESSAGES = {
     "not_in_catalogue": N_("%(sku)s is not in this device's catalogue."),
     "ordered_twice": N_("%(item)s is ordered more than once."),
     "too_many": N_("At most %(max)s of %(item)s per order."),
+    "unknown_calendar": N_("There is no such business-hours calendar."),
+    "closes_before_opening": N_("The closing time must be later than the opening time."),
+    "overlapping_hours": N_("The opening hours of a day may not overlap."),
+    "no_opening_hours": N_("Set opening hours for at least one day of the week."),
+    "date_out_of_range": N_("Choose a date between the years %(first_year)s and %(last_year)s."),
     # meters
     "unknown_counter": N_("This device has no counter “%(counter)s”."),
     "already_read_today": N_(

@@ -29,6 +29,7 @@ from gateway.web.session import (
     session_id_of,
     unverified_claims,
 )
+from shared import clock
 from shared.events.vocabulary import PortalAction
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
 
@@ -320,7 +321,7 @@ def due_state(case: dict) -> str | None:
     due = parse_time(case.get("response_due_at"))
     if due is None:
         return None
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     if due <= now:
         return "overdue"
     return "soon" if due - now <= dt.timedelta(hours=2) else None

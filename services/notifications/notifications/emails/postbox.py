@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifications.emails.models import PENDING, Email
 from notifications.emails.render import EmailRenderer
 from notifications.recipients.models import Recipient
+from shared.clock import wall_now
 from shared.db import run_after_commit, upsert_ignore, utcnow
 
 
@@ -67,7 +68,7 @@ class Postbox:
                 status=PENDING,
                 attempts=0,
                 created_at=now,
-                next_attempt_at=now,
+                next_attempt_at=wall_now(),  # a schedule, on the real clock (see sender.py)
                 message_id=f"<{email_id}@{self.message_id_domain}>",
             )
             .on_conflict_do_nothing()

@@ -11,7 +11,11 @@ The SMTP connection stays open from one email to the next (and from one pass to 
 and is closed after `smtp_keepalive_seconds` without any; a kept connection the server has closed meanwhile is
 replaced once before an email counts as refused. At 50 emails a second one connection and messages written
 directly (see mime.py) keep the sender well ahead of the queue; with a connection per pass and EmailMessage
-(~5 ms of CPU per email) it fell behind and emails waited seconds."""
+(~5 ms of CPU per email) it fell behind and emails waited seconds.
+
+When to try is scheduled on the real clock (`wall_now`), as periodic jobs are; what happened when (created, sent,
+attempted, given up after so long) is business time (`utcnow`, shared.clock). A test that moves business time back
+so never leaves an email waiting for the moved clock to catch up."""
 
 import asyncio
 import contextlib
@@ -27,6 +31,7 @@ from sqlalchemy import Integer, bindparam, func, insert, or_, select, update
 from notifications.emails.mime import mime_message, sender_of
 from notifications.emails.models import FAILED, PENDING, SENT, Email, EmailAttempt
 from notifications.settings import Settings
+from shared.clock import wall_now
 from shared.db import Database, utcnow
 from shared.metrics import EMAILS
 
@@ -170,7 +175,7 @@ class EmailSender:
     async def _seconds_until_next_due(self) -> float:
         """Until the next retry falls due. Rows due already but not claimed are locked by another replica's pass:
         that replica sends them (or, should it die, the periodic pass finds them), so they are no reason to spin."""
-        now = utcnow()
+        now = wall_now()
         async with self.db.session() as session:
             next_due = await session.scalar(
                 select(func.min(Email.next_attempt_at)).where(
@@ -187,7 +192,7 @@ class EmailSender:
         idle = self.settings.email_idle_interval_seconds
         if self._own_retry_at is None:
             return idle
-        seconds = (self._own_retry_at - utcnow()).total_seconds()
+        seconds = (self._own_retry_at - wall_now()).total_seconds()
         if seconds <= 0:
             self._own_retry_at = None
             return 0.0
@@ -196,7 +201,7 @@ class EmailSender:
     def _seconds_until_server_retry(self) -> float:
         if self._server_retry_at is None:
             return 0.0
-        return max(0.0, (self._server_retry_at - utcnow()).total_seconds())
+        return max(0.0, (self._server_retry_at - wall_now()).total_seconds())
 
     async def send_due(self) -> int:
         """Try every due email once (up to a batch); returns how many were tried. Each email is one short
@@ -207,7 +212,7 @@ class EmailSender:
         async with self.db.engine.connect() as conn:
             while tried < self.batch:
                 async with conn.begin():
-                    row = (await conn.execute(CLAIM, {"now": utcnow(), "limit": 1})).mappings().first()
+                    row = (await conn.execute(CLAIM, {"now": wall_now(), "limit": 1})).mappings().first()
                     if row is None:
                         return tried  # nothing more is due now (or another replica holds it)
                     email = Outgoing(**row)
@@ -293,7 +298,7 @@ class EmailSender:
 
     def _server_unreachable(self) -> None:
         self._connection_failures += 1
-        self._server_retry_at = utcnow() + self.backoff(self._connection_failures)
+        self._server_retry_at = wall_now() + self.backoff(self._connection_failures)
 
     def message(self, email: Outgoing) -> bytes:
         """The MIME message: plain text with an HTML alternative, the same Message-ID on every attempt."""
@@ -338,7 +343,7 @@ class EmailSender:
                 email.last_error,
             )
         else:
-            email.next_attempt_at, outcome = now + self.backoff(email.attempts), "retry"
+            email.next_attempt_at, outcome = wall_now() + self.backoff(email.attempts), "retry"
             if self._own_retry_at is None or email.next_attempt_at < self._own_retry_at:
                 self._own_retry_at = email.next_attempt_at
             log.warning(

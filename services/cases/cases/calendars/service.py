@@ -1,0 +1,185 @@
+"""Which business-hours calendar applies, and the calendars built from the stored ones (F-12).
+
+An account uses the calendar a supervisor assigned it; else the one of its subdivision (`ES-MD`) when there is
+one; else the one of its country (`SE`). Every account has one stored: the migration seeds the demo's (ES-MD, ES,
+SE) and one per country of the accounts known then, and when an account arrives in a country or a subdivision
+with holidays of its own that has none, one is created for it (`keep_calendar_for`) with the default hours
+(Monday-Friday 08:00-17:00), the account's time zone and public holidays, for a supervisor to adjust. Created then
+rather than computed at each use, so that supervisors see and keep every calendar in use; should one be missing
+anyway, `calendar_for_account` computes that default rather than fail.
+
+Built calendars are cached in each process by calendar id and version; the version is read from the calendar's row
+with the account in one query on every call, so a supervisor's change applies in every process at once."""
+
+import logging
+from typing import Any, cast
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from sqlalchemy import ColumnElement, CursorResult, case, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.audit import service as audit
+from cases.calendars.models import Calendar, CalendarAssignment
+from cases.directory.models import Account
+from cases.servicelevel import DEFAULT_WEEK, BusinessCalendar
+from cases.servicelevel.hours import week_of_texts, week_texts
+from cases.servicelevel.public_holidays import PUBLIC, package_subdivision
+from shared.db import upsert_ignore, utcnow
+from shared.errors import Problem
+from shared.events.vocabulary import CalendarDayKind
+
+log = logging.getLogger(__name__)
+# Built calendars of each database (tests run several in one process): calendar id -> (version, calendar).
+_built: WeakKeyDictionary[Engine | Connection, dict[str, tuple[int, BusinessCalendar]]] = WeakKeyDictionary()
+
+
+class UnknownAccount(LookupError):
+    """No copy of this account has arrived from `accounts`."""
+
+
+def unknown_calendar() -> Problem:
+    return Problem(
+        404, "Not found", "There is no business-hours calendar with this id.", code="unknown_calendar"
+    )
+
+
+def calendar_in_use() -> ColumnElement[Any]:
+    """The id of the calendar an account uses, over `Account` outer-joined with `CalendarAssignment` (NULL when
+    none is stored): the rule of the module's docstring, in SQL."""
+    stored = select(Calendar.id).scalar_subquery()
+    return func.coalesce(
+        CalendarAssignment.calendar_id,
+        case(
+            (Account.subdivision.in_(stored), Account.subdivision),
+            (Account.country.in_(stored), Account.country),
+            else_=None,
+        ),
+    )
+
+
+def accounts_with_their_calendar() -> Any:
+    """Accounts joined with their assignment, for `calendar_in_use()`."""
+    return Account.__table__.outerjoin(
+        CalendarAssignment.__table__, CalendarAssignment.account_id == Account.id
+    )
+
+
+async def calendar_for_account(session: AsyncSession, account_id: str) -> BusinessCalendar:
+    """The business-hours calendar of an account, for due times (F-12). UnknownAccount when no copy of the account
+    has arrived yet."""
+    in_use = calendar_in_use()
+    row = (
+        await session.execute(
+            select(Account.country, Account.subdivision, Account.time_zone, Calendar.id, Calendar.version)
+            .select_from(accounts_with_their_calendar())
+            .outerjoin(Calendar, Calendar.id == in_use)
+            .where(Account.id == account_id)
+        )
+    ).first()
+    if row is None:
+        raise UnknownAccount(f"account {account_id} is not known here yet")
+    if row.id is None:
+        log.warning("no calendar stored for account %s: using the default of its country", account_id)
+        return default_calendar(row.country, row.subdivision, row.time_zone)
+    return await built_calendar(session, row.id, row.version)
+
+
+async def stored_calendar(session: AsyncSession, calendar_id: str) -> BusinessCalendar:
+    """A stored calendar by its id; 404 `unknown_calendar` when there is none."""
+    version = await session.scalar(select(Calendar.version).where(Calendar.id == calendar_id))
+    if version is None:
+        raise unknown_calendar()
+    return await built_calendar(session, calendar_id, version)
+
+
+async def built_calendar(session: AsyncSession, calendar_id: str, version: int) -> BusinessCalendar:
+    """The calendar built from its row, from this process's cache while its version is the one given."""
+    cache = _built.setdefault(session.get_bind(), {})
+    if (cached := cache.get(calendar_id)) is not None and cached[0] == version:
+        return cached[1]
+    row = await session.get(Calendar, calendar_id, populate_existing=True)
+    if row is None:  # removed by hand since the version was read
+        raise unknown_calendar()
+    built = build(row)
+    cache[calendar_id] = (row.version, built)
+    return built
+
+
+def build(row: Calendar) -> BusinessCalendar:
+    return BusinessCalendar(
+        calendar_id=row.id,
+        time_zone=row.time_zone,
+        weekly_hours=week_of_texts(row.weekly_hours),
+        country=row.country,
+        subdivision=row.subdivision,
+        holiday_categories=row.holiday_categories,
+        closed_days=[d.day for d in row.days if d.kind == CalendarDayKind.CLOSED],
+        extra_open_days=[d.day for d in row.days if d.kind == CalendarDayKind.EXTRA_OPEN],
+    )
+
+
+def calendar_id_for(country: str, subdivision: str | None) -> str:
+    """The id of the calendar a place gets: its subdivision's where that has holidays of its own, else its
+    country's (Stockholm County keeps Sweden's)."""
+    return subdivision if package_subdivision(country, subdivision) and subdivision else country
+
+
+def default_calendar(country: str, subdivision: str | None, time_zone: str) -> BusinessCalendar:
+    return BusinessCalendar(
+        calendar_id=calendar_id_for(country, subdivision),
+        time_zone=known_zone(time_zone),
+        weekly_hours=DEFAULT_WEEK,
+        country=country,
+        subdivision=subdivision,
+    )
+
+
+def known_zone(time_zone: str) -> str:
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: business hours in UTC", time_zone)
+        return "UTC"
+    return time_zone
+
+
+async def keep_calendar_for(
+    session: AsyncSession, country: str, subdivision: str | None, time_zone: str
+) -> None:
+    """Store a calendar with the default hours for an account's place when there is none yet (see the module's
+    docstring); audited as the system's. Safe when another process does the same at the same moment."""
+    calendar_id = calendar_id_for(country, subdivision)
+    if await session.scalar(select(Calendar.id).where(Calendar.id == calendar_id)) is not None:
+        return
+    values = {
+        "name": place_name(country, subdivision if calendar_id == subdivision else None),
+        "time_zone": known_zone(time_zone),
+        "country": country,
+        "subdivision": subdivision if calendar_id == subdivision else None,
+        "holiday_categories": [PUBLIC],
+        "weekly_hours": week_texts(DEFAULT_WEEK),
+    }
+    inserted = await session.execute(
+        upsert_ignore(session, Calendar.__table__)
+        .values(id=calendar_id, version=1, updated_at=utcnow(), **values)
+        .on_conflict_do_nothing()
+    )
+    if cast(CursorResult[Any], inserted).rowcount == 1:  # an INSERT's result is a cursor's
+        audit.record(
+            session,
+            actor_id=audit.SYSTEM_ACTOR,
+            actor_side="system",
+            action="calendar.created",
+            case_id=None,
+            changes={name: (None, value) for name, value in values.items()},
+            calendar=calendar_id,
+        )
+
+
+def place_name(country: str, subdivision: str | None) -> str:
+    """`Portugal`, `Spain (ES-CT)`: the English name of the country, and the subdivision's code."""
+    country_name = Locale("en").territories.get(country, country)
+    return f"{country_name} ({subdivision})" if subdivision else country_name
