@@ -9,6 +9,8 @@ import pytest
 from services.cases.tests.cases_support import catalogue_event, consumables, inquiry
 
 QUEUE = "/api/cases/v1/queue"
+# A Wednesday, 10:00 in Madrid (the test accounts' time zone): business hours.
+NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
 
 
 async def queue(portal, user_id: str, **params):
@@ -22,12 +24,13 @@ async def numbers(portal, user_id: str, **params) -> list[str]:
 
 
 def in_hours(hours: float) -> datetime:
-    return datetime.now(UTC) + timedelta(hours=hours)
+    return NOW + timedelta(hours=hours)
 
 
 @pytest.fixture
-async def staffed(portal):
-    """The agent works in technical support, the second agent in supplies; the supervisor in none."""
+async def staffed(portal, clock):
+    """At NOW, the agent works in technical support, the second agent in supplies; the supervisor in none."""
+    clock.set(NOW)
     await portal.place("technical_support", "agent")
     await portal.place("supplies", "agent2")
     return portal
@@ -76,6 +79,21 @@ async def test_breached_and_at_risk_flags(staffed):
         "no_due": (False, False),
     }
     assert next(i for i in items if i["subject"] == "paused")["paused"] is True
+
+
+async def test_the_hour_left_is_counted_in_business_hours_of_the_account(staffed, clock):
+    """Madrid opens 08:00-17:00 on weekdays: at 16:30, a case due at 08:20 tomorrow has 50 business minutes
+    left, one due at 09:00 tomorrow an hour and a half."""
+    clock.set(datetime(2026, 3, 11, 15, 30, tzinfo=UTC))  # Wednesday 16:30 in Madrid
+    tight, roomy = [await staffed.new_case(subject=s) for s in ("tight", "roomy")]
+    await staffed.set_case(tight["id"], response_due_at=datetime(2026, 3, 12, 7, 20, tzinfo=UTC))
+    await staffed.set_case(roomy["id"], response_due_at=datetime(2026, 3, 12, 8, 0, tzinfo=UTC))
+    items = (await queue(staffed, "agent")).json()["items"]
+    assert [(i["subject"], i["at_risk"]) for i in items] == [("tight", True), ("roomy", False)]
+    clock.set(datetime(2026, 3, 12, 7, 10, tzinfo=UTC))  # Thursday 08:10: twenty minutes to go
+    items = (await queue(staffed, "agent")).json()["items"]
+    assert [(i["subject"], i["at_risk"]) for i in items] == [("tight", True), ("roomy", True)]
+    assert (await staffed.get("agent", roomy["id"])).json()["at_risk"] is True
 
 
 async def test_an_item_names_account_device_and_assignee_and_says_what_the_agent_may_do(staffed):

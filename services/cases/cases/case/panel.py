@@ -14,6 +14,7 @@ from cases.case.models import Case
 from cases.case.schemas import AccountRef, ContactOut, OpenCaseRef, StaffDeviceRef, StaffRef
 from cases.case.workflow import OPEN
 from cases.directory.models import Account, Device, User
+from cases.servicelevel import BusinessCalendar
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.events.vocabulary import CaseStatus
@@ -51,13 +52,12 @@ def soonest_due_first(query):
 
 
 async def other_open_cases(
-    session: AsyncSession, case: Case, account: Account | None
+    session: AsyncSession, case: Case, calendar: BusinessCalendar, now: datetime
 ) -> tuple[list[OpenCaseRef], int]:
     """The account's other open cases, the soonest due first (at most OTHER_CASES_SHOWN), and how many there are."""
     query = select(Case).where(Case.account_id == case.account_id, Case.status.in_(OPEN), Case.id != case.id)
     rows = (await session.scalars(soonest_due_first(query).limit(OTHER_CASES_SHOWN))).all()
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    now = utcnow()
     return [
         OpenCaseRef(
             id=row.id,
@@ -65,20 +65,17 @@ async def other_open_cases(
             subject=row.subject,
             status=CaseStatus(row.status),
             response_due_at=row.response_due_at,
-            **due_flags(row, account, now),
+            **due_flags(row, calendar, now),
         )
         for row in rows
     ], total
 
 
-def due_flags(case: Case, account: Account | None, now: datetime) -> dict[str, bool]:
+def due_flags(case: Case, calendar: BusinessCalendar, now: datetime) -> dict[str, bool]:
     """`breached` and `at_risk` of an open case on its account's calendar; a case no longer open is neither."""
     if case.status not in OPEN:
         return {"breached": False, "at_risk": False}
-    return {
-        "breached": due.breached(case, now),
-        "at_risk": due.at_risk(case, due.calendar_of(account), now),
-    }
+    return {"breached": due.breached(case, now), "at_risk": due.at_risk(case, calendar, now)}
 
 
 async def side_panel(session: AsyncSession, principal: Principal, case: Case) -> dict[str, Any]:
@@ -87,7 +84,8 @@ async def side_panel(session: AsyncSession, principal: Principal, case: Case) ->
     device = await session.get(Device, case.device_id) if case.device_id else None
     creator = await session.get(User, case.created_by)
     assignee = await session.get(User, case.assignee_id) if case.assignee_id else None
-    others, others_total = await other_open_cases(session, case, account)
+    calendars, now = await due.calendars_of(session, [case.account_id]), utcnow()
+    others, others_total = await other_open_cases(session, case, calendars[case.account_id], now)
     return {
         "account": account_ref(account),
         "customer": contact_of(creator),
@@ -96,5 +94,5 @@ async def side_panel(session: AsyncSession, principal: Principal, case: Case) ->
         "assignable": await assignable(session, principal, case),
         "other_open_cases": others,
         "other_open_cases_total": others_total,
-        **due_flags(case, account, utcnow()),
+        **due_flags(case, calendars[case.account_id], now),
     }

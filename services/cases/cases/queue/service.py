@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases.case.due import breached_clause
+from cases.case.due import breached_clause, calendars_of
 from cases.case.models import Case
 from cases.case.panel import account_ref, due_flags, soonest_due_first, staff_ref
 from cases.case.presenters import allowed, with_assignment
@@ -114,6 +114,7 @@ async def queue_items(
 ) -> list[QueueItem]:
     """The page's cases with their accounts, devices and assignees, read in one query each."""
     accounts = await by_id(session, Account, (c.account_id for c in cases))
+    calendars = await calendars_of(session, (c.account_id for c in cases))
     devices = await by_id(session, Device, (c.device_id for c in cases))
     assignees = await by_id(session, User, (c.assignee_id for c in cases))
     items = []
@@ -126,7 +127,7 @@ async def queue_items(
             QueueItem(
                 **{name: getattr(case, name) for name in QUEUE_FIELDS},
                 paused=case.paused_since is not None,
-                **due_flags(case, account, now),
+                **due_flags(case, calendars[case.account_id], now),
                 account=account_ref(account),
                 device=DeviceRef(id=device.id, serial=device.serial, model=device.model) if device else None,
                 assignee=staff_ref(assignees.get(case.assignee_id or "")),
