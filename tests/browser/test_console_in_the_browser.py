@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -77,7 +77,7 @@ def test_the_agent_sees_the_queue_by_due_time_and_takes_the_overdue_case(new_pag
     later, overdue, undated = open_incidents(
         system, [f"{tag} más tarde", f"{tag} vencido", f"{tag} sin fecha"]
     )
-    now = datetime.now(UTC)
+    now = system.clock.now()
     set_due(system, later["id"], now + timedelta(hours=6))
     set_due(system, overdue["id"], now - timedelta(hours=2))
 

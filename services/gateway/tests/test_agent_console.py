@@ -133,6 +133,7 @@ async def test_the_queue_pages_and_keeps_its_filters(agent, fakes):
 
 
 async def test_assign_to_me_from_the_queue_returns_to_it(agent, fakes):
+    assert 'name="next" value="/agent"' in (await agent.get("/agent")).text
     page = (await agent.get("/agent?q=Streaks")).text
     assert page.count('data-action="assign_to_self"') == 2
     posted = await agent.post(
