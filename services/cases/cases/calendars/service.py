@@ -17,9 +17,10 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from sqlalchemy import ColumnElement, CursorResult, case, func, select
+from sqlalchemy import ColumnElement, CursorResult, Select, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from cases.audit import service as audit
 from cases.calendars.models import Calendar, CalendarAssignment
@@ -67,13 +68,28 @@ def accounts_with_their_calendar() -> Any:
     )
 
 
+# What `calendar_in_row` reads of a query joined by `join_calendar_of_account`.
+CALENDAR_COLUMNS = (Account.country, Account.subdivision, Account.time_zone, Calendar.id, Calendar.version)
+
+
+def join_calendar_of_account(
+    query: Select[*tuple[Any, ...]], account_id: InstrumentedAttribute[str]
+) -> Select[*tuple[Any, ...]]:
+    """The query outer-joined with the account `account_id` names, its assignment and the calendar it uses."""
+    return (
+        query.outerjoin(Account, Account.id == account_id)
+        .outerjoin(CalendarAssignment, CalendarAssignment.account_id == account_id)
+        .outerjoin(Calendar, Calendar.id == calendar_in_use())
+    )
+
+
 async def calendar_for_account(session: AsyncSession, account_id: str) -> BusinessCalendar:
     """The business-hours calendar of an account, for due times (F-12). UnknownAccount when no copy of the account
     has arrived yet."""
     in_use = calendar_in_use()
     row = (
         await session.execute(
-            select(Account.country, Account.subdivision, Account.time_zone, Calendar.id, Calendar.version)
+            select(*CALENDAR_COLUMNS)
             .select_from(accounts_with_their_calendar())
             .outerjoin(Calendar, Calendar.id == in_use)
             .where(Account.id == account_id)
@@ -81,8 +97,17 @@ async def calendar_for_account(session: AsyncSession, account_id: str) -> Busine
     ).first()
     if row is None:
         raise UnknownAccount(f"account {account_id} is not known here yet")
+    return await calendar_in_row(session, row, account_id)
+
+
+async def calendar_in_row(session: AsyncSession, row: Any, account_id: str) -> BusinessCalendar:
+    """The calendar of an account from a row of its `country`, `subdivision`, `time_zone` and its calendar's `id`
+    and `version` (None when none is stored: then the default of its country, or of no country when even the
+    account is unknown)."""
     if row.id is None:
         log.warning("no calendar stored for account %s: using the default of its country", account_id)
+        if row.country is None:
+            return BusinessCalendar(time_zone="UTC")
         return default_calendar(row.country, row.subdivision, row.time_zone)
     return await built_calendar(session, row.id, row.version)
 
