@@ -82,13 +82,13 @@ def account_actions(role: str | None) -> list[str]:
 def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[str]]) -> list[str]:
     """What the caller may start at all: a device action when some device allows it, what some account
     allows (`account_actions`), for the vendor's staff the case queue and every account's users, and for
-    supervisors the departments and routing."""
+    supervisors the departments and routing and the reports."""
     possible = {action for actions in device_actions_seen for action in actions}
     possible |= {action for role in principal.memberships.values() for action in account_actions(role)}
     if principal.is_staff:
         possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
     if principal.is_supervisor:
-        possible.add(PortalAction.MANAGE_ROUTING)
+        possible |= {PortalAction.MANAGE_ROUTING, PortalAction.VIEW_REPORTS}
     return [action.value for action in PortalAction if action in possible]
 
 

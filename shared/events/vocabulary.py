@@ -157,6 +157,7 @@ class PortalAction(StrEnum):
     WORK_CASES = "work_cases"
     MANAGE_ANY_ACCOUNT = "manage_any_account"  # the vendor's staff, on any account they name
     MANAGE_ROUTING = "manage_routing"  # supervisors: departments, their members and the routing rules (F-42)
+    VIEW_REPORTS = "view_reports"  # supervisors: the service-level report (F-12, F-42)
 
 
 class DepartmentAction(StrEnum):

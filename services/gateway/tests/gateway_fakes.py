@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.gateway.tests.calendar_fakes import FakeCalendars
 from services.gateway.tests.service_contracts import contract_violation
 from shared.auth import Principal
 from shared.errors import field_issue, status_code_name
@@ -120,6 +121,8 @@ class FakeServices:
             ("account_inquiry", None): "accounts",
         }
     )
+    # The business-hours calendars and the service-level report (calendar_fakes.py).
+    calendars: FakeCalendars = field(default_factory=FakeCalendars)
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -712,6 +715,7 @@ class FakeServices:
 
         self.department_routes(app, base)
         self.console_routes(app, base)
+        self.calendars.mount(app, base, lambda: self.principal, lambda: self.me["language"])
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):

@@ -78,6 +78,8 @@ MESSAGES = {
     "overlapping_hours": N_("The opening hours of a day may not overlap."),
     "no_opening_hours": N_("Set opening hours for at least one day of the week."),
     "date_out_of_range": N_("Choose a date between the years %(first_year)s and %(last_year)s."),
+    "ends_before_start": N_("The last day may not come before the first."),
+    "period_too_long": N_("Choose a period of at most %(weeks)s weeks."),
     # meters
     "unknown_counter": N_("This device has no counter “%(counter)s”."),
     "already_read_today": N_(
