@@ -1,3 +1,5 @@
+import asyncio
+
 from fastapi import FastAPI
 
 from notifications.database import tables
@@ -23,9 +25,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         postbox.renderer.warm_up()  # before the consumer starts
         app.state.postbox = postbox  # the email handlers' (ctx.resources.postbox)
         # Several senders share the due emails as replicas do (FOR UPDATE SKIP LOCKED); SQLite has no such
-        # lock, so there one sender works alone.
+        # lock, so there one sender works alone. The first is woken by each commit, the others by its backlog.
         count = 1 if app.state.db.is_sqlite else settings.email_connections
-        app.state.email_senders = [EmailSender(app.state.db, settings, postbox.pending) for _ in range(count)]
+        backlog = asyncio.Event()
+        app.state.email_senders = [
+            EmailSender(app.state.db, settings, postbox.pending, backlog=backlog if count > 1 else None),
+            *(EmailSender(app.state.db, settings, backlog) for _ in range(count - 1)),
+        ]
         for sender in app.state.email_senders:
             sender.start()
 

@@ -114,8 +114,20 @@ class ServerUnreachable(Exception):
 
 
 class EmailSender:
-    def __init__(self, db: Database, settings: Settings, pending: asyncio.Event, *, batch: int = 50) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        pending: asyncio.Event,
+        *,
+        batch: int = 50,
+        backlog: asyncio.Event | None = None,
+    ) -> None:
+        """`pending` wakes this sender. `backlog`, when given, is set as soon as a pass finds a second email due:
+        it wakes the extra senders, which wait on it as their `pending` (woken by every commit, they would
+        mostly race this one for a single email and find nothing)."""
         self.db, self.settings, self.pending, self.batch = db, settings, pending, batch
+        self.backlog = backlog
         self.from_header, self.envelope_sender = sender_of(settings.mail_from)
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -217,6 +229,8 @@ class EmailSender:
                         return tried  # nothing more is due now (or another replica holds it)
                     email = Outgoing(**row)
                     tried += 1
+                    if tried == 2 and self.backlog is not None:
+                        self.backlog.set()  # emails queue faster than this sender sends them: call in the others
                     attempt = await self._attempt(email)
                     await conn.execute(RECORD, email.state())
                     if email.attempts > 1 or attempt["outcome"] != SENT:
