@@ -2,33 +2,63 @@
 of the most specific rule: its type and category, else its type's default; a case keeps the department it
 was routed to, so a changed rule applies to new cases only.
 
-The hot path (`department_for`) is one query on this small table by its unique (type, category) index, in the
-creating transaction: every process sees a committed change at once, with no cache to keep in step across
-replicas, and creating a case costs one indexed read of at most two rows more."""
+The hot path (`department_for`) reads the whole (small) table once per `RULES_FRESH_SECONDS` per process, not
+once per case (that query was a tenth of a case's creation): a change applies at once in the process that made
+it (its copy is dropped after the commit) and within those seconds in every other replica.
+"""
 
-from sqlalchemy import delete, or_, select
+import math
+import time
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
 from cases.case.routing import CATEGORIES_BY_TYPE, default_department
 from cases.departments.models import RoutingRule
 from shared.auth import Principal
-from shared.db import utcnow
+from shared.db import run_after_commit, utcnow
 from shared.errors import Problem, field_error, not_found
 from shared.events.vocabulary import CaseType
 
+RULES_FRESH_SECONDS = 5.0
+
+
+class RoutingTable:
+    """A process's copy of one database's rules: (type, category or None) -> department, and when it was read."""
+
+    def __init__(self) -> None:
+        self.rules: dict[tuple[str, str | None], str] = {}
+        self.read_at = -math.inf
+
+    def forget(self) -> None:
+        self.read_at = -math.inf
+
+
+# One copy per database (a process has one; the tests make many).
+TABLES: WeakKeyDictionary[object, RoutingTable] = WeakKeyDictionary()
+
+
+def routing_table(session: AsyncSession) -> RoutingTable:
+    return TABLES.setdefault(session.get_bind(), RoutingTable())
+
 
 async def department_for(session: AsyncSession, case_type: str, category: str) -> str:
-    rows = await session.execute(
-        select(RoutingRule.category, RoutingRule.department).where(
-            RoutingRule.type == case_type,
-            or_(RoutingRule.category == category, RoutingRule.category.is_(None)),
-        )
-    )
-    by_category = {rule_category: department for rule_category, department in rows}
+    table = routing_table(session)
+    if time.monotonic() - table.read_at > RULES_FRESH_SECONDS:
+        rows = await session.execute(select(RoutingRule.type, RoutingRule.category, RoutingRule.department))
+        table.rules = {
+            (rule_type, rule_category): department for rule_type, rule_category, department in rows
+        }
+        table.read_at = time.monotonic()
     # The default rule of every type is seeded and cannot be deleted; the fixed map only covers a database
     # that somehow lacks it.
-    return by_category.get(category) or by_category.get(None) or default_department(case_type)
+    return (
+        table.rules.get((case_type, category))
+        or table.rules.get((case_type, None))
+        or default_department(case_type)
+    )
 
 
 def type_order(rule: RoutingRule) -> tuple[int, int]:
@@ -76,6 +106,7 @@ async def set_rule(
     if before != department:
         rule.department, rule.updated_at, rule.updated_by = department, utcnow(), principal.user_id
         audit_rule(session, principal, "routing_rule.set", rule, before, department)
+        run_after_commit(session, routing_table(session).forget)
     await session.flush()
     return rule
 
@@ -87,6 +118,7 @@ async def delete_rule(
     if rule is None:
         raise not_found("routing rule")
     await session.execute(delete(RoutingRule).where(RoutingRule.id == rule.id))
+    run_after_commit(session, routing_table(session).forget)
     audit_rule(session, principal, "routing_rule.deleted", rule, rule.department, None)
 
 
