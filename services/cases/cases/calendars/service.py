@@ -12,6 +12,7 @@ Built calendars are cached in each process by calendar id and version; the versi
 with the account in one query on every call, so a supervisor's change applies in every process at once."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +35,10 @@ from shared.events.vocabulary import CalendarDayKind
 log = logging.getLogger(__name__)
 # Built calendars of each database (tests run several in one process): calendar id -> (version, calendar).
 _built: WeakKeyDictionary[Engine | Connection, dict[str, tuple[int, BusinessCalendar]]] = WeakKeyDictionary()
+
+
+# The calendar of an account whose copy has not arrived yet (`calendar_for_case`).
+UNKNOWN_ACCOUNT_CALENDAR = BusinessCalendar(time_zone="UTC", weekly_hours=DEFAULT_WEEK)
 
 
 class UnknownAccount(LookupError):
@@ -70,21 +75,57 @@ def accounts_with_their_calendar() -> Any:
 async def calendar_for_account(session: AsyncSession, account_id: str) -> BusinessCalendar:
     """The business-hours calendar of an account, for due times (F-12). UnknownAccount when no copy of the account
     has arrived yet."""
+    found = await calendars_for_accounts(session, [account_id])
+    if account_id not in found:
+        raise UnknownAccount(f"account {account_id} is not known here yet")
+    return found[account_id]
+
+
+async def calendars_for_accounts(
+    session: AsyncSession, account_ids: Iterable[str]
+) -> dict[str, BusinessCalendar]:
+    """The calendars of these accounts, {account id: calendar}, read in one query; an account with no copy here yet
+    is left out."""
+    wanted = set(account_ids)
+    if not wanted:
+        return {}
     in_use = calendar_in_use()
-    row = (
+    rows = (
         await session.execute(
-            select(Account.country, Account.subdivision, Account.time_zone, Calendar.id, Calendar.version)
+            select(
+                Account.id.label("account_id"),
+                Account.country,
+                Account.subdivision,
+                Account.time_zone,
+                Calendar.id,
+                Calendar.version,
+            )
             .select_from(accounts_with_their_calendar())
             .outerjoin(Calendar, Calendar.id == in_use)
-            .where(Account.id == account_id)
+            .where(Account.id.in_(wanted))
         )
-    ).first()
-    if row is None:
-        raise UnknownAccount(f"account {account_id} is not known here yet")
-    if row.id is None:
-        log.warning("no calendar stored for account %s: using the default of its country", account_id)
-        return default_calendar(row.country, row.subdivision, row.time_zone)
-    return await built_calendar(session, row.id, row.version)
+    ).all()
+    found = {}
+    for row in rows:
+        if row.id is None:
+            log.warning("no calendar stored for account %s: using the default of its country", row.account_id)
+            found[row.account_id] = default_calendar(row.country, row.subdivision, row.time_zone)
+        else:
+            found[row.account_id] = await built_calendar(session, row.id, row.version)
+    return found
+
+
+async def calendar_for_case(session: AsyncSession, account_id: str) -> BusinessCalendar:
+    """The calendar a case of this account is due on. A case may arrive before its account's copy (the account and
+    its devices travel as separate events): until the copy comes, its cases count Monday to Friday 08:00-17:00 UTC
+    rather than be refused."""
+    try:
+        return await calendar_for_account(session, account_id)
+    except UnknownAccount:
+        log.warning(
+            "account %s is not known here yet: its case is due on the default hours in UTC", account_id
+        )
+        return UNKNOWN_ACCOUNT_CALENDAR
 
 
 async def stored_calendar(session: AsyncSession, calendar_id: str) -> BusinessCalendar:

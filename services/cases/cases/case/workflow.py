@@ -24,6 +24,8 @@ CUSTOMER_TRANSITIONS: dict[str, tuple[CaseStatus, ...]] = {
     RESOLVED: (IN_PROGRESS,),
 }
 TERMINAL = (CLOSED, CANCELLED)
+# What the vendor still works on: the agents' queue (F-40) and an account's open cases.
+OPEN = (NEW, IN_PROGRESS, WAITING)
 
 
 def allowed_transitions(side: str, status: str, resolved_at: datetime | None, now: datetime) -> list[str]:
