@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from babel import dates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from shared.events.vocabulary import CaseStatus, CustomerRole, EmailKind
@@ -130,7 +129,4 @@ def format_moment(formatter: LocaleFormatter, value: datetime | None, date_forma
     15:04 (Europe/Madrid)'; with the `full` date, its weekday first ('lunes, 5 de enero de 2026, 15:04 ...')."""
     if value is None:
         return ""
-    day = formatter.date(value, date_format)
-    clock = dates.format_time(value, "short", tzinfo=formatter.tz, locale=formatter.locale)
-    pattern = str(formatter.locale.datetime_formats["long"]).replace("'", "")
-    return f"{pattern.format(clock, day)} ({formatter.tz.key})"
+    return f"{formatter.date_and_time(value, date_format)} ({formatter.tz.key})"
