@@ -78,5 +78,9 @@ class LocaleFormatter:
             value = value.astimezone(self.tz).date()
         return dates.format_date(value, format=format, locale=self.locale)
 
+    def country(self, code: str | None) -> str:
+        """A country's name in the locale's language from its ISO 3166 code (the code when unknown)."""
+        return str(self.locale.territories.get((code or "").upper(), code or ""))
+
     def number(self, value: int | float | None) -> str:
         return "" if value is None else numbers.format_decimal(value, locale=self.locale)

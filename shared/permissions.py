@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 from shared.auth import Principal
 from shared.events.vocabulary import (
     CalendarAction,
+    CaseAction,
     CaseType,
     CustomerRole,
     DepartmentAction,
@@ -81,13 +82,13 @@ def account_actions(role: str | None) -> list[str]:
 def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[str]]) -> list[str]:
     """What the caller may start at all: a device action when some device allows it, what some account
     allows (`account_actions`), for the vendor's staff the case queue and every account's users, and for
-    supervisors the departments and routing."""
+    supervisors the departments and routing and the reports."""
     possible = {action for actions in device_actions_seen for action in actions}
     possible |= {action for role in principal.memberships.values() for action in account_actions(role)}
     if principal.is_staff:
         possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
     if principal.is_supervisor:
-        possible.add(PortalAction.MANAGE_ROUTING)
+        possible |= {PortalAction.MANAGE_ROUTING, PortalAction.VIEW_REPORTS}
     return [action.value for action in PortalAction if action in possible]
 
 
@@ -100,6 +101,22 @@ def user_actions(role: str, *, active: bool, member: bool) -> list[str]:
     if DEVICE_ACTIONS_BY_ROLE.get(role):
         actions.append(UserAction.ASSIGN_DEVICES)
     actions.append(UserAction.DEACTIVATE if active else UserAction.REACTIVATE)
+    return [action.value for action in actions]
+
+
+def assignment_actions(
+    principal: Principal, *, assignee_id: str | None, in_department: bool, case_over: bool
+) -> list[str]:
+    """Who works a case, as the vendor's staff may change it: anyone of them assigns it (to a colleague of the
+    case's department; a supervisor to anyone of the staff) and takes it off its assignee; a member of its
+    department, or a supervisor, takes it themselves. A closed or cancelled case keeps whoever worked it."""
+    if not principal.is_staff or case_over:
+        return []
+    actions = [CaseAction.ASSIGN]
+    if assignee_id != principal.user_id and (in_department or principal.is_supervisor):
+        actions.append(CaseAction.ASSIGN_TO_SELF)
+    if assignee_id is not None:
+        actions.append(CaseAction.UNASSIGN)
     return [action.value for action in actions]
 
 

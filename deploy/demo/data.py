@@ -162,6 +162,7 @@ CONTACTS = [
         account_number="ES-100234",
         email="admin@iberica.example",
         name="María García",
+        phone="+34 910 123 456",
         language="es",
         role="administrator",
     ),

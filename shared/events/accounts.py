@@ -32,12 +32,14 @@ class AccountUpserted(EventData):
 
 class UserUpserted(EventData):
     """Everything other services need of a user: who to email, in which language, what they want to receive,
-    and where they belong. `notification_preferences` maps a kind of message (F-60) to on/off."""
+    and where they belong, and how the vendor's staff reach them (`phone`, empty when not given).
+    `notification_preferences` maps a kind of message (F-60) to on/off."""
 
     event_type = "accounts.user.upserted"
     user_id: str
     email: str
     name: str
+    phone: str = ""
     language: Language
     time_zone: str
     active: bool

@@ -47,6 +47,20 @@ class CaseStatusChanged(EventData):
     reason: str | None = None
 
 
+class CaseAssigned(EventData):
+    """Who works a case changed (F-40): `assignee_id` is the new assignee, none when the case was taken off
+    its assignee; `assigned_by` the staff user who did it."""
+
+    event_type = "cases.case.assigned"
+    case_id: str
+    number: str
+    department: Department
+    assignee_id: str | None
+    previous_assignee_id: str | None
+    assigned_by: str
+    assigned_at: datetime
+
+
 class CaseSlaAlert(EventData):
     """What both alerts about a case's response due time carry; `recipient_ids` are the staff users to tell: the
     case's assignee, or every agent of its department when nobody is assigned."""

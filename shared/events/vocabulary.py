@@ -118,7 +118,9 @@ class CaseAction(StrEnum):
     CANCEL = "cancel"
     REOPEN = "reopen"
     CHANGE_STATUS = "change_status"
-    ASSIGN = "assign"
+    ASSIGN = "assign"  # to a colleague of the case's department (a supervisor: to anyone of the staff)
+    ASSIGN_TO_SELF = "assign_to_self"
+    UNASSIGN = "unassign"
 
 
 class CalendarDayKind(StrEnum):
@@ -157,6 +159,7 @@ class PortalAction(StrEnum):
     WORK_CASES = "work_cases"
     MANAGE_ANY_ACCOUNT = "manage_any_account"  # the vendor's staff, on any account they name
     MANAGE_ROUTING = "manage_routing"  # supervisors: departments, their members and the routing rules (F-42)
+    VIEW_REPORTS = "view_reports"  # supervisors: the service-level report (F-12, F-42)
 
 
 class DepartmentAction(StrEnum):

@@ -129,6 +129,7 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
     ("GET", "/api/cases/v1/cases", None, (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/meters/v1/due-readings", None, (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/meters/v1/rejected-readings", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/api/cases/v1/queue", None, (403, 403, 403, 403, 403, 200, 403)),
     ("GET", "/api/notifications/v1/deliveries", None, (403, 403, 403, 403, 403, 200, 403)),
     (
         "POST",

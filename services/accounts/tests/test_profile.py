@@ -73,6 +73,7 @@ async def test_patch_me_changes_validates_audits_and_publishes(client, app, bus,
     )
     assert published[-1].data["notification_preferences"]["order_shipped"] is False
     assert published[-1].data["time_zone"] == "Europe/Madrid"
+    assert published[-1].data["phone"] == "+46 8 123"  # the agents reach the customer with it (F-40)
     async with app.state.db.session() as session:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "user.profile_changed"))
     assert (

@@ -11,6 +11,8 @@ from cases.database import tables
 from cases.departments.views import router as departments_router
 from cases.directory.handlers import handlers as directory_handlers
 from cases.fulfilment.handlers import handlers as fulfilment_handlers
+from cases.queue.views import router as queue_router
+from cases.reports.views import router as reports_router
 from cases.settings import Settings
 from shared.app import create_service_app
 from shared.bus import EventHandlers
@@ -29,7 +31,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Cases",
         tables=tables,
-        routers=[cases_router, catalogue_router, departments_router, calendars_router],
+        routers=[
+            cases_router,
+            catalogue_router,
+            departments_router,
+            calendars_router,
+            queue_router,
+            reports_router,
+        ],
         handlers=handlers,
         on_startup=[start_auto_close, start_alerts],
         on_shutdown=[stop_auto_close, stop_alerts],

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cases.audit.models import AuditEntry
+from cases.case.models import Case
 from cases.database import Base
 from cases.main import create_app
 from cases.settings import Settings
@@ -195,6 +196,19 @@ class Portal:
             query = query.where(outbox.c.event_type == event_type)
         async with self.app.state.db.session() as session:
             return [json.loads(p) for p in (await session.scalars(query)).all()]
+
+    async def place(self, department: str, *user_ids: str) -> None:
+        """The supervisor puts these staff users in the department."""
+        for user_id in user_ids:
+            response = await self.client.put(
+                f"/api/cases/v1/departments/{department}/members/{user_id}", headers=self.auth("boss")
+            )
+            assert response.status_code == 200, response.text
+
+    async def set_case(self, case_id: str, **values) -> None:
+        """Write columns of a case directly (the SLA clock's fields, which no API sets)."""
+        async with self.app.state.db.session() as session, session.begin():
+            await session.execute(update(Case).where(Case.id == case_id).values(**values))
 
     async def count(self, model, *where) -> int:
         async with self.app.state.db.session() as session:

@@ -90,13 +90,13 @@ async def test_the_assignee_alone_is_told(desk, clock):
     clock.set(madrid(2026, 2, 9, 9, 0))
     case = await desk.new_case("manager", "d1")
     assigned = await desk.client.post(
-        f"/api/cases/v1/cases/{case['id']}/assign", json={"assignee_id": "boss"}, headers=desk.auth("agent")
+        f"/api/cases/v1/cases/{case['id']}/assign", json={"assignee_id": "agent2"}, headers=desk.auth("agent")
     )
     assert assigned.status_code == 200, assigned.text
     clock.set(madrid(2026, 2, 9, 13, 30))
     assert await run(desk) == 1
     [breached] = await desk.staged(BREACHED)
-    assert (breached["data"]["assignee_id"], breached["data"]["recipient_ids"]) == ("boss", ["boss"])
+    assert (breached["data"]["assignee_id"], breached["data"]["recipient_ids"]) == ("agent2", ["agent2"])
 
 
 async def test_no_alert_at_night_and_the_breach_at_the_next_opening(desk, clock):

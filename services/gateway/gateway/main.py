@@ -22,8 +22,10 @@ from gateway.web import (
     account_pages,
     agent_pages,
     auth_pages,
+    calendar_pages,
     portal_pages,
     reading_pages,
+    report_pages,
     request_pages,
     supervisor_pages,
 )
@@ -89,6 +91,8 @@ def create_app(
     app.include_router(auth_pages.router)
     app.include_router(agent_pages.router)
     app.include_router(supervisor_pages.router)
+    app.include_router(calendar_pages.router)
+    app.include_router(report_pages.router)
     app.include_router(reading_pages.router)
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)

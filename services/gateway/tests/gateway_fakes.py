@@ -13,10 +13,12 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.gateway.tests.calendar_fakes import FakeCalendars
 from services.gateway.tests.service_contracts import contract_violation
 from shared.auth import Principal
 from shared.errors import field_issue, status_code_name
 from shared.permissions import (
+    assignment_actions,
     department_actions,
     device_actions,
     portal_actions,
@@ -119,6 +121,8 @@ class FakeServices:
             ("account_inquiry", None): "accounts",
         }
     )
+    # The business-hours calendars and the service-level report (calendar_fakes.py).
+    calendars: FakeCalendars = field(default_factory=FakeCalendars)
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -189,7 +193,7 @@ class FakeServices:
                 "at_risk": False,
                 "received_outside_business_hours": False,
             },
-            "department": "service",
+            "department": "technical_support",
             "created_by": "user-1",
             "resolved_at": None,
             "details": None,
@@ -238,7 +242,14 @@ class FakeServices:
 
     def case_actions(self, case: dict) -> list[str]:
         if self.staff_role:
-            return ["reply", "add_internal_note", "assign", "change_status"]
+            moves = ["change_status"] if case["allowed_transitions"] else []
+            assignment = assignment_actions(
+                self.principal,
+                assignee_id=case.get("assignee_id"),
+                in_department="user-1" in self.department_members.get(case["department"], []),
+                case_over=case["status"] in ("closed", "cancelled"),
+            )
+            return ["reply", "add_internal_note", *moves, *assignment]
         replies = [] if case["status"] in ("closed", "cancelled") else ["reply"]
         return replies + (["cancel"] if "cancelled" in case["allowed_transitions"] else [])
 
@@ -337,12 +348,32 @@ class FakeServices:
         case = {**case, "allowed_actions": self.case_actions(case)}
         if self.staff_role is None:
             return {**case, "timeline": [e for e in case["timeline"] if e["kind"] != "note"]}
+        assignee = self.staff.get(case.get("assignee_id") or "")
         return {
             "assignee_id": None,
             "first_response_at": None,
             "paused_seconds": 0,
             "follower_ids": [],
+            "breached": False,
+            "at_risk": False,
+            "account": {"id": ACCOUNT_ID, "number": "100200", "name": "Acme SL", "country": "ES"},
+            "customer": {
+                "id": "user-1",
+                "name": "Ana García",
+                "email": "ana@example.com",
+                "phone": "+34 600 1",
+            },
+            "other_open_cases": [],
+            "other_open_cases_total": 0,
             **case,
+            "device": {**case["device"], "response_time_hours": 8} if case.get("device") else None,
+            "assignee": {"id": assignee["user_id"], "name": assignee["name"]} if assignee else None,
+            "assignable": [
+                {"id": person["user_id"], "name": person["name"]}
+                for person in self.staff.values()
+                if self.principal.is_supervisor
+                or person["user_id"] in self.department_members[case["department"]]
+            ],
         }
 
     def health_only(self, service: str) -> FastAPI:
@@ -520,6 +551,26 @@ class FakeServices:
             self.registrations = [r for r in self.registrations if r["id"] != registration_id]
             return {"id": registration_id, "status": "refused"}
 
+        @app.get(f"{base}/accounts")
+        async def accounts():
+            if not self.staff_role:
+                return problem(403, "Only the vendor's staff list every account.")
+            place = {"street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid", "region": ""}
+            return {
+                "items": [
+                    {
+                        "id": ACCOUNT_ID,
+                        "number": "100200",
+                        "name": "Acme SL",
+                        "country": "ES",
+                        "language": "es",
+                        "time_zone": "Europe/Madrid",
+                        "active": True,
+                        **place,
+                    }
+                ]
+            }
+
         @app.get(f"{base}/accounts/{{account_id}}/users")
         async def users(account_id: str):
             if not may_administer():
@@ -672,6 +723,8 @@ class FakeServices:
             return {**message, "internal": kind == "note"} if self.staff_role else message
 
         self.department_routes(app, base)
+        self.console_routes(app, base)
+        self.calendars.mount(app, base, lambda: self.principal, lambda: self.me["language"])
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):
@@ -687,6 +740,77 @@ class FakeServices:
             return self.case_answer(case)
 
         return app
+
+    def queue_item(self, case: dict) -> dict:
+        answer = self.case_answer(case)
+        fields = ("id", "number", "subject", "status", "type", "category", "department", "created_at")
+        return {
+            **{name: case[name] for name in fields},
+            "response_due_at": case.get("response_due_at"),
+            "first_response_at": None,
+            "paused": case["status"] == "waiting_for_customer",
+            "breached": case.get("breached", False),
+            "at_risk": case.get("at_risk", False),
+            "account": answer["account"],
+            "device": case.get("device"),
+            "assignee": answer["assignee"],
+            "allowed_actions": answer["allowed_actions"],
+        }
+
+    def console_routes(self, app: FastAPI, base: str) -> None:
+        """The agents' queue and assignment (F-40) with the cases service's rules, as far as the pages need them:
+        the caller's departments (a supervisor: every one), a department not theirs (403), an assignee and the
+        unassigned filter together (422), an assignee outside the case's department (422)."""
+
+        @app.get(f"{base}/queue")
+        async def queue(request: Request):
+            query = request.query_params
+            if not self.staff_role:
+                return problem(403, "Only staff.")
+            if query.get("unassigned") and query.get("assignee_id"):
+                return field_problem(
+                    "unassigned", "conflicting_filters", "cannot be combined with assignee_id"
+                )
+            own = [d for d, members in self.department_members.items() if "user-1" in members]
+            departments = own + [
+                d for d in self.department_members if d not in own and self.principal.is_supervisor
+            ]
+            if query.get("department") and query["department"] not in departments:
+                return coded_problem(
+                    403, "not_in_department", "Not yours.", {"department": query["department"]}
+                )
+            wanted = [query["department"]] if query.get("department") else departments
+            cases = [c for c in self.cases.values() if c["department"] in wanted and c["status"] in OPEN]
+            limit, offset = int(query.get("limit", 20)), int(query.get("offset", 0))
+            return {
+                "items": [self.queue_item(c) for c in cases[offset : offset + limit]],
+                "total": len(cases),
+                "limit": limit,
+                "offset": offset,
+                "departments": [self.department_queue(d, own) for d in departments],
+            }
+
+        @app.post(f"{base}/cases/{{case_id}}/assign")
+        async def assign(case_id: str, body: dict):
+            case = self.cases[case_id]
+            assignee = body.get("assignee_id")
+            members = self.department_members[case["department"]]
+            if assignee and assignee not in members and not self.principal.is_supervisor:
+                return field_problem(
+                    "assignee_id", "not_department_member", "not in it", department=case["department"]
+                )
+            case["assignee_id"] = assignee
+            return self.case_answer(case)
+
+    def department_queue(self, department: str, own: list[str]) -> dict:
+        cases = [c for c in self.cases.values() if c["department"] == department and c["status"] in OPEN]
+        return {
+            "department": department,
+            "member": department in own,
+            "open": len(cases),
+            "breached": sum(1 for c in cases if c.get("breached")),
+            "unassigned": sum(1 for c in cases if not c.get("assignee_id")),
+        }
 
     def department_answer(self, department: str) -> dict:
         return {
@@ -927,6 +1051,7 @@ CATALOGUE = [
     {"sku": "TN-C", "kind": "toner_cyan", "name": "Toner cyan C-EXV 54", "max_quantity_per_order": 2},
     {"sku": "DR-1", "kind": "drum", "name": "Drum unit", "max_quantity_per_order": 1},
 ]
+OPEN = ("new", "in_progress", "waiting_for_customer")
 TYPE_ROLES = {
     "consumables": ("administrator", "stock_manager", "device_stock_manager"),
     "relocation": ("administrator", "device_manager", "device_stock_manager"),

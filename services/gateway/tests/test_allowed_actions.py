@@ -65,7 +65,8 @@ async def test_the_users_menu_follows_the_token_actions(gateway, fakes):
 
 async def test_staff_get_the_case_queue_and_the_correction_form(gateway, fakes):
     client = await logged_in_as(gateway, fakes, "knowledge_user", staff_role="agent")
-    assert actions_on((await client.get("/")).text) == {"work_cases"}
+    home = await client.get("/")  # the staff's home is their console
+    assert (home.status_code, home.headers["location"]) == (303, "/agent")
     assert actions_on((await client.get(f"/devices/{DEVICE_ID}")).text) == {
         "update_location",
         "submit_reading",

@@ -256,6 +256,7 @@ async def test_customers_get_403_on_the_agent_pages(logged_in, fakes):
 
 async def test_agent_sees_notes_and_can_reply_note_and_change_status(gateway, fakes):
     fakes.staff_role = "agent"
+    fakes.department_members["technical_support"] = ["user-1"]
     fakes.cases[CASE_ID]["timeline"].append(
         {
             "kind": "note",

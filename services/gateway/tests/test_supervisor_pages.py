@@ -33,7 +33,7 @@ async def test_customers_and_agents_neither_see_nor_open_the_page(gateway, fakes
 
 async def test_a_supervisor_finds_the_page_with_departments_members_and_rules(supervisor, fakes):
     fakes.department_members["supplies"] = ["agent-1"]
-    home = await supervisor.get("/")
+    home = await supervisor.get("/", follow_redirects=True)  # the console
     assert f'href="{PAGE}"' in home.text
     page = await supervisor.get(PAGE)
     assert page.status_code == 200, page.text

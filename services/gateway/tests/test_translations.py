@@ -26,7 +26,7 @@ CODE_KEYWORDS = {"code", "field_code"}
 CODE_POSITIONS = {"conflict": 0, "InvalidValue": 0, "token_problem": 1, "field_issue": 1, "_field": 1}
 # Texts that are the same word in the language (a proper name, a loanword).
 SAME_IN = {
-    "es": {"Error:", "Supervisor", "No"},
+    "es": {"Error:", "Supervisor", "No", "%(hours)s h"},
     "sv": {"Status", "Incident", "System", "Cyan toner", "Gateway", "Magenta toner"},
 }
 
@@ -152,6 +152,8 @@ SAMPLE_PARAMS = {
     "category": "paper_jam",
     "first_year": "2000",
     "last_year": "2100",
+    "department": "supplies",
+    "weeks": 53,
 }
 
 

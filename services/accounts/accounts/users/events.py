@@ -16,6 +16,7 @@ async def publish_user(session: AsyncSession, outbox: Outbox, user: User) -> Non
             user_id=user.id,
             email=user.email,
             name=user.name,
+            phone=user.phone or "",
             language=user.language,
             time_zone=user.time_zone,
             active=user.active,

@@ -18,9 +18,10 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from sqlalchemy import ColumnElement, CursorResult, case, func, select
+from sqlalchemy import ColumnElement, CursorResult, Select, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from cases.audit import service as audit
 from cases.calendars.models import Calendar, CalendarAssignment
@@ -72,6 +73,21 @@ def accounts_with_their_calendar() -> Any:
     )
 
 
+# What `calendar_in_row` reads of a query joined by `join_calendar_of_account`.
+CALENDAR_COLUMNS = (Account.country, Account.subdivision, Account.time_zone, Calendar.id, Calendar.version)
+
+
+def join_calendar_of_account(
+    query: Select[*tuple[Any, ...]], account_id: InstrumentedAttribute[str]
+) -> Select[*tuple[Any, ...]]:
+    """The query outer-joined with the account `account_id` names, its assignment and the calendar it uses."""
+    return (
+        query.outerjoin(Account, Account.id == account_id)
+        .outerjoin(CalendarAssignment, CalendarAssignment.account_id == account_id)
+        .outerjoin(Calendar, Calendar.id == calendar_in_use())
+    )
+
+
 async def calendar_for_account(session: AsyncSession, account_id: str) -> BusinessCalendar:
     """The business-hours calendar of an account, for due times (F-12). UnknownAccount when no copy of the account
     has arrived yet."""
@@ -89,30 +105,27 @@ async def calendars_for_accounts(
     wanted = set(account_ids)
     if not wanted:
         return {}
-    in_use = calendar_in_use()
     rows = (
         await session.execute(
-            select(
-                Account.id.label("account_id"),
-                Account.country,
-                Account.subdivision,
-                Account.time_zone,
-                Calendar.id,
-                Calendar.version,
-            )
+            select(Account.id.label("account_id"), *CALENDAR_COLUMNS)
             .select_from(accounts_with_their_calendar())
-            .outerjoin(Calendar, Calendar.id == in_use)
+            .outerjoin(Calendar, Calendar.id == calendar_in_use())
             .where(Account.id.in_(wanted))
         )
     ).all()
-    found = {}
-    for row in rows:
-        if row.id is None:
-            log.warning("no calendar stored for account %s: using the default of its country", row.account_id)
-            found[row.account_id] = default_calendar(row.country, row.subdivision, row.time_zone)
-        else:
-            found[row.account_id] = await built_calendar(session, row.id, row.version)
-    return found
+    return {row.account_id: await calendar_in_row(session, row, row.account_id) for row in rows}
+
+
+async def calendar_in_row(session: AsyncSession, row: Any, account_id: str) -> BusinessCalendar:
+    """The calendar of an account from a row of its `country`, `subdivision`, `time_zone` and its calendar's `id`
+    and `version` (None when none is stored: then the default of its country, or of no country when even the
+    account is unknown)."""
+    if row.id is None:
+        log.warning("no calendar stored for account %s: using the default of its country", account_id)
+        if row.country is None:
+            return UNKNOWN_ACCOUNT_CALENDAR
+        return default_calendar(row.country, row.subdivision, row.time_zone)
+    return await built_calendar(session, row.id, row.version)
 
 
 async def calendar_for_case(session: AsyncSession, account_id: str) -> BusinessCalendar:

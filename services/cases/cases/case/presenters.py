@@ -7,7 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
+from cases.case.assignment import staff_assignment_actions
 from cases.case.models import Case, CaseMessage, StatusChange
+from cases.case.panel import side_panel
 from cases.case.schemas import (
     CaseListItem,
     CaseOut,
@@ -29,7 +31,7 @@ from cases.fulfilment.models import FulfilmentUpdate
 from cases.servicelevel import service_level
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.events.vocabulary import Side
+from shared.events.vocabulary import CaseAction, Side
 from shared.paging import PageQuery
 
 
@@ -37,7 +39,7 @@ async def case_detail(
     session: AsyncSession, principal: Principal, case: Case
 ) -> CustomerCaseDetail | StaffCaseDetail:
     if principal.is_staff:
-        return await staff_detail(session, case)
+        return await staff_detail(session, principal, case)
     return await customer_detail(session, case)
 
 
@@ -55,7 +57,7 @@ async def customer_detail(session: AsyncSession, case: Case) -> CustomerCaseDeta
     )
 
 
-async def staff_detail(session: AsyncSession, case: Case) -> StaffCaseDetail:
+async def staff_detail(session: AsyncSession, principal: Principal, case: Case) -> StaffCaseDetail:
     messages = await session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))
     entries = await timeline(session, case, list(messages.all()))
     return StaffCaseDetail(
@@ -65,9 +67,9 @@ async def staff_detail(session: AsyncSession, case: Case) -> StaffCaseDetail:
         first_response_at=case.first_response_at,
         paused_seconds=case.paused_seconds,
         follower_ids=case.follower_ids,
-        device=await device_ref(session, case.device_id),
+        **await side_panel(session, principal, case),
         timeline=[StaffTimelineEntry(**e) for e in entries],
-        **allowed(Side.VENDOR, case),
+        **await staff_allowed(session, principal, case),
     )
 
 
@@ -77,6 +79,18 @@ def allowed(side: Side, case: Case) -> dict[str, list[str]]:
         "allowed_transitions": transitions,
         "allowed_actions": case_actions(side, case.status, transitions),
     }
+
+
+def with_assignment(allowed_now: dict[str, list[str]], assignment: list[str]) -> dict[str, list[str]]:
+    """The workflow's actions and the assignment's together, in the vocabulary's order."""
+    actions = {*allowed_now["allowed_actions"], *assignment}
+    return {**allowed_now, "allowed_actions": [a.value for a in CaseAction if a in actions]}
+
+
+async def staff_allowed(session: AsyncSession, principal: Principal, case: Case) -> dict[str, list[str]]:
+    return with_assignment(
+        allowed(Side.VENDOR, case), await staff_assignment_actions(session, principal, case)
+    )
 
 
 async def device_ref(session: AsyncSession, device_id: str | None) -> DeviceRef | None:

@@ -296,6 +296,46 @@ class DeviceRef(BaseModel):
     model: str
 
 
+# What the vendor's staff see of a case's surroundings (F-40's side panel and queue); never in a customer's answer.
+
+
+class StaffDeviceRef(DeviceRef):
+    response_time_hours: int = Field(description="The contract's response time in business hours (F-12).")
+
+
+class AccountRef(BaseModel):
+    id: str
+    number: str
+    name: str
+    country: str
+
+
+class StaffRef(BaseModel):
+    """A member of the vendor's staff, by name."""
+
+    id: str
+    name: str
+
+
+class ContactOut(BaseModel):
+    """The customer who wrote the case, and how to reach them (empty when accounts has not told yet)."""
+
+    id: str
+    name: str
+    email: str
+    phone: str
+
+
+class OpenCaseRef(BaseModel):
+    id: str
+    number: str
+    subject: str
+    status: CaseStatus
+    response_due_at: datetime | None
+    breached: bool
+    at_risk: bool
+
+
 class TimelineEntry(BaseModel):
     """`shipment` (logistics) and `visit` (field service) entries carry `status` and their own fields;
     a visit's note from the technician is in `body`."""
@@ -334,10 +374,24 @@ class CustomerCaseDetail(CaseOut):
 class StaffCaseDetail(CaseOut):
     service_level: ServiceLevelOut
     assignee_id: str | None
+    assignee: StaffRef | None
     first_response_at: datetime | None
     paused_seconds: int
+    breached: bool = Field(
+        description="Its response is overdue: the due time passed, unanswered, not paused."
+    )
+    at_risk: bool = Field(description="Less than one business hour is left before its response is due.")
     follower_ids: list[str]
-    device: DeviceRef | None
+    device: StaffDeviceRef | None
+    account: AccountRef | None
+    customer: ContactOut | None = Field(description="The customer who wrote the case.")
+    other_open_cases: list[OpenCaseRef] = Field(
+        description="The account's other open cases, the soonest due first (at most 20)."
+    )
+    other_open_cases_total: int = Field(description="How many other open cases the account has.")
+    assignable: list[StaffRef] = Field(
+        description="Whom the caller may assign it to: the case department's members (a supervisor: all staff)."
+    )
     timeline: list[StaffTimelineEntry]
     allowed_transitions: list[str]
     allowed_actions: list[CaseAction] = Field(

@@ -468,22 +468,3 @@ async def follow(session: AsyncSession, case: Case, user_id: str) -> None:
     )
     await session.flush()
     await session.refresh(case, ["followers"])
-
-
-async def assign(session: AsyncSession, principal: Principal, case: Case, assignee_id: str | None) -> None:
-    if assignee_id is not None:
-        assignee = await session.get(User, assignee_id)
-        if assignee is None or not assignee.is_staff or not assignee.active:
-            raise field_error(
-                "assignee_id", "must be an active member of the vendor's staff", field_code="not_active_staff"
-            )
-    previous, case.assignee_id, case.updated_at = case.assignee_id, assignee_id, utcnow()
-    audit.record(
-        session,
-        actor_id=principal.user_id,
-        actor_side="vendor",
-        action="case.assigned",
-        case_id=case.id,
-        from_assignee=previous,
-        to_assignee=assignee_id,
-    )

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel
 
-from cases.case import intake, presenters, service
+from cases.case import assignment, intake, presenters, service
 from cases.case.schemas import (
     AssignRequest,
     CaseOut,
@@ -148,9 +148,10 @@ async def change_status(
 
 @router.post("/cases/{case_id}/assign", response_model=StaffCaseDetail)
 async def assign_case(
-    case_id: str, request: AssignRequest, principal: StaffUser, session: DbSession
+    case_id: str, request: AssignRequest, principal: StaffUser, session: DbSession, outbox: OutboxDep
 ) -> Response:
+    """Give the case to a member of the staff (`assignee_id`), or take it off its assignee (null)."""
     async with session.begin():
         case = await service.visible_case(session, principal, case_id, for_update=True)
-        await service.assign(session, principal, case, request.assignee_id)
-    return json_response(await presenters.staff_detail(session, case))
+        await assignment.assign(session, outbox, principal, case, request.assignee_id)
+    return json_response(await presenters.staff_detail(session, principal, case))

@@ -36,6 +36,18 @@ async def members_of(session: AsyncSession, department: str) -> list[str]:
     return list(rows.all())
 
 
+async def departments_of(session: AsyncSession, user_id: str) -> list[str]:
+    """The departments a staff user works in, in the order of `Department`."""
+    rows = set(
+        (
+            await session.scalars(
+                select(DepartmentMember.department).where(DepartmentMember.user_id == user_id)
+            )
+        ).all()
+    )
+    return [department.value for department in Department if department in rows]
+
+
 async def users_by_id(session: AsyncSession, user_ids: Iterable[str]) -> list[User]:
     return list((await session.scalars(select(User).where(User.id.in_(list(user_ids))))).all())
 

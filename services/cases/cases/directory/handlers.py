@@ -21,12 +21,8 @@ async def keep_account(ctx: HandlerContext, data: AccountUpserted) -> None:
 async def keep_user(ctx: HandlerContext, data: UserUpserted) -> None:
     session = ctx.session
     user = await session.get(User, data.user_id) or User(id=data.user_id)
-    user.name, user.language, user.active, user.staff_role = (
-        data.name,
-        data.language,
-        data.active,
-        data.staff_role,
-    )
+    user.name, user.email, user.phone = data.name, data.email, data.phone
+    user.language, user.active, user.staff_role = data.language, data.active, data.staff_role
     user.memberships = {m.account_id: m.role for m in data.memberships}
     session.add(user)
 

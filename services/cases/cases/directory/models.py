@@ -26,6 +26,9 @@ class User(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # How the vendor's staff reach the customer who wrote a case (the agent's side panel, F-40).
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
     language: Mapped[str] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     staff_role: Mapped[str | None] = mapped_column(String(20), nullable=True)

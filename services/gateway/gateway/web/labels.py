@@ -1,7 +1,7 @@
 """Display names of the services' codes (statuses, types, categories...). Marked with N_ for extraction;
 translated at render time in the visitor's language."""
 
-from shared.events.vocabulary import CaseStatus, CustomerRole, ReadingSource, StaffRole
+from shared.events.vocabulary import CalendarDayKind, CaseStatus, CustomerRole, ReadingSource, StaffRole
 
 
 def N_(message: str) -> str:
@@ -254,6 +254,12 @@ EMAIL_STATUSES = {"pending": N_("Waiting to be sent"), "sent": N_("Sent"), "fail
 # The vendor's systems that write on a case: they have no name, so the page names them.
 MACHINE_ACTORS = {"logistics": N_("Logistics"), "fieldservice": N_("Field service")}
 
+# The days on which a business-hours calendar departs from its week (F-42).
+CALENDAR_DAY_KINDS: dict[str, str] = {
+    CalendarDayKind.CLOSED: N_("Closed day"),
+    CalendarDayKind.EXTRA_OPEN: N_("Extra open day"),
+}
+
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
 KINDS = {
@@ -284,4 +290,5 @@ KINDS = {
     "timeline": TIMELINE_KINDS,
     "registration": REGISTRATION_STATUSES,
     "email_status": EMAIL_STATUSES,
+    "calendar_day": CALENDAR_DAY_KINDS,
 }

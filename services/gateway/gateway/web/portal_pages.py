@@ -17,6 +17,7 @@ from gateway.web import labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
 from gateway.web.visit import PageError, UserVisit, Visit, parse_time, refresh_tokens
+from shared.events.vocabulary import PortalAction
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -74,7 +75,9 @@ async def orders_on_their_way(visit: Visit) -> list[dict]:
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(visit: UserVisit) -> Response:
     """F-71: what needs the user now: open cases and their due times, readings requested, orders on their way,
-    requests in progress, their devices."""
+    requests in progress, their devices. The vendor's staff start at their console instead (F-40)."""
+    if visit.user is not None and visit.user.may(PortalAction.WORK_CASES):
+        return visit.redirect("/agent")
     case_lists = [
         visit.get("cases", f"{CASES}/cases", params={"status": status, "limit": 50})
         for status in labels.OPEN_STATUSES
@@ -294,6 +297,8 @@ CASE_NOTICES = {
     "sent": labels.N_("Your message has been sent."),
     "noted": labels.N_("The internal note has been saved."),
     "status": labels.N_("The status has been changed."),
+    "assigned": labels.N_("The case has been assigned."),
+    "unassigned": labels.N_("The case no longer has an assignee."),
 }
 
 

@@ -62,6 +62,9 @@ MESSAGES = {
     "case_closed": N_("Case %(number)s has the status “%(status)s”: open a new case instead."),
     "illegal_transition": N_("The case cannot go from “%(from_status)s” to “%(to_status)s”."),
     "not_active_staff": N_("Choose an active member of the service team."),
+    "not_department_member": N_("Choose someone who works in the department “%(department)s”."),
+    "not_in_department": N_("You do not work in the department “%(department)s”."),
+    "conflicting_filters": N_("Choose either a person or only the cases nobody is assigned to, not both."),
     "unknown_user": N_("This person is not known to the portal yet. Try again in a moment."),
     "not_a_category": N_("Cases of the type “%(type)s” have no category “%(category)s”."),
     "default_rule_required": N_(
@@ -75,6 +78,8 @@ MESSAGES = {
     "overlapping_hours": N_("The opening hours of a day may not overlap."),
     "no_opening_hours": N_("Set opening hours for at least one day of the week."),
     "date_out_of_range": N_("Choose a date between the years %(first_year)s and %(last_year)s."),
+    "ends_before_start": N_("The last day may not come before the first."),
+    "period_too_long": N_("Choose a period of at most %(weeks)s weeks."),
     # meters
     "unknown_counter": N_("This device has no counter “%(counter)s”."),
     "already_read_today": N_(
@@ -132,6 +137,7 @@ PARAM_LABELS = {
     "resolution": "resolution",
     "type": "type",
     "category": "category",
+    "department": "department",
 }
 DATE_PARAMS = frozenset({"date"})
 # The parts of a service's field path that are groups, not form fields: `relocation.network.dns.1` is `dns`.

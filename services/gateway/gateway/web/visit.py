@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gateway.settings import Settings
-from gateway.upstream import Upstreams, UpstreamUnavailable
+from gateway.upstream import UpstreamResponse, Upstreams, UpstreamUnavailable
 from gateway.web import labels
 from gateway.web.session import (
     ACCESS_COOKIE,
@@ -89,6 +89,17 @@ class Answer:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+def answer_of(response: UpstreamResponse) -> Answer:
+    """A service's answer with its JSON body read (None when it has none, or none that is JSON)."""
+    body: Any = None
+    if response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+    return Answer(response.status_code, body)
 
 
 class Web:
@@ -185,6 +196,24 @@ class Visit:
         refusals: frozenset[int] | set[int] = FORM_REFUSALS,
         anonymous: bool = False,
     ) -> Answer:
+        response = await self.fetch(
+            service, method, path, json=json, params=params, refusals=refusals, anonymous=anonymous
+        )
+        return answer_of(response)
+
+    async def fetch(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        refusals: frozenset[int] | set[int] = FORM_REFUSALS,
+        anonymous: bool = False,
+    ) -> UpstreamResponse:
+        """The service's answer as sent (a download's bytes); a status neither successful nor among `refusals`
+        becomes the login page or an error page."""
         # The visitor's address, so that accounts throttles failed logins per client, not per gateway.
         client = self.request.client.host if self.request.client else ""
         response = await self.web.upstreams.send(
@@ -197,20 +226,14 @@ class Visit:
             language=self.language,
             headers={"X-Forwarded-For": client} if client else None,
         )
-        body: Any = None
-        if response.content:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-        answer = Answer(response.status_code, body)
-        if answer.ok or answer.status in refusals:
-            return answer
-        if answer.status == 401:
+        status = response.status_code
+        if 200 <= status < 300 or status in refusals:
+            return response
+        if status == 401:
             raise LoginRequired()
-        if answer.status in (403, 404):
-            raise PageError(answer.status)
-        log.warning("%s %s %s answered %s", service, method, path, answer.status)
+        if status in (403, 404):
+            raise PageError(status)
+        log.warning("%s %s %s answered %s", service, method, path, status)
         raise PageError(502)
 
     async def get(self, service: str, path: str, params: Any = None) -> Any:
@@ -266,6 +289,7 @@ class Visit:
             "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
             "day": lambda v: formatter.date(parse_time(v) or v),
             "number": formatter.number,
+            "country": formatter.country,
             # A response due time, with its weekday (F-12).
             "due_when": lambda v: formatter.date_and_time(parse_time(v)),
             "open_statuses": labels.OPEN_STATUSES,
@@ -403,7 +427,14 @@ async def supervisor_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visi
     return visit
 
 
+async def reports_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
+    if visit.user is None or not visit.user.may(PortalAction.VIEW_REPORTS):
+        raise PageError(403)
+    return visit
+
+
 AnonymousVisit = Annotated[Visit, Depends(anonymous_visit)]
 UserVisit = Annotated[Visit, Depends(user_visit)]
 StaffVisit = Annotated[Visit, Depends(staff_visit)]
 SupervisorVisit = Annotated[Visit, Depends(supervisor_visit)]
+ReportsVisit = Annotated[Visit, Depends(reports_visit)]

@@ -1,8 +1,8 @@
 """the service-level clock of a case: from when less than an hour is left, whether it arrived outside business
 hours, room for a resolution target, and the alerts sent about it, one per case and threshold
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import shared.db
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
