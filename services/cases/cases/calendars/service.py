@@ -18,7 +18,7 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from sqlalchemy import ColumnElement, CursorResult, Select, case, func, select
+from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -105,15 +105,17 @@ async def calendars_for_accounts(
     wanted = set(account_ids)
     if not wanted:
         return {}
-    rows = (
-        await session.execute(
-            select(Account.id.label("account_id"), *CALENDAR_COLUMNS)
-            .select_from(accounts_with_their_calendar())
-            .outerjoin(Calendar, Calendar.id == calendar_in_use())
-            .where(Account.id.in_(wanted))
-        )
-    ).all()
+    rows = (await session.execute(CALENDARS_OF_ACCOUNTS, {"account_ids": list(wanted)})).all()
     return {row.account_id: await calendar_in_row(session, row, row.account_id) for row in rows}
+
+
+# Built once: every new case reads its account's calendar, and building the statement cost more than running it.
+CALENDARS_OF_ACCOUNTS = (
+    select(Account.id.label("account_id"), *CALENDAR_COLUMNS)
+    .select_from(accounts_with_their_calendar())
+    .outerjoin(Calendar, Calendar.id == calendar_in_use())
+    .where(Account.id.in_(bindparam("account_ids", expanding=True)))
+)
 
 
 async def calendar_in_row(session: AsyncSession, row: Any, account_id: str) -> BusinessCalendar:
