@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from cases.audit.models import AuditEntry
 from cases.case.alerts import send_sla_alerts
 from cases.case.models import SlaAlert
 from cases.main import create_app
@@ -84,6 +85,11 @@ async def test_a_warning_with_less_than_an_hour_left_then_the_breach_each_once(d
     clock.set(madrid(2026, 2, 9, 15, 0))
     assert await run(desk) == 0
     assert await alerts(desk) == [(WARNING, case["id"]), (BREACHED, case["id"])]
+    async with desk.app.state.db.session() as session:
+        audited = await session.scalars(
+            select(AuditEntry.action).where(AuditEntry.case_id == case["id"]).order_by(AuditEntry.at)
+        )
+        assert [a for a in audited.all() if "sla" in a] == ["case.sla_warning", "case.sla_breached"]
 
 
 async def test_the_assignee_alone_is_told(desk, clock):

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import CursorResult, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cases.audit import service as audit
 from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
 from cases.case.models import Case, SlaAlert
 from cases.database import periodic_jobs
@@ -103,14 +104,24 @@ async def send_sla_alerts(db: Database, outbox: Outbox) -> int:
 
 
 async def claim(session: AsyncSession, case: Case, threshold: SlaThreshold, now: datetime) -> bool:
-    """Record the alert in the caller's transaction; False when it was recorded already, by this process or
-    another (see the module's docstring)."""
+    """Record the alert, and audit it, in the caller's transaction; False when it was recorded already, by this
+    process or another (see the module's docstring)."""
     inserted = await session.execute(
         upsert_ignore(session, SlaAlert.__table__)
         .values(case_id=case.id, threshold=threshold, sent_at=now)
         .on_conflict_do_nothing()
     )
-    return cast(CursorResult[Any], inserted).rowcount == 1  # an INSERT's result is a cursor's
+    if cast(CursorResult[Any], inserted).rowcount != 1:  # an INSERT's result is a cursor's
+        return False
+    audit.record(
+        session,
+        actor_id=audit.SYSTEM_ACTOR,
+        actor_side="system",
+        action=f"case.sla_{threshold}",
+        case_id=case.id,
+        changes={f"sla_{threshold}_at": (None, now.isoformat())},
+    )
+    return True
 
 
 async def alert(

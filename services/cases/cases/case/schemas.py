@@ -376,7 +376,9 @@ class StaffCaseDetail(CaseOut):
     assignee_id: str | None
     assignee: StaffRef | None
     first_response_at: datetime | None
-    paused_seconds: int
+    paused_seconds: int = Field(
+        description="The business time, in seconds, the clock stood still while the case waited for the customer."
+    )
     breached: bool = Field(
         description="Its response is overdue: the due time passed, unanswered, not paused."
     )
