@@ -191,3 +191,12 @@ def test_every_case_category_has_a_label_whatever_the_type(language):
     visitor = visit_in(language)
     for category in ("consumables", "relocation", "removal", "invoice", "contract", "billing", "paper_jam"):
         assert visitor.label("category", category) not in (category, labels.CATEGORIES[category]), category
+
+
+@pytest.mark.parametrize("language", ["es", "sv"])
+def test_each_text_is_translated_once(language):
+    """Babel keeps the last of two entries for one text silently; gettext's tools refuse the catalog."""
+    path = PACKAGE_DIR / "locales" / language / "LC_MESSAGES" / "messages.po"
+    ids = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith('msgid "')]
+    repeated = {line for line in ids if ids.count(line) > 1 and line != 'msgid ""'}
+    assert sorted(repeated) == []

@@ -22,11 +22,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def start_sender(app: FastAPI) -> None:
         postbox.renderer.warm_up()  # before the consumer starts
         app.state.postbox = postbox  # the email handlers' (ctx.resources.postbox)
-        app.state.email_sender = EmailSender(app.state.db, settings, postbox.pending)
-        app.state.email_sender.start()
+        # Several senders share the due emails as replicas do (FOR UPDATE SKIP LOCKED); SQLite has no such
+        # lock, so there one sender works alone.
+        count = 1 if app.state.db.is_sqlite else settings.email_connections
+        app.state.email_senders = [EmailSender(app.state.db, settings, postbox.pending) for _ in range(count)]
+        for sender in app.state.email_senders:
+            sender.start()
 
     async def stop_sender(app: FastAPI) -> None:
-        await app.state.email_sender.stop()
+        for sender in app.state.email_senders:
+            await sender.stop()
 
     return create_service_app(
         settings=settings,

@@ -13,7 +13,7 @@ from notifications.emails.models import Email
 from notifications.main import create_app
 from notifications.recipients.models import Recipient
 from notifications.settings import Settings
-from notifications.testing import email_parts
+from notifications.testing import CollectingHandler, SmtpServer, email_parts
 from shared.bus import Bus
 from shared.events import new_event
 from shared.events.cases import OrderShipped, VisitUpdated
@@ -114,6 +114,36 @@ async def test_two_replicas_send_every_email_once_through_a_refusing_server(
         assert sorted(m["Subject"].split()[1] for m in smtp.messages()) == sorted(
             e.data["number"] for e in events
         )
+
+
+class SlowServer(CollectingHandler):
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(0.05)  # a mail server slower than the database: the senders overlap
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_one_replica_sends_on_several_connections_and_every_email_once(
+    environment, user_upserted, case_created
+):
+    settings, publisher = environment
+    slow = SmtpServer()
+    slow.handler = SlowServer()
+    slow.start()
+    app = create_app(settings.model_copy(update={"email_connections": 3, "smtp_port": slow.port}))
+    try:
+        async with app_client(app):
+            await publisher.publish(user_upserted("ann"))
+            await eventually(lambda: _recipient_known(app, "ann"), what="the recipient copy", timeout=30)
+            for n in range(30):
+                await publisher.publish(case_created(["ann"], number=f"CS-2026-{n:06d}"))
+            await slow.wait_for(30, timeout=30)
+            await eventually(
+                lambda: _all_sent(app, expected=30), what="every email to be marked sent", timeout=30
+            )
+    finally:
+        slow.stop()
+    assert len({m["Message-ID"] for m in slow.messages()}) == len(slow.messages()) == 30
+    assert slow.connections() >= 2
 
 
 async def test_an_order_shipped_and_a_visit_scheduled_arrive_over_the_bus(environment, smtp, user_upserted):

@@ -127,8 +127,10 @@ async def test_an_email_the_server_accepted_is_not_sent_again_after_a_crash_in_t
             )
             await service.deliver(case_created(["ann", "bo", "cy"]))
             await smtp.wait_for(1)  # the crash comes while the slow server takes the second email
-            await kill(app.state.email_sender)
-            restarted = EmailSender(app.state.db, app.state.email_sender.settings, app.state.postbox.pending)
+            await kill(app.state.email_senders[0])
+            restarted = EmailSender(
+                app.state.db, app.state.email_senders[0].settings, app.state.postbox.pending
+            )
             restarted.start()
             try:
                 await service.wait_until_settled()
@@ -184,7 +186,7 @@ async def test_a_kept_connection_found_dead_only_when_sending_is_replaced_withou
         async def dead(*_args, **_kwargs):  # the socket looked open, but the server is gone
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
 
-        app.state.email_sender._smtp.sendmail = dead
+        app.state.email_senders[0]._smtp.sendmail = dead
         await assert_next_email_sent_on_a_new_connection(service, smtp, case_created)
 
 

@@ -371,19 +371,31 @@ class CustomerCaseDetail(CaseOut):
     )
 
 
-class StaffCaseDetail(CaseOut):
+class StaffCaseState(CaseOut):
+    """The case as the staff see it after changing it: its state, conversation and what may be done next."""
+
     service_level: ServiceLevelOut
     assignee_id: str | None
-    assignee: StaffRef | None
     first_response_at: datetime | None
     paused_seconds: int = Field(
         description="The business time, in seconds, the clock stood still while the case waited for the customer."
     )
+    follower_ids: list[str]
+    timeline: list[StaffTimelineEntry]
+    allowed_transitions: list[str]
+    allowed_actions: list[CaseAction] = Field(
+        default_factory=list, description="what the caller may do on it"
+    )
+
+
+class StaffCaseDetail(StaffCaseState):
+    """The staff's case page: its state with the side panel of its surroundings."""
+
+    assignee: StaffRef | None
     breached: bool = Field(
         description="Its response is overdue: the due time passed, unanswered, not paused."
     )
     at_risk: bool = Field(description="Less than one business hour is left before its response is due.")
-    follower_ids: list[str]
     device: StaffDeviceRef | None
     account: AccountRef | None
     customer: ContactOut | None = Field(description="The customer who wrote the case.")
@@ -393,11 +405,6 @@ class StaffCaseDetail(CaseOut):
     other_open_cases_total: int = Field(description="How many other open cases the account has.")
     assignable: list[StaffRef] = Field(
         description="Whom the caller may assign it to: the case department's members (a supervisor: all staff)."
-    )
-    timeline: list[StaffTimelineEntry]
-    allowed_transitions: list[str]
-    allowed_actions: list[CaseAction] = Field(
-        default_factory=list, description="what the caller may do on it"
     )
 
 

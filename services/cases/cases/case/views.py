@@ -16,6 +16,7 @@ from cases.case.schemas import (
     NewMessage,
     StaffCaseDetail,
     StaffCasePage,
+    StaffCaseState,
     StaffMessageOut,
     StatusRequest,
     parse_new_case,
@@ -128,7 +129,7 @@ async def post_message(
     return json_response(presenters.message_out(principal, message), status_code=201)
 
 
-@router.post("/cases/{case_id}/status", response_model=CustomerCaseDetail | StaffCaseDetail)
+@router.post("/cases/{case_id}/status", response_model=CustomerCaseDetail | StaffCaseState)
 async def change_status(
     case_id: str, request: StatusRequest, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> Response:
@@ -143,7 +144,7 @@ async def change_status(
             side=service.side_of(principal),
             reason=request.reason,
         )
-    return json_response(await presenters.case_detail(session, principal, case))
+    return json_response(await presenters.changed_case(session, principal, case))
 
 
 @router.post("/cases/{case_id}/assign", response_model=StaffCaseDetail)
