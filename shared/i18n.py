@@ -62,6 +62,15 @@ class LocaleFormatter:
             return ""
         return dates.format_datetime(value, format=format, tzinfo=self.tz, locale=self.locale)
 
+    def date_and_time(self, value: dt.datetime | None, date_format: str = "full") -> str:
+        """A day and a time to the minute, joined as the locale joins them: 'Wednesday, December 9, 2026, 12:00 PM',
+        'miércoles, 9 de diciembre de 2026, 12:00', 'onsdag 9 december 2026 12:00' (a due time, F-12)."""
+        if value is None:
+            return ""
+        clock = dates.format_time(value, "short", tzinfo=self.tz, locale=self.locale)
+        pattern = str(self.locale.datetime_formats[date_format]).replace("'", "")
+        return pattern.format(clock, self.date(value, date_format))
+
     def date(self, value: dt.date | dt.datetime | None, format: str = "medium") -> str:
         if value is None:
             return ""

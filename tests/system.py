@@ -147,7 +147,11 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
         extra_env={
             "DEMO_PASSWORD": DEMO_PASSWORD,
             "COOKIE_SECURE": "false",
-            **(extra_env if extra_env is not None else {"REMINDER_INTERVAL_SECONDS": "1", **clock.env()}),
+            **(
+                extra_env
+                if extra_env is not None
+                else {"REMINDER_INTERVAL_SECONDS": "1", "SLA_ALERT_INTERVAL_SECONDS": "1", **clock.env()}
+            ),
         },
     )
     system = RunningSystem(config, inbox, tmp, clock)

@@ -23,7 +23,10 @@ class CaseCreated(EventData):
     created_by: str
     follower_ids: list[str]
     created_at: datetime
+    # When the vendor's first response is due (F-12), counted in business hours from the creation, or from the next
+    # opening when the case arrived in closed time (then `received_outside_business_hours`).
     response_due_at: datetime | None = None
+    received_outside_business_hours: bool = False
     # What was asked, by type (null for incidents): consumables {items: [{sku, kind, name, quantity}], shipping},
     # relocation {street, ..., preferred_date, time_window, network}, removal {date, reason}, account_inquiry {topic}.
     details: dict[str, Any] | None = None
@@ -56,6 +59,36 @@ class CaseAssigned(EventData):
     previous_assignee_id: str | None
     assigned_by: str
     assigned_at: datetime
+
+
+class CaseSlaAlert(EventData):
+    """What both alerts about a case's response due time carry; `recipient_ids` are the staff users to tell: the
+    case's assignee, or every agent of its department when nobody is assigned."""
+
+    case_id: str
+    number: str
+    account_id: str
+    account_name: str
+    subject: str
+    department: Department
+    assignee_id: str | None
+    response_due_at: datetime
+    recipient_ids: list[str]
+    at: datetime
+
+
+class CaseSlaWarning(CaseSlaAlert):
+    """Less than one business hour is left before the case's response is due and the vendor has not responded yet
+    (F-12). Published once per case, and only while the case's business hours are open."""
+
+    event_type = "cases.case.sla_warning"
+
+
+class CaseSlaBreached(CaseSlaAlert):
+    """The case's response due time passed without a response from the vendor (F-12). Published once per case, and
+    only while the case's business hours are open: a due time passed at night is told at the next opening."""
+
+    event_type = "cases.case.sla_breached"
 
 
 class CaseMessageAdded(EventData):

@@ -94,6 +94,8 @@ class EmailKind(StrEnum):
     READ_REQUEST_REMINDED = "read_request_reminded"
     ORDER_SHIPPED = "order_shipped"
     VISIT_SCHEDULED = "visit_scheduled"
+    CASE_SLA_WARNING = "case_sla_warning"  # to staff: less than one business hour left to respond
+    CASE_SLA_BREACHED = "case_sla_breached"  # to staff: the response is overdue
 
 
 class DeviceAction(StrEnum):

@@ -2,8 +2,8 @@
 support sorted by due time with the overdue case marked in words, opens it, sees the account and the customer's
 contact beside it, and assigns it to herself. The console also reads in English and Swedish.
 
-Due times are written into the cases database here: nothing sets them through the portal until the service-level
-clock (F-12) does."""
+Two due times are written into the cases database here, to have an overdue case and one due later today whatever
+the time; the third case keeps the one the service-level clock (F-12) gave it, sixteen business hours on."""
 
 import asyncio
 import re

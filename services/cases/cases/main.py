@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from cases.calendars.handlers import handlers as calendar_handlers
 from cases.calendars.views import router as calendars_router
+from cases.case.alerts import sla_alert_hooks
 from cases.case.jobs import auto_close_hooks
 from cases.case.views import router as cases_router
 from cases.catalogue.handlers import handlers as catalogue_handlers
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.include(fulfilment_handlers)
     handlers.include(calendar_handlers)
     start_auto_close, stop_auto_close = auto_close_hooks(settings)
+    start_alerts, stop_alerts = sla_alert_hooks(settings)
     return create_service_app(
         settings=settings,
         title="Cases",
@@ -38,6 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reports_router,
         ],
         handlers=handlers,
-        on_startup=[start_auto_close],
-        on_shutdown=[stop_auto_close],
+        on_startup=[start_auto_close, start_alerts],
+        on_shutdown=[stop_auto_close, stop_alerts],
     )

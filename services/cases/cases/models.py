@@ -2,7 +2,14 @@
 
 from cases.audit.models import AuditEntry  # noqa: F401
 from cases.calendars.models import Calendar, CalendarAssignment, CalendarDay  # noqa: F401
-from cases.case.models import Case, CaseFollower, CaseMessage, CaseNumberCounter, StatusChange  # noqa: F401
+from cases.case.models import (  # noqa: F401
+    Case,
+    CaseFollower,
+    CaseMessage,
+    CaseNumberCounter,
+    SlaAlert,
+    StatusChange,
+)
 from cases.catalogue.models import ConsumableCatalogue, ConsumableItem  # noqa: F401
 from cases.departments.models import DepartmentMember, RoutingRule  # noqa: F401
 from cases.directory.models import Account, Device, DeviceAssignment, User  # noqa: F401

@@ -7,3 +7,8 @@ class Settings(ServiceSettings):
     # A resolved case closes itself after this many days (F-14); the job looks for such cases this often.
     auto_close_after_days: int = 14
     auto_close_interval_seconds: float = 600.0
+    # The response time, in business hours, of a case with no device and so no contract to set one: an account
+    # inquiry (F-33) is answered within two business days, the contracts' longest response time (F-12).
+    account_inquiry_response_hours: int = 16
+    # How often the alerts job looks for cases close to or past their response due time (F-12, F-40).
+    sla_alert_interval_seconds: float = 60.0

@@ -52,7 +52,9 @@ DEVICES = {
 }
 
 
-def device_event(device_id: str, account_id: str, assigned: list[str], *, active: bool = True):
+def device_event(
+    device_id: str, account_id: str, assigned: list[str], *, active: bool = True, response_time_hours: int = 8
+):
     return new_event(
         DeviceUpserted(
             device_id=device_id,
@@ -62,7 +64,7 @@ def device_event(device_id: str, account_id: str, assigned: list[str], *, active
             model_class="colour",
             counters=["black", "colour"],
             location=Location(),
-            response_time_hours=8,
+            response_time_hours=response_time_hours,
             assigned_user_ids=assigned,
             active=active,
         ),
@@ -124,9 +126,13 @@ class Portal:
                 self.tokens[user_id] = self.token_for(user_id, memberships={account: role})
         return {"Authorization": f"Bearer {self.tokens[user_id]}"}
 
-    async def upsert_device(self, device_id: str, assigned: list[str], *, active: bool = True) -> None:
+    async def upsert_device(
+        self, device_id: str, assigned: list[str], *, active: bool = True, response_time_hours: int = 8
+    ) -> None:
         account = DEVICES[device_id][0]
-        await self.bus.deliver(device_event(device_id, account, assigned, active=active))
+        await self.bus.deliver(
+            device_event(device_id, account, assigned, active=active, response_time_hours=response_time_hours)
+        )
 
     async def remove_device(self, device_id: str) -> None:
         await self.bus.deliver(

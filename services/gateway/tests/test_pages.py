@@ -328,6 +328,7 @@ async def test_language_switcher_wins_over_the_browser(gateway):
 async def test_dates_are_formatted_in_the_user_locale_and_time_zone(gateway, fakes):
     fakes.me["language"] = "es"
     fakes.cases[CASE_ID]["response_due_at"] = "2030-07-01T08:00:00+00:00"
+    fakes.cases[CASE_ID]["service_level"]["due_at"] = "2030-07-01T08:00:00+00:00"
     await log_in(gateway)
     html = (await gateway.get("/")).text
     assert "1/7/30, 10:00" in html  # Madrid is UTC+2 in summer; Spanish short date format

@@ -56,6 +56,7 @@ def build_case_created(
     number: str = "CS-2026-000123",
     subject: str = "Paper jam in tray 2",
     due: datetime | None = None,
+    outside_business_hours: bool = False,
 ) -> CloudEvent:
     case_id = case_id or str(uuid.uuid4())
     return new_event(
@@ -73,6 +74,7 @@ def build_case_created(
             follower_ids=follower_ids,
             created_at=datetime.now(UTC),
             response_due_at=due,
+            received_outside_business_hours=outside_business_hours,
         ),
         source="cases",
         subject=case_id,

@@ -93,6 +93,7 @@ VALUES = {
         "number": "CS-1",
         "subject": "Jam",
         "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
+        "received_outside_business_hours": True,
     },
     "case_status_changed": {"number": "CS-1", "subject": "Jam", "old_status": "new", "new_status": "closed"},
     "case_resolved": {"number": "CS-1", "subject": "Jam"},
@@ -122,6 +123,18 @@ VALUES = {
         "subject": "Move",
         "scheduled_for": datetime(2026, 1, 5, 9, tzinfo=UTC),
         "technician": "Lars",
+    },
+    "case_sla_warning": {
+        "number": "CS-1",
+        "subject": "Jam",
+        "account": "Acme",
+        "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
+    },
+    "case_sla_breached": {
+        "number": "CS-1",
+        "subject": "Jam",
+        "account": "",
+        "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
     },
 }
 

@@ -152,7 +152,7 @@ async def test_case_created_reaches_each_follower_in_their_language(
     (english,) = smtp.messages(to="ann@customer.example")
     assert english["Subject"] == "Case CS-2026-000123 created: Paper jam in tray 2"
     text, html = email_parts(english)
-    assert "We will respond by March 2, 2026, 2:04\u202fPM (Europe/London)" in text
+    assert "We will respond by Monday, March 2, 2026, 2:04\u202fPM (Europe/London)" in text
     assert link in text and f'href="{link}"' in html
 
     (spanish,) = smtp.messages(to="ana@customer.example")
@@ -160,14 +160,14 @@ async def test_case_created_reaches_each_follower_in_their_language(
     text, html = email_parts(spanish)
     assert "Hola, Ana:" in text
     assert "Hemos recibido su caso CS-2026-000123" in text and "Hemos recibido su caso CS-2026-000123" in html
-    assert "Le responderemos antes del 2 de marzo de 2026, 15:04 (Europe/Madrid)" in text
+    assert "Le responderemos antes del lunes, 2 de marzo de 2026, 15:04 (Europe/Madrid)" in text
     assert link in text and f'href="{link}"' in html and '<html lang="es">' in html
 
     (swedish,) = smtp.messages(to="asa@customer.example")
     assert swedish["Subject"] == "Ärende CS-2026-000123 har skapats: Paper jam in tray 2"
     text, html = email_parts(swedish)
     assert "Vi har tagit emot ditt ärende CS-2026-000123" in text
-    assert "Vi svarar senast 2 mars 2026 15:04 (Europe/Stockholm)" in html
+    assert "Vi svarar senast måndag 2 mars 2026 15:04 (Europe/Stockholm)" in html
     assert link in text and f'href="{link}"' in html
 
 

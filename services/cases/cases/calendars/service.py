@@ -12,12 +12,13 @@ Built calendars are cached in each process by calendar id and version; the versi
 with the account in one query on every call, so a supervisor's change applies in every process at once."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from sqlalchemy import ColumnElement, CursorResult, Select, case, func, select
+from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -35,6 +36,10 @@ from shared.events.vocabulary import CalendarDayKind
 log = logging.getLogger(__name__)
 # Built calendars of each database (tests run several in one process): calendar id -> (version, calendar).
 _built: WeakKeyDictionary[Engine | Connection, dict[str, tuple[int, BusinessCalendar]]] = WeakKeyDictionary()
+
+
+# The calendar of an account whose copy has not arrived yet (`calendar_for_case`).
+UNKNOWN_ACCOUNT_CALENDAR = BusinessCalendar(time_zone="UTC", weekly_hours=DEFAULT_WEEK)
 
 
 class UnknownAccount(LookupError):
@@ -86,18 +91,31 @@ def join_calendar_of_account(
 async def calendar_for_account(session: AsyncSession, account_id: str) -> BusinessCalendar:
     """The business-hours calendar of an account, for due times (F-12). UnknownAccount when no copy of the account
     has arrived yet."""
-    in_use = calendar_in_use()
-    row = (
-        await session.execute(
-            select(*CALENDAR_COLUMNS)
-            .select_from(accounts_with_their_calendar())
-            .outerjoin(Calendar, Calendar.id == in_use)
-            .where(Account.id == account_id)
-        )
-    ).first()
-    if row is None:
+    found = await calendars_for_accounts(session, [account_id])
+    if account_id not in found:
         raise UnknownAccount(f"account {account_id} is not known here yet")
-    return await calendar_in_row(session, row, account_id)
+    return found[account_id]
+
+
+async def calendars_for_accounts(
+    session: AsyncSession, account_ids: Iterable[str]
+) -> dict[str, BusinessCalendar]:
+    """The calendars of these accounts, {account id: calendar}, read in one query; an account with no copy here yet
+    is left out."""
+    wanted = set(account_ids)
+    if not wanted:
+        return {}
+    rows = (await session.execute(CALENDARS_OF_ACCOUNTS, {"account_ids": list(wanted)})).all()
+    return {row.account_id: await calendar_in_row(session, row, row.account_id) for row in rows}
+
+
+# Built once: every new case reads its account's calendar, and building the statement cost more than running it.
+CALENDARS_OF_ACCOUNTS = (
+    select(Account.id.label("account_id"), *CALENDAR_COLUMNS)
+    .select_from(accounts_with_their_calendar())
+    .outerjoin(Calendar, Calendar.id == calendar_in_use())
+    .where(Account.id.in_(bindparam("account_ids", expanding=True)))
+)
 
 
 async def calendar_in_row(session: AsyncSession, row: Any, account_id: str) -> BusinessCalendar:
@@ -107,9 +125,22 @@ async def calendar_in_row(session: AsyncSession, row: Any, account_id: str) -> B
     if row.id is None:
         log.warning("no calendar stored for account %s: using the default of its country", account_id)
         if row.country is None:
-            return BusinessCalendar(time_zone="UTC")
+            return UNKNOWN_ACCOUNT_CALENDAR
         return default_calendar(row.country, row.subdivision, row.time_zone)
     return await built_calendar(session, row.id, row.version)
+
+
+async def calendar_for_case(session: AsyncSession, account_id: str) -> BusinessCalendar:
+    """The calendar a case of this account is due on. A case may arrive before its account's copy (the account and
+    its devices travel as separate events): until the copy comes, its cases count Monday to Friday 08:00-17:00 UTC
+    rather than be refused."""
+    try:
+        return await calendar_for_account(session, account_id)
+    except UnknownAccount:
+        log.warning(
+            "account %s is not known here yet: its case is due on the default hours in UTC", account_id
+        )
+        return UNKNOWN_ACCOUNT_CALENDAR
 
 
 async def stored_calendar(session: AsyncSession, calendar_id: str) -> BusinessCalendar:

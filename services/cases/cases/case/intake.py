@@ -43,7 +43,11 @@ def check_before_access(request: AnyNewCase) -> None:
         service.check_new_case(request)
 
 
-async def open_case(session: AsyncSession, outbox: Outbox, principal: Principal, request: AnyNewCase) -> Case:
+async def open_case(
+    session: AsyncSession, outbox: Outbox, principal: Principal, request: AnyNewCase, inquiry_hours: float
+) -> Case:
+    """Open the case a request asks for; it is due in its device's contractual response time, or in
+    `inquiry_hours` business hours when it concerns no device (F-12)."""
     if isinstance(request, NewAccountInquiry):
         check_account_inquiry(principal, request.account_id)
         draft = service.CaseDraft(
@@ -54,10 +58,12 @@ async def open_case(session: AsyncSession, outbox: Outbox, principal: Principal,
             subject=request.subject,
             description=request.description,
             details={"topic": request.topic},
+            response_hours=inquiry_hours,
         )
     else:
         device = await device_for_new_case(session, principal, request.device_id, request.type)
         draft = await DRAFTS[request.type](session, device, request)
+        draft.response_hours = device.response_time_hours
     return await service.create_case(session, outbox, principal, draft)
 
 

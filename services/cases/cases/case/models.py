@@ -29,12 +29,20 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # The SLA clock (F-12): when a response is due, when the vendor first answered, and the time the clock
-    # stood still while the case waited for the customer (`paused_since` is set while it waits).
+    # The SLA clock (F-12, cases.servicelevel.state): when a response is due, from when less than one business
+    # hour is left (where the alerts job looks), whether the case arrived in closed time (its clock then started
+    # at the next opening), when the vendor first answered, and the business time the clock stood still while the
+    # case waited for the customer (`paused_since` is set while it waits). Null due times: a case from before
+    # the clock, which has none.
     response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    response_warning_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    received_outside_business_hours: Mapped[bool] = mapped_column(Boolean, default=False)
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # Room for a resolution target: no contract sets one yet, so it stays null; when one does, it is counted
+    # like the response (start_response_clock) and moved on by the same pauses (cases.case.service.track_pause).
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # What the customer asked for, by type (consumables items and shipping, relocation or removal request,
     # inquiry topic); null for incidents. Kept as sent so logistics and field service see the whole request.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -94,3 +102,14 @@ class StatusChange(Base):
     actor_side: Mapped[str] = mapped_column(String(10))  # customer | vendor | system
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SlaAlert(Base):
+    """An alert about a case's response due time that was published (F-12, F-40): at most one per case and
+    threshold, by the key, however many processes look at the case at once (cases.case.alerts)."""
+
+    __tablename__ = "case_sla_alert"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id", ondelete="CASCADE"), primary_key=True)
+    threshold: Mapped[str] = mapped_column(String(20), primary_key=True)  # SlaThreshold
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.case import due
 from cases.case.assignment import assignable
+from cases.case.due import due_flags
 from cases.case.models import Case
 from cases.case.schemas import AccountRef, ContactOut, OpenCaseRef, StaffDeviceRef, StaffRef
 from cases.case.workflow import OPEN
@@ -69,13 +70,6 @@ async def other_open_cases(
         )
         for row in rows
     ], total
-
-
-def due_flags(case: Case, calendar: BusinessCalendar, now: datetime) -> dict[str, bool]:
-    """`breached` and `at_risk` of an open case on its account's calendar; a case no longer open is neither."""
-    if case.status not in OPEN:
-        return {"breached": False, "at_risk": False}
-    return {"breached": due.breached(case, now), "at_risk": due.at_risk(case, calendar, now)}
 
 
 async def side_panel(session: AsyncSession, principal: Principal, case: Case) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
 from cases.case.assignment import staff_assignment_actions
 from cases.case.models import Case, CaseMessage, StatusChange
 from cases.case.panel import side_panel
@@ -16,6 +17,7 @@ from cases.case.schemas import (
     CustomerCaseDetail,
     DeviceRef,
     MessageOut,
+    ServiceLevelOut,
     StaffCaseDetail,
     StaffCaseListItem,
     StaffCasePage,
@@ -27,6 +29,7 @@ from cases.case.schemas import (
 from cases.case.workflow import allowed_transitions, case_actions
 from cases.directory.models import Device, User
 from cases.fulfilment.models import FulfilmentUpdate
+from cases.servicelevel import service_level
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.events.vocabulary import CaseAction, Side
@@ -58,6 +61,7 @@ async def customer_detail(session: AsyncSession, case: Case) -> CustomerCaseDeta
     entries = await timeline(session, case, list(messages.all()))
     return CustomerCaseDetail(
         **CaseOut.model_validate(case).model_dump(),
+        service_level=(await service_levels(session, [case]))[case.id],
         device=await device_ref(session, case.device_id),
         timeline=[TimelineEntry(**e) for e in entries],
         **allowed(Side.CUSTOMER, case),
@@ -69,6 +73,7 @@ async def staff_state(session: AsyncSession, principal: Principal, case: Case) -
     entries = await timeline(session, case, list(messages.all()))
     return StaffCaseState(
         **CaseOut.model_validate(case).model_dump(),
+        service_level=(await service_levels(session, [case]))[case.id],
         assignee_id=case.assignee_id,
         first_response_at=case.first_response_at,
         paused_seconds=case.paused_seconds,
@@ -172,12 +177,33 @@ async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def case_page(
-    principal: Principal, cases: list[Case], total: int, paging: PageQuery
+async def service_levels(session: AsyncSession, cases: list[Case]) -> dict[str, ServiceLevelOut]:
+    """Where each case stands against its response target, {case id: level}, on its account's calendar (the
+    calendars read in one query)."""
+    calendars = await calendars_for_accounts(session, {c.account_id for c in cases})
+    now = utcnow()
+    return {
+        c.id: ServiceLevelOut.model_validate(
+            service_level(c, calendars.get(c.account_id, UNKNOWN_ACCOUNT_CALENDAR), now)
+        )
+        for c in cases
+    }
+
+
+async def case_page(
+    session: AsyncSession, principal: Principal, cases: list[Case], total: int, paging: PageQuery
 ) -> CasePage | StaffCasePage:
-    if principal.is_staff:
-        return StaffCasePage(**paging.page([StaffCaseListItem.model_validate(c) for c in cases], total))
-    return CasePage(**paging.page([CaseListItem.model_validate(c) for c in cases], total))
+    levels = await service_levels(session, cases)
+    item = StaffCaseListItem if principal.is_staff else CaseListItem
+    items = [
+        item.model_validate(
+            {name: getattr(c, name) for name in item.model_fields if name != "service_level"}
+            | {"service_level": levels[c.id]}
+        )
+        for c in cases
+    ]
+    page = paging.page(items, total)
+    return StaffCasePage(**page) if principal.is_staff else CasePage(**page)
 
 
 def message_out(principal: Principal, message: CaseMessage) -> MessageOut | StaffMessageOut:

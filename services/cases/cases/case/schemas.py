@@ -225,6 +225,23 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class ServiceLevelOut(Out):
+    """Where the case stands against its response target (F-12)."""
+
+    due_at: datetime | None = Field(
+        description="When the first response is due; while paused, moved on by the business time waited so far."
+    )
+    paused: bool = Field(description="The clock stands still: the case waits for the customer.")
+    met: bool | None = Field(
+        description="Whether the first response came by its due time; null until it came."
+    )
+    breached: bool = Field(description="The due time passed without a first response.")
+    at_risk: bool = Field(description="Less than one business hour is left without a first response.")
+    received_outside_business_hours: bool = Field(
+        description="The case arrived in closed time: its clock started at the next opening."
+    )
+
+
 class CaseListItem(Out):
     id: str
     number: str
@@ -238,6 +255,7 @@ class CaseListItem(Out):
     updated_at: datetime
     response_due_at: datetime | None
     tracking_reference: str | None
+    service_level: ServiceLevelOut
 
 
 class StaffCaseListItem(CaseListItem):
@@ -265,6 +283,7 @@ class CaseOut(Out):
     created_by: str
     updated_at: datetime
     response_due_at: datetime | None
+    received_outside_business_hours: bool
     resolved_at: datetime | None
     details: dict[str, Any] | None = Field(description="What was asked, by type; null for incidents.")
     tracking_reference: str | None
@@ -343,6 +362,7 @@ class StaffTimelineEntry(TimelineEntry):
 
 
 class CustomerCaseDetail(CaseOut):
+    service_level: ServiceLevelOut
     device: DeviceRef | None
     timeline: list[TimelineEntry]
     allowed_transitions: list[str]
@@ -354,9 +374,12 @@ class CustomerCaseDetail(CaseOut):
 class StaffCaseState(CaseOut):
     """The case as the staff see it after changing it: its state, conversation and what may be done next."""
 
+    service_level: ServiceLevelOut
     assignee_id: str | None
     first_response_at: datetime | None
-    paused_seconds: int
+    paused_seconds: int = Field(
+        description="The business time, in seconds, the clock stood still while the case waited for the customer."
+    )
     follower_ids: list[str]
     timeline: list[StaffTimelineEntry]
     allowed_transitions: list[str]

@@ -9,17 +9,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
+from cases.calendars.service import calendar_for_case
 from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
 from cases.case.numbering import next_case_number
 from cases.case.routing import INCIDENT_CATEGORIES
 from cases.case.schemas import NewIncident
-from cases.case.workflow import TERMINAL, check_transition, reply_transition
+from cases.case.workflow import OPEN, TERMINAL, check_transition, reply_transition
 from cases.departments.rules import department_for
 from cases.directory.access import followers_who_may_see, may_see_case, principal_of, visible_cases_clause
 from cases.directory.models import Device, User
+from cases.servicelevel import start_response_clock
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
 from shared.errors import Problem, field_error, forbidden, not_found
@@ -54,6 +57,8 @@ class CaseDraft:
     category: str
     subject: str
     description: str
+    # The contract's response time in business hours (F-12): the device's, or the default of a case without one.
+    response_hours: float = 0
     error_code: str | None = None
     details: dict[str, Any] | None = None
 
@@ -76,9 +81,8 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         updated_at=now,
         paused_seconds=0,
         details=draft.details,
-        # The SLA clock (F-12) will set this from the device's response time and business hours.
-        response_due_at=None,
     )
+    await start_clock(session, case, draft.response_hours)
     followers = (
         await initial_followers(session, principal, case, draft.device)
         if draft.device
@@ -100,9 +104,24 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         type=case.type,
         category=case.category,
         details=case.details,
+        response_due_at=iso(case.response_due_at),
+        received_outside_business_hours=case.received_outside_business_hours,
     )
     await outbox.add(session, case_created(case, followers), subject=case.id)
     return case
+
+
+async def start_clock(session: AsyncSession, case: Case, hours: float) -> None:
+    """The response clock of a new case, on its account's business-hours calendar (F-12)."""
+    calendar = await calendar_for_case(session, case.account_id)
+    clock = start_response_clock(calendar, case.created_at, hours)
+    case.response_due_at, case.response_warning_at = clock.due_at, clock.warning_at
+    case.received_outside_business_hours = clock.received_outside_business_hours
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A time as the audit trail keeps it."""
+    return moment.isoformat() if moment else None
 
 
 def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
@@ -120,6 +139,7 @@ def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
         follower_ids=follower_ids,
         created_at=case.created_at,
         response_due_at=case.response_due_at,
+        received_outside_business_hours=case.received_outside_business_hours,
         details=case.details,
     )
 
@@ -198,12 +218,26 @@ def end_of(value: date | datetime) -> datetime:
 
 
 async def list_cases(
-    session: AsyncSession, principal: Principal, filters: CaseFilters, paging: PageQuery
+    session: AsyncSession,
+    principal: Principal,
+    filters: CaseFilters,
+    paging: PageQuery,
+    *,
+    by_due: bool = False,
 ) -> tuple[list[Case], int]:
+    """The visible cases the filters select, newest first; `by_due`: the open ones first, the soonest due first."""
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = filtered(select(Case).where(visible), filters)
-    rows = await session.scalars(paging.of(query.order_by(Case.created_at.desc(), Case.number.desc())))
+    ordered = query.order_by(*most_urgent_first()) if by_due else query
+    rows = await session.scalars(paging.of(ordered.order_by(Case.created_at.desc(), Case.number.desc())))
     return list(rows.all()), await count_of(session, query)
+
+
+def most_urgent_first() -> tuple[Any, ...]:
+    """Open cases before the others, and among them the soonest due first (one without a due time after those
+    with one); ties, and the cases no longer open, go on by the list's own order."""
+    is_open = Case.status.in_(OPEN)
+    return (when((is_open, 0), else_=1), when((is_open, Case.response_due_at), else_=None).asc().nulls_last())
 
 
 async def visible_case(
@@ -239,13 +273,17 @@ async def change_status(
     if checked:
         check_transition(side, case.status, target, case.resolved_at, now)
     previous = case.status
-    track_pause(case, previous, target, now)
+    clock_changes = await track_pause(session, case, previous, target, now)
+    if target == CaseStatus.IN_PROGRESS and side == Side.VENDOR:
+        clock_changes |= first_response(case, now)
     case.status, case.updated_at = target, now
     if target == CaseStatus.RESOLVED:
         case.resolved_at = now
     elif previous == CaseStatus.RESOLVED and target == CaseStatus.IN_PROGRESS:
         case.resolved_at = None
-    record_status_change(session, case, previous, actor_id=actor_id, side=side, reason=reason, at=now)
+    record_status_change(
+        session, case, previous, actor_id=actor_id, side=side, reason=reason, at=now, clock=clock_changes
+    )
     await outbox.add(
         session,
         CaseStatusChanged(
@@ -275,8 +313,10 @@ def record_status_change(
     side: str,
     reason: str | None,
     at: datetime,
+    clock: dict[str, tuple[Any, Any]] | None = None,
 ) -> None:
-    """The case's history row and the audit entry of a change to its current status."""
+    """The case's history row and the audit entry of a change to its current status, with what it did to the
+    case's response clock (`clock`)."""
     session.add(
         StatusChange(
             id=str(uuid.uuid4()),
@@ -295,20 +335,51 @@ def record_status_change(
         actor_side=side,
         action="case.status_changed",
         case_id=case.id,
-        changes={"status": (previous, case.status)},
+        changes={"status": (previous, case.status), **(clock or {})},
         from_status=previous,
         to_status=case.status,
         reason=reason,
     )
 
 
-def track_pause(case: Case, previous: str, target: str, now: datetime) -> None:
-    """The SLA clock stands still while the case waits for the customer (F-12)."""
+async def track_pause(
+    session: AsyncSession, case: Case, previous: str, target: str, now: datetime
+) -> dict[str, tuple[Any, Any]]:
+    """The response clock stands still while the case waits for the customer (F-12): when the case comes back, its
+    due times move on by exactly the business time spent waiting. Returns the clock's changes, for the audit."""
     if target == CaseStatus.WAITING_FOR_CUSTOMER:
         case.paused_since = now
-    elif previous == CaseStatus.WAITING_FOR_CUSTOMER and case.paused_since is not None:
-        case.paused_seconds += int((now - case.paused_since).total_seconds())
-        case.paused_since = None
+        return {"paused_since": (None, iso(now))}
+    if previous != CaseStatus.WAITING_FOR_CUSTOMER or case.paused_since is None:
+        return {}
+    calendar = await calendar_for_case(session, case.account_id)
+    paused_since, before = case.paused_since, clock_values(case)
+    for field in ("response_due_at", "response_warning_at", "resolution_due_at"):
+        if (due := getattr(case, field)) is not None:
+            setattr(case, field, calendar.shift_by_pause(due, paused_since, now))
+    case.paused_seconds += int(calendar.business_time_between(paused_since, now).total_seconds())
+    case.paused_since = None
+    after = clock_values(case)
+    return {field: (before[field], after[field]) for field in before if before[field] != after[field]}
+
+
+def clock_values(case: Case) -> dict[str, Any]:
+    return {
+        "response_due_at": iso(case.response_due_at),
+        "response_warning_at": iso(case.response_warning_at),
+        "resolution_due_at": iso(case.resolution_due_at),
+        "paused_since": iso(case.paused_since),
+        "paused_seconds": case.paused_seconds,
+    }
+
+
+def first_response(case: Case, now: datetime) -> dict[str, tuple[Any, Any]]:
+    """The vendor's first reply to the customer, or the case's first move to in progress, answers the case
+    (F-12): recorded once, the first time. Returns the change, for the audit."""
+    if case.first_response_at is not None:
+        return {}
+    case.first_response_at = now
+    return {"first_response_at": (None, iso(now))}
 
 
 async def add_message(
@@ -328,8 +399,7 @@ async def add_message(
     )
     session.add(message)
     case.updated_at = now
-    if side == "vendor" and not internal and case.first_response_at is None:
-        case.first_response_at = now
+    answered = first_response(case, now) if side == Side.VENDOR and not internal else {}
     if side == "customer":
         await follow(session, case, principal.user_id)
     audit.record(
@@ -338,6 +408,7 @@ async def add_message(
         actor_side=side,
         action="case.note_added" if internal else "case.message_added",
         case_id=case.id,
+        changes=answered or None,
         message_id=message.id,
     )
     await outbox.add(session, await message_added(session, case, message), subject=case.id)

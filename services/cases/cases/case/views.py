@@ -1,9 +1,9 @@
 """HTTP API of cases under /api/cases/v1 (the gateway relies on these paths and field names)."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel
 
 from cases.case import assignment, intake, presenters, service
@@ -21,6 +21,7 @@ from cases.case.schemas import (
     StatusRequest,
     parse_new_case,
 )
+from cases.settings import Settings
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, StaffUser
 from shared.errors import field_error, forbidden
@@ -56,6 +57,7 @@ def day_or_time(field: str, value: str | None) -> date | datetime | None:
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
 async def open_case(
+    http: Request,
     body: Annotated[Any, Body(description=NEW_CASE_DOC)],
     principal: CurrentUser,
     session: DbSession,
@@ -64,8 +66,11 @@ async def open_case(
     # Validated here rather than by FastAPI so that errors name the client's fields, not pydantic's variants.
     request = parse_new_case(body)
     intake.check_before_access(request)
+    settings: Settings = http.app.state.settings
     async with session.begin():
-        case = await intake.open_case(session, outbox, principal, request)
+        case = await intake.open_case(
+            session, outbox, principal, request, settings.account_inquiry_response_hours
+        )
     return CaseOut.model_validate(case)
 
 
@@ -85,6 +90,10 @@ async def list_cases(
     department: Annotated[str | None, Query(max_length=40)] = None,
     account_id: Annotated[str | None, Query(max_length=36)] = None,
     assignee_id: Annotated[str | None, Query(max_length=36)] = None,
+    sort: Annotated[
+        Literal["newest", "due"],
+        Query(description="newest: the newest first; due: the open cases first, the soonest due first"),
+    ] = "newest",
 ) -> Response:
     # Every filter only narrows what the caller may already see; the assignee is a vendor-only field.
     if assignee_id and not principal.is_staff:
@@ -100,8 +109,8 @@ async def list_cases(
         account_id=account_id,
         assignee_id=assignee_id,
     )
-    cases, total = await service.list_cases(session, principal, filters, paging)
-    return json_response(presenters.case_page(principal, cases, total, paging))
+    cases, total = await service.list_cases(session, principal, filters, paging, by_due=sort == "due")
+    return json_response(await presenters.case_page(session, principal, cases, total, paging))
 
 
 @router.get("/cases/{case_id}", response_model=CustomerCaseDetail | StaffCaseDetail)

@@ -9,9 +9,9 @@ from typing import TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases.case.due import breached_clause, calendars_of
+from cases.case.due import breached_clause, calendars_of, due_flags
 from cases.case.models import Case
-from cases.case.panel import account_ref, due_flags, soonest_due_first, staff_ref
+from cases.case.panel import account_ref, soonest_due_first, staff_ref
 from cases.case.presenters import allowed, with_assignment
 from cases.case.schemas import DeviceRef
 from cases.case.service import CaseFilters, filtered

@@ -2,6 +2,7 @@
 visitor's bearer token; the services decide what the visitor may see (hiding a link is never the control)."""
 
 import asyncio
+import datetime as dt
 import logging
 import math
 import zoneinfo
@@ -15,7 +16,7 @@ from gateway.upstream import UpstreamUnavailable
 from gateway.web import labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
-from gateway.web.visit import PageError, UserVisit, Visit, refresh_tokens
+from gateway.web.visit import PageError, UserVisit, Visit, parse_time, refresh_tokens
 from shared.events.vocabulary import PortalAction
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ async def dashboard(visit: UserVisit) -> Response:
         *(optional(call) for call in case_lists),
     )
     open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
-    open_cases.sort(key=lambda case: (case.get("response_due_at") is None, case.get("response_due_at") or ""))
+    open_cases.sort(key=most_urgent_first)
     due_readings = sorted((due or {}).get("items") or [], key=lambda item: str(item.get("due_date") or ""))
     return visit.render(
         "dashboard.html",
@@ -113,6 +114,14 @@ async def dashboard(visit: UserVisit) -> Response:
         requests=requests or [],
         requests_ok=requests_ok,
     )
+
+
+def most_urgent_first(case: dict) -> tuple[bool, dt.datetime]:
+    """The dashboard's order of open cases (F-71): the soonest due first, by the due time the cases service gives
+    (a case waiting for the customer: moved on by the time waited so far); cases without one last."""
+    level = case.get("service_level") or {}
+    due = parse_time(level.get("due_at") or case.get("response_due_at"))
+    return due is None, due or dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -205,7 +214,9 @@ async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
     """The case list with filters and paging, shared by the customer's list and the agent's queue."""
     filters = case_filters(dict(visit.request.query_params))
     page = page_number(visit.request.query_params.get("page"))
-    answer = await visit.call("cases", "GET", f"{CASES}/cases", params={**filters, **page_window(page)})
+    # The open cases first, the soonest due first (F-11, F-12); then the others, the newest first.
+    params = {**filters, "sort": "due", **page_window(page)}
+    answer = await visit.call("cases", "GET", f"{CASES}/cases", params=params)
     body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
     total = int(body.get("total") or 0)
     devices, _ = await optional(visible_devices(visit))

@@ -29,7 +29,6 @@ from gateway.web.session import (
     session_id_of,
     unverified_claims,
 )
-from shared import clock
 from shared.events.vocabulary import PortalAction
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
 
@@ -291,7 +290,9 @@ class Visit:
             "day": lambda v: formatter.date(parse_time(v) or v),
             "number": formatter.number,
             "country": formatter.country,
-            "due_state": due_state,
+            # A response due time, with its weekday (F-12).
+            "due_when": lambda v: formatter.date_and_time(parse_time(v)),
+            "open_statuses": labels.OPEN_STATUSES,
             "query": query_string,
             "quote": quote,
             "calendar_day": lambda v: formatter.date(parse_date(v)),
@@ -332,22 +333,6 @@ def referer_path(request: Request) -> str | None:
     if referer.startswith(base):
         return "/" + referer[len(base) :]
     return None
-
-
-def due_state(case: dict) -> str | None:
-    """'overdue' or 'soon' for open cases with a response due time: as the cases service flags it for the staff
-    (breached; less than one business hour left), else within two hours."""
-    if case.get("status") not in labels.OPEN_STATUSES:
-        return None
-    if "breached" in case:
-        return "overdue" if case["breached"] else "soon" if case.get("at_risk") else None
-    due = parse_time(case.get("response_due_at"))
-    if due is None:
-        return None
-    now = clock.now()
-    if due <= now:
-        return "overdue"
-    return "soon" if due - now <= dt.timedelta(hours=2) else None
 
 
 def query_string(params: dict[str, Any], **changes: Any) -> str:

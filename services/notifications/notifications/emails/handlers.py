@@ -18,9 +18,18 @@ from shared.events.accounts import (
     PasswordResetRequested,
     RegistrationAwaitingApproval,
 )
-from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged, OrderShipped, VisitUpdated
+from shared.events.cases import (
+    CaseCreated,
+    CaseMessageAdded,
+    CaseSlaAlert,
+    CaseSlaBreached,
+    CaseSlaWarning,
+    CaseStatusChanged,
+    OrderShipped,
+    VisitUpdated,
+)
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
-from shared.events.vocabulary import CaseStatus, Side
+from shared.events.vocabulary import CaseStatus, EmailKind, Side
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +108,34 @@ async def email_case_created(ctx: HandlerContext, data: CaseCreated) -> None:
         number=data.number,
         subject=data.subject,
         response_due_at=data.response_due_at,
+        received_outside_business_hours=data.received_outside_business_hours,
     )
+
+
+async def email_sla_alert(ctx: HandlerContext, data: CaseSlaAlert, kind: EmailKind) -> None:
+    """Tell the staff the event names about a case's response due time (F-12, F-40). An alert is part of their
+    work, not news they may switch off: every active one of them gets it."""
+    await tell_users(
+        ctx,
+        data.recipient_ids,
+        kind,
+        kind,
+        link_path=f"/agent/cases/{data.case_id}",
+        number=data.number,
+        subject=data.subject,
+        account=data.account_name,
+        response_due_at=data.response_due_at,
+    )
+
+
+@handlers.on(CaseSlaWarning)
+async def email_sla_warning(ctx: HandlerContext, data: CaseSlaWarning) -> None:
+    await email_sla_alert(ctx, data, EmailKind.CASE_SLA_WARNING)
+
+
+@handlers.on(CaseSlaBreached)
+async def email_sla_breached(ctx: HandlerContext, data: CaseSlaBreached) -> None:
+    await email_sla_alert(ctx, data, EmailKind.CASE_SLA_BREACHED)
 
 
 @handlers.on(CaseStatusChanged)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from babel import dates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from shared.events.vocabulary import CaseStatus, CustomerRole, EmailKind
@@ -116,6 +115,8 @@ class EmailRenderer:
             "status": lambda value: word(STATUS_WORDS, value),
             "role": lambda value: word(ROLE_WORDS, value),
             "moment": lambda value: format_moment(formatter, value),
+            # A due time names its weekday: "by Wednesday, 9 December 2026, 12:00" is read at a glance.
+            "due": lambda value: format_moment(formatter, value, "full"),
             # A calendar date (a reading's local day, a due date) as is: no time zone may move it.
             "day": lambda value: formatter.date(value, "long"),
             "counter": lambda value: word(COUNTER_WORDS, value),
@@ -123,12 +124,9 @@ class EmailRenderer:
         }
 
 
-def format_moment(formatter: LocaleFormatter, value: datetime | None) -> str:
+def format_moment(formatter: LocaleFormatter, value: datetime | None, date_format: str = "long") -> str:
     """A date and time to the minute in the recipient's locale and zone, naming the zone: '5 de enero de 2026,
-    15:04 (Europe/Madrid)'."""
+    15:04 (Europe/Madrid)'; with the `full` date, its weekday first ('lunes, 5 de enero de 2026, 15:04 ...')."""
     if value is None:
         return ""
-    day = formatter.date(value, "long")
-    clock = dates.format_time(value, "short", tzinfo=formatter.tz, locale=formatter.locale)
-    pattern = str(formatter.locale.datetime_formats["long"]).replace("'", "")
-    return f"{pattern.format(clock, day)} ({formatter.tz.key})"
+    return f"{formatter.date_and_time(value, date_format)} ({formatter.tz.key})"
