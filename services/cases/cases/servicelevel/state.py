@@ -16,6 +16,7 @@ The clock of a case:
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 from cases.servicelevel.calendar import BusinessCalendar
@@ -70,6 +71,13 @@ def start_response_clock(calendar: BusinessCalendar, created_at: datetime, hours
     )
 
 
+@lru_cache(maxsize=64)
+def risk_horizon(calendar: BusinessCalendar, now: datetime) -> datetime:
+    """One business hour after `now`: a case due before it has less than that left. Worked out once per calendar
+    and instant, as a page of cases is judged at one instant."""
+    return calendar.add_business_time(now, AT_RISK_WITHIN)
+
+
 def service_level(case: ClockedCase, calendar: BusinessCalendar, now: datetime) -> ServiceLevel:
     """The case's standing at `now` on its account's calendar."""
     due, paused_since, responded = case.response_due_at, case.paused_since, case.first_response_at
@@ -77,12 +85,7 @@ def service_level(case: ClockedCase, calendar: BusinessCalendar, now: datetime) 
         due = calendar.shift_by_pause(due, paused_since, now)
     owes = due is not None and responded is None and paused_since is None and case.status in OWING
     breached = owes and due is not None and due <= now
-    at_risk = (
-        owes
-        and not breached
-        and due is not None
-        and calendar.business_time_between(now, due) < AT_RISK_WITHIN
-    )
+    at_risk = owes and not breached and due is not None and due < risk_horizon(calendar, now)
     return ServiceLevel(
         due_at=due,
         paused=paused_since is not None,
