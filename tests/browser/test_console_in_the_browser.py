@@ -108,7 +108,7 @@ def test_the_agent_sees_the_queue_by_due_time_and_takes_the_overdue_case(new_pag
     expect(panel.locator("#assignment")).to_contain_text("Nadie")
 
     panel.get_by_role("button", name="Asignármelo").click()
-    expect(agent.locator(".notice")).to_contain_text("El caso se ha asignado.")
+    expect(agent.get_by_role("status")).to_contain_text("El caso se ha asignado.")
     expect(agent.locator("#assignment")).to_contain_text("Alex Agent")
     expect(agent.locator("#assignment form[data-action='unassign']")).to_be_visible()
     expect(agent.locator("#assignment form[data-action='assign_to_self']")).to_have_count(0)
