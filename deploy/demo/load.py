@@ -3,14 +3,18 @@ Event ids are derived from the content, so loading twice changes nothing (the se
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
+from dataclasses import dataclass
 from datetime import date
-
-import httpx
+from pathlib import Path
+from typing import Any
 
 from deploy.demo.data import (
     AGENT,
@@ -42,7 +46,54 @@ async def publish_vendor_events(amqp_url: str, prefix: str, events: list, source
         await bus.close()
 
 
-def log_in_when_ready(client: httpx.Client, config: SystemConfig, email: str, timeout: float = 60.0) -> dict:
+@dataclass
+class Answer:
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise RuntimeError(f"HTTP {self.status_code}: {self.text[:500]}")
+
+
+class Client:
+    """The few HTTP calls of the loader on the standard library alone, so that it runs in a service's image too
+    (the compose profile `demo`)."""
+
+    def __init__(self, timeout: float = 10) -> None:
+        self.timeout = timeout
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def request(self, method: str, url: str, headers: dict | None = None, json_body: Any = None) -> Answer:
+        data = None if json_body is None else json.dumps(json_body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))  # noqa: S310 (the services' own http URLs)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return Answer(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.read().decode(errors="replace"))
+
+    def get(self, url: str, headers: dict | None = None) -> Answer:
+        return self.request("GET", url, headers)
+
+    def post(self, url: str, json: Any = None, headers: dict | None = None) -> Answer:
+        return self.request("POST", url, headers, json)
+
+    def put(self, url: str, headers: dict | None = None) -> Answer:
+        return self.request("PUT", url, headers)
+
+
+def log_in_when_ready(client: Client, config: SystemConfig, email: str, timeout: float = 60.0) -> dict:
     """Authorization headers for a demo login, once its CRM contact has reached accounts."""
     deadline = time.monotonic() + timeout
     while True:
@@ -60,7 +111,7 @@ def log_in_when_ready(client: httpx.Client, config: SystemConfig, email: str, ti
 def devices_without_history(config: SystemConfig, timeout: float = 60.0) -> set[str]:
     """Wait until `meters` knows every demo device (its copy comes from accounts' events), then name those
     with no reading yet: the history is loaded once, not again on every start."""
-    with httpx.Client(timeout=10) as client:
+    with Client(timeout=10) as client:
         headers = log_in_when_ready(client, config, AGENT["email"])
         deadline = time.monotonic() + timeout
         while True:
@@ -111,7 +162,7 @@ def place_staff_in_departments(config: SystemConfig, timeout: float = 60.0) -> N
     """The supervisor puts each demo agent in their department through the cases service's API (idempotent,
     so every start may do it again). Cases knows a staff user once accounts' event about them has arrived:
     until then it answers 404, and the step waits."""
-    with httpx.Client(timeout=10) as client:
+    with Client(timeout=10) as client:
         supervisor = log_in_when_ready(client, config, SUPERVISOR["email"])
         for email, department in DEPARTMENTS.items():
             me = client.get(
@@ -130,7 +181,7 @@ def place_staff_in_departments(config: SystemConfig, timeout: float = 60.0) -> N
 def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
     """Each contact's devices reach `meters` through accounts' events: wait until every demo manager may read
     their devices there, so that the reading request goes to them and not to the administrators."""
-    with httpx.Client(timeout=10) as client:
+    with Client(timeout=10) as client:
         for contact in CONTACTS:
             if contact.role not in ("device_manager", "device_stock_manager"):
                 continue
@@ -163,10 +214,29 @@ def load(config: SystemConfig) -> int:
     return count
 
 
+def config_from_environment(environ: dict[str, str]) -> SystemConfig:
+    """Where the services are when the loader runs beside them (the compose profile `demo`): their URLs
+    (ACCOUNTS_URL, CASES_URL, METERS_URL), the accounts database for the staff, the broker and its prefix."""
+    config = SystemConfig(
+        amqp_url=environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
+        bus_prefix=environ.get("BUS_PREFIX", ""),
+        environment=environ.get("ENVIRONMENT", "demo"),
+    )
+    for service in ("accounts", "cases", "meters"):
+        if url := environ.get(f"{service.upper()}_URL"):
+            config.service_urls[service] = url.rstrip("/")
+    if url := environ.get("DATABASE_URL"):
+        config.database_urls["accounts"] = url
+    if key := environ.get("JWT_PRIVATE_KEY_FILE"):
+        config.keys_dir = Path(key).parent
+    return config
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/")
-    )
+    parser.add_argument("--amqp-url", help="the broker (default: AMQP_URL, else the local one)")
     args = parser.parse_args()
-    print(f"published {load(SystemConfig(amqp_url=args.amqp_url))} demo events on canon.sync")
+    environ = dict(os.environ)
+    if args.amqp_url:
+        environ["AMQP_URL"] = args.amqp_url
+    print(f"published {load(config_from_environment(environ))} demo events on canon.sync")
