@@ -3,6 +3,7 @@ reading the link's question saves nothing, an answer is saved once per case and 
 forged or expired link is refused with its own code; the staff see the answers on the case and supervisors the
 results by department, device model, agent and week, as JSON and CSV."""
 
+import asyncio
 import csv
 import io
 import uuid
@@ -12,8 +13,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from cases.audit.models import AuditEntry
+from cases.settings import Settings
 from cases.surveys.models import SurveyAnswer, SurveyLinkKey
+from services.cases.tests.conftest import running_portal
 from shared.db import utcnow
+from shared.migrate import upgrade
+from shared.testing import fresh_postgres_database
 
 SURVEYS = "/api/cases/v1/surveys"
 RESULTS = "/api/cases/v1/reports/surveys"
@@ -345,3 +350,30 @@ async def test_results_refuse_a_bad_period_or_grouping(answered):
     ):
         response = await answered.client.get(RESULTS, params=params, headers=answered.auth("boss"))
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+
+
+# On PostgreSQL ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def postgres_portal(jwt_keys, token_for):
+    async with fresh_postgres_database() as url:
+        await asyncio.to_thread(upgrade, "cases", url)
+        settings = Settings(database_url=url, amqp_url="memory://", jwt_public_keys=jwt_keys[1])
+        async for portal in running_portal(settings, token_for):
+            yield portal
+
+
+@pytest.mark.integration
+async def test_simultaneous_answers_on_postgresql_save_exactly_one(postgres_portal):
+    portal = postgres_portal
+    # Two resolutions at once make one key between them.
+    first, second = await asyncio.gather(resolved_case(portal), resolved_case(portal, "manager2", "d2"))
+    assert await portal.count(SurveyLinkKey) == 1
+    token = token_of((await survey_paths(portal, first["id"]))["manager"])
+    answered = await asyncio.gather(*(answer(portal, token, rating) for rating in [1, 2, 3, 4, 5] * 2))
+    assert sorted(r.status_code for r in answered) == [201] + [409] * 9
+    assert {r.json()["code"] for r in answered if r.status_code == 409} == {"survey_already_answered"}
+    assert await answers(portal) == 1
+    other = token_of((await survey_paths(portal, second["id"]))["manager2"])
+    assert (await answer(portal, other, 5)).status_code == 201

@@ -107,11 +107,12 @@ async def answer(
         agent_id=await agent_of(session, case),
     )
     session.add(row)
+    number = case.number  # a failed flush expires what the session holds
     try:
         await session.flush()
     except IntegrityError:
         # The same follower answered at the same moment from another request: theirs counts.
-        raise already_answered(case.number) from None
+        raise already_answered(number) from None
     audit.record(
         session,
         actor_id=link.user_id,
