@@ -99,6 +99,8 @@ async def test_a_form_without_a_rating_is_refused_at_the_field_and_keeps_the_com
     assert refused.status_code == 422
     assert 'id="f-rating-error"' in refused.text and "Este campo es obligatorio." in refused.text
     assert ">Sin nota</textarea>" in refused.text
+    made_up = await send(gateway, GOOD, {"rating": "7"})
+    assert made_up.status_code == 422 and "Elija una de las opciones ofrecidas." in made_up.text
     assert fakes.of("cases", "POST") == []
 
 

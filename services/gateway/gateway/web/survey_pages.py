@@ -138,7 +138,8 @@ async def answer_survey(visit: AnonymousVisit, token: str) -> Response:
         question = await question_of(visit, token)
         if not question.ok:
             return unusable(visit, question)
-        errors = {"rating": localized(visit, "required", None, "invalid")}
+        code = "not_a_choice" if values["rating"] else "required"
+        errors = {"rating": localized(visit, code, None, "invalid")}
         return survey_form(visit, token, language, question.body, values, 422, errors)
     answer = await visit.call(
         "cases",
