@@ -172,6 +172,7 @@ async def test_one_answer_per_case_and_follower_is_a_database_rule(surveyed):
         lambda t: "s1.x.y.1.z",
         lambda t: t.rsplit(".", 1)[0],
         lambda t: "nonsense",
+        lambda t: t.rsplit(".", 1)[0] + ".signé",  # not even ASCII
     ],
 )
 async def test_a_forged_link_is_refused_and_saves_nothing(surveyed, alter):
