@@ -3,8 +3,11 @@ Event ids are derived from the content, so loading twice changes nothing (the se
 
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from deploy.demo.data import (
     AGENT,
@@ -196,6 +200,62 @@ def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"meters does not know {contact.email}'s devices")
                     time.sleep(0.3)
+
+
+SURVEYED_SUBJECT = "Rayas grises en las copias en color"
+SURVEYED_SERIAL = "ES1643A0001"  # the device manager's: he follows the administrator's case on it
+
+
+def survey_link_in_mail(mail_dir: Path, address: str, number: str, timeout: float) -> str | None:
+    """The survey token in the caught resolution email to `address` about case `number`, once it is there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(mail_dir.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = message.get_body(preferencelist=("plain",))
+            if body is None or address not in str(message["To"]) or number not in str(message["Subject"]):
+                continue
+            if found := re.search(r"/surveys/([^\s?]+)\?rating=", body.get_content()):
+                return found.group(1)
+        time.sleep(0.5)
+    return None
+
+
+def resolved_case_with_a_verdict(config: SystemConfig, mail_dir: Path, timeout: float = 20.0) -> None:
+    """A case the agent resolved and the device manager rated with the link of his email (F-15): the agent's case
+    page and the supervisor's survey results show his verdict, and the administrator's own survey links wait in
+    the caught emails. Made once: a later start finds the case and leaves it be."""
+    with Client(timeout=10) as client:
+        admin, agent = (
+            log_in_when_ready(client, config, e) for e in ("admin@iberica.example", AGENT["email"])
+        )
+        cases = f"{config.url('cases')}/api/cases/v1"
+        if client.get(f"{cases}/cases?{urlencode({'q': SURVEYED_SUBJECT})}", headers=admin).json()["total"]:
+            return
+        devices = client.get(f"{config.url('accounts')}/api/accounts/v1/devices", headers=admin).json()
+        device = next(d for d in devices["items"] if d["serial"] == SURVEYED_SERIAL)
+        body = {
+            "type": "incident",
+            "device_id": device["id"],
+            "category": "print_quality",
+            "subject": SURVEYED_SUBJECT,
+            "description": "Las copias en color salen con rayas grises verticales desde el lunes.",
+        }
+        created = client.post(f"{cases}/cases", json=body, headers=admin)
+        created.raise_for_status()
+        case = created.json()
+        reply = {
+            "body": "Hemos sustituido la unidad de transferencia en remoto con el técnico.",
+            "internal": False,
+        }
+        client.post(f"{cases}/cases/{case['id']}/messages", json=reply, headers=agent).raise_for_status()
+        for status in ("in_progress", "resolved"):
+            moved = client.post(f"{cases}/cases/{case['id']}/status", json={"status": status}, headers=agent)
+            moved.raise_for_status()
+        token = survey_link_in_mail(mail_dir, "devices@iberica.example", case["number"], timeout)
+        if token is not None:
+            verdict = {"rating": 4, "comment": "Lo resolvieron el mismo día. ¡Gracias!"}
+            client.post(f"{cases}/surveys/{token}/answer", json=verdict).raise_for_status()
 
 
 def load(config: SystemConfig) -> int:

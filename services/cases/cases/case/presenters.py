@@ -31,6 +31,7 @@ from cases.case.workflow import allowed_transitions, case_actions
 from cases.directory.models import Device, User
 from cases.fulfilment.models import FulfilmentUpdate
 from cases.servicelevel import BusinessCalendar, service_level
+from cases.surveys.service import answers_on_case
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.events.vocabulary import CaseAction, Side
@@ -86,7 +87,11 @@ async def staff_state(session: AsyncSession, principal: Principal, case: Case) -
 
 async def staff_detail(session: AsyncSession, principal: Principal, case: Case) -> StaffCaseDetail:
     state = await staff_state(session, principal, case)
-    return StaffCaseDetail(**state.model_dump(), **await side_panel(session, principal, case))
+    return StaffCaseDetail(
+        **state.model_dump(),
+        **await side_panel(session, principal, case),
+        survey_answers=await answers_on_case(session, case.id),
+    )
 
 
 def allowed(side: Side, case: Case) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ from cases.departments.rules import department_for
 from cases.directory.access import followers_who_may_see, may_see_case, principal_of, visible_cases_clause
 from cases.directory.models import Device, User
 from cases.servicelevel import BusinessCalendar, start_response_clock
+from cases.surveys.links import survey_paths
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
 from shared.errors import Problem, field_error, forbidden, not_found
@@ -306,6 +307,7 @@ async def change_status(
     record_status_change(
         session, case, previous, actor_id=actor_id, side=side, reason=reason, at=now, clock=clock_changes
     )
+    followers = await followers_who_may_see(session, case)
     await outbox.add(
         session,
         CaseStatusChanged(
@@ -318,9 +320,13 @@ async def change_status(
             changed_by=actor_id,
             # The contract knows two sides: the vendor's own scheduled jobs act for the vendor.
             changed_by_side="customer" if side == "customer" else "vendor",
-            follower_ids=await followers_who_may_see(session, case),
+            follower_ids=followers,
             changed_at=now,
             reason=reason,
+            # Each follower is asked for their verdict on a resolution (F-15), with a link of their own.
+            survey_paths=(
+                await survey_paths(session, case.id, followers, now) if target == CaseStatus.RESOLVED else {}
+            ),
         ),
         subject=case.id,
     )
