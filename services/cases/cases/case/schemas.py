@@ -288,6 +288,9 @@ class CaseOut(Out):
     details: dict[str, Any] | None = Field(description="What was asked, by type; null for incidents.")
     tracking_reference: str | None
     carrier: str | None
+    awaiting_release: bool = Field(
+        False, description="A consumables order that waits for a review by the vendor before it ships."
+    )
 
 
 class DeviceRef(BaseModel):
@@ -308,6 +311,10 @@ class AccountRef(BaseModel):
     number: str
     name: str
     country: str
+    credit_status: Literal["good", "watch", "hold"] = Field(
+        "good", description="From the vendor's finance system (F-41): on `hold`, consumables orders wait."
+    )
+    credit_reason: str = ""
 
 
 class StaffRef(BaseModel):
