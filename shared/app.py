@@ -111,6 +111,9 @@ def create_service_app(
         redoc_url=None,
         dependencies=[Depends(reject_invalid_characters)],
     )
+    # What the service consumes, known before it starts (the AsyncAPI contract's receive operations are checked
+    # against it: shared.asyncapi.RECEIVERS).
+    app.state.event_handlers = all_handlers
     install_problem_handlers(app)
     install_database_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
