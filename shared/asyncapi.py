@@ -157,7 +157,10 @@ def publisher_of(event_type: str, model: Any) -> str:
 
 
 def build(receivers: Mapping[str, Collection[str]] = RECEIVERS) -> dict[str, Any]:
-    channels, operations, messages, schemas = {}, {}, {}, {}
+    channels: dict[str, Any] = {}
+    operations: dict[str, dict[str, Any]] = {}
+    messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
     envelope = CloudEvent.model_json_schema()
     envelope["properties"].pop("data")
     schemas["CloudEvent"] = envelope

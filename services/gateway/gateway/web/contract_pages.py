@@ -38,7 +38,7 @@ def fields_of(schema: dict[str, Any]) -> list[dict[str, Any]]:
                 "name": name,
                 "type": " | ".join(t for t in types if t != "null") or "object",
                 "required": name in required,
-                "values": values,
+                "choices": values,
                 "description": field.get("description", ""),
             }
         )
