@@ -68,6 +68,10 @@ async def test_the_agent_releases_the_order_once(held):
     assert "release_order" in (await held.get("agent", case["id"])).json()["allowed_actions"]
     refused = await held.client.post(f"/api/cases/v1/cases/{case['id']}/release", headers=held.auth("admin"))
     assert refused.status_code == 403
+    queue = (await held.client.get("/api/cases/v1/queue", headers=held.auth("boss"))).json()
+    assert [item["awaiting_release"] for item in queue["items"] if item["id"] == case["id"]] == [True]
+    listed = (await held.cases("agent", account_id=ACCOUNT)).json()["items"]
+    assert [item["awaiting_release"] for item in listed if item["id"] == case["id"]] == [True]
     released = await held.client.post(f"/api/cases/v1/cases/{case['id']}/release", headers=held.auth("agent"))
     assert released.status_code == 200, released.text
     assert released.json()["awaiting_release"] is False

@@ -56,6 +56,7 @@ async def test_the_agent_reads_the_whole_account(gateway, fakes):
     assert 'data-device="SN-4711"' in html  # its meter history
     assert "Not reported" in html  # the fleet's online state, where the devices carry none yet
     assert "CS-2026-000123" in html and "Answered in time" in html
+    assert 'data-badge="awaiting-release"' not in html
     assert "pagos@example.com" in html  # every contact, for the staff
     cases_call = fakes.of("cases", "GET", "/api/cases/v1/cases")[-1]
     assert f"account_id={ACCOUNT_ID}" in cases_call.query
@@ -109,6 +110,8 @@ async def test_a_hold_shows_on_the_agents_case_and_the_order_is_released(gateway
     assert 'data-notice="awaiting-release"' in html
     assert re.search(r'href="/agent/accounts/[^"]+"', html)  # the account's page from the side panel
     assert 'data-action="release_order"' in html
+    account_page = (await client.get(f"/agent/accounts/{ACCOUNT_ID}")).text
+    assert 'data-badge="awaiting-release"' in account_page
     released = await submit(client, f"/agent/cases/{CASE_ID}", f"/agent/cases/{CASE_ID}/release", {})
     assert released.status_code == 303 and released.headers["location"].endswith("notice=released")
 

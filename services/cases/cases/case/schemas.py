@@ -261,6 +261,10 @@ class CaseListItem(Out):
 class StaffCaseListItem(CaseListItem):
     department: str
     assignee_id: str | None
+    awaiting_release: bool = Field(
+        False,
+        description="A consumables order waiting for an agent's release (its account's credit is on hold).",
+    )
 
 
 CasePage = Page[CaseListItem]
