@@ -58,6 +58,18 @@ def service_bus(settings: ServiceSettings) -> Bus | InMemoryBus:
     )
 
 
+def service_handlers(
+    handlers: EventHandlers | None, tables: MessagingTables, consume_session_revocations: bool
+) -> EventHandlers:
+    """Everything the service consumes: its own handlers, and the ended sessions unless it ends them itself."""
+    all_handlers = EventHandlers()
+    if handlers:
+        all_handlers.include(handlers)
+    if consume_session_revocations:
+        all_handlers.include(session_revocation_handlers(tables))
+    return all_handlers
+
+
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -69,11 +81,7 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     consume_session_revocations: bool = True,
 ) -> FastAPI:
-    all_handlers = EventHandlers()
-    if handlers:
-        all_handlers.include(handlers)
-    if consume_session_revocations:
-        all_handlers.include(session_revocation_handlers(tables))
+    all_handlers = service_handlers(handlers, tables, consume_session_revocations)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -111,6 +119,8 @@ def create_service_app(
         redoc_url=None,
         dependencies=[Depends(reject_invalid_characters)],
     )
+    # What it consumes, known before it starts: shared.asyncapi.RECEIVERS is checked against it.
+    app.state.event_handlers = all_handlers
     install_problem_handlers(app)
     install_database_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)

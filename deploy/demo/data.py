@@ -2,8 +2,11 @@
 their devices and their contacts. The demo logins all use the password DEMO_PASSWORD (demo mode only)."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from shared.events.vendor import (
+    AccountAddress,
+    AccountContact,
     Address,
     BillingMeterReadRequested,
     ConsumableItem,
@@ -11,6 +14,8 @@ from shared.events.vendor import (
     CrmConsumableCatalogueUpserted,
     CrmContactUpserted,
     CrmProductUpserted,
+    FinanceCreditStatusChanged,
+    FinancePaymentRecorded,
     FleetMeterCollected,
     SiteLocation,
 )
@@ -54,6 +59,33 @@ ACCOUNTS = [
         language="es",
         time_zone="Europe/Madrid",
         address=MADRID,
+        addresses=[
+            AccountAddress(kind="head_office", **MADRID.model_dump()),
+            AccountAddress(
+                kind="billing",
+                label="Administración",
+                **{**MADRID.model_dump(), "street": "Calle de Alcalá 125"},
+            ),
+            AccountAddress(kind="shipping", label="Almacén Alcobendas", **ALCOBENDAS.model_dump()),
+            AccountAddress(kind="site", label="Oficina Alcobendas", **ALCOBENDAS.model_dump()),
+        ],
+        contacts=[
+            AccountContact(
+                name="María García", topic="general", function="Dirección", email="admin@iberica.example"
+            ),
+            AccountContact(
+                name="Ana Torres",
+                topic="billing",
+                function="Cuentas a pagar",
+                email="facturas@iberica.example",
+            ),
+            AccountContact(
+                name="Lucía Martín", topic="supplies", function="Compras", phone="+34 910 123 460"
+            ),
+            AccountContact(
+                name="Javier López", topic="technical", function="Sistemas", phone="+34 910 123 470"
+            ),
+        ],
     ),
     CrmAccountUpserted(
         account_number="SE-200567",
@@ -63,6 +95,18 @@ ACCOUNTS = [
         language="sv",
         time_zone="Europe/Stockholm",
         address=STOCKHOLM,
+        addresses=[
+            AccountAddress(kind="head_office", **STOCKHOLM.model_dump()),
+            AccountAddress(kind="shipping", label="Godsmottagning", **STOCKHOLM.model_dump()),
+        ],
+        contacts=[
+            AccountContact(
+                name="Erik Lindqvist", topic="general", function="VD", email="admin@nordisk.example"
+            ),
+            AccountContact(
+                name="Karin Berg", topic="billing", function="Ekonomi", email="ekonomi@nordisk.example"
+            ),
+        ],
     ),
 ]
 
@@ -291,3 +335,62 @@ def read_request(today: date) -> BillingMeterReadRequested:
         serials=["ES1643A0001", "ES3826C0002"],
         due_date=today + timedelta(days=7),
     )
+
+
+def _paid(
+    account: str, invoice: str, amount: str, currency: str, day: date, method: str
+) -> FinancePaymentRecorded:
+    return FinancePaymentRecorded(
+        account_number=account,
+        invoice_number=invoice,
+        amount=Decimal(amount),
+        currency=currency,
+        paid_at=datetime.combine(day, time(10, 0), tzinfo=UTC),
+        method=method,
+    )
+
+
+def finance_history() -> list:
+    """What the vendor's finance system reported (F-41), on fixed dates so that loading again changes nothing:
+    Ibérica pays its monthly invoices by direct debit and is in good standing; Nordisk pays late and is on watch."""
+    iberica = [
+        _paid("ES-100234", f"F-2026-{month:02d}-0234", amount, "EUR", date(2026, month, 5), "direct_debit")
+        for month, amount in (
+            (6, "1180.40"),
+            (7, "1215.00"),
+            (8, "1098.75"),
+            (9, "1302.10"),
+            (10, "1250.00"),
+            (11, "1276.35"),
+        )
+    ]
+    nordisk = [
+        _paid("SE-200567", "F-2026-07-0567", "18450.00", "SEK", date(2026, 7, 28), "bank_transfer"),
+        _paid("SE-200567", "F-2026-08-0567", "17990.00", "SEK", date(2026, 9, 22), "bank_transfer"),
+        _paid("SE-200567", "F-2026-09-0567", "19120.50", "SEK", date(2026, 11, 3), "bank_transfer"),
+    ]
+    statuses = [
+        FinanceCreditStatusChanged(
+            account_number="ES-100234",
+            status="good",
+            credit_limit=Decimal("20000"),
+            currency="EUR",
+            at=datetime(2026, 1, 15, 9, 0, tzinfo=UTC),
+        ),
+        FinanceCreditStatusChanged(
+            account_number="SE-200567",
+            status="good",
+            credit_limit=Decimal("150000"),
+            currency="SEK",
+            at=datetime(2026, 2, 1, 9, 0, tzinfo=UTC),
+        ),
+        FinanceCreditStatusChanged(
+            account_number="SE-200567",
+            status="watch",
+            credit_limit=Decimal("150000"),
+            currency="SEK",
+            reason="Invoices F-2026-10-0567 and F-2026-11-0567 are more than 30 days overdue",
+            at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        ),
+    ]
+    return [*iberica, *nordisk, *statuses]

@@ -28,6 +28,7 @@ from deploy.demo.data import (
     PRODUCTS,
     STAFF,
     SUPERVISOR,
+    finance_history,
     meter_history,
     read_request,
     vendor_events,
@@ -262,6 +263,9 @@ def load(config: SystemConfig) -> int:
     """Publish the demo data; returns how many events were published."""
     create_staff(config)
     count = asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, vendor_events()))
+    count += asyncio.run(
+        publish_vendor_events(config.amqp_url, config.bus_prefix, finance_history(), source="finance")
+    )
     today = date.today()
     missing = devices_without_history(config)
     history = [reading for reading in meter_history(today) if reading.serial in missing]

@@ -32,6 +32,25 @@ class CaseCreated(EventData):
     # What was asked, by type (null for incidents): consumables {items: [{sku, kind, name, quantity}], shipping},
     # relocation {street, ..., preferred_date, time_window, network}, removal {date, reason}, account_inquiry {topic}.
     details: dict[str, Any] | None = None
+    # A consumables order from an account whose credit is on hold (F-41): it is not to be shipped until an agent
+    # releases it (then `cases.order.released`).
+    awaiting_release: bool = False
+
+
+class OrderReleased(EventData):
+    """An agent released a consumables order that waited because its account's credit was on hold (F-41): it
+    may now be shipped. `details` are the order's items and shipping, as in `cases.case.created`."""
+
+    event_type = "cases.order.released"
+    case_id: str
+    number: str
+    account_id: str
+    device_id: str | None
+    subject: str
+    details: dict[str, Any] | None
+    released_by: str
+    released_at: datetime
+    follower_ids: list[str]
 
 
 class CaseStatusChanged(EventData):

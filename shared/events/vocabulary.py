@@ -121,6 +121,9 @@ class CaseAction(StrEnum):
     ASSIGN = "assign"  # to a colleague of the case's department (a supervisor: to anyone of the staff)
     ASSIGN_TO_SELF = "assign_to_self"
     UNASSIGN = "unassign"
+    RELEASE_ORDER = (
+        "release_order"  # a consumables order waiting because its account's credit is on hold (F-41)
+    )
 
 
 class CalendarDayKind(StrEnum):

@@ -255,6 +255,12 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         lambda w: {"rating": 5, "comment": "matrix"},
         (404,) * 7,
     ),
+    # The vendor-only finance data (F-41): payments and credit status, and finding accounts, are the staff's alone;
+    # releasing an order is the staff's (this incident waits for nothing: 409).
+    ("GET", "/api/accounts/v1/accounts/{account}/finance", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/api/accounts/v1/accounts?q=ES-100234", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("POST", "/api/cases/v1/cases/{case}/release", None, (403, 403, 403, 403, 403, 409, 403)),
+    ("GET", "/docs/asyncapi.json", None, (200, 200, 200, 200, 200, 200, 200)),
 ]
 
 

@@ -20,9 +20,11 @@ from gateway.settings import DEV_SECRET, Settings
 from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
 from gateway.web import (
     account_pages,
+    agent_account_pages,
     agent_pages,
     auth_pages,
     calendar_pages,
+    contract_pages,
     portal_pages,
     reading_pages,
     report_pages,
@@ -90,7 +92,9 @@ def create_app(
     app.include_router(operations_router())
     app.include_router(proxy.router)
     app.include_router(auth_pages.router)
+    app.include_router(agent_account_pages.router)  # before agent_pages: its paths are more specific
     app.include_router(agent_pages.router)
+    app.include_router(contract_pages.router)
     app.include_router(supervisor_pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(report_pages.router)

@@ -103,6 +103,9 @@ class FakeServices:
     registrations: list[dict] = field(default_factory=list)
     account_users: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
+    # The vendor-only finance of ACCOUNT_ID (F-41): its current credit status (None: none reported) and payments.
+    credit: dict | None = None
+    payments: list[dict] = field(default_factory=list)
     # department -> its members' user ids; the vendor's staff; the routing rules as (type, category) -> department
     department_members: dict[str, list[str]] = field(
         default_factory=lambda: {d: [] for d in ("technical_support", "supplies", "logistics", "accounts")}
@@ -252,7 +255,8 @@ class FakeServices:
                 in_department="user-1" in self.department_members.get(case["department"], []),
                 case_over=case["status"] in ("closed", "cancelled"),
             )
-            return ["reply", "add_internal_note", *moves, *assignment]
+            release = ["release_order"] if case.get("awaiting_release") else []
+            return ["reply", "add_internal_note", *moves, *assignment, *release]
         replies = [] if case["status"] in ("closed", "cancelled") else ["reply"]
         return replies + (["cancel"] if "cancelled" in case["allowed_transitions"] else [])
 
@@ -359,7 +363,14 @@ class FakeServices:
             "follower_ids": [],
             "breached": False,
             "at_risk": False,
-            "account": {"id": ACCOUNT_ID, "number": "100200", "name": "Acme SL", "country": "ES"},
+            "account": {
+                "id": ACCOUNT_ID,
+                "number": "100200",
+                "name": "Acme SL",
+                "country": "ES",
+                "credit_status": (self.credit or {}).get("status", "good"),
+                "credit_reason": (self.credit or {}).get("reason", ""),
+            },
             "customer": {
                 "id": "user-1",
                 "name": "Ana García",
@@ -574,6 +585,55 @@ class FakeServices:
                 ]
             }
 
+        @app.get(f"{base}/accounts/{{account_id}}")
+        async def account(account_id: str):
+            """The staff's view with its credit status; a member's with the parts of the CRM's lists for them."""
+            if account_id != ACCOUNT_ID or (self.staff_role is None and not self.role):
+                return problem(404, "No account with this id is visible to you.")
+            main = {
+                "id": ACCOUNT_ID,
+                "number": "100200",
+                "name": "Acme SL",
+                "country": "ES",
+                "language": "es",
+            }
+            head_office = {
+                "kind": "head_office",
+                "street": "Calle Mayor 1",
+                "city": "Madrid",
+                "country": "ES",
+            }
+            billing = {"kind": "billing", "street": "Calle Mayor 3", "city": "Madrid", "country": "ES"}
+            general = {"name": "Ana García", "topic": "general", "email": "ana@example.com"}
+            payables = {"name": "Pilar Pagos", "topic": "billing", "email": "pagos@example.com"}
+            everything = self.staff_role is not None or self.role == "administrator"
+            answer = {
+                **main,
+                "time_zone": "Europe/Madrid",
+                "addresses": [head_office, billing] if everything else [head_office],
+                "contacts": [general, payables] if everything else [general],
+            }
+            if self.staff_role is None:
+                return answer
+            place = {"street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid", "region": ""}
+            return {**answer, **place, "subdivision": "ES-MD", "active": True, "credit_status": self.credit}
+
+        @app.get(f"{base}/accounts/{{account_id}}/finance")
+        async def finance(account_id: str, limit: int = 20, offset: int = 0):
+            if self.staff_role is None:
+                return problem(403, "Only the vendor's staff read an account's finance.")
+            return {
+                "account_id": account_id,
+                "credit_status": self.credit,
+                "credit_history": [self.credit] if self.credit else [],
+                "payments": {
+                    "items": self.payments[offset : offset + limit],
+                    "total": len(self.payments),
+                    "limit": limit,
+                    "offset": offset,
+                },
+            }
+
         @app.get(f"{base}/accounts/{{account_id}}/users")
         async def users(account_id: str):
             if not may_administer():
@@ -741,6 +801,18 @@ class FakeServices:
                     params={"from_status": case["status"], "to_status": body.get("status")},
                 )
             case["status"] = body["status"]
+            return self.case_answer(case)
+
+        @app.post(f"{base}/cases/{{case_id}}/release")
+        async def release(case_id: str):
+            case = self.cases[case_id]
+            if not self.staff_role:
+                return problem(403, "Only the vendor's staff release an order.")
+            if not case.get("awaiting_release"):
+                return coded_problem(
+                    409, "not_awaiting_release", "Not waiting.", params={"number": case["number"]}
+                )
+            case["awaiting_release"] = False
             return self.case_answer(case)
 
         return app

@@ -18,7 +18,7 @@ from cases.case.schemas import (
 )
 from cases.catalogue.service import priced_order
 from cases.directory.access import check_account_inquiry, device_for_new_case
-from cases.directory.models import Device
+from cases.directory.models import Account, Device
 from shared.auth import Principal
 from shared.outbox import Outbox
 
@@ -86,6 +86,7 @@ async def consumables(
     subject = request.subject or "Order: " + ", ".join(
         f"{line['quantity']} × {line['name']}" for line in lines
     )
+    account = await session.get(Account, device.account_id)
     return service.CaseDraft(
         type="consumables",
         account_id=device.account_id,
@@ -94,6 +95,8 @@ async def consumables(
         subject=subject[:200],
         description=request.description,
         details={"items": lines, "shipping": shipping_of(request, device)},
+        # The customer is told only that the order waits for a review, never why (F-41).
+        awaiting_release=account is not None and account.on_credit_hold,
     )
 
 

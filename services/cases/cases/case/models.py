@@ -49,6 +49,11 @@ class Case(Base):
     # The latest shipment of a consumables order (F-30), from the logistics system.
     tracking_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     carrier: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A consumables order placed while its account's credit was on hold (F-41) waits for an agent's release;
+    # who released it and when.
+    awaiting_release: Mapped[bool] = mapped_column(Boolean, default=False)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
     followers: Mapped[list["CaseFollower"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseFollower.user_id"

@@ -102,6 +102,10 @@ def allowed(side: Side, case: Case) -> dict[str, list[str]]:
     }
 
 
+def release_actions(case: Case) -> list[str]:
+    return [CaseAction.RELEASE_ORDER.value] if case.awaiting_release else []
+
+
 def with_assignment(allowed_now: dict[str, list[str]], assignment: list[str]) -> dict[str, list[str]]:
     """The workflow's actions and the assignment's together, in the vocabulary's order."""
     actions = {*allowed_now["allowed_actions"], *assignment}
@@ -110,7 +114,8 @@ def with_assignment(allowed_now: dict[str, list[str]], assignment: list[str]) ->
 
 async def staff_allowed(session: AsyncSession, principal: Principal, case: Case) -> dict[str, list[str]]:
     return with_assignment(
-        allowed(Side.VENDOR, case), await staff_assignment_actions(session, principal, case)
+        allowed(Side.VENDOR, case),
+        await staff_assignment_actions(session, principal, case) + release_actions(case),
     )
 
 

@@ -262,6 +262,10 @@ class CaseListItem(Out):
 class StaffCaseListItem(CaseListItem):
     department: str
     assignee_id: str | None
+    awaiting_release: bool = Field(
+        False,
+        description="A consumables order waiting for an agent's release (its account's credit is on hold).",
+    )
 
 
 CasePage = Page[CaseListItem]
@@ -289,6 +293,9 @@ class CaseOut(Out):
     details: dict[str, Any] | None = Field(description="What was asked, by type; null for incidents.")
     tracking_reference: str | None
     carrier: str | None
+    awaiting_release: bool = Field(
+        False, description="A consumables order that waits for a review by the vendor before it ships."
+    )
 
 
 class DeviceRef(BaseModel):
@@ -309,6 +316,10 @@ class AccountRef(BaseModel):
     number: str
     name: str
     country: str
+    credit_status: Literal["good", "watch", "hold"] = Field(
+        "good", description="From the vendor's finance system (F-41): on `hold`, consumables orders wait."
+    )
+    credit_reason: str = ""
 
 
 class StaffRef(BaseModel):

@@ -68,6 +68,8 @@ class CaseDraft:
     response_hours: float = 0
     error_code: str | None = None
     details: dict[str, Any] | None = None
+    # A consumables order from an account on credit hold (F-41): it waits for an agent's release.
+    awaiting_release: bool = False
 
 
 async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
@@ -88,6 +90,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         updated_at=now,
         paused_seconds=0,
         details=draft.details,
+        awaiting_release=draft.awaiting_release,
     )
     await start_clock(session, case, draft.response_hours)
     followers = (
@@ -111,6 +114,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         type=case.type,
         category=case.category,
         details=case.details,
+        awaiting_release=case.awaiting_release,
         response_due_at=iso(case.response_due_at),
         received_outside_business_hours=case.received_outside_business_hours,
     )
@@ -148,6 +152,7 @@ def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
         response_due_at=case.response_due_at,
         received_outside_business_hours=case.received_outside_business_hours,
         details=case.details,
+        awaiting_release=case.awaiting_release,
     )
 
 

@@ -19,6 +19,14 @@ class Account(Base):
     subdivision: Mapped[str | None] = mapped_column(String(6), nullable=True)  # ISO 3166-2: regional holidays
     time_zone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The account's credit status from `accounts.credit_status.changed` (F-41), vendor-only: while `hold`, a
+    # consumables order waits for an agent's release; the agent sees it on every case of the account.
+    credit_status: Mapped[str] = mapped_column(String(10), default="good")
+    credit_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def on_credit_hold(self) -> bool:
+        return self.credit_status == "hold"
 
 
 class User(Base):

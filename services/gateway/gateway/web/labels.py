@@ -262,6 +262,30 @@ CALENDAR_DAY_KINDS: dict[str, str] = {
 
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
+# The vendor's finance data (F-41), shown to its staff only.
+CREDIT_STATUSES = {"good": N_("Good standing"), "watch": N_("On watch"), "hold": N_("On hold")}
+PAYMENT_METHODS = {
+    "bank_transfer": N_("Bank transfer"),
+    "direct_debit": N_("Direct debit"),
+    "card": N_("Card"),
+    "cheque": N_("Cheque"),
+    "cash": N_("Cash"),
+    "other": N_("Other"),
+}
+# The CRM's addresses and contacts of an account (F-34).
+ADDRESS_KINDS = {
+    "head_office": N_("Head office"),
+    "billing": N_("Billing address"),
+    "shipping": N_("Delivery address"),
+    "site": N_("Site"),
+}
+CONTACT_TOPICS = {
+    "general": N_("General"),
+    "billing": INQUIRY_TOPICS["billing"],
+    "technical": N_("Technical matters"),
+    "supplies": N_("Supplies"),
+}
+
 KINDS = {
     "status": STATUSES,
     "type": TYPES,
@@ -291,4 +315,8 @@ KINDS = {
     "registration": REGISTRATION_STATUSES,
     "email_status": EMAIL_STATUSES,
     "calendar_day": CALENDAR_DAY_KINDS,
+    "credit": CREDIT_STATUSES,
+    "payment_method": PAYMENT_METHODS,
+    "address_kind": ADDRESS_KINDS,
+    "contact_topic": CONTACT_TOPICS,
 }

@@ -299,6 +299,7 @@ CASE_NOTICES = {
     "status": labels.N_("The status has been changed."),
     "assigned": labels.N_("The case has been assigned."),
     "unassigned": labels.N_("The case no longer has an assignee."),
+    "released": labels.N_("The order has been released and can now be shipped."),
 }
 
 

@@ -61,6 +61,7 @@ MESSAGES = {
     # cases
     "case_closed": N_("Case %(number)s has the status “%(status)s”: open a new case instead."),
     "illegal_transition": N_("The case cannot go from “%(from_status)s” to “%(to_status)s”."),
+    "not_awaiting_release": N_("Case %(number)s is not an order waiting for a release."),
     "not_active_staff": N_("Choose an active member of the service team."),
     "not_department_member": N_("Choose someone who works in the department “%(department)s”."),
     "not_in_department": N_("You do not work in the department “%(department)s”."),

@@ -289,6 +289,7 @@ class Visit:
             "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
             "day": lambda v: formatter.date(parse_time(v) or v),
             "number": formatter.number,
+            "money": formatter.money,
             "country": formatter.country,
             # A response due time, with its weekday (F-12).
             "due_when": lambda v: formatter.date_and_time(parse_time(v)),
