@@ -62,6 +62,9 @@ class CaseDraft:
     response_hours: float = 0
     error_code: str | None = None
     details: dict[str, Any] | None = None
+    # The self-help tried before an incident and whether its code needs a technician (F-16).
+    self_help: dict[str, Any] | None = None
+    needs_technician: bool = False
 
 
 async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
@@ -82,6 +85,8 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         updated_at=now,
         paused_seconds=0,
         details=draft.details,
+        self_help=draft.self_help,
+        needs_technician=draft.needs_technician,
     )
     await start_clock(session, case, draft.response_hours)
     followers = (
@@ -105,6 +110,8 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         type=case.type,
         category=case.category,
         details=case.details,
+        guide_run_id=(case.self_help or {}).get("run_id"),
+        needs_technician=case.needs_technician,
         response_due_at=iso(case.response_due_at),
         received_outside_business_hours=case.received_outside_business_hours,
     )
@@ -142,6 +149,8 @@ def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
         response_due_at=case.response_due_at,
         received_outside_business_hours=case.received_outside_business_hours,
         details=case.details,
+        guide_run_id=(case.self_help or {}).get("run_id"),
+        needs_technician=case.needs_technician,
     )
 
 
