@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.tests.calendar_fakes import FakeCalendars
+from services.gateway.tests.guide_fakes import FakeGuides
 from services.gateway.tests.service_contracts import contract_violation
 from shared.auth import Principal
 from shared.errors import field_issue, status_code_name
@@ -123,6 +124,8 @@ class FakeServices:
     )
     # The business-hours calendars and the service-level report (calendar_fakes.py).
     calendars: FakeCalendars = field(default_factory=FakeCalendars)
+    # The self-help guides and runs (guide_fakes.py).
+    guides: FakeGuides = field(default_factory=FakeGuides)
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -725,6 +728,7 @@ class FakeServices:
         self.department_routes(app, base)
         self.console_routes(app, base)
         self.calendars.mount(app, base, lambda: self.principal, lambda: self.me["language"])
+        self.guides.mount(app, base, lambda: self.principal, lambda: self.me["language"])
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):

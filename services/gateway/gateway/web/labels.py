@@ -32,6 +32,7 @@ INCIDENT_CATEGORIES = {
     "error_code": N_("Error code"),
     "network_scanning": N_("Network or scanning"),
     "noise_damage": N_("Noise or physical damage"),
+    "device_offline": N_("Device offline"),
     "other": N_("Other"),
 }
 
