@@ -24,6 +24,7 @@ from deploy.demo.data import (
     read_request,
     vendor_events,
 )
+from deploy.demo.guides import GUIDES
 from deploy.system import REPO_ROOT, SystemConfig
 from shared.bus import Bus
 from shared.events import VENDOR_EXCHANGE, new_event
@@ -147,6 +148,23 @@ def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
                     time.sleep(0.3)
 
 
+def publish_guides(config: SystemConfig) -> None:
+    """The supervisor writes and publishes each demo guide not there yet (a guide already there, perhaps
+    edited since, is left as it is), through the cases service's API as on the portal's pages."""
+    with httpx.Client(timeout=10) as client:
+        supervisor = log_in_when_ready(client, config, SUPERVISOR["email"])
+        url = f"{config.url('cases')}/api/cases/v1/managed-guides"
+        existing = {
+            g["key"]: g for g in client.get(url, headers=supervisor).raise_for_status().json()["items"]
+        }
+        for guide in GUIDES:
+            found = existing.get(guide["key"])
+            if found is None:
+                found = client.post(url, json=guide, headers=supervisor).raise_for_status().json()
+            if found["published_version"] is None:
+                client.post(f"{url}/{found['id']}/publish", headers=supervisor).raise_for_status()
+
+
 def load(config: SystemConfig) -> int:
     """Publish the demo data; returns how many events were published."""
     create_staff(config)
@@ -160,6 +178,7 @@ def load(config: SystemConfig) -> int:
         publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)], source="billing")
     )
     place_staff_in_departments(config)
+    publish_guides(config)
     return count
 
 
