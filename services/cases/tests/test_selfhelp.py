@@ -148,7 +148,7 @@ async def test_solved_creates_nothing_records_the_run_and_publishes_it(portal):
     started = await start(portal, "manager", guide["id"])
     assert started.status_code == 201, started.text
     run = started.json()
-    assert (run["status"], run["current_step"]["key"], run["version"]) == ("in_progress", "s1", 1)
+    assert (run["status"], run["current_step"]["key"], run["version"]) == ("open", "s1", 1)
     run = (await answer(portal, "manager", run["id"], "s1", "not_solved")).json()
     assert run["current_step"]["key"] == "s2"
     run = (await answer(portal, "manager", run["id"], "s2", "solved")).json()
@@ -234,7 +234,7 @@ async def test_an_unfinished_run_is_abandoned_at_its_step(portal, clock):
     fresh = await answer(portal, "admin", fresh["id"], "s1", "not_solved")  # still being answered
     assert await abandon_runs(portal.app.state.db, portal.app.state.outbox, timedelta(minutes=60)) == 2
     counted = await stats(portal, guide["id"])
-    assert counted["abandoned"] == 2 and counted["in_progress"] == 1
+    assert counted["abandoned"] == 2 and counted["open_runs"] == 1
     assert {(r["step"], r["abandoned"]) for r in counted["abandoned_by_step"]} == {("s2", 1), ("case", 1)}
     events = await portal.published("cases.selfhelp.run_finished", 2)
     assert {e.data["outcome"] for e in events} == {"abandoned"}

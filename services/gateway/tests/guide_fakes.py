@@ -64,7 +64,7 @@ NOISE = {
 }
 STATS = {
     "runs": 5,
-    "in_progress": 1,
+    "open_runs": 1,
     "solved": 3,
     "deflected": 1,
     "awaiting_deflection": 1,
@@ -238,7 +238,7 @@ class FakeGuides:
                 "device_id": body.get("device_id"),
                 "category": definition["category"],
                 "error_code": body.get("error_code"),
-                "status": "in_progress",
+                "status": "open",
                 "case_id": None,
                 "current": definition["steps"][0]["key"],
                 "steps": [],
@@ -258,7 +258,7 @@ class FakeGuides:
             run = self.runs.get(run_id)
             if run is None:
                 return problem(404, "not_found")
-            if run["status"] != "in_progress":
+            if run["status"] != "open":
                 return problem(409, "guide_run_finished")
             if body.get("step") != run["current"]:
                 return problem(
@@ -268,7 +268,7 @@ class FakeGuides:
             target = next_of(definition, body["step"], body["answer"])
             run["steps"].append({"step": body["step"], "answer": body["answer"]})
             run["current"] = None if target in (SOLVED, CASE) else target
-            run["status"] = {SOLVED: "solved", CASE: "needs_case"}.get(target, "in_progress")
+            run["status"] = {SOLVED: "solved", CASE: "needs_case"}.get(target, "open")
             return self.run_answer(run, language())
 
     def managing_routes(self, app: FastAPI, base: str, principal, language) -> None:

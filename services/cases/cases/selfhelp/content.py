@@ -17,11 +17,11 @@ from cases.case.routing import INCIDENT_CATEGORIES
 from shared.errors import field_error
 from shared.events.vocabulary import ErrorCodeFamily, GuideAnswer
 
-LANGUAGES = ("en", "es", "sv")
-DEFAULT_LANGUAGE = "en"
+Language = Literal["en", "es", "sv"]
+LANGUAGES: tuple[Language, ...] = ("en", "es", "sv")
+DEFAULT_LANGUAGE: Language = "en"
 SOLVED, CASE = "solved", "case"
 MEANINGFUL = 4  # letters of a word worth suggesting a guide for ("en", "la", "the" are not)
-Language = Literal["en", "es", "sv"]
 StepKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,20}$")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Instruction = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]

@@ -142,7 +142,7 @@ def tally(
     add("runs", count)
     add("solved", solved)
     if outcome is None:
-        add("in_progress", count)
+        add("open_runs", count)
     elif outcome == GuideRunOutcome.SOLVED:
         add("deflected", old_enough)
         add("awaiting_deflection", count - old_enough)
@@ -154,7 +154,7 @@ def tally(
 
 
 def stats_from(counts: dict[str, Any]) -> GuideStats:
-    names = ("runs", "in_progress", "solved", "deflected", "awaiting_deflection", "escalated", "abandoned")
+    names = ("runs", "open_runs", "solved", "deflected", "awaiting_deflection", "escalated", "abandoned")
     return GuideStats(
         **{name: counts.get(name, 0) for name in names},
         abandoned_by_step=[

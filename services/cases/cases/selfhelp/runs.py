@@ -141,7 +141,7 @@ async def publish(
             guide_id=run.guide_id,
             guide_key=guide.key if guide else "",
             version=run.version,
-            outcome=GuideRunOutcome(run.outcome),
+            outcome=GuideRunOutcome(str(run.outcome)),  # set before every publication
             previous_outcome=previous,
             user_id=run.user_id,
             account_id=run.account_id,
@@ -185,7 +185,7 @@ async def run_out(session: AsyncSession, run: GuideRun, language: str) -> RunOut
 def status_of(run: GuideRun) -> Any:
     if run.outcome is not None:
         return run.outcome
-    return "needs_case" if run.awaiting_case else "in_progress"
+    return "needs_case" if run.awaiting_case else "open"
 
 
 def steps_tried(

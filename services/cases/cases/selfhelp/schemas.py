@@ -82,8 +82,8 @@ class RunOut(BaseModel):
     device_id: str | None
     category: str
     error_code: str | None
-    status: Literal["in_progress", "needs_case", "solved", "escalated", "abandoned"] = Field(
-        description="in_progress: `current_step` waits for an answer; needs_case: the guide led to a case, "
+    status: Literal["open", "needs_case", "solved", "escalated", "abandoned"] = Field(
+        description="open: `current_step` waits for an answer; needs_case: the guide led to a case, "
         "which the customer may open with `guide_run_id`; then escalated; solved; abandoned"
     )
     current_step: StepOut | None
@@ -116,7 +116,7 @@ class GuideStats(BaseModel):
     makes the run `escalated`); `awaiting_deflection` the solved ones younger than that."""
 
     runs: int
-    in_progress: int
+    open_runs: int = Field(description="runs still being answered")
     solved: int
     deflected: int
     awaiting_deflection: int

@@ -263,6 +263,14 @@ CALENDAR_DAY_KINDS: dict[str, str] = {
 
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
+# A customer's answer to a step of a self-help guide, and how a run through a guide ended (F-16).
+GUIDE_ANSWERS = {"solved": N_("Solved"), "not_solved": N_("Not solved")}
+GUIDE_OUTCOMES = {
+    "solved": N_("Solved"),
+    "escalated": N_("Ended in a case"),
+    "abandoned": N_("Left unfinished"),
+}
+
 KINDS = {
     "status": STATUSES,
     "type": TYPES,
@@ -292,4 +300,6 @@ KINDS = {
     "registration": REGISTRATION_STATUSES,
     "email_status": EMAIL_STATUSES,
     "calendar_day": CALENDAR_DAY_KINDS,
+    "guide_answer": GUIDE_ANSWERS,
+    "guide_outcome": GUIDE_OUTCOMES,
 }
