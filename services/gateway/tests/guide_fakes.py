@@ -102,7 +102,7 @@ class FakeGuides:
 
     def summary(self, guide_id: str, language: str) -> dict:
         guide = self.guides[guide_id]
-        definition = guide["versions"][-1]
+        definition = guide["versions"][-1] if guide["versions"] else guide["draft"]
         title, fallback = in_language(definition["title"], language)
         return {
             "id": guide_id,

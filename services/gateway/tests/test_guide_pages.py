@@ -40,6 +40,14 @@ async def test_a_bad_code_is_refused_at_its_field_and_a_service_call_code_leads_
     assert re.search(r'id="f-error_code-error">.*Ange koden som enheten visar den', refused.text, re.DOTALL)
     service_call = (await client.get(f"/help/guides?error_code=E602-0001&device_id={DEVICE_ID}")).text
     assert 'data-notice="service-call"' in service_call and "Öppna ett ärende för en tekniker" in service_call
+    assert (
+        f'href="/cases/new?device_id={DEVICE_ID}&amp;error_code=E602-0001&amp;category=error_code"'
+        in service_call
+    )
+    form = (
+        await client.get(f"/cases/new?device_id={DEVICE_ID}&error_code=E602-0001&category=error_code")
+    ).text
+    assert 'value="E602-0001"' in form and re.search(r'<option value="error_code"\s+selected', form)
 
 
 async def test_a_guide_followed_to_solved_creates_nothing(gateway, fakes):
@@ -214,3 +222,37 @@ async def test_a_refused_text_is_shown_at_its_field_and_agents_get_no_guide_page
     agent = await visitor(gateway, fakes, role="knowledge_user", staff_role="agent")
     assert (await agent.get("/supervisor/guides")).status_code == 403
     assert 'href="/supervisor/guides"' not in (await agent.get("/help/guides")).text
+
+
+async def test_a_supervisor_writes_a_new_guide_in_english_as_a_draft(gateway, fakes):
+    client = await visitor(gateway, fakes, role="knowledge_user", staff_role="supervisor")
+    created = await submit(
+        client,
+        "/supervisor/guides/new",
+        "/supervisor/guides/new",
+        {
+            "key": "fuser-smell",
+            "category": "noise_damage",
+            "models": "imageRUNNER ADVANCE DX, i-SENSYS X",
+            "error_codes": "",
+            "title": "A smell of burning",
+            "steps": "Switch the device off.\n\nCheck the vents are free.",
+        },
+    )
+    assert created.status_code == 303 and created.headers["location"].endswith("?notice=created")
+    [call] = fakes.of("cases", "POST", "/api/cases/v1/managed-guides")
+    definition = call.body["definition"]
+    assert definition["models"] == ["imageRUNNER ADVANCE DX", "i-SENSYS X"]
+    assert [(s["key"], s["text"], s["not_solved"]) for s in definition["steps"]] == [
+        ("s1", {"en": "Switch the device off."}, "s2"),
+        ("s2", {"en": "Check the vents are free."}, "case"),
+    ]
+    page = (await client.get(created.headers["location"])).text
+    assert "Draft" in page and 'data-action="publish"' in page
+    taken = await submit(
+        client,
+        "/supervisor/guides/new",
+        "/supervisor/guides/new",
+        {"key": "paper-jam", "category": "paper_jam", "title": "Again", "steps": "One"},
+    )
+    assert taken.status_code == 409 and 'id="f-key-error"' in taken.text and 'value="Again"' in taken.text

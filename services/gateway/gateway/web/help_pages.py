@@ -33,6 +33,14 @@ def device_by_serial(devices: list[dict], serial: str) -> dict | None:
     return next((d for d in devices if str(d.get("serial", "")).upper() == wanted), None)
 
 
+def case_link(search: dict[str, str], service_call: bool) -> str:
+    """The case form for what was searched: a service-call code is an error-code case (F-16)."""
+    prefill = {name: value for name, value in search.items() if name != "q"}
+    if service_call:
+        prefill.setdefault("category", "error_code")
+    return "/cases/new?" + urlencode(prefill)
+
+
 @router.get("/guides", response_class=HTMLResponse)
 async def guides_page(visit: UserVisit) -> Response:
     """The guides home (the Knowledge User's start page): find a guide for a device and a problem, by the code
@@ -61,7 +69,7 @@ async def guides_page(visit: UserVisit) -> Response:
         devices=reportable or [],
         categories=labels.INCIDENT_CATEGORIES,
         searched=bool(search),
-        case_link="/cases/new?" + urlencode({k: v for k, v in search.items() if k != "q"}),
+        case_link=case_link(search, bool(found.get("service_call"))),
         errors={} if answer.ok else form_errors(visit, answer, default_field="q"),
         problem=None if answer.ok else problem_text(visit, answer),
     )
