@@ -293,4 +293,13 @@ async def abandon_stale_runs(session: AsyncSession, outbox: Outbox, before: date
             False,
         )
         await publish(session, outbox, run)
+        audit.record(
+            session,
+            actor_id=audit.SYSTEM_ACTOR,
+            actor_side="system",
+            action="guide_run.abandoned",
+            case_id=None,
+            run_id=run.id,
+            last_step=run.last_step,
+        )
     return len(runs)
