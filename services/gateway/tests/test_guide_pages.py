@@ -31,6 +31,11 @@ async def test_a_serial_in_the_address_finds_the_device_and_its_guides(gateway, 
     assert "device_id=dev-1" in call.query and "category=paper_jam" in call.query
     assert "SN-4711" in html and 'data-guide="paper-jam"' in html and 'data-guide="unusual-noise"' not in html
     assert f'href="/cases/new?category=paper_jam&amp;device_id={DEVICE_ID}"' in html
+    started = await client.post(
+        "/help/runs", data={"csrf_token": csrf_of(html), "guide_id": "guide-1", "device_id": DEVICE_ID}
+    )
+    assert started.status_code == 303 and started.headers["location"].startswith("/help/runs/")
+    assert 'action="/help/runs"' not in (await client.get("/help/guides")).text  # no device chosen: read first
 
 
 async def test_a_bad_code_is_refused_at_its_field_and_a_service_call_code_leads_to_a_case(gateway, fakes):

@@ -67,6 +67,7 @@ async def guides_page(visit: UserVisit) -> Response:
         values=search,
         device=device,
         devices=reportable or [],
+        reportable_ids={str(d.get("id")) for d in reportable or []},
         categories=labels.INCIDENT_CATEGORIES,
         searched=bool(search),
         case_link=case_link(search, bool(found.get("service_call"))),
