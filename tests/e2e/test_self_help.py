@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from deploy.demo.load import publish_guides
+
 pytestmark = pytest.mark.e2e
 ADMIN, SUPERVISOR, SWEDISH = "admin@iberica.example", "supervisor@canon.example", "admin@nordisk.example"
 CASES = "/api/cases/v1"
@@ -99,3 +101,13 @@ def test_a_guide_edited_in_swedish_and_published_is_followed_by_new_runs_while_e
             and kept["current_step"]["text"] == earlier["current_step"]["text"]
         )
         assert customer.get(f"{CASES}/guides/{guide}").json()["version"] == version
+
+
+def test_loading_the_demo_again_leaves_the_guides_as_they_are(system):
+    with system.client(system.login(SUPERVISOR)) as api:
+        before = {
+            g["key"]: g["published_version"] for g in api.get(f"{CASES}/managed-guides").json()["items"]
+        }
+        publish_guides(system.config)
+        after = {g["key"]: g["published_version"] for g in api.get(f"{CASES}/managed-guides").json()["items"]}
+    assert after == before and len(before) >= 8 and all(before.values())
