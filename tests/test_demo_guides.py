@@ -1,6 +1,8 @@
 """The demo's self-help guides (deploy/demo/guides.py) are what the cases service accepts, written whole in
 English, Spanish and Swedish, over the demo models, and cover the problems the demo promises (F-16)."""
 
+from pathlib import Path
+
 from cases.selfhelp.content import LANGUAGES, GuideDefinition, checked, fits_model, parse_error_code
 from deploy.demo.data import PRODUCTS
 from deploy.demo.guides import GUIDES
@@ -35,3 +37,9 @@ def test_the_demo_covers_jams_print_quality_toner_scanning_offline_noise_and_ser
     )
     assert by_key["unusual-noise"]["category"] == "noise_damage"
     assert families["service-call"] == {ErrorCodeFamily.SERVICE_CALL}
+
+
+def test_every_picture_a_demo_guide_names_is_served_by_the_portal():
+    images = Path(__file__).resolve().parents[1] / "services" / "gateway" / "gateway" / "static" / "guides"
+    named = [step["image"] for g in GUIDES for step in g["definition"]["steps"] if step.get("image")]
+    assert named and all((images / name).is_file() for name in named)

@@ -18,11 +18,13 @@ def step(
     return {"key": key, "text": {"en": en, "es": es, "sv": sv}, "solved": solved, "not_solved": not_solved}
 
 
-def chain(*steps: tuple[str, str, str]) -> list[dict[str, Any]]:
-    """Steps one after the other: "solved" ends the guide, "not solved" leads to the next, after the last to a case."""
+def chain(*steps: tuple[str, str, str], images: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Steps one after the other: "solved" ends the guide, "not solved" leads to the next, after the last to a case;
+    `images` names a picture of the portal's guide images (served under /static/guides/) by step key."""
     keys = [f"s{number}" for number in range(1, len(steps) + 1)]
     return [
         step(key, *texts, not_solved=keys[index + 1] if index + 1 < len(keys) else "case")
+        | ({"image": images[key]} if images and key in images else {})
         for index, (key, texts) in enumerate(zip(keys, steps, strict=True))
     ]
 
@@ -85,6 +87,7 @@ PAPER_JAM = guide(
             "Ta ut pappret ur facket, lufta det, vänd bunten och lägg tillbaka den under markeringen på "
             "pappersstöden. Kontrollera att papperstypen som är inställd för facket stämmer med pappret.",
         ),
+        images={"s2": "paper-jam-right-cover.svg"},
     ),
 )
 

@@ -25,7 +25,11 @@ def definition(**changes) -> dict:
         "keywords": {"es": "hoja atascada"},
         "steps": [
             {"key": "s1", "text": {"en": "Open the drawer.", "es": "Abra la bandeja."}, "not_solved": "s2"},
-            {"key": "s2", "text": {"en": "Open the side cover.", "es": "Abra la tapa lateral."}},
+            {
+                "key": "s2",
+                "text": {"en": "Open the side cover.", "es": "Abra la tapa lateral."},
+                "image": "side-cover.svg",
+            },
         ],
     }
     return {**body, **changes}
@@ -99,6 +103,7 @@ async def test_customers_read_published_guides_of_their_models_in_their_language
     read = (await portal.client.get(f"{API}/guides/{guide['id']}", headers=swedish)).json()
     assert (read["title"], read["language"], read["fallback"]) == ("Paper jam", "en", True)
     assert [s["text"] for s in read["steps"]] == ["Open the drawer.", "Open the side cover."]
+    assert [s["image"] for s in read["steps"]] == [None, "side-cover.svg"]
     # A draft is no guide to customers; the knowledge user reads the account's guides; the staff all of them.
     drafts = (await portal.client.get(MANAGED, headers=portal.auth("boss"))).json()["items"]
     draft_id = next(g["id"] for g in drafts if g["key"] == "draft-only")
@@ -284,6 +289,11 @@ async def test_publishing_makes_a_version_that_new_runs_follow_while_earlier_run
             "duplicate_step",
         ),
         ({"steps": []}, "definition.steps", "too_few_items"),
+        (
+            {"steps": [{"key": "s1", "text": {"en": "a"}, "image": "../../etc/passwd"}]},
+            "definition.steps.0.image",
+            "invalid_format",
+        ),
     ],
 )
 async def test_a_bad_definition_is_refused_naming_the_field_and_nothing_is_stored(

@@ -35,7 +35,9 @@ async def test_a_serial_in_the_address_finds_the_device_and_its_guides(gateway, 
         "/help/runs", data={"csrf_token": csrf_of(html), "guide_id": "guide-1", "device_id": DEVICE_ID}
     )
     assert started.status_code == 303 and started.headers["location"].startswith("/help/runs/")
-    assert 'action="/help/runs"' not in (await client.get("/help/guides")).text  # no device chosen: read first
+    assert (
+        'action="/help/runs"' not in (await client.get("/help/guides")).text
+    )  # no device chosen: read first
 
 
 async def test_a_bad_code_is_refused_at_its_field_and_a_service_call_code_leads_to_a_case(gateway, fakes):
@@ -64,6 +66,7 @@ async def test_a_guide_followed_to_solved_creates_nothing(gateway, fakes):
     run_page = started.headers["location"]
     step = await client.get(run_page)
     assert "Abra la bandeja." in step.text and "Paso 1" in step.text
+    assert 'class="step-image"' not in step.text
     answered = await client.post(
         f"{run_page}/answer", data={"csrf_token": csrf_of(step.text), "step": "s1", "answer": "solved"}
     )
@@ -261,3 +264,12 @@ async def test_a_supervisor_writes_a_new_guide_in_english_as_a_draft(gateway, fa
         {"key": "paper-jam", "category": "paper_jam", "title": "Again", "steps": "One"},
     )
     assert taken.status_code == 409 and 'id="f-key-error"' in taken.text and 'value="Again"' in taken.text
+
+
+async def test_a_steps_picture_is_shown_and_served_by_the_portal(gateway, fakes):
+    client = await visitor(gateway, fakes)
+    fakes.guides.guides["guide-1"]["versions"][-1]["steps"][1]["image"] = "paper-jam-right-cover.svg"
+    html = (await client.get("/help/guides/guide-1")).text
+    assert '<img class="step-image" src="/static/guides/paper-jam-right-cover.svg" alt="">' in html
+    picture = await client.get("/static/guides/paper-jam-right-cover.svg")
+    assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg+xml")

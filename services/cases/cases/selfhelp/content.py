@@ -28,6 +28,8 @@ Instruction = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 Keywords = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 CodeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+# A picture of a step: a file of the portal's own guide images (the gateway serves them under /static/guides/).
+ImageName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,60}\.(svg|png|jpg)$")]
 
 
 class Strict(BaseModel):
@@ -41,6 +43,9 @@ class StepDefinition(Strict):
     )
     solved: str = Field(SOLVED, max_length=20, description='"solved", or the key of a later step')
     not_solved: str = Field(CASE, max_length=20, description='"case", or the key of a later step')
+    image: ImageName | None = Field(
+        None, description="a picture of the step, one of the portal's guide images"
+    )
 
 
 class GuideDefinition(Strict):

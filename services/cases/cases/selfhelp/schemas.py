@@ -49,6 +49,7 @@ class StepOut(BaseModel):
     text: str
     solved: str = Field(description='where "solved" leads: "solved" or a step key')
     not_solved: str = Field(description='where "not solved" leads: "case" or a step key')
+    image: str | None = Field(None, description="a picture of the step: /static/guides/<image> on the portal")
 
 
 class GuideOut(GuideSummary):

@@ -134,6 +134,7 @@ def step_out(definition: dict[str, Any], key: str | None, language: str) -> Step
         text=in_language(step["text"], language)[0],
         solved=step["solved"],
         not_solved=step["not_solved"],
+        image=step.get("image"),
     )
 
 
