@@ -33,6 +33,7 @@ from deploy.demo.data import (
     read_request,
     vendor_events,
 )
+from deploy.demo.guides import GUIDES
 from deploy.system import REPO_ROOT, SystemConfig
 from shared.bus import Bus
 from shared.events import VENDOR_EXCHANGE, new_event
@@ -59,9 +60,10 @@ class Answer:
     def json(self) -> Any:
         return json.loads(self.text)
 
-    def raise_for_status(self) -> None:
+    def raise_for_status(self) -> "Answer":
         if self.status_code >= 400:
             raise RuntimeError(f"HTTP {self.status_code}: {self.text[:500]}")
+        return self
 
 
 class Client:
@@ -242,9 +244,7 @@ def resolved_case_with_a_verdict(config: SystemConfig, mail_dir: Path, timeout: 
             "subject": SURVEYED_SUBJECT,
             "description": "Las copias en color salen con rayas grises verticales desde el lunes.",
         }
-        created = client.post(f"{cases}/cases", json=body, headers=admin)
-        created.raise_for_status()
-        case = created.json()
+        case = client.post(f"{cases}/cases", json=body, headers=admin).raise_for_status().json()
         reply = {
             "body": "Hemos sustituido la unidad de transferencia en remoto con el técnico.",
             "internal": False,
@@ -257,6 +257,23 @@ def resolved_case_with_a_verdict(config: SystemConfig, mail_dir: Path, timeout: 
         if token is not None:
             verdict = {"rating": 4, "comment": "Lo resolvieron el mismo día. ¡Gracias!"}
             client.post(f"{cases}/surveys/{token}/answer", json=verdict).raise_for_status()
+
+
+def publish_guides(config: SystemConfig) -> None:
+    """The supervisor writes and publishes each demo guide not there yet (a guide already there, perhaps
+    edited since, is left as it is), through the cases service's API as on the portal's pages."""
+    with Client(timeout=10) as client:
+        supervisor = log_in_when_ready(client, config, SUPERVISOR["email"])
+        url = f"{config.url('cases')}/api/cases/v1/managed-guides"
+        existing = {
+            g["key"]: g for g in client.get(url, headers=supervisor).raise_for_status().json()["items"]
+        }
+        for guide in GUIDES:
+            found = existing.get(guide["key"])
+            if found is None:
+                found = client.post(url, json=guide, headers=supervisor).raise_for_status().json()
+            if found["published_version"] is None:
+                client.post(f"{url}/{found['id']}/publish", headers=supervisor).raise_for_status()
 
 
 def load(config: SystemConfig) -> int:
@@ -275,6 +292,7 @@ def load(config: SystemConfig) -> int:
         publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)], source="billing")
     )
     place_staff_in_departments(config)
+    publish_guides(config)
     return count
 
 

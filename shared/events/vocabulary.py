@@ -163,6 +163,9 @@ class PortalAction(StrEnum):
     MANAGE_ANY_ACCOUNT = "manage_any_account"  # the vendor's staff, on any account they name
     MANAGE_ROUTING = "manage_routing"  # supervisors: departments, their members and the routing rules (F-42)
     VIEW_REPORTS = "view_reports"  # supervisors: the service-level report (F-12, F-42)
+    MANAGE_GUIDES = (
+        "manage_guides"  # supervisors: write, publish and measure the self-help guides (F-16, F-42)
+    )
 
 
 class DepartmentAction(StrEnum):
@@ -179,3 +182,43 @@ class RoutingRuleAction(StrEnum):
     ADD = "add"
     CHANGE = "change"
     DELETE = "delete"
+
+
+class GuideStatus(StrEnum):
+    """Where a self-help guide stands (F-16, F-42): a draft nobody but supervisors reads, or published (a draft
+    may also wait on top of a published version, which customers keep reading until it is published)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class GuideAction(StrEnum):
+    """What a caller may do with a self-help guide (the cases service's `allowed_actions`, F-42)."""
+
+    EDIT = "edit"
+    PUBLISH = "publish"
+
+
+class GuideRunOutcome(StrEnum):
+    """How a run through a self-help guide ended (F-16): the customer answered "solved"; it ended in a case (or a
+    case for the same device and category followed a "solved" within 72 hours); or it was left unfinished."""
+
+    SOLVED = "solved"
+    ESCALATED = "escalated"
+    ABANDONED = "abandoned"
+
+
+class GuideAnswer(StrEnum):
+    """The customer's answer to one step of a guide."""
+
+    SOLVED = "solved"
+    NOT_SOLVED = "not_solved"
+
+
+class ErrorCodeFamily(StrEnum):
+    """The kinds of code a device shows (F-16), by the letter before its number: J jam codes, C replace-a-consumable
+    codes, E service-call codes (which need a technician: they skip self-help and go straight to a case)."""
+
+    JAM = "jam"
+    CONSUMABLE = "consumable"
+    SERVICE_CALL = "service_call"

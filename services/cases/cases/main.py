@@ -13,6 +13,8 @@ from cases.directory.handlers import handlers as directory_handlers
 from cases.fulfilment.handlers import handlers as fulfilment_handlers
 from cases.queue.views import router as queue_router
 from cases.reports.views import router as reports_router
+from cases.selfhelp.jobs import abandon_hooks
+from cases.selfhelp.views import router as selfhelp_router
 from cases.settings import Settings
 from cases.surveys.views import router as surveys_router
 from shared.app import create_service_app
@@ -28,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.include(calendar_handlers)
     start_auto_close, stop_auto_close = auto_close_hooks(settings)
     start_alerts, stop_alerts = sla_alert_hooks(settings)
+    start_abandon, stop_abandon = abandon_hooks(settings)
     return create_service_app(
         settings=settings,
         title="Cases",
@@ -40,8 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             queue_router,
             reports_router,
             surveys_router,
+            selfhelp_router,
         ],
         handlers=handlers,
-        on_startup=[start_auto_close, start_alerts],
-        on_shutdown=[stop_auto_close, stop_alerts],
+        on_startup=[start_auto_close, start_alerts, start_abandon],
+        on_shutdown=[stop_auto_close, stop_alerts, stop_abandon],
     )

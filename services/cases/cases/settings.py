@@ -12,3 +12,6 @@ class Settings(ServiceSettings):
     account_inquiry_response_hours: int = 16
     # How often the alerts job looks for cases close to or past their response due time (F-12, F-40).
     sla_alert_interval_seconds: float = 60.0
+    # A self-help run nobody answered for this long is abandoned where it stopped (F-16); the job looks this often.
+    guide_run_abandoned_after_minutes: int = 60
+    guide_run_abandon_interval_seconds: float = 300.0

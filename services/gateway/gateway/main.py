@@ -25,6 +25,8 @@ from gateway.web import (
     auth_pages,
     calendar_pages,
     contract_pages,
+    guide_pages,
+    help_pages,
     portal_pages,
     reading_pages,
     report_pages,
@@ -103,6 +105,8 @@ def create_app(
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)
     app.include_router(request_pages.router)
+    app.include_router(help_pages.router)
+    app.include_router(guide_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.tests.calendar_fakes import FakeCalendars
+from services.gateway.tests.guide_fakes import FakeGuides
 from services.gateway.tests.service_contracts import contract_violation
 from services.gateway.tests.survey_fakes import FakeSurveys
 from shared.auth import Principal
@@ -129,6 +130,8 @@ class FakeServices:
     calendars: FakeCalendars = field(default_factory=FakeCalendars)
     # The surveys' links and results (survey_fakes.py).
     surveys: FakeSurveys = field(default_factory=FakeSurveys)
+    # The self-help guides and runs (guide_fakes.py).
+    guides: FakeGuides = field(default_factory=FakeGuides)
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -789,6 +792,7 @@ class FakeServices:
         self.console_routes(app, base)
         self.calendars.mount(app, base, lambda: self.principal, lambda: self.me["language"])
         self.surveys.mount(app, base, lambda: self.principal)
+        self.guides.mount(app, base, lambda: self.principal, lambda: self.me["language"])
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):

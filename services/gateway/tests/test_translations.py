@@ -27,7 +27,17 @@ CODE_POSITIONS = {"conflict": 0, "InvalidValue": 0, "token_problem": 1, "field_i
 # Texts that are the same word in the language (a proper name, a loanword).
 SAME_IN = {
     "es": {"Error:", "Supervisor", "No", "%(hours)s h"},
-    "sv": {"Status", "Incident", "System", "Cyan toner", "Gateway", "Magenta toner"},
+    "sv": {
+        "Status",
+        "Incident",
+        "System",
+        "Cyan toner",
+        "Gateway",
+        "Magenta toner",
+        "Guide",
+        "Problem",
+        "Version",
+    },
 }
 
 

@@ -69,6 +69,9 @@ class NewIncident(Strict):
     subject: Subject
     description: LongText
     error_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    guide_run_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = Field(
+        None, description="the self-help run that led here: the case keeps the steps tried (F-16)"
+    )
 
 
 class OrderLine(Strict):
@@ -272,6 +275,21 @@ CasePage = Page[CaseListItem]
 StaffCasePage = Page[StaffCaseListItem]
 
 
+class SelfHelpStepTried(BaseModel):
+    step: str
+    answer: Literal["solved", "not_solved"]
+    text: dict[str, str] = Field(description="the step's instruction in each language of the guide's version")
+
+
+class SelfHelpTried(BaseModel):
+    run_id: str
+    guide_id: str
+    guide_key: str
+    version: int = Field(description="the version of the guide the customer followed")
+    title: dict[str, str] = Field(description="in each language of that version")
+    steps: list[SelfHelpStepTried]
+
+
 class CaseOut(Out):
     id: str
     number: str
@@ -295,6 +313,12 @@ class CaseOut(Out):
     carrier: str | None
     awaiting_release: bool = Field(
         False, description="A consumables order that waits for a review by the vendor before it ships."
+    )
+    self_help: SelfHelpTried | None = Field(
+        None, description="The guide the customer tried before the case, and the steps answered (F-16)."
+    )
+    needs_technician: bool = Field(
+        False, description="The device showed a service-call code: no self-help, a technician is needed."
     )
 
 

@@ -70,6 +70,9 @@ class CaseDraft:
     details: dict[str, Any] | None = None
     # A consumables order from an account on credit hold (F-41): it waits for an agent's release.
     awaiting_release: bool = False
+    # The self-help tried before an incident and whether its code needs a technician (F-16).
+    self_help: dict[str, Any] | None = None
+    needs_technician: bool = False
 
 
 async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
@@ -91,6 +94,8 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         paused_seconds=0,
         details=draft.details,
         awaiting_release=draft.awaiting_release,
+        self_help=draft.self_help,
+        needs_technician=draft.needs_technician,
     )
     await start_clock(session, case, draft.response_hours)
     followers = (
@@ -115,6 +120,8 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         category=case.category,
         details=case.details,
         awaiting_release=case.awaiting_release,
+        guide_run_id=(case.self_help or {}).get("run_id"),
+        needs_technician=case.needs_technician,
         response_due_at=iso(case.response_due_at),
         received_outside_business_hours=case.received_outside_business_hours,
     )
@@ -153,6 +160,8 @@ def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
         received_outside_business_hours=case.received_outside_business_hours,
         details=case.details,
         awaiting_release=case.awaiting_release,
+        guide_run_id=(case.self_help or {}).get("run_id"),
+        needs_technician=case.needs_technician,
     )
 
 

@@ -32,6 +32,7 @@ INCIDENT_CATEGORIES = {
     "error_code": N_("Error code"),
     "network_scanning": N_("Network or scanning"),
     "noise_damage": N_("Noise or physical damage"),
+    "device_offline": N_("Device offline"),
     "other": N_("Other"),
 }
 
@@ -285,6 +286,13 @@ CONTACT_TOPICS = {
     "technical": N_("Technical matters"),
     "supplies": N_("Supplies"),
 }
+# A customer's answer to a step of a self-help guide, and how a run through a guide ended (F-16).
+GUIDE_ANSWERS = {"solved": N_("Solved"), "not_solved": N_("Not solved")}
+GUIDE_OUTCOMES = {
+    "solved": N_("Solved"),
+    "escalated": N_("Ended in a case"),
+    "abandoned": N_("Left unfinished"),
+}
 
 KINDS = {
     "status": STATUSES,
@@ -319,4 +327,6 @@ KINDS = {
     "payment_method": PAYMENT_METHODS,
     "address_kind": ADDRESS_KINDS,
     "contact_topic": CONTACT_TOPICS,
+    "guide_answer": GUIDE_ANSWERS,
+    "guide_outcome": GUIDE_OUTCOMES,
 }

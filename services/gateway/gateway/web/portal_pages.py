@@ -16,7 +16,7 @@ from gateway.upstream import UpstreamUnavailable
 from gateway.web import labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
-from gateway.web.visit import PageError, UserVisit, Visit, parse_time, refresh_tokens
+from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, parse_time, refresh_tokens
 from shared.events.vocabulary import PortalAction
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 ACCOUNTS, CASES, METERS = "/api/accounts/v1", "/api/cases/v1", "/api/meters/v1"
 PAGE_SIZE = 20
 CASE_FILTERS = ("status", "type", "device_id", "q", "created_from", "created_to")
+FORM_REFUSALS_AND_GONE = FORM_REFUSALS | {404}
 
 
 async def optional(call) -> tuple[Any, bool]:
@@ -78,6 +79,8 @@ async def dashboard(visit: UserVisit) -> Response:
     requests in progress, their devices. The vendor's staff start at their console instead (F-40)."""
     if visit.user is not None and visit.user.may(PortalAction.WORK_CASES):
         return visit.redirect("/agent")
+    if visit.user is not None and visit.user.guides_only:  # the Knowledge User reads the guides (F-16)
+        return visit.redirect("/help/guides")
     case_lists = [
         visit.get("cases", f"{CASES}/cases", params={"status": status, "limit": 50})
         for status in labels.OPEN_STATUSES
@@ -252,6 +255,7 @@ def new_case_page(
         values=values,
         categories=labels.INCIDENT_CATEGORIES,
         errors=extra.pop("errors", {}),
+        run=extra.pop("run", None),
         **extra,
     )
 
@@ -260,11 +264,37 @@ async def reportable_devices(visit: Visit) -> list[dict]:
     return allowing(await visible_devices(visit), "report_problem")
 
 
+async def guide_run_of(visit: Visit, run_id: str) -> dict | None:
+    """The self-help run a case continues (F-16): its device, category, code and steps tried fill the form."""
+    if not run_id:
+        return None
+    answer = await visit.call("cases", "GET", f"{CASES}/guide-runs/{run_id}", refusals=FORM_REFUSALS_AND_GONE)
+    return answer.body if answer.ok and isinstance(answer.body, dict) else None
+
+
 @router.get("/cases/new", response_class=HTMLResponse)
-async def new_case_form(visit: UserVisit, device_id: str = "", category: str = "") -> Response:
-    return new_case_page(
-        visit, await reportable_devices(visit), {"device_id": device_id, "category": category}
-    )
+async def new_case_form(
+    visit: UserVisit, device_id: str = "", category: str = "", error_code: str = "", guide_run: str = ""
+) -> Response:
+    values = {"device_id": device_id, "category": category, "error_code": error_code}
+    devices, run = await asyncio.gather(reportable_devices(visit), guide_run_of(visit, guide_run))
+    if run is not None:
+        values.update(
+            device_id=run.get("device_id") or device_id,
+            category=run.get("category") or category,
+            error_code=run.get("error_code") or error_code,
+            guide_run_id=run["id"],
+            subject=run.get("title") or "",
+        )
+    return new_case_page(visit, devices, values, run=run)
+
+
+def incident_of(values: dict[str, str]) -> dict[str, Any]:
+    """The new incident as the cases service takes it; the guide run only when one led here (F-16)."""
+    incident: dict[str, Any] = {**values, "type": "incident", "error_code": values["error_code"] or None}
+    if not values["guide_run_id"]:
+        del incident["guide_run_id"]
+    return incident
 
 
 @router.post("/cases/new", response_class=HTMLResponse)
@@ -272,20 +302,24 @@ async def create_case(visit: UserVisit) -> Response:
     form = await visit.form()
     values = {
         name: str(form.get(name, "")).strip()
-        for name in ("device_id", "category", "error_code", "subject", "description")
+        for name in ("device_id", "category", "error_code", "subject", "description", "guide_run_id")
     }
     answer = await visit.call(
         "cases",
         "POST",
         f"{CASES}/cases",
-        json={**values, "type": "incident", "error_code": values["error_code"] or None},
+        json=incident_of(values),
     )
     if not answer.ok:
+        devices, run = await asyncio.gather(
+            reportable_devices(visit), guide_run_of(visit, values["guide_run_id"])
+        )
         return new_case_page(
             visit,
-            await reportable_devices(visit),
+            devices,
             values,
             status=answer.status,
+            run=run,
             errors=form_errors(visit, answer),
             problem=problem_text(visit, answer),
         )

@@ -88,6 +88,18 @@ MESSAGES = {
     "survey_already_answered": N_(
         "You have already answered the survey about case %(number)s. Thank you, we have your answer."
     ),
+    # cases: self-help guides
+    "unknown_error_code": N_(
+        "Enter the code as the device shows it: J (paper jam), C (consumable) or E (service call) and its number, for example J1104."
+    ),
+    "not_a_later_step": N_("Choose “%(end)s” or a later step."),
+    "duplicate_step": N_("Another step already has this name."),
+    "guide_run_finished": N_("This guide has already ended. Start it again if you need it."),
+    "not_current_step": N_("This step was already answered. Continue from the current step."),
+    "unknown_guide_run": N_("The guide you followed could not be found. Open the case without it."),
+    "guide_run_other_device": N_("The guide was followed for another device: choose that device."),
+    "guide_key_taken": N_("Another guide already has this key."),
+    "nothing_to_publish": N_("The draft has no changes since the published version."),
     # meters
     "unknown_counter": N_("This device has no counter “%(counter)s”."),
     "already_read_today": N_(
