@@ -19,6 +19,7 @@ from cases.case.schemas import (
 from cases.catalogue.service import priced_order
 from cases.directory.access import check_account_inquiry, device_for_new_case
 from cases.directory.models import Device
+from cases.fleet.supplies import instructions_of
 from shared.auth import Principal
 from shared.outbox import Outbox
 
@@ -93,18 +94,23 @@ async def consumables(
         category="consumables",
         subject=subject[:200],
         description=request.description,
-        details={"items": lines, "shipping": shipping_of(request, device)},
+        details={
+            "items": lines,
+            "shipping": shipping_of(request, device, await instructions_of(session, device.id)),
+        },
     )
 
 
-def shipping_of(request: NewConsumablesOrder, device: Device) -> dict:
+def shipping_of(request: NewConsumablesOrder, device: Device, kept_instructions: str = "") -> dict:
     """Where the order goes. The device's address is copied at ordering time: logistics ships to where the
-    device was when it was ordered for, even if it moves later."""
+    device was when it was ordered for, even if it moves later. An order to the device that says nothing of
+    instructions carries the device's shipping instructions (SPEC §1); one that says something, its own."""
     if isinstance(request.shipping, ShipToDevice):
         location = device.location or {}
+        said = "instructions" in request.shipping.model_fields_set
         return {
             "use_device_location": True,
-            "instructions": request.shipping.instructions,
+            "instructions": request.shipping.instructions if said else kept_instructions,
             **{name: location.get(name, "") for name in ADDRESS_FIELDS},
         }
     return request.shipping.model_dump(mode="json")
