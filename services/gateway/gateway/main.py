@@ -28,6 +28,7 @@ from gateway.web import (
     report_pages,
     request_pages,
     supervisor_pages,
+    supplies_pages,
 )
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.characters import invalid_characters, unclean_parameter
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)
     app.include_router(request_pages.router)
+    app.include_router(supplies_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
 
