@@ -2,7 +2,7 @@
 managers in their language with the reconnection guide and shown on the dashboard; three days later (the test's
 business clock) one technical-support case opens itself, only one with two `cases` processes; its return clears
 the dashboard and is noted on that case. A toner history of a few weeks gives the administrator a days-to-empty
-estimate with a prefilled order; once ordered, a repeated low-toner signal suggests nothing and orders nothing."""
+estimate and, once the device says it is low, a prefilled order; once ordered, a repeated low-toner signal suggests nothing and orders nothing."""
 
 import re
 import time
@@ -55,6 +55,8 @@ def offline_serials(system, email: str) -> list[str]:
         return [d["serial"] for d in api.get("/api/cases/v1/offline-devices").json()["items"]]
 
 
+# A second `cases` process to start, on a machine that may be busy: more than the default two minutes.
+@pytest.mark.timeout(300)
 def test_an_offline_device_is_told_once_gets_one_case_after_three_days_and_its_return_is_noted(system, clock):
     start = datetime.now(UTC).replace(microsecond=0)
     clock.set(start)
@@ -98,8 +100,8 @@ def test_an_offline_device_is_told_once_gets_one_case_after_three_days_and_its_r
             [case] = offline_cases()
     finally:
         system.stop("cases-2")
-    offline_emails = [m for m in system.inbox.to(MANAGER) if OFFLINE_SERIAL in m["Subject"]]
-    assert len(offline_emails) == 1
+    offline_emails = [m for m in system.inbox.to(MANAGER) if m["Subject"] == email["Subject"]]
+    assert len(offline_emails) == 1  # the case's own email aside (the manager follows the new case)
 
     system.publish_vendor_events(
         FleetDeviceOnline(serial=OFFLINE_SERIAL, at=start + timedelta(days=3, minutes=5)), source="fleet"
@@ -124,16 +126,8 @@ def test_an_offline_device_is_told_once_gets_one_case_after_three_days_and_its_r
 
 
 def test_a_toner_history_gives_a_prefilled_order_and_an_open_order_holds_repeated_signals(system):
+    """The demo's four weeks of magenta levels of the C3930i, then the device says its magenta is low."""
     now = datetime.now(UTC)
-    system.publish_vendor_events(
-        *(
-            FleetTonerLow(
-                serial=TONER_SERIAL, colour="magenta", level_percent=level, at=now - timedelta(days=days)
-            )
-            for days, level in ((22, 58), (15, 44), (8, 30), (1, 16))
-        ),
-        source="fleet",
-    )
     with system.client(system.login(ADMIN)) as api:
         device = device_of(api, TONER_SERIAL)
         url = f"/api/cases/v1/devices/{device['id']}/supplies"
@@ -141,9 +135,19 @@ def test_a_toner_history_gives_a_prefilled_order_and_an_open_order_holds_repeate
         def magenta() -> dict:
             return next(t for t in api.get(url).json()["toners"] if t["colour"] == "magenta")
 
-        toner = eventually_blocking(magenta, accept=lambda t: t["level"] == 16, what="the toner history")
+        before = magenta()
+        assert before["enough_data"] and not before["low"] and not before["suggest_order"]
+        signal = before["level"] - 2
+        system.publish_vendor_events(
+            FleetTonerLow(
+                serial=TONER_SERIAL, colour="magenta", level_percent=signal, at=now - timedelta(hours=3)
+            ),
+            source="fleet",
+        )
+        toner = eventually_blocking(
+            magenta, accept=lambda t: t["level"] == signal, what="the low-toner signal"
+        )
         assert toner["enough_data"] and toner["days_min"] <= toner["days"] <= toner["days_max"]
-        assert 4 <= toner["days"] <= 10  # 2 points a day, 16 % yesterday
         assert toner["low"] and toner["suggest_order"] and toner["sku"] == "C3930i-T-M"
         ordered = api.post(
             "/api/cases/v1/cases",
@@ -158,12 +162,18 @@ def test_a_toner_history_gives_a_prefilled_order_and_an_open_order_holds_repeate
         system.publish_vendor_events(
             *(
                 FleetTonerLow(
-                    serial=TONER_SERIAL, colour="magenta", level_percent=15, at=now - timedelta(hours=h)
+                    serial=TONER_SERIAL,
+                    colour="magenta",
+                    level_percent=signal - 1,
+                    at=now - timedelta(hours=h),
                 )
-                for h in (3, 2, 1)
+                for h in (2, 1)
             ),
             source="fleet",
         )
-        toner = eventually_blocking(magenta, accept=lambda t: t["level"] == 15, what="the repeated signals")
+        toner = eventually_blocking(
+            magenta, accept=lambda t: t["level"] == signal - 1, what="repeated signals"
+        )
         assert toner["order_open"] and not toner["suggest_order"]
+        time.sleep(1)
         assert api.get("/api/cases/v1/cases", params={"device_id": device["id"]}).json()["total"] == count
