@@ -90,7 +90,10 @@ def test_an_offline_device_is_told_once_gets_one_case_after_three_days_and_its_r
                     params={"device_id": device["id"], "type": "incident", "limit": 100},
                 ).json()["items"]
                 return [
-                    c for c in listed if "offline" in c["subject"] and c["department"] == "technical_support"
+                    c
+                    for c in listed
+                    if c["subject"].startswith(f"{OFFLINE_SERIAL} fuera de línea desde")
+                    and c["department"] == "technical_support"
                 ]
 
             assert offline_cases() == []
@@ -116,7 +119,10 @@ def test_an_offline_device_is_told_once_gets_one_case_after_three_days_and_its_r
         detail = eventually_blocking(
             lambda: api.get(f"/api/cases/v1/cases/{case['id']}").json(),
             accept=lambda c: any(
-                e["kind"] == "message" and "online" in (e.get("body") or "") for e in c["timeline"]
+                e["kind"] == "message"
+                and e["actor_side"] == "system"
+                and "vuelve a estar en línea" in e["body"]
+                for e in c["timeline"]
             ),
             what="the return noted on the case",
         )

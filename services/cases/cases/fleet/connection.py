@@ -18,6 +18,7 @@ from cases.case.models import Case, CaseMessage
 from cases.directory.access import DEVICE_ROLES
 from cases.directory.models import Device, User
 from cases.fleet.models import DeviceConnection, DeviceOutage, OutageCase
+from cases.fleet.wording import language_of, text
 from shared.db import upsert_ignore, utcnow
 from shared.events.cases import DeviceBackOnline, DeviceWentOffline
 from shared.events.vocabulary import CustomerRole
@@ -153,12 +154,13 @@ async def note_on_case(session: AsyncSession, case_id: str, device: Device, at: 
     if case is None:
         return
     now = utcnow()
+    language = await language_of(session, await people_to_tell(session, device))
     message = CaseMessage(
         id=str(uuid.uuid4()),
         case_id=case.id,
         author_id=FLEET_ACTOR,
         author_side="system",
-        body=f"The device {device.serial} is online again since {at:%Y-%m-%d %H:%M} UTC.",
+        body=text(language, "note", serial=device.serial, at=f"{at:%Y-%m-%d %H:%M} UTC"),
         internal=False,
         created_at=now,
     )

@@ -19,8 +19,9 @@ from cases.audit.service import SYSTEM_ACTOR
 from cases.case import service
 from cases.database import periodic_jobs
 from cases.directory.models import Device
-from cases.fleet.connection import guide_path
+from cases.fleet.connection import guide_path, people_to_tell
 from cases.fleet.models import DeviceOutage, OutageCase
+from cases.fleet.wording import language_of, text
 from cases.settings import Settings
 from shared.auth import Principal
 from shared.db import Database, upsert_ignore, utcnow
@@ -70,15 +71,21 @@ async def open_case_of(
     if cast(CursorResult[Any], claimed).rowcount != 1:  # an INSERT's result is a cursor's
         return False
     since = f"{outage.started_at:%Y-%m-%d %H:%M} UTC"
+    language = await language_of(session, await people_to_tell(session, device))
     draft = service.CaseDraft(
         type=CaseType.INCIDENT,
         account_id=device.account_id,
         device=device,
         category=OFFLINE_CATEGORY,
-        subject=f"{device.serial} offline since {since}",
-        description=(
-            f"The fleet software has not reached {device.model} {device.serial} since {since}, "
-            f"{after.days} days or more. The customer's reconnection guide: {guide_path(device.serial)}"
+        subject=text(language, "subject", serial=device.serial, since=since),
+        description=text(
+            language,
+            "description",
+            model=device.model,
+            serial=device.serial,
+            since=since,
+            days=after.days,
+            guide=guide_path(device.serial),
         ),
         response_hours=device.response_time_hours,
         department=Department.TECHNICAL_SUPPORT,
