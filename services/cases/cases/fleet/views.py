@@ -31,10 +31,11 @@ router = APIRouter(prefix="/api/cases/v1", tags=["fleet"])
 
 
 async def visible_devices(session: AsyncSession, principal: Principal) -> list[Device]:
-    devices = (
-        await session.scalars(select(Device).where(Device.active.is_(True)).order_by(Device.serial))
-    ).all()
-    return [device for device in devices if may_see_device(principal, device)]
+    """The active devices the caller sees: a customer's are among their accounts' (looked up by account)."""
+    query = select(Device).where(Device.active.is_(True)).order_by(Device.serial)
+    if not principal.is_staff:
+        query = query.where(Device.account_id.in_(list(principal.memberships)))
+    return [device for device in (await session.scalars(query)).all() if may_see_device(principal, device)]
 
 
 @router.get("/offline-devices", response_model=OfflineDevicesOut)
