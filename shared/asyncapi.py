@@ -78,6 +78,10 @@ RECEIVERS: dict[str, tuple[str, ...]] = {
         "accounts.user.upserted",
         "crm.consumable_catalogue.upserted",
         "fieldservice.visit.updated",
+        "fleet.device.offline",
+        "fleet.device.online",
+        "fleet.meter.collected",
+        "fleet.toner.low",
         "logistics.shipment.updated",
     ),
     "meters": (
@@ -100,6 +104,7 @@ RECEIVERS: dict[str, tuple[str, ...]] = {
         "cases.case.sla_breached",
         "cases.case.sla_warning",
         "cases.case.status_changed",
+        "cases.device.offline",
         "cases.message.added",
         "cases.order.shipped",
         "cases.visit.updated",

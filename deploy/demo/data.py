@@ -16,7 +16,9 @@ from shared.events.vendor import (
     CrmProductUpserted,
     FinanceCreditStatusChanged,
     FinancePaymentRecorded,
+    FleetDeviceOffline,
     FleetMeterCollected,
+    FleetTonerLow,
     SiteLocation,
 )
 from shared.events.vocabulary import Department, StaffRole
@@ -304,6 +306,19 @@ def vendor_events() -> list:
 COUNTERS = {"mono": ("black",), "colour": ("black", "colour"), "a3_colour": ("black", "colour", "large")}
 SHARE = {"black": 0.6, "colour": 0.35, "large": 0.05}
 HISTORY_DAYS_AGO = (150, 120, 90, 60, 30, 1)  # the newest is yesterday, so a reading can be submitted today
+# The toner levels the fleet software read with the last two readings (30 days ago, yesterday): four weeks of
+# history, enough for a forecast. The Stock Manager's C3826i runs out of black within days (and says so with a
+# low-toner signal), the C5860i of cyan within two weeks, the Swedish C5850i of yellow; the others last.
+TONER_HISTORY: dict[str, dict[str, tuple[int, int]]] = {
+    "ES1643A0001": {"black": (90, 55)},
+    "ES3826C0002": {"black": (64, 16), "cyan": (85, 60), "magenta": (90, 71), "yellow": (78, 52)},
+    "ES5860A0003": {"black": (70, 38), "cyan": (40, 12), "magenta": (95, 80), "yellow": (60, 45)},
+    "ES1238M0004": {"black": (50, 35)},
+    "ES3930C0005": {"black": (80, 60), "cyan": (70, 55), "magenta": (75, 62), "yellow": (66, 50)},
+    "SE6855A0006": {"black": (95, 30)},
+    "SE5850C0007": {"black": (88, 52), "cyan": (77, 49), "magenta": (81, 58), "yellow": (69, 14)},
+    "SE1333C0008": {"black": (60, 45), "cyan": (50, 41), "magenta": (55, 43), "yellow": (52, 40)},
+}
 
 
 def meter_history(today: date) -> list[FleetMeterCollected]:
@@ -315,6 +330,7 @@ def meter_history(today: date) -> list[FleetMeterCollected]:
         for days_ago in HISTORY_DAYS_AGO:
             pages = start + product.daily_volume * (200 - days_ago)
             collected_at = datetime.combine(today - timedelta(days=days_ago), time(9, 30), tzinfo=UTC)
+            toner = TONER_HISTORY.get(product.serial, {})
             readings.append(
                 FleetMeterCollected(
                     serial=product.serial,
@@ -322,9 +338,30 @@ def meter_history(today: date) -> list[FleetMeterCollected]:
                     counters={
                         name: int(pages * (1 if len(counters) == 1 else SHARE[name])) for name in counters
                     },
+                    toner={
+                        colour: levels[HISTORY_DAYS_AGO[-2:].index(days_ago)]
+                        for colour, levels in toner.items()
+                    }
+                    if days_ago in HISTORY_DAYS_AGO[-2:]
+                    else None,
                 )
             )
     return readings
+
+
+def fleet_signals(today: date) -> list:
+    """What the fleet software said since: the Swedish print shop's production printer has not been reachable since
+    yesterday evening, and the Stock Manager's C3826i says its black toner is low."""
+    yesterday = today - timedelta(days=1)
+    return [
+        FleetDeviceOffline(serial="SE6855A0006", since=datetime.combine(yesterday, time(18, 0), tzinfo=UTC)),
+        FleetTonerLow(
+            serial="ES3826C0002",
+            colour="black",
+            level_percent=TONER_HISTORY["ES3826C0002"]["black"][1],
+            at=datetime.combine(yesterday, time(9, 31), tzinfo=UTC),
+        ),
+    ]
 
 
 def read_request(today: date) -> BillingMeterReadRequested:

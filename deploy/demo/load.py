@@ -29,6 +29,7 @@ from deploy.demo.data import (
     STAFF,
     SUPERVISOR,
     finance_history,
+    fleet_signals,
     meter_history,
     read_request,
     vendor_events,
@@ -287,6 +288,9 @@ def load(config: SystemConfig) -> int:
     missing = devices_without_history(config)
     history = [reading for reading in meter_history(today) if reading.serial in missing]
     count += asyncio.run(publish_vendor_events(config.amqp_url, config.bus_prefix, history, source="fleet"))
+    count += asyncio.run(
+        publish_vendor_events(config.amqp_url, config.bus_prefix, fleet_signals(today), source="fleet")
+    )
     wait_for_assignments(config)
     count += asyncio.run(
         publish_vendor_events(config.amqp_url, config.bus_prefix, [read_request(today)], source="billing")

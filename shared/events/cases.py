@@ -221,3 +221,29 @@ class SelfHelpRunFinished(EventData):
     case_id: str | None
     started_at: datetime
     finished_at: datetime
+
+
+class DeviceWentOffline(EventData):
+    """A device's outage began (one event per outage): `recipient_ids` are the users to tell, its device managers,
+    else the account's administrators; `guide_path` the portal's reconnection guide for the device."""
+
+    event_type = "cases.device.offline"
+    device_id: str
+    account_id: str
+    serial: str
+    model: str
+    offline_since: datetime
+    recipient_ids: list[str]
+    guide_path: str
+
+
+class DeviceBackOnline(EventData):
+    """A device's outage ended at `online_at`; `case_id` the technical-support case it opened, if any."""
+
+    event_type = "cases.device.online"
+    device_id: str
+    account_id: str
+    serial: str
+    offline_since: datetime
+    online_at: datetime
+    case_id: str | None = None

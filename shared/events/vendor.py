@@ -3,7 +3,7 @@ vendor's: account number, device serial number, contact email."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -116,11 +116,45 @@ class CrmContactUpserted(VendorEvent):
     device_serials: list[str] = Field(default_factory=list)
 
 
+TonerColour = Literal["black", "cyan", "magenta", "yellow"]
+TonerPercent = Annotated[int, Field(ge=0, le=100)]
+
+
 class FleetMeterCollected(VendorEvent):
+    """An automatic reading (F-24); a device that reports one is online. `toner`: the level in percent of each
+    colour, where the fleet software reads it (older devices send none)."""
+
     event_type = "fleet.meter.collected"
     serial: str = Field(min_length=1, max_length=50)
     collected_at: datetime
     counters: dict[str, int]
+    toner: dict[TonerColour, TonerPercent] | None = None
+
+
+class FleetDeviceOffline(VendorEvent):
+    """The fleet software lost contact with a device at `since` (the start of the outage)."""
+
+    event_type = "fleet.device.offline"
+    serial: str = Field(min_length=1, max_length=50)
+    since: datetime
+
+
+class FleetDeviceOnline(VendorEvent):
+    """A device the fleet software had lost is reporting again, since `at`."""
+
+    event_type = "fleet.device.online"
+    serial: str = Field(min_length=1, max_length=50)
+    at: datetime
+
+
+class FleetTonerLow(VendorEvent):
+    """A device reports a toner colour running low, at `level_percent` (sent again while it stays low)."""
+
+    event_type = "fleet.toner.low"
+    serial: str = Field(min_length=1, max_length=50)
+    colour: TonerColour
+    level_percent: TonerPercent
+    at: datetime
 
 
 class BillingMeterReadRequested(VendorEvent):

@@ -76,6 +76,7 @@ class NotificationKind(StrEnum):
     READING_ACCEPTED = "reading_accepted"
     READING_REQUESTED = "reading_requested"
     ORDER_SHIPPED = "order_shipped"
+    DEVICE_OFFLINE = "device_offline"
 
 
 class EmailKind(StrEnum):
@@ -96,6 +97,7 @@ class EmailKind(StrEnum):
     VISIT_SCHEDULED = "visit_scheduled"
     CASE_SLA_WARNING = "case_sla_warning"  # to staff: less than one business hour left to respond
     CASE_SLA_BREACHED = "case_sla_breached"  # to staff: the response is overdue
+    DEVICE_OFFLINE = "device_offline"  # to the device's managers: the fleet software lost the device
 
 
 class DeviceAction(StrEnum):

@@ -191,6 +191,22 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         (403, 404, 404, 404, 404, 201, 404),
     ),
     ("GET", "/api/cases/v1/devices/{device}/catalogue", None, (200, 200, 200, 200, 404, 200, 404)),
+    # The fleet's state of the devices each caller sees, and the supplies of those whose supplies they keep.
+    ("GET", "/api/cases/v1/offline-devices", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/v1/supplies", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/v1/devices/{device}/supplies", None, (200, 403, 200, 200, 404, 200, 404)),
+    (
+        "PUT",
+        "/api/cases/v1/devices/{device}/shipping-instructions",
+        lambda w: {"instructions": ""},
+        (200, 403, 200, 200, 404, 403, 404),
+    ),
+    (
+        "POST",
+        "/api/cases/v1/devices/{device}/stock/C3826i-T-B/used",
+        lambda w: {"quantity": 1000},  # more than on site: refused for whoever keeps the stock
+        (409, 403, 409, 409, 404, 403, 404),
+    ),
     ("GET", "/api/accounts/v1/registrations", None, (200, 403, 403, 403, 403, 200, 200)),
     ("GET", "/api/accounts/v1/accounts/{account}/users", None, (200, 403, 403, 403, 403, 200, 404)),
     ("GET", "/api/accounts/v1/accounts/{account}", None, (200, 200, 200, 200, 200, 200, 404)),

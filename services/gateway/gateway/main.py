@@ -32,6 +32,7 @@ from gateway.web import (
     report_pages,
     request_pages,
     supervisor_pages,
+    supplies_pages,
     survey_pages,
 )
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(request_pages.router)
     app.include_router(help_pages.router)
     app.include_router(guide_pages.router)
+    app.include_router(supplies_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
 

@@ -1,6 +1,7 @@
 """Stand-ins for the accounts, cases and meters services, answering the shapes the gateway relies on.
 They run in-process behind an httpx transport that routes by host, and record every call they get."""
 
+import copy
 import datetime as dt
 import json
 import re
@@ -132,6 +133,9 @@ class FakeServices:
     surveys: FakeSurveys = field(default_factory=FakeSurveys)
     # The self-help guides and runs (guide_fakes.py).
     guides: FakeGuides = field(default_factory=FakeGuides)
+    # The fleet's view (the cases service): devices offline, and the supplies of the visitor's device.
+    offline_devices: list[dict] = field(default_factory=list)
+    supplies: dict = field(default_factory=lambda: copy.deepcopy(SUPPLIES))
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -758,6 +762,41 @@ class FakeServices:
             self.cases["case-2"] = case
             return self.case_answer(case)
 
+        @app.get(f"{base}/offline-devices")
+        async def offline_devices():
+            return {"items": self.offline_devices}
+
+        @app.get(f"{base}/supplies")
+        async def supplies():
+            keeps = self.role in TYPE_ROLES["consumables"]
+            return {"items": [self.supplies] if keeps else []}
+
+        @app.get(f"{base}/devices/{{device_id}}/supplies")
+        async def device_supplies(device_id: str):
+            if device_id != DEVICE_ID:
+                return problem(404, "No device with this id is visible to you.")
+            if self.role not in TYPE_ROLES["consumables"]:
+                return problem(403, "Your role does not keep this device's supplies.")
+            return self.supplies
+
+        @app.put(f"{base}/devices/{{device_id}}/shipping-instructions")
+        async def instructions(device_id: str, body: dict):
+            self.supplies["shipping_instructions"] = body["instructions"]
+            return {"device_id": device_id, "instructions": body["instructions"]}
+
+        @app.post(f"{base}/devices/{{device_id}}/stock/{{sku}}/used")
+        async def used(device_id: str, sku: str, body: dict):
+            line = next(s for s in self.supplies["stock"] if s["sku"] == sku)
+            if body["quantity"] > line["quantity"]:
+                return coded_problem(
+                    409,
+                    "not_enough_stock",
+                    f"Only {line['quantity']} of {sku} are on site.",
+                    {"on_site": line["quantity"], "item": line["name"]},
+                )
+            line["quantity"] -= body["quantity"]
+            return line
+
         @app.get(f"{base}/devices/{{device_id}}/catalogue")
         async def catalogue(device_id: str):
             if device_id != DEVICE_ID:
@@ -1132,6 +1171,36 @@ CATALOGUE = [
     {"sku": "DR-1", "kind": "drum", "name": "Drum unit", "max_quantity_per_order": 1},
 ]
 OPEN = ("new", "in_progress", "waiting_for_customer")
+# The supplies of the device (its black toner running low, two on site) as the cases service answers them.
+SUPPLIES: dict[str, Any] = {
+    "device_id": DEVICE_ID,
+    "serial": "SN-4711",
+    "model": "imageRUNNER C3826i",
+    "shipping_instructions": "Goods reception, 8-14",
+    "may_change": True,
+    "toners": [
+        {
+            "colour": "black",
+            "level": 12,
+            "reported_at": "2026-03-01T09:00:00Z",
+            "enough_data": True,
+            "days": 6,
+            "days_min": 5,
+            "days_max": 8,
+            "low": True,
+            "sku": "TN-BK",
+            "item_name": "Toner black C-EXV 54",
+            "on_site": 2,
+            "days_with_stock": 106,
+            "order_open": False,
+            "suggest_order": True,
+        }
+    ],
+    "stock": [
+        {"sku": "TN-BK", "name": "Toner black C-EXV 54", "kind": "toner_black", "quantity": 2},
+        {"sku": "TN-C", "name": "Toner cyan C-EXV 54", "kind": "toner_cyan", "quantity": 0},
+    ],
+}
 TYPE_ROLES = {
     "consumables": ("administrator", "stock_manager", "device_stock_manager"),
     "relocation": ("administrator", "device_manager", "device_stock_manager"),

@@ -19,6 +19,7 @@ from cases.case.schemas import (
 from cases.catalogue.service import priced_order
 from cases.directory.access import check_account_inquiry, device_for_new_case
 from cases.directory.models import Account, Device
+from cases.fleet.supplies import instructions_of
 from cases.selfhelp import runs
 from cases.selfhelp.models import Guide
 from shared.auth import Principal
@@ -118,20 +119,25 @@ async def consumables(
         category="consumables",
         subject=subject[:200],
         description=request.description,
-        details={"items": lines, "shipping": shipping_of(request, device)},
+        details={
+            "items": lines,
+            "shipping": shipping_of(request, device, await instructions_of(session, device.id)),
+        },
         # The customer is told only that the order waits for a review, never why (F-41).
         awaiting_release=account is not None and account.on_credit_hold,
     )
 
 
-def shipping_of(request: NewConsumablesOrder, device: Device) -> dict:
+def shipping_of(request: NewConsumablesOrder, device: Device, kept_instructions: str = "") -> dict:
     """Where the order goes. The device's address is copied at ordering time: logistics ships to where the
-    device was when it was ordered for, even if it moves later."""
+    device was when it was ordered for, even if it moves later. An order to the device that says nothing of
+    instructions carries the device's shipping instructions (SPEC §1); one that says something, its own."""
     if isinstance(request.shipping, ShipToDevice):
         location = device.location or {}
+        said = "instructions" in request.shipping.model_fields_set
         return {
             "use_device_location": True,
-            "instructions": request.shipping.instructions,
+            "instructions": request.shipping.instructions if said else kept_instructions,
             **{name: location.get(name, "") for name in ADDRESS_FIELDS},
         }
     return request.shipping.model_dump(mode="json")

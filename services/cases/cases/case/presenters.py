@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cases.audit.service import SYSTEM_ACTOR
 from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
 from cases.case.assignment import staff_assignment_actions
 from cases.case.models import Case, CaseMessage, StatusChange
@@ -145,7 +146,9 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
             **extra,
         }
 
-    entries = [entry("created", case.created_at, case.created_by, "customer", body=case.description)]
+    # A case the portal opened by itself (a device offline for days) was opened by the system.
+    opener = "system" if case.created_by == SYSTEM_ACTOR else "customer"
+    entries = [entry("created", case.created_at, case.created_by, opener, body=case.description)]
     entries += [
         entry(
             "status_changed",

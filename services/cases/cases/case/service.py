@@ -73,12 +73,16 @@ class CaseDraft:
     # The self-help tried before an incident and whether its code needs a technician (F-16).
     self_help: dict[str, Any] | None = None
     needs_technician: bool = False
+    # A case the portal opens by itself (a device offline for days) names its department, id and side.
+    department: str | None = None
+    case_id: str | None = None
+    side: str = Side.CUSTOMER
 
 
 async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
     now = utcnow()
     case = Case(
-        id=str(uuid.uuid4()),
+        id=draft.case_id or str(uuid.uuid4()),
         account_id=draft.account_id,
         device_id=draft.device.id if draft.device else None,
         type=draft.type,
@@ -87,7 +91,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         subject=draft.subject,
         description=draft.description,
         status=CaseStatus.NEW,
-        department=await department_for(session, draft.type, draft.category),
+        department=draft.department or await department_for(session, draft.type, draft.category),
         created_by=principal.user_id,
         created_at=now,
         updated_at=now,
@@ -110,7 +114,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
     audit.record(
         session,
         actor_id=principal.user_id,
-        actor_side="customer",
+        actor_side=draft.side,
         action="case.created",
         case_id=case.id,
         number=case.number,
@@ -170,7 +174,8 @@ async def initial_followers(
 ) -> list[str]:
     """The creator and the device's assigned users who may see the new case (when their copy is known: a
     lost access always arrives as a change of a known copy). Only they are emailed about it."""
-    candidates = list(dict.fromkeys([principal.user_id, *device.assigned_user_ids]))
+    opener = [] if principal.user_id == audit.SYSTEM_ACTOR else [principal.user_id]
+    candidates = list(dict.fromkeys([*opener, *device.assigned_user_ids]))
     known = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(candidates)))).all()}
 
     def may_follow(user_id: str) -> bool:

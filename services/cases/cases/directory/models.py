@@ -53,7 +53,8 @@ class Device(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(36), index=True)
-    serial: Mapped[str] = mapped_column(String(50))
+    # Indexed: each of the fleet's reports names its device by serial (cases.fleet.handlers).
+    serial: Mapped[str] = mapped_column(String(50), index=True)
     model: Mapped[str] = mapped_column(String(100))
     # The contract's response time in business hours (the SLA clock, F-12).
     response_time_hours: Mapped[int] = mapped_column(Integer)

@@ -88,6 +88,7 @@ NOTIFICATION_KINDS = {
     "reading_accepted": N_("A meter reading is accepted"),
     "reading_requested": N_("Meter readings are requested"),
     "order_shipped": N_("An order is shipped"),
+    "device_offline": N_("A device I look after goes offline"),
 }
 
 # Every kind of email the notifications service sends: the preferences above and those a person cannot turn off.
@@ -195,6 +196,14 @@ CONSUMABLE_KINDS = {
     "drum": N_("Drum"),
     "waste_toner_box": N_("Waste toner box"),
     "staples": N_("Staples"),
+}
+
+# The toner colours the fleet software reports levels of.
+TONER_COLOURS = {
+    "black": N_("Black"),
+    "cyan": N_("Cyan"),
+    "magenta": N_("Magenta"),
+    "yellow": N_("Yellow"),
 }
 
 # F-33: what an account inquiry is about.
@@ -313,6 +322,7 @@ KINDS = {
     "resolution": REVIEW_RESOLUTIONS,
     "audit": AUDIT_ACTIONS,
     "consumable": CONSUMABLE_KINDS,
+    "toner": TONER_COLOURS,
     "topic": INQUIRY_TOPICS,
     "time_window": TIME_WINDOWS,
     "ip_mode": IP_MODES,

@@ -17,6 +17,7 @@ from gateway.web import labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
 from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, parse_time, refresh_tokens
+from shared import clock
 from shared.events.vocabulary import PortalAction
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ async def dashboard(visit: UserVisit) -> Response:
         (due, due_ok),
         (orders, orders_ok),
         (requests, requests_ok),
+        (offline, offline_ok),
+        (supplies, supplies_ok),
         *case_answers,
     ) = await asyncio.gather(
         optional(caller_actions(visit)),
@@ -98,6 +101,8 @@ async def dashboard(visit: UserVisit) -> Response:
         optional(visit.get("meters", f"{METERS}/due-readings")),
         optional(orders_on_their_way(visit)),
         optional(open_cases_of(visit, labels.REQUEST_TYPES)),
+        optional(visit.get("cases", f"{CASES}/offline-devices")),
+        optional(visit.get("cases", f"{CASES}/supplies")),
         *(optional(call) for call in case_lists),
     )
     open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
@@ -116,7 +121,40 @@ async def dashboard(visit: UserVisit) -> Response:
         orders_ok=orders_ok,
         requests=requests or [],
         requests_ok=requests_ok,
+        offline_devices=[
+            {**item, "offline_for": offline_for(visit, item.get("offline_since"))}
+            for item in (offline or {}).get("items") or []
+        ],
+        offline_ok=offline_ok,
+        running_low=running_low((supplies or {}).get("items") or []),
+        supplies_ok=supplies_ok,
+        keeps_supplies=bool((supplies or {}).get("items")),
     )
+
+
+def offline_for(visit: Visit, since: Any) -> str:
+    """How long a device has been offline, in whole days (hours on its first day), in the visitor's language."""
+    started = parse_time(since)
+    if started is None:
+        return ""
+    hours = max(0, int((clock.now() - started).total_seconds() // 3600))
+    if hours < 1:
+        return visit.gettext("less than an hour")
+    if hours < 24:
+        return visit.translations.ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
+    days = hours // 24
+    return visit.translations.ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
+
+
+def running_low(devices: list[dict]) -> list[dict]:
+    """The Stock Manager's list (F-71): per device, each toner colour running low, the lowest first."""
+    rows = [
+        {"device": device, "toner": toner}
+        for device in devices
+        for toner in device.get("toners") or []
+        if toner.get("low")
+    ]
+    return sorted(rows, key=lambda row: (row["toner"].get("level") or 0, row["device"].get("serial") or ""))
 
 
 def most_urgent_first(case: dict) -> tuple[bool, dt.datetime]:

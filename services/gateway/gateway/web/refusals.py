@@ -72,6 +72,7 @@ MESSAGES = {
         "Every case of the type “%(type)s” needs a department: change its rule for any category instead of deleting it."
     ),
     "not_in_catalogue": N_("%(sku)s is not in this device's catalogue."),
+    "not_enough_stock": N_("Only %(on_site)s of %(item)s are on site."),
     "ordered_twice": N_("%(item)s is ordered more than once."),
     "too_many": N_("At most %(max)s of %(item)s per order."),
     "unknown_calendar": N_("There is no such business-hours calendar."),
