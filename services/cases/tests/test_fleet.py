@@ -87,6 +87,22 @@ async def test_back_online_by_signal_or_by_a_later_reading_and_never_by_an_older
     assert len(await portal.staged("cases.device.online")) == 2
 
 
+async def test_the_staff_read_one_accounts_offline_devices(portal, clock):
+    clock.set(START + timedelta(hours=1))
+    await portal.bus.deliver(offline("SN-d1"))
+    await portal.bus.deliver(offline("SN-d3"))
+    everyone = await offline_list(portal, "agent")
+    assert sorted(d["serial"] for d in everyone) == ["SN-d1", "SN-d3"]
+    response = await portal.client.get(
+        f"{API}/offline-devices", params={"account_id": "acc-2"}, headers=portal.auth("agent")
+    )
+    assert [d["serial"] for d in response.json()["items"]] == ["SN-d3"]
+    response = await portal.client.get(
+        f"{API}/offline-devices", params={"account_id": "acc-2"}, headers=portal.auth("admin")
+    )
+    assert response.json()["items"] == []  # a filter narrows what the caller sees, never widens it
+
+
 async def test_after_three_days_one_case_opens_and_the_return_is_noted_on_it(portal, clock):
     clock.set(START + timedelta(days=1))
     await portal.bus.deliver(offline())

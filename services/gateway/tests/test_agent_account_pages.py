@@ -54,7 +54,8 @@ async def test_the_agent_reads_the_whole_account(gateway, fakes):
     assert "F-2026-11-77" in payments and "€1,250.00" in payments and "Direct debit" in payments
     assert "SN-4711" in html and "C-77" in html and "12,345" in html  # device, contract, latest reading
     assert 'data-device="SN-4711"' in html  # its meter history
-    assert "Not reported" in html  # the fleet's online state, where the devices carry none yet
+    fleet = html.split('data-field="fleet"', 1)[1].split("</td>", 1)[0]
+    assert "Online" in fleet and "Black 12 %" in fleet  # the fleet's view of the device, from cases
     assert "CS-2026-000123" in html and "Answered in time" in html
     assert 'data-badge="awaiting-release"' not in html
     assert "pagos@example.com" in html  # every contact, for the staff
@@ -124,3 +125,19 @@ async def test_the_customer_reads_only_that_the_order_is_reviewed(gateway, fakes
     assert "being reviewed by our team" in html
     assert "overdue" not in html and "credit" not in html.lower()
     assert 'data-action="release_order"' not in html
+
+
+async def test_the_account_page_shows_a_device_offline_since_when(gateway, fakes):
+    fakes.offline_devices = [
+        {
+            "device_id": DEVICE_ID,
+            "serial": "SN-4711",
+            "model": "imageRUNNER C3826i",
+            "offline_since": "2026-11-28T07:15:00+00:00",
+            "guide_path": "/help/guides?device=SN-4711&category=device_offline",
+        }
+    ]
+    client = await as_(gateway, fakes, staff_role="agent")
+    html = (await client.get(f"/agent/accounts/{ACCOUNT_ID}")).text
+    fleet = html.split('data-field="fleet"', 1)[1].split("</td>", 1)[0]
+    assert "Offline" in fleet and 'datetime="2026-11-28T07:15:00+00:00"' in fleet

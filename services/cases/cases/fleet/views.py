@@ -2,7 +2,9 @@
 of the devices whose supplies they keep, and the Stock Manager's changes (shipping instructions, stock counted,
 stock used)."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,9 +41,17 @@ async def visible_devices(session: AsyncSession, principal: Principal) -> list[D
 
 
 @router.get("/offline-devices", response_model=OfflineDevicesOut)
-async def list_offline_devices(principal: CurrentUser, session: DbSession) -> OfflineDevicesOut:
+async def list_offline_devices(
+    principal: CurrentUser,
+    session: DbSession,
+    account_id: Annotated[str | None, Query(max_length=36, description="only this account's devices")] = None,
+) -> OfflineDevicesOut:
     """The devices the caller sees that are offline now, the longest offline first."""
-    devices = {device.id: device for device in await visible_devices(session, principal)}
+    devices = {
+        device.id: device
+        for device in await visible_devices(session, principal)
+        if account_id is None or device.account_id == account_id
+    }
     offline = await offline_devices(session, list(devices))
     items = [
         OfflineDeviceOut(

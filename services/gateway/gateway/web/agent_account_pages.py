@@ -1,5 +1,5 @@
 """The agent's view of one customer account (F-41): the account as the CRM sends it, its users and roles, its devices
-with contract, location and latest reading (and, where the fleet reports them, online state and toner), every
+with contract, location, latest reading, online state and toner levels as the fleet reports them, every
 case it ever had (paged and filtered, with how each met its response time), the meter history of each device,
 the payments and the credit status with its history. Found by a search by account number or name, device serial
 or customer email, and linked from the agent's case page and the queue.
@@ -59,6 +59,31 @@ async def meter_history(visit: Visit, device_id: str) -> dict | None:
     return body if isinstance(body, dict) else None
 
 
+async def toners_of(visit: Visit, device_id: str) -> list[dict] | None:
+    """The device's toner levels as the fleet last reported them (the cases service keeps them)."""
+    body, _ok = await optional(visit.get("cases", f"{CASES}/devices/{quote(device_id, safe='')}/supplies"))
+    return list(body.get("toners") or []) if isinstance(body, dict) else None
+
+
+async def with_fleet_state(visit: Visit, account_id: str, devices: list[dict]) -> list[dict]:
+    """Each device with its online state (`online`: None when the fleet's view is unavailable), the start of its
+    outage, and its toner levels."""
+    (offline, offline_ok), *toners = await asyncio.gather(
+        optional(visit.get("cases", f"{CASES}/offline-devices", {"account_id": account_id})),
+        *(toners_of(visit, d["id"]) for d in devices),
+    )
+    since = {item["device_id"]: item["offline_since"] for item in (offline or {}).get("items") or []}
+    return [
+        dict(
+            d,
+            online=(d["id"] not in since) if offline_ok else None,
+            offline_since=since.get(d["id"]),
+            toners=t,
+        )
+        for d, t in zip(devices, toners, strict=True)
+    ]
+
+
 @router.get("/{account_id}", response_class=HTMLResponse)
 async def account_page(visit: StaffVisit, account_id: str) -> Response:
     params = dict(visit.request.query_params)
@@ -85,6 +110,7 @@ async def account_page(visit: StaffVisit, account_id: str) -> Response:
         ),
     )
     device_list = [d for d in (devices or {}).get("items") or [] if d.get("account_id") == account_id]
+    device_list = await with_fleet_state(visit, account_id, device_list)
     histories = await asyncio.gather(*(meter_history(visit, d["id"]) for d in device_list))
     cases = cases_answer.body if cases_answer.ok and isinstance(cases_answer.body, dict) else {}
     total = int(cases.get("total") or 0)
