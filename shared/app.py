@@ -5,6 +5,7 @@ Each service passes its settings, its messaging tables, its routers and its even
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -68,6 +69,7 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     consume_session_revocations: bool = True,
+    large_bodies: re.Pattern[str] | None = None,
 ) -> FastAPI:
     all_handlers = EventHandlers()
     if handlers:
@@ -113,7 +115,7 @@ def create_service_app(
     )
     install_problem_handlers(app)
     install_database_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, large_bodies=large_bodies)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)

@@ -121,6 +121,9 @@ class CaseAction(StrEnum):
     ASSIGN = "assign"  # to a colleague of the case's department (a supervisor: to anyone of the staff)
     ASSIGN_TO_SELF = "assign_to_self"
     UNASSIGN = "unassign"
+    FOLLOW = "follow"  # be emailed about the case
+    UNFOLLOW = "unfollow"
+    ADD_FOLLOWER = "add_follower"  # an administrator: a colleague who may see the case
 
 
 class CalendarDayKind(StrEnum):

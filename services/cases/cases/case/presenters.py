@@ -8,15 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
 from cases.case.assignment import staff_assignment_actions
+from cases.case.attachments import attachments_of
+from cases.case.followers import candidates, follower_actions
 from cases.case.models import Case, CaseMessage, StatusChange
 from cases.case.panel import side_panel
 from cases.case.schemas import (
+    AttachmentOut,
     CaseListItem,
     CaseOut,
     CasePage,
     CustomerCaseDetail,
     DeviceRef,
     MessageOut,
+    PersonRef,
     ServiceLevelOut,
     StaffCaseDetail,
     StaffCaseListItem,
@@ -43,7 +47,7 @@ async def case_detail(
 ) -> CustomerCaseDetail | StaffCaseDetail:
     if principal.is_staff:
         return await staff_detail(session, principal, case)
-    return await customer_detail(session, case)
+    return await customer_detail(session, principal, case)
 
 
 async def changed_case(
@@ -53,20 +57,29 @@ async def changed_case(
     (reading it cost a status change more than half again)."""
     if principal.is_staff:
         return await staff_state(session, principal, case)
-    return await customer_detail(session, case)
+    return await customer_detail(session, principal, case)
 
 
-async def customer_detail(session: AsyncSession, case: Case) -> CustomerCaseDetail:
+async def customer_detail(session: AsyncSession, principal: Principal, case: Case) -> CustomerCaseDetail:
     messages = await session.scalars(
         select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.internal.is_(False))
     )
     entries = await timeline(session, case, list(messages.all()))
+    allowed_now = allowed(Side.CUSTOMER, case)
+    others = await candidates(session, principal, case)
+    names = await names_of(session, set(case.follower_ids))
     return CustomerCaseDetail(
         **CaseOut.model_validate(case).model_dump(),
         service_level=(await service_levels(session, [case]))[case.id],
         device=await device_ref(session, case.device_id),
         timeline=[TimelineEntry(**e) for e in entries],
-        **allowed(Side.CUSTOMER, case),
+        allowed_transitions=allowed_now["allowed_transitions"],
+        allowed_actions=[
+            *allowed_now["allowed_actions"],
+            *follower_actions(principal, case, bool(others)),
+        ],
+        followers=[PersonRef(id=u, name=names.get(u, "")) for u in case.follower_ids],
+        follower_candidates=[PersonRef(id=u.id, name=u.name) for u in others],
     )
 
 
@@ -153,8 +166,16 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
         )
         for c in changes
     ]
+    files = await attachments_of(session, [m.id for m in messages])
     entries += [
-        entry("note" if m.internal else "message", m.created_at, m.author_id, m.author_side, body=m.body)
+        entry(
+            "note" if m.internal else "message",
+            m.created_at,
+            m.author_id,
+            m.author_side,
+            body=m.body,
+            attachments=files.get(m.id, []),
+        )
         for m in messages
     ]
     entries += [
@@ -214,5 +235,8 @@ def case_page(principal: Principal, found: CaseList, paging: PageQuery) -> CaseP
     return StaffCasePage(**page) if principal.is_staff else CasePage(**page)
 
 
-def message_out(principal: Principal, message: CaseMessage) -> MessageOut | StaffMessageOut:
-    return (StaffMessageOut if principal.is_staff else MessageOut).model_validate(message)
+def message_out(
+    principal: Principal, message: CaseMessage, files: list[dict] | None = None
+) -> MessageOut | StaffMessageOut:
+    out = (StaffMessageOut if principal.is_staff else MessageOut).model_validate(message)
+    return out.model_copy(update={"attachments": [AttachmentOut(**f) for f in files or []]})
