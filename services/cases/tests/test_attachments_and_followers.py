@@ -51,6 +51,8 @@ async def test_a_customer_attaches_a_photo_and_the_agent_downloads_it_as_a_file(
         detail = (await portal.get(reader, case["id"])).json()
         [message] = [e for e in detail["timeline"] if e["kind"] == "message"]
         assert [f["filename"] for f in message["attachments"]] == ["error screen.png", "log.txt"]
+    # Audited with the message: who sent which files.
+    assert await portal.count(AuditEntry, AuditEntry.action == "case.attachments_added") == 1
 
 
 async def test_only_who_may_see_the_case_downloads_its_files(portal):

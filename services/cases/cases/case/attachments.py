@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 from starlette.datastructures import UploadFile
 
+from cases.audit import service as audit
 from cases.case.models import Case, CaseAttachment, CaseMessage
 from shared.auth import Principal
 from shared.errors import field_issue, invalid_fields, not_found
@@ -200,6 +201,20 @@ async def store(
         session.expunge(attachment)
         del content
         stored.append(attachment)
+    if stored:
+        audit.record(
+            session,
+            actor_id=message.author_id,
+            actor_side=message.author_side,
+            action="case.attachments_added",
+            case_id=case.id,
+            message_id=message.id,
+            internal=message.internal,
+            files=[
+                {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+                for a in stored
+            ],
+        )
     return stored
 
 

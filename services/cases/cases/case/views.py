@@ -179,11 +179,16 @@ async def post_message(
     case_id: str, http: Request, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> Response:
     """A message to the other side, or an internal note (`internal`, staff only), with up to five files."""
-    request, uploads = await message_request(http)
-    async with session.begin():
-        case = await service.visible_case(session, principal, case_id, for_update=True)
-        message = await service.add_message(session, outbox, principal, case, request.body, request.internal)
-        stored = await attachments.store(session, case, message, uploads)
+    try:
+        request, uploads = await message_request(http)
+        async with session.begin():
+            case = await service.visible_case(session, principal, case_id, for_update=True)
+            message = await service.add_message(
+                session, outbox, principal, case, request.body, request.internal
+            )
+            stored = await attachments.store(session, case, message, uploads)
+    finally:
+        await http.close()  # the spooled files of a form go at once, not when collected
     files = [
         {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size} for a in stored
     ]

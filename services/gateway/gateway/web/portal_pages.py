@@ -351,7 +351,10 @@ async def post_message(visit: Visit, case_id: str, internal: bool, field: str = 
     form = await visit.form()
     values = {"body": str(form.get(field, "")).strip()}
     files = await visit.files("attachments")
-    answer = await attachments.send_message(visit, case_id, values["body"], internal, files)
+    try:
+        answer = await attachments.send_message(visit, case_id, values["body"], internal, files)
+    finally:
+        await visit.request.close()  # the form's spooled files go at once, not when collected
     return answer, values
 
 
