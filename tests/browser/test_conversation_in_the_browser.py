@@ -1,7 +1,8 @@
 """In a real browser, in Spanish and in Swedish (F-11): a customer writes on their case with a photo of the error
 screen, and the agent downloads it; an HTML page called a photo is refused in the customer's language; the agent's
 status changes read as one quiet, folded line between the messages, the times in the customer's time zone; the
-customer stops following the case and follows it again; cancelling asks first, and a cancelled case offers no
+customer stops following the case and follows it again, and the Spanish administrator adds back a colleague who
+may see it; cancelling asks first, and a cancelled case offers no
 message box. Screenshots of the case page at a desk's and a phone's width go to var/screenshots/."""
 
 import datetime as dt
@@ -143,6 +144,21 @@ def test_a_conversation_with_a_photo_quiet_events_followers_and_a_confirmed_canc
     customer.locator("form[data-action='follow'] button").click()
     expect(customer.locator(".notice")).to_contain_text(texts["following"])
     expect(customer.locator("form[data-action='unfollow']")).to_have_count(1)
+
+    # The administrator adds back a colleague who may see the device and had stopped following (Spain: the
+    # device manager of this device).
+    if language == "es":
+        manager = system.login("devices@iberica.example")
+        with system.client(manager) as api:
+            me = api.get("/api/accounts/v1/me").json()
+            manager_id = me["id"]
+            left = api.delete(f"/api/cases/v1/cases/{case['id']}/followers/{manager_id}")
+            assert left.status_code == 200, left.text
+        customer.goto(path)
+        customer.locator("#f-follower").select_option(manager_id)
+        customer.locator("form[data-action='add_follower'] button").click()
+        expect(customer.locator(".notice")).to_contain_text("Su compañero sigue ahora este caso")
+        expect(customer.locator("ul.followers")).to_contain_text(me["name"])
 
     # Cancelling a new case asks first; once cancelled, the case offers no message box.
     other = open_incident(system, texts["email"], texts["serial"], f"Cancel {uuid.uuid4().hex[:6]}")

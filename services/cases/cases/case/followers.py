@@ -50,8 +50,9 @@ def follower_actions(principal: Principal, case: Case, has_candidates: bool) -> 
     if principal.is_staff:
         return []
     if principal.user_id in case.follower_ids:
-        return [CaseAction.UNFOLLOW.value]
-    actions = [] if case.status in TERMINAL else [CaseAction.FOLLOW.value]
+        actions = [CaseAction.UNFOLLOW.value]
+    else:
+        actions = [] if case.status in TERMINAL else [CaseAction.FOLLOW.value]
     return actions + ([CaseAction.ADD_FOLLOWER.value] if has_candidates else [])
 
 
