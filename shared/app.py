@@ -113,13 +113,19 @@ def create_service_app(
         redoc_url=None,
         dependencies=[Depends(reject_invalid_characters)],
     )
-    install_problem_handlers(app)
-    install_database_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware, large_bodies=large_bodies)
+    install_web_handlers(app, large_bodies)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
     return app
+
+
+def install_web_handlers(app: FastAPI, large_bodies: re.Pattern[str] | None) -> None:
+    """Problem answers for every error, and the request context; `large_bodies`: the paths that may take a
+    message's files (shared.middleware)."""
+    install_problem_handlers(app)
+    install_database_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, large_bodies=large_bodies)
 
 
 async def connect_with_retry(bus: Bus | InMemoryBus, attempts: int = 30, delay: float = 1.0) -> None:

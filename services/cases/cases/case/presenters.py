@@ -1,6 +1,7 @@
 """Build the responses: the customer's view and the staff's view of a case are built by separate
 functions into separate schemas, and the customer's never even loads internal notes."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -166,18 +167,7 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
         )
         for c in changes
     ]
-    files = await attachments_of(session, [m.id for m in messages])
-    entries += [
-        entry(
-            "note" if m.internal else "message",
-            m.created_at,
-            m.author_id,
-            m.author_side,
-            body=m.body,
-            attachments=files.get(m.id, []),
-        )
-        for m in messages
-    ]
+    entries += await message_entries(session, messages, entry)
     entries += [
         entry(
             u.kind,
@@ -196,6 +186,24 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
     order = {"created": 0, "message": 1, "note": 1, "shipment": 1, "visit": 1, "status_changed": 2}
     # A reply and the status change it causes share a timestamp: the reply comes first.
     return sorted(entries, key=lambda e: (e["at"], order[e["kind"]]))
+
+
+async def message_entries(
+    session: AsyncSession, messages: list[CaseMessage], entry: Callable[..., dict]
+) -> list[dict]:
+    """Each message or internal note with its files' names, types and sizes (never their bytes)."""
+    files = await attachments_of(session, [m.id for m in messages])
+    return [
+        entry(
+            "note" if m.internal else "message",
+            m.created_at,
+            m.author_id,
+            m.author_side,
+            body=m.body,
+            attachments=files.get(m.id, []),
+        )
+        for m in messages
+    ]
 
 
 async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
