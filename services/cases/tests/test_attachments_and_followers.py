@@ -190,3 +190,17 @@ async def test_an_administrator_adds_a_colleague_who_may_see_the_case(portal):
     assert {"dsm", "admin"} <= {f["id"] for f in readded.json()["followers"]}
     # The staff work cases; they do not follow them.
     assert (await portal.client.post(path, json={}, headers=portal.auth("agent"))).status_code == 403
+
+
+async def test_only_the_message_path_takes_a_body_larger_than_1_mb(portal):
+    case = await portal.new_case()
+    photo = PNG + b"\x00" * 3_000_000
+    sent = await send(portal, "manager", case["id"], [("big photo.png", photo, "image/png")])
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["attachments"][0]["size"] == len(photo)
+    elsewhere = await portal.client.post(
+        f"/api/cases/v1/cases/{case['id']}/status",
+        content=b'{"status": "cancelled", "reason": "' + b"x" * 2_000_000 + b'"}',
+        headers={**portal.auth("manager"), "Content-Type": "application/json"},
+    )
+    assert elsewhere.status_code == 413
