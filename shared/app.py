@@ -5,6 +5,7 @@ Each service passes its settings, its messaging tables, its routers and its even
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -80,6 +81,7 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     consume_session_revocations: bool = True,
+    large_bodies: re.Pattern[str] | None = None,
 ) -> FastAPI:
     all_handlers = service_handlers(handlers, tables, consume_session_revocations)
 
@@ -121,13 +123,19 @@ def create_service_app(
     )
     # What it consumes, known before it starts: shared.asyncapi.RECEIVERS is checked against it.
     app.state.event_handlers = all_handlers
-    install_problem_handlers(app)
-    install_database_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    install_web_handlers(app, large_bodies)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
     return app
+
+
+def install_web_handlers(app: FastAPI, large_bodies: re.Pattern[str] | None) -> None:
+    """Problem answers for every error, and the request context; `large_bodies`: the paths that may take a
+    message's files (shared.middleware)."""
+    install_problem_handlers(app)
+    install_database_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, large_bodies=large_bodies)
 
 
 async def connect_with_retry(bus: Bus | InMemoryBus, attempts: int = 30, delay: float = 1.0) -> None:

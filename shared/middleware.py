@@ -3,6 +3,7 @@ the latency metric, and a body limit counted on the bytes received. Web-only: it
 the bus, so the gateway carries neither."""
 
 import logging
+import re
 import time
 import uuid
 
@@ -15,6 +16,9 @@ from shared.metrics import HTTP_LATENCY
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
+# A message with its attachments (five files of up to 10 MB each, F-11) and the form around them: only the paths
+# an app names as uploads (`large_bodies`) take that much, and it is still counted as it arrives.
+MAX_UPLOAD_BYTES = 5 * 10 * 1024 * 1024 + MAX_BODY_BYTES
 QUIET_PATHS = ("/health/", "/metrics", "/static/")
 
 
@@ -24,8 +28,13 @@ class RequestContextMiddleware:
     A pure ASGI middleware: it wraps `send` instead of running the app in a task of its own with streams in
     between (as Starlette's BaseHTTPMiddleware does), which costs little per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, large_bodies: re.Pattern[str] | None = None) -> None:
+        self.app, self.large_bodies = app, large_bodies
+
+    def body_limit(self, path: str) -> int:
+        if self.large_bodies is not None and self.large_bodies.fullmatch(path):
+            return MAX_UPLOAD_BYTES
+        return MAX_BODY_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,14 +61,15 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        limit = self.body_limit(scope["path"])
         try:
-            if int(length or 0) > MAX_BODY_BYTES:
+            if int(length or 0) > limit:
                 app: ASGIApp = problem_response(
-                    413, "Payload too large", f"The request body may not exceed {MAX_BODY_BYTES} bytes."
+                    413, "Payload too large", f"The request body may not exceed {limit} bytes."
                 )
             else:
                 app = self.app
-            await app(scope, limited_receive(receive), send_with_correlation_id)
+            await app(scope, limited_receive(receive, limit), send_with_correlation_id)
         finally:
             # An app that fails before answering leaves it to the server error handler, unlogged here.
             if status is not None:
@@ -86,11 +96,11 @@ class RequestContextMiddleware:
 
 
 class BodyTooLarge(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(413, f"The request body may not exceed {MAX_BODY_BYTES} bytes.")
+    def __init__(self, limit: int = MAX_BODY_BYTES) -> None:
+        super().__init__(413, f"The request body may not exceed {limit} bytes.")
 
 
-def limited_receive(receive: Receive) -> Receive:
+def limited_receive(receive: Receive, limit: int = MAX_BODY_BYTES) -> Receive:
     """Counts the body's bytes as they arrive: a chunked body announces no length, so the limit is enforced
     on what is received, before the app has buffered more than the limit. An HTTPException, because FastAPI
     turns any other error while reading a body into a 400."""
@@ -101,8 +111,8 @@ def limited_receive(receive: Receive) -> Receive:
         message = await receive()
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
-            if received > MAX_BODY_BYTES:
-                raise BodyTooLarge()
+            if received > limit:
+                raise BodyTooLarge(limit)
         return message
 
     return receive_within_limit

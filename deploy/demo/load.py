@@ -80,11 +80,20 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    def request(self, method: str, url: str, headers: dict | None = None, json_body: Any = None) -> Answer:
-        data = None if json_body is None else json.dumps(json_body).encode()
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: dict | None = None,
+        json_body: Any = None,
+        *,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> Answer:
+        data = body if json_body is None else json.dumps(json_body).encode()
         request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))  # noqa: S310 (the services' own http URLs)
         if data is not None:
-            request.add_header("Content-Type", "application/json")
+            request.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return Answer(response.status, response.read().decode())
@@ -99,6 +108,34 @@ class Client:
 
     def put(self, url: str, headers: dict | None = None) -> Answer:
         return self.request("PUT", url, headers)
+
+    def post_files(
+        self,
+        url: str,
+        fields: dict[str, str],
+        files: list[tuple[str, bytes, str]],
+        headers: dict | None = None,
+    ) -> Answer:
+        """A form with files (multipart/form-data), as a browser sends a message with attachments."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in fields.items()
+        ]
+        for filename, content, mime in files:
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="{filename}"\r\n'
+                f"Content-Type: {mime}\r\n\r\n"
+            )
+            parts.append(head.encode() + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.request(
+            "POST",
+            url,
+            headers,
+            body=b"".join(parts),
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
 
 
 def log_in_when_ready(client: Client, config: SystemConfig, email: str, timeout: float = 60.0) -> dict:
@@ -208,6 +245,7 @@ def wait_for_assignments(config: SystemConfig, timeout: float = 60.0) -> None:
 
 SURVEYED_SUBJECT = "Rayas grises en las copias en color"
 SURVEYED_SERIAL = "ES1643A0001"  # the device manager's: he follows the administrator's case on it
+DEMO_ERROR_LOG = b"2026-12-01 09:12 E-302 tambor de transferencia: rayas en color\n"
 
 
 def survey_link_in_mail(mail_dir: Path, address: str, number: str, timeout: float) -> str | None:
@@ -246,6 +284,13 @@ def resolved_case_with_a_verdict(config: SystemConfig, mail_dir: Path, timeout: 
             "description": "Las copias en color salen con rayas grises verticales desde el lunes.",
         }
         case = client.post(f"{cases}/cases", json=body, headers=admin).raise_for_status().json()
+        # The administrator's message carries the device's error log (F-11): its name shows in the conversation.
+        client.post_files(
+            f"{cases}/cases/{case['id']}/messages",
+            {"body": "Adjunto el registro de errores del equipo.", "internal": "false"},
+            [("registro-errores.txt", DEMO_ERROR_LOG, "text/plain")],
+            headers=admin,
+        ).raise_for_status()
         reply = {
             "body": "Hemos sustituido la unidad de transferencia en remoto con el técnico.",
             "internal": False,

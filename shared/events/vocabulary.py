@@ -126,6 +126,9 @@ class CaseAction(StrEnum):
     RELEASE_ORDER = (
         "release_order"  # a consumables order waiting because its account's credit is on hold (F-41)
     )
+    FOLLOW = "follow"  # be emailed about the case
+    UNFOLLOW = "unfollow"
+    ADD_FOLLOWER = "add_follower"  # an administrator: a colleague who may see the case
 
 
 class CalendarDayKind(StrEnum):

@@ -62,7 +62,8 @@ def test_report_work_answer_and_resolve_a_case(new_page, system):
     kinds = [
         first_match(r"entry-(\w+)", c, 1) for c in entries.evaluate_all("els => els.map(e => e.className)")
     ]
-    assert kinds == ["created", "status_changed", "message", "message", "status_changed"]
+    # The conversation: the messages on their own, each run of status changes between them one quiet group.
+    assert kinds == ["created", "events", "message", "message", "events"]
     texts = entries.all_inner_texts()
     assert "A technician will check tray 1 today." in texts[2] and "Gracias, estaremos aquí." in texts[3]
     assert "note" not in kinds

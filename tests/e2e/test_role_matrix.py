@@ -190,6 +190,17 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         lambda w: {"body": "m", "internal": True},
         (403, 404, 404, 404, 404, 201, 404),
     ),
+    # Following (F-11): who may see the case follows it; the staff work cases and follow none; a colleague is
+    # added by an administrator only (the device manager of this matrix may not see the case: refused as unknown).
+    ("POST", "/api/cases/v1/cases/{case}/followers", lambda w: {}, (200, 404, 404, 404, 404, 403, 404)),
+    (
+        "POST",
+        "/api/cases/v1/cases/{case}/followers",
+        lambda w: {"user_id": w["knowledge_user"]},  # may not see the case: nobody can add them
+        (422, 404, 404, 404, 404, 403, 404),
+    ),
+    ("DELETE", "/api/cases/v1/cases/{case}/followers/{nobody}", None, (200, 404, 404, 404, 404, 403, 404)),
+    ("GET", "/api/cases/v1/cases/{case}/attachments/{nobody}", None, (404,) * 7),
     ("GET", "/api/cases/v1/devices/{device}/catalogue", None, (200, 200, 200, 200, 404, 200, 404)),
     # The fleet's state of the devices each caller sees, and the supplies of those whose supplies they keep.
     ("GET", "/api/cases/v1/offline-devices", None, (200, 200, 200, 200, 200, 200, 200)),
@@ -335,3 +346,56 @@ def test_every_role_gets_the_answer_its_role_allows(system, world, method, path,
         answers[role] = (response.status_code, want)
     wrong = {role: got for role, got in answers.items() if got[0] != got[1]}
     assert not wrong, f"(answer, expected) per role: {wrong}"
+
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
+
+
+def attach(system, token: str, case_id: str, files: list, *, internal: bool = False):
+    """A message with files, as multipart through the gateway's proxy."""
+    with system.client(token) as api:
+        return api.post(
+            f"/api/cases/v1/cases/{case_id}/messages",
+            data={"body": "see the file", "internal": "true" if internal else "false"},
+            files=[("attachments", f) for f in files],
+        )
+
+
+def test_a_file_is_downloaded_only_by_who_may_see_its_message(system, world):
+    """F-11: the administrator attaches a photo to the case on a device only they see, and the agent downloads
+    it; another account's administrator and a Device Manager the device is not assigned to get 404; the agent's
+    internal note's file is never served to a customer; an HTML page called a photo is refused, changing nothing."""
+    tokens, case_id = world["tokens"], world["case"]
+    sent = attach(system, tokens["administrator"], case_id, [("pantalla.png", PHOTO, "image/png")])
+    assert sent.status_code == 201, sent.text
+    photo = sent.json()["attachments"][0]["id"]
+    note = attach(
+        system, tokens["agent"], case_id, [("internal.txt", b"serial check\n", "text/plain")], internal=True
+    )
+    assert note.status_code == 201, note.text
+    internal_file = note.json()["attachments"][0]["id"]
+    expected = {
+        photo: (200, 404, 404, 404, 404, 200, 404),
+        internal_file: (404, 404, 404, 404, 404, 200, 404),
+    }
+    for attachment_id, statuses in expected.items():
+        answers = {}
+        for role, want in zip(ROLES, statuses, strict=True):
+            with system.client(tokens[role]) as api:
+                got = api.get(f"/api/cases/v1/cases/{case_id}/attachments/{attachment_id}")
+            answers[role] = (got.status_code, want)
+            if got.status_code == 200:
+                assert got.headers["content-disposition"].startswith("attachment")
+                assert got.headers["x-content-type-options"] == "nosniff"
+                assert not got.headers["content-type"].startswith("text/html")
+        wrong = {role: got for role, got in answers.items() if got[0] != got[1]}
+        assert not wrong, f"{attachment_id}: (answer, expected) per role: {wrong}"
+    with system.client(tokens["agent"]) as api:
+        assert api.get(f"/api/cases/v1/cases/{case_id}/attachments/{photo}").content == PHOTO
+        before = len(api.get(f"/api/cases/v1/cases/{case_id}").json()["timeline"])
+    html = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
+    refused = attach(system, tokens["administrator"], case_id, [("foto.png", html, "image/png")])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["code"] == "attachment_type_not_allowed"
+    with system.client(tokens["agent"]) as api:
+        assert len(api.get(f"/api/cases/v1/cases/{case_id}").json()["timeline"]) == before

@@ -1,3 +1,5 @@
+import re
+
 from fastapi import FastAPI
 
 from cases.calendars.handlers import handlers as calendar_handlers
@@ -22,6 +24,8 @@ from cases.settings import Settings
 from cases.surveys.views import router as surveys_router
 from shared.app import create_service_app
 from shared.bus import EventHandlers
+
+MESSAGE_WITH_FILES = re.compile(r"/api/cases/v1/cases/[^/]+/messages")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,4 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         handlers=handlers,
         on_startup=[start_auto_close, start_alerts, start_abandon, start_offline_cases],
         on_shutdown=[stop_auto_close, stop_alerts, stop_abandon, stop_offline_cases],
+        # A message may carry files (F-11): only its path takes a body that large.
+        large_bodies=MESSAGE_WITH_FILES,
     )

@@ -12,25 +12,32 @@ async def actions(portal, user_id: str, case_id: str) -> list[str]:
     return response.json()["allowed_actions"]
 
 
-@pytest.mark.parametrize("customer", ["manager", "dsm", "admin"])
-async def test_a_customer_replies_to_and_cancels_a_new_case(portal, customer):
+@pytest.mark.parametrize(
+    ("customer", "following"),
+    [
+        ("manager", ["unfollow"]),  # the followers of the new case
+        ("dsm", ["unfollow"]),
+        ("admin", ["follow", "add_follower"]),  # not a follower; adds colleagues who may see the device
+    ],
+)
+async def test_a_customer_replies_to_and_cancels_a_new_case(portal, customer, following):
     case = await portal.new_case("manager", "d1")
-    assert await actions(portal, customer, case["id"]) == ["reply", "cancel"]
+    assert await actions(portal, customer, case["id"]) == ["reply", "cancel", *following]
 
 
 async def test_a_resolved_case_is_reopened_and_a_closed_one_only_read(portal):
     case = await portal.new_case("manager", "d1")
     for status in ("in_progress", "resolved"):
         await portal.set_status("agent", case["id"], status)
-    assert await actions(portal, "manager", case["id"]) == ["reply", "reopen"]
+    assert await actions(portal, "manager", case["id"]) == ["reply", "reopen", "unfollow"]
     await portal.set_status("agent", case["id"], "closed")
-    assert await actions(portal, "manager", case["id"]) == []
+    assert await actions(portal, "manager", case["id"]) == ["unfollow"]  # read, and stop being told
 
 
 async def test_a_case_in_progress_takes_only_replies_from_the_customer(portal):
     case = await portal.new_case("manager", "d1")
     await portal.set_status("agent", case["id"], "in_progress")
-    assert await actions(portal, "manager", case["id"]) == ["reply"]
+    assert await actions(portal, "manager", case["id"]) == ["reply", "unfollow"]
 
 
 async def test_the_staff_reply_note_assign_and_move_the_case(portal):
@@ -43,8 +50,8 @@ async def test_the_staff_reply_note_assign_and_move_the_case(portal):
         "assign",
     ]
     await portal.set_status("manager", case["id"], "cancelled")
-    # A cancelled case keeps whoever worked it.
-    assert await actions(portal, "agent", case["id"]) == ["reply", "add_internal_note"]
+    # A cancelled case takes no more replies, and keeps whoever worked it.
+    assert await actions(portal, "agent", case["id"]) == ["add_internal_note"]
 
 
 async def test_the_stock_manager_is_told_about_the_orders_they_see(portal):

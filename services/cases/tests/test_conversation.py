@@ -63,7 +63,7 @@ async def test_only_staff_write_internal_notes(portal):
 async def test_message_responses_follow_the_caller_side(portal):
     case = await portal.new_case()
     customer = (await portal.say("manager", case["id"], "Still jamming")).json()
-    assert set(customer) == {"id", "case_id", "author_id", "author_side", "body", "created_at"}
+    assert set(customer) == {"id", "case_id", "author_id", "author_side", "body", "created_at", "attachments"}
     assert (customer["author_side"], customer["body"]) == ("customer", "Still jamming")
     staff = (await portal.say("agent", case["id"], "Sending a technician")).json()
     assert (staff["author_side"], staff["internal"]) == ("vendor", False)

@@ -90,7 +90,7 @@ def create_app(
     )
     install_problem_handlers(app)
     install_page_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, large_bodies=proxy.UPLOADS)
     app.add_middleware(SecurityHeadersMiddleware)  # the outermost: on every answer, the 413 included
     app.include_router(operations_router())
     app.include_router(proxy.router)

@@ -1,6 +1,7 @@
 """`/api/<service>/...` goes to that service unchanged; the services check tokens and permissions themselves."""
 
 import logging
+import re
 
 from fastapi import APIRouter, Request, Response
 
@@ -33,6 +34,11 @@ _RESPONSE_DROPPED = frozenset(name.encode() for name in RESPONSE_DROPPED)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
+# The paths whose bodies may be as large as a message with its files (shared.middleware.MAX_UPLOAD_BYTES): the
+# API's and the portal's forms (the customer's and the agent's).
+UPLOADS = re.compile(r"(/api/cases/v1|/agent)?/cases/[^/]+/messages")
+
+
 def upstreams_of(request: Request) -> Upstreams:
     return request.app.state.upstreams
 
@@ -51,9 +57,15 @@ async def forward(request: Request, service: str, path: str) -> Response:
     headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
     if query := scope.get("query_string"):
         path = f"{path}?{query.decode('latin-1')}"
+    # A message with files (F-11) is passed on as it arrives instead of read whole first; the services count it.
+    streamed = UPLOADS.fullmatch(scope["path"]) is not None
     try:
         upstream = await upstreams_of(request).send(
-            service, scope["method"], path, headers=headers, content=await request.body() or None
+            service,
+            scope["method"],
+            path,
+            headers=headers,
+            content=request.stream() if streamed else (await request.body() or None),
         )
     except UpstreamUnavailable as exc:
         log.warning("service %s unavailable: %s", exc.service, exc.reason)

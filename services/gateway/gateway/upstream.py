@@ -8,7 +8,7 @@ times the CPU of the rest of the gateway (its connection pool checks every poole
 each request). Tests answer for the services in-process through an httpx transport instead (`HttpxClient`)."""
 
 import json as jsonlib
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, Iterable, Sequence
 from typing import Any, Protocol
 
 import aiohttp
@@ -19,6 +19,8 @@ from shared.logging import current_correlation_id
 SERVICES = ("accounts", "cases", "meters", "notifications")
 
 RawHeaders = Sequence[tuple[bytes, bytes]]
+# A request body: whole, or streamed in chunks (a message's files, F-11: sent on as they are read, never held whole).
+Body = bytes | AsyncIterable[bytes] | None
 
 
 class UpstreamUnavailable(Exception):
@@ -53,7 +55,7 @@ class ServiceClient(Protocol):
         method: str,
         url: str,
         headers: Iterable[tuple[str, str]],
-        content: bytes | None,
+        content: Body,
         timeout: float | None,
     ) -> UpstreamResponse: ...
 
@@ -82,7 +84,7 @@ class Upstreams:
         params: Any = None,
         language: str | None = None,
         headers: dict[str, str] | Iterable[tuple[str, str]] | None = None,
-        content: bytes | None = None,
+        content: Body = None,
         timeout: float | None = None,
     ) -> UpstreamResponse:
         """`path` may carry its query string already (encoded); `params` are encoded as httpx does (None as an
@@ -133,7 +135,7 @@ class AiohttpClient:
         method: str,
         url: str,
         headers: Iterable[tuple[str, str]],
-        content: bytes | None,
+        content: Body,
         timeout: float | None,
     ) -> UpstreamResponse:
         limits = (
@@ -183,7 +185,7 @@ class HttpxClient:
         method: str,
         url: str,
         headers: Iterable[tuple[str, str]],
-        content: bytes | None,
+        content: Body,
         timeout: float | None,
     ) -> UpstreamResponse:
         try:

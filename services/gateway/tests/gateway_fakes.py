@@ -98,6 +98,7 @@ class FakeServices:
     down: set[str] = field(default_factory=set)
     session_id: str = "session-0"
     cases: dict[str, dict] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # attachment id -> (name, bytes)
     readings: dict[str, list[dict]] = field(default_factory=dict)  # device id -> readings, the newest first
     due: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
@@ -804,7 +805,26 @@ class FakeServices:
             return {"device_id": DEVICE_ID, "model": self.device["model"], "items": CATALOGUE}
 
         @app.post(f"{base}/cases/{{case_id}}/messages", status_code=201)
-        async def message(case_id: str, body: dict):
+        async def message(case_id: str, http: Request):
+            # JSON, or a form with files (multipart) as the real service takes both; files are kept by id.
+            files = []
+            if http.headers.get("content-type", "").startswith("multipart/form-data"):
+                form = await http.form()
+                body = {"body": str(form.get("body") or ""), "internal": form.get("internal") == "true"}
+                for upload in form.getlist("attachments"):
+                    content = await upload.read()  # type: ignore[union-attr]
+                    file_id = uuid.uuid4().hex
+                    self.files[file_id] = (upload.filename, content)  # type: ignore[union-attr]
+                    files.append(
+                        {
+                            "id": file_id,
+                            "filename": upload.filename,
+                            "content_type": "image/png",
+                            "size": len(content),
+                        }  # type: ignore[union-attr]
+                    )
+            else:
+                body = json.loads(await http.body() or b"{}")
             if not body.get("body"):
                 return problem(422, "body: required", [field_issue("body", "required", "Write a message.")])
             kind = "note" if body.get("internal") else "message"
@@ -815,6 +835,7 @@ class FakeServices:
                 "actor_name": "Ana García",
                 "actor_side": "vendor" if self.staff_role else "customer",
                 "body": body["body"],
+                "attachments": files,
             }
             self.cases[case_id]["timeline"].append(entry)
             message = {
@@ -826,6 +847,21 @@ class FakeServices:
                 "created_at": entry["at"],
             }
             return {**message, "internal": kind == "note"} if self.staff_role else message
+
+        @app.get(f"{base}/cases/{{case_id}}/attachments/{{file_id}}")
+        async def attachment(case_id: str, file_id: str):
+            if file_id not in self.files:
+                return problem(404, "No attachment with this id is visible to you.")
+            name, content = self.files[file_id]
+            return Response(
+                content,
+                media_type="image/png",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "Content-Security-Policy": "default-src 'none'; sandbox",
+                    "Set-Cookie": "leak=1",
+                },
+            )
 
         self.department_routes(app, base)
         self.console_routes(app, base)

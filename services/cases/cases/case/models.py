@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.database import Base
@@ -98,6 +98,29 @@ class CaseMessage(Base):
     author_side: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseAttachment(Base):
+    """A file sent with a message or an internal note (F-11): whoever may read the message may download it.
+
+    Kept in the cases database, in the message's own transaction, rather than in an object store: a message and
+    its files are written, backed up, restored and deleted together (a case removed takes its files along), the
+    download is authorised by the same query that finds the case, and no second system has to be run, secured and
+    kept consistent for at most 50 MB per message. Only this table and `cases.case.attachments` know where the
+    bytes are, so moving them to an object store later changes those two and nothing else. The bytes are read
+    only to serve a download: the timeline loads the other columns."""
+
+    __tablename__ = "case_attachment"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("case_message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    # The type found in the content, never the one the sender claimed: it is the type the file is served as.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -1,6 +1,7 @@
 """Build the responses: the customer's view and the staff's view of a case are built by separate
 functions into separate schemas, and the customer's never even loads internal notes."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,15 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.audit.service import SYSTEM_ACTOR
 from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
 from cases.case.assignment import staff_assignment_actions
+from cases.case.attachments import attachments_of
+from cases.case.followers import candidates, follower_actions
 from cases.case.models import Case, CaseMessage, StatusChange
 from cases.case.panel import side_panel
 from cases.case.schemas import (
+    AttachmentOut,
     CaseListItem,
     CaseOut,
     CasePage,
     CustomerCaseDetail,
     DeviceRef,
     MessageOut,
+    PersonRef,
     ServiceLevelOut,
     StaffCaseDetail,
     StaffCaseListItem,
@@ -44,7 +49,7 @@ async def case_detail(
 ) -> CustomerCaseDetail | StaffCaseDetail:
     if principal.is_staff:
         return await staff_detail(session, principal, case)
-    return await customer_detail(session, case)
+    return await customer_detail(session, principal, case)
 
 
 async def changed_case(
@@ -54,20 +59,29 @@ async def changed_case(
     (reading it cost a status change more than half again)."""
     if principal.is_staff:
         return await staff_state(session, principal, case)
-    return await customer_detail(session, case)
+    return await customer_detail(session, principal, case)
 
 
-async def customer_detail(session: AsyncSession, case: Case) -> CustomerCaseDetail:
+async def customer_detail(session: AsyncSession, principal: Principal, case: Case) -> CustomerCaseDetail:
     messages = await session.scalars(
         select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.internal.is_(False))
     )
     entries = await timeline(session, case, list(messages.all()))
+    allowed_now = allowed(Side.CUSTOMER, case)
+    others = await candidates(session, principal, case)
+    names = await names_of(session, set(case.follower_ids))
     return CustomerCaseDetail(
         **CaseOut.model_validate(case).model_dump(),
         service_level=(await service_levels(session, [case]))[case.id],
         device=await device_ref(session, case.device_id),
         timeline=[TimelineEntry(**e) for e in entries],
-        **allowed(Side.CUSTOMER, case),
+        allowed_transitions=allowed_now["allowed_transitions"],
+        allowed_actions=[
+            *allowed_now["allowed_actions"],
+            *follower_actions(principal, case, bool(others)),
+        ],
+        followers=[PersonRef(id=u, name=names.get(u, "")) for u in case.follower_ids],
+        follower_candidates=[PersonRef(id=u.id, name=u.name) for u in others],
     )
 
 
@@ -161,10 +175,7 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
         )
         for c in changes
     ]
-    entries += [
-        entry("note" if m.internal else "message", m.created_at, m.author_id, m.author_side, body=m.body)
-        for m in messages
-    ]
+    entries += await message_entries(session, messages, entry)
     entries += [
         entry(
             u.kind,
@@ -183,6 +194,24 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
     order = {"created": 0, "message": 1, "note": 1, "shipment": 1, "visit": 1, "status_changed": 2}
     # A reply and the status change it causes share a timestamp: the reply comes first.
     return sorted(entries, key=lambda e: (e["at"], order[e["kind"]]))
+
+
+async def message_entries(
+    session: AsyncSession, messages: list[CaseMessage], entry: Callable[..., dict]
+) -> list[dict]:
+    """Each message or internal note with its files' names, types and sizes (never their bytes)."""
+    files = await attachments_of(session, [m.id for m in messages])
+    return [
+        entry(
+            "note" if m.internal else "message",
+            m.created_at,
+            m.author_id,
+            m.author_side,
+            body=m.body,
+            attachments=files.get(m.id, []),
+        )
+        for m in messages
+    ]
 
 
 async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
@@ -222,5 +251,8 @@ def case_page(principal: Principal, found: CaseList, paging: PageQuery) -> CaseP
     return StaffCasePage(**page) if principal.is_staff else CasePage(**page)
 
 
-def message_out(principal: Principal, message: CaseMessage) -> MessageOut | StaffMessageOut:
-    return (StaffMessageOut if principal.is_staff else MessageOut).model_validate(message)
+def message_out(
+    principal: Principal, message: CaseMessage, files: list[dict] | None = None
+) -> MessageOut | StaffMessageOut:
+    out = (StaffMessageOut if principal.is_staff else MessageOut).model_validate(message)
+    return out.model_copy(update={"attachments": [AttachmentOut(**f) for f in files or []]})

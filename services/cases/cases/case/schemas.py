@@ -218,6 +218,12 @@ class StatusRequest(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
+class NewFollower(Strict):
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = Field(
+        default=None, description="A colleague an administrator adds; absent: the caller follows the case."
+    )
+
+
 class AssignRequest(Strict):
     assignee_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None
 
@@ -372,6 +378,20 @@ class OpenCaseRef(BaseModel):
     at_risk: bool
 
 
+class AttachmentOut(BaseModel):
+    """A file sent with a message; its bytes at `/cases/{case_id}/attachments/{id}`."""
+
+    id: str
+    filename: str
+    content_type: str = Field(description="The type found in the file's content (an image, a PDF or text).")
+    size: int
+
+
+class PersonRef(BaseModel):
+    id: str
+    name: str
+
+
 class TimelineEntry(BaseModel):
     """`shipment` (logistics) and `visit` (field service) entries carry `status` and their own fields;
     a visit's note from the technician is in `body`."""
@@ -390,6 +410,7 @@ class TimelineEntry(BaseModel):
     carrier: str | None = None
     scheduled_for: datetime | None = None
     technician: str | None = None
+    attachments: list[AttachmentOut] = Field(default_factory=list, description="A message's files.")
 
 
 class StaffTimelineEntry(TimelineEntry):
@@ -404,6 +425,13 @@ class CustomerCaseDetail(CaseOut):
     allowed_transitions: list[str]
     allowed_actions: list[CaseAction] = Field(
         default_factory=list, description="what the caller may do on it"
+    )
+    followers: list[PersonRef] = Field(
+        default_factory=list, description="Who is emailed about the case (their names as known here)."
+    )
+    follower_candidates: list[PersonRef] = Field(
+        default_factory=list,
+        description="An administrator's colleagues who may see the case and do not follow it yet.",
     )
 
 
@@ -455,6 +483,7 @@ class MessageOut(Out):
     author_side: Side
     body: str
     created_at: datetime
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class StaffMessageOut(MessageOut):

@@ -476,7 +476,7 @@ async def add_message(
 def refuse_message(case: Case, side: str, internal: bool) -> None:
     if internal and side != "vendor":
         raise forbidden("Only the vendor's staff may write internal notes.")
-    if side == Side.CUSTOMER and case.status in TERMINAL:
+    if not internal and case.status in TERMINAL:
         raise Problem(
             409,
             "Case is over",

@@ -4,15 +4,17 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
-from cases.case import assignment, intake, presenters, release, service
+from cases.case import assignment, attachments, followers, intake, presenters, release, service
 from cases.case.schemas import (
     AssignRequest,
     CaseOut,
     CasePage,
     CustomerCaseDetail,
     MessageOut,
+    NewFollower,
     NewMessage,
     StaffCaseDetail,
     StaffCasePage,
@@ -119,14 +121,112 @@ async def get_case(case_id: str, principal: CurrentUser, session: DbSession) -> 
     return json_response(await presenters.case_detail(session, principal, case))
 
 
-@router.post("/cases/{case_id}/messages", status_code=201, response_model=MessageOut | StaffMessageOut)
+MESSAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": NewMessage.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["body"],
+                    "properties": {
+                        "body": {"type": "string", "maxLength": 5000},
+                        "internal": {"type": "boolean", "default": False},
+                        "attachments": {
+                            "type": "array",
+                            "maxItems": attachments.MAX_FILES,
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "Images, PDFs or plain text, judged by their content; 10 MB each.",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def message_request(http: Request) -> tuple[NewMessage, list[attachments.Upload]]:
+    """A message as JSON, or as a form with its files (multipart/form-data); the files checked before anything
+    is written."""
+    if not http.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raw = await http.body()
+        try:
+            return NewMessage.model_validate_json(raw or b"null"), []
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False, include_input=False)
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+    form = await http.form(max_files=attachments.MAX_FILES * 4, max_fields=20)
+    internal = str(form.get("internal") or "false").lower()
+    try:
+        request = NewMessage.model_validate(
+            {"body": str(form.get("body") or ""), "internal": internal in ("true", "1", "on")}
+        )
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+    return request, await attachments.check_uploads(attachments.uploads_of(form.getlist("attachments")))
+
+
+@router.post(
+    "/cases/{case_id}/messages",
+    status_code=201,
+    response_model=MessageOut | StaffMessageOut,
+    openapi_extra=MESSAGE_BODY,
+)
 async def post_message(
-    case_id: str, request: NewMessage, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+    case_id: str, http: Request, principal: CurrentUser, session: DbSession, outbox: OutboxDep
 ) -> Response:
+    """A message to the other side, or an internal note (`internal`, staff only), with up to five files."""
+    try:
+        request, uploads = await message_request(http)
+        async with session.begin():
+            case = await service.visible_case(session, principal, case_id, for_update=True)
+            message = await service.add_message(
+                session, outbox, principal, case, request.body, request.internal
+            )
+            stored = await attachments.store(session, case, message, uploads)
+    finally:
+        await http.close()  # the spooled files of a form go at once, not when collected
+    files = [
+        {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size} for a in stored
+    ]
+    return json_response(presenters.message_out(principal, message, files), status_code=201)
+
+
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file, as a download."}},
+)
+async def get_attachment(
+    case_id: str, attachment_id: str, principal: CurrentUser, session: DbSession
+) -> Response:
+    """A file of a message, to whoever may see the case; an internal note's to the staff only (404 otherwise)."""
+    case = await service.visible_case(session, principal, case_id)
+    attachment = await attachments.visible_attachment(session, principal, case, attachment_id)
+    return attachments.download(attachment)
+
+
+@router.post("/cases/{case_id}/followers", response_model=CustomerCaseDetail)
+async def add_follower(
+    case_id: str, request: NewFollower, principal: CurrentUser, session: DbSession
+) -> Response:
+    """Follow the case (no `user_id`), or, as the account's administrator, add a colleague who may see it."""
     async with session.begin():
         case = await service.visible_case(session, principal, case_id, for_update=True)
-        message = await service.add_message(session, outbox, principal, case, request.body, request.internal)
-    return json_response(presenters.message_out(principal, message), status_code=201)
+        await followers.add_follower(session, principal, case, request.user_id)
+    return json_response(await presenters.case_detail(session, principal, case))
+
+
+@router.delete("/cases/{case_id}/followers/{user_id}", response_model=CustomerCaseDetail)
+async def remove_follower(case_id: str, user_id: str, principal: CurrentUser, session: DbSession) -> Response:
+    """Stop following the case, or, as the account's administrator, take a colleague off it."""
+    async with session.begin():
+        case = await service.visible_case(session, principal, case_id, for_update=True)
+        await followers.remove_follower(session, principal, case, user_id)
+    return json_response(await presenters.case_detail(session, principal, case))
 
 
 @router.post("/cases/{case_id}/status", response_model=CustomerCaseDetail | StaffCaseState)

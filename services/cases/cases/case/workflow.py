@@ -40,9 +40,14 @@ def allowed_transitions(side: str, status: str, resolved_at: datetime | None, no
 def case_actions(side: str, status: str, transitions: list[str]) -> list[str]:
     """What the side may do on a case in this status besides reading it, given its allowed transitions: a
     customer replies until the case is closed or cancelled, cancels a new case and reopens a resolved one;
-    the vendor's staff reply, note and move it along its workflow (who works it: `assignment_actions`)."""
+    the vendor's staff reply (until it is over), note and move it along its workflow (who works it: `assignment_actions`)."""
     if side == Side.VENDOR:
-        actions = [CaseAction.REPLY, CaseAction.ADD_INTERNAL_NOTE]
+        # A closed or cancelled case is over for both sides: the staff keep their internal notes only.
+        actions = (
+            [CaseAction.ADD_INTERNAL_NOTE]
+            if status in TERMINAL
+            else [CaseAction.REPLY, CaseAction.ADD_INTERNAL_NOTE]
+        )
         return [action.value for action in actions + ([CaseAction.CHANGE_STATUS] if transitions else [])]
     actions = [] if status in TERMINAL else [CaseAction.REPLY]
     if CANCELLED in transitions:

@@ -8,12 +8,13 @@ import math
 import zoneinfo
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.upstream import UpstreamUnavailable
-from gateway.web import labels
+from gateway.web import attachments, labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
 from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, parse_time, refresh_tokens
@@ -372,7 +373,28 @@ CASE_NOTICES = {
     "assigned": labels.N_("The case has been assigned."),
     "unassigned": labels.N_("The case no longer has an assignee."),
     "released": labels.N_("The order has been released and can now be shipped."),
+    "following": labels.N_("You follow this case: we will email you about it."),
+    "unfollowed": labels.N_("You no longer follow this case."),
+    "follower_added": labels.N_("Your colleague now follows this case."),
 }
+
+
+# What happened to a case besides the conversation: quieter lines, a run of them collapsible as one (F-11).
+QUIET_KINDS = frozenset({"status_changed", "shipment", "visit"})
+
+
+def conversation_of(timeline: list[dict]) -> list[dict]:
+    """The timeline as the page shows it: each message, note and the case's opening on its own, and each run of
+    status changes and system events between them as one group."""
+    blocks: list[dict] = []
+    for entry in timeline:
+        if entry.get("kind") not in QUIET_KINDS:
+            blocks.append({"kind": "message", "entry": entry})
+        elif blocks and blocks[-1]["kind"] == "events":
+            blocks[-1]["entries"].append(entry)
+        else:
+            blocks.append({"kind": "events", "entries": [entry]})
+    return blocks
 
 
 async def case_page(visit: Visit, case_id: str, template: str, status: int = 200, **extra: Any) -> Response:
@@ -384,6 +406,7 @@ async def case_page(visit: Visit, case_id: str, template: str, status: int = 200
         status=status,
         case=case,
         timeline=timeline,
+        conversation_of=conversation_of,
         notice=CASE_NOTICES.get(notice_key),
         request_notice=notice_key,
         errors=extra.pop("errors", {}),
@@ -400,12 +423,11 @@ async def case_detail(visit: UserVisit, case_id: str) -> Response:
 async def post_message(visit: Visit, case_id: str, internal: bool, field: str = "body") -> tuple[Any, dict]:
     form = await visit.form()
     values = {"body": str(form.get(field, "")).strip()}
-    answer = await visit.call(
-        "cases",
-        "POST",
-        f"{CASES}/cases/{case_id}/messages",
-        json={"body": values["body"], "internal": internal},
-    )
+    files = await visit.files("attachments")
+    try:
+        answer = await attachments.send_message(visit, case_id, values["body"], internal, files)
+    finally:
+        await visit.request.close()  # the form's spooled files go at once, not when collected
     return answer, values
 
 
@@ -430,6 +452,40 @@ async def reply(visit: UserVisit, case_id: str) -> Response:
             problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/cases/{case_id}?notice=sent#timeline")
+
+
+@router.get("/cases/{case_id}/attachments/{attachment_id}")
+async def attachment(visit: UserVisit, case_id: str, attachment_id: str) -> Response:
+    """A message's file, for the customer and the staff alike: cases decides who may have it."""
+    return await attachments.download(visit, case_id, attachment_id)
+
+
+@router.post("/cases/{case_id}/followers", response_class=HTMLResponse)
+async def follow(visit: UserVisit, case_id: str) -> Response:
+    """Follow the case, stop following it (`action=unfollow`), or add a colleague (`user_id`)."""
+    form = await visit.form()
+    action = str(form.get("action", "follow"))
+    user_id = str(form.get("user_id", "")).strip()
+    if action == "unfollow":
+        me = visit.user.id if visit.user else ""
+        answer = await visit.call(
+            "cases", "DELETE", f"{CASES}/cases/{case_id}/followers/{quote(me, safe='')}"
+        )
+        notice = "unfollowed"
+    else:
+        body = {"user_id": user_id} if action == "add" else {}
+        answer = await visit.call("cases", "POST", f"{CASES}/cases/{case_id}/followers", json=body)
+        notice = "follower_added" if action == "add" else "following"
+    if not answer.ok:
+        return await case_page(
+            visit,
+            case_id,
+            "case.html",
+            status=answer.status,
+            follow_values={"user_id": user_id},
+            follow_errors=form_errors(visit, answer, default_field="user_id"),
+        )
+    return visit.redirect(f"/cases/{case_id}?notice={notice}#followers")
 
 
 @router.post("/cases/{case_id}/status", response_class=HTMLResponse)

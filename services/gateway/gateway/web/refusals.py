@@ -60,6 +60,12 @@ MESSAGES = {
     "unknown_time_zone": N_("Choose a known time zone."),
     # cases
     "case_closed": N_("Case %(number)s has the status “%(status)s”: open a new case instead."),
+    "too_many_attachments": N_("Attach at most %(max)s files to one message."),
+    "attachment_too_large": N_("%(filename)s is larger than %(max_mb)s MB."),
+    "attachment_type_not_allowed": N_(
+        "%(filename)s cannot be attached: only photos (PNG, JPEG, GIF, WebP), PDF and plain text files are accepted."
+    ),
+    "may_not_see_case": N_("Choose a colleague who may see this case."),
     "illegal_transition": N_("The case cannot go from “%(from_status)s” to “%(to_status)s”."),
     "not_awaiting_release": N_("Case %(number)s is not an order waiting for a release."),
     "not_active_staff": N_("Choose an active member of the service team."),

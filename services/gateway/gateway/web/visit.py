@@ -11,9 +11,10 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import UploadFile
 
 from gateway.settings import Settings
-from gateway.upstream import UpstreamResponse, Upstreams, UpstreamUnavailable
+from gateway.upstream import Body, UpstreamResponse, Upstreams, UpstreamUnavailable
 from gateway.web import labels
 from gateway.web.session import (
     ACCESS_COOKIE,
@@ -29,7 +30,7 @@ from gateway.web.session import (
     session_id_of,
     unverified_claims,
 )
-from shared.events.vocabulary import PortalAction
+from shared.events.vocabulary import CaseStatus, PortalAction
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
 from shared.permissions import reads_guides_only
 
@@ -118,6 +119,8 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # Templates name a case's statuses through the vocabulary, as the code does.
+        self.templates.globals["CaseStatus"] = CaseStatus
         self.cookies = CookiePolicy(
             secure=settings.cookie_secure, refresh_max_age=settings.refresh_cookie_max_age_seconds
         )
@@ -205,9 +208,19 @@ class Visit:
         params: Any = None,
         refusals: frozenset[int] | set[int] = FORM_REFUSALS,
         anonymous: bool = False,
+        content: Body = None,
+        content_type: str | None = None,
     ) -> Answer:
         response = await self.fetch(
-            service, method, path, json=json, params=params, refusals=refusals, anonymous=anonymous
+            service,
+            method,
+            path,
+            json=json,
+            params=params,
+            refusals=refusals,
+            anonymous=anonymous,
+            content=content,
+            content_type=content_type,
         )
         return answer_of(response)
 
@@ -221,11 +234,16 @@ class Visit:
         params: Any = None,
         refusals: frozenset[int] | set[int] = FORM_REFUSALS,
         anonymous: bool = False,
+        content: Body = None,
+        content_type: str | None = None,
     ) -> UpstreamResponse:
         """The service's answer as sent (a download's bytes); a status neither successful nor among `refusals`
-        becomes the login page or an error page."""
+        becomes the login page or an error page. `content` (of `content_type`) is a body other than JSON."""
         # The visitor's address, so that accounts throttles failed logins per client, not per gateway.
         client = self.request.client.host if self.request.client else ""
+        headers = {"X-Forwarded-For": client} if client else {}
+        if content_type:
+            headers["Content-Type"] = content_type
         response = await self.web.upstreams.send(
             service,
             method,
@@ -234,7 +252,8 @@ class Visit:
             params=params,
             token=None if anonymous else self.token,
             language=self.language,
-            headers={"X-Forwarded-For": client} if client else None,
+            headers=headers or None,
+            content=content,
         )
         status = response.status_code
         if 200 <= status < 300 or status in refusals:
@@ -279,6 +298,15 @@ class Visit:
             values[key] = items if len(items) > 1 else (items[0] if items else "")
         values.pop(CSRF_FIELD, None)
         return values
+
+    async def files(self, name: str) -> list[UploadFile]:
+        """The files chosen in the form's field `name` (after `form`); an input left empty sends none."""
+        data = await self.request.form()
+        return [
+            f
+            for f in data.getlist(name)
+            if isinstance(f, UploadFile) and (f.filename or (f.size is not None and f.size > 0))
+        ]
 
     # -- responses
     def context(self, **extra: Any) -> dict[str, Any]:
