@@ -17,6 +17,7 @@ from shared.events.accounts import (
     InvitationIssued,
     PasswordResetRequested,
     RegistrationAwaitingApproval,
+    RegistrationDecided,
 )
 from shared.events.cases import (
     CaseCreated,
@@ -264,6 +265,25 @@ async def email_invitation(ctx: HandlerContext, data: InvitationIssued) -> None:
         account=data.account_name,
         invited_role=data.role,
         expires_at=data.expires_at,
+        invited_by=data.invited_by_name,
+    )
+
+
+@handlers.on(RegistrationDecided)
+async def email_applicant(ctx: HandlerContext, data: RegistrationDecided) -> None:
+    """The applicant learns the decision (the registration page promised it): sent whatever the preferences, as
+    an applicant has none yet, and a declined one never will."""
+    session, event = ctx.session, ctx.event
+    time_zone = await known_time_zone(session, data.user_id) if data.user_id else "UTC"
+    to = Addressee(data.email.strip(), data.name, data.language, time_zone, data.user_id)
+    await postbox_of(ctx).queue(
+        session,
+        event_id=event.id,
+        kind="registration_decided",
+        to=to,
+        link_path=data.link_path,
+        account=data.account_name,
+        outcome=data.outcome,
     )
 
 
