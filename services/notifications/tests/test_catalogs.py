@@ -104,7 +104,9 @@ VALUES = {
         "account": "Acme",
         "invited_role": "administrator",
         "expires_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
+        "invited_by": "Ana García",
     },
+    "registration_decided": {"account": "Acme", "outcome": "approved"},
     "registration_awaiting_approval": {
         "account": "Acme",
         "applicant": "Nils",
@@ -117,7 +119,13 @@ VALUES = {
     },
     "read_request_opened": {"serials": ["SN-1", "SN-2"], "due_date": date(2026, 3, 31)},
     "read_request_reminded": {"serials": ["SN-1"], "due_date": date(2026, 3, 31)},
-    "order_shipped": {"number": "CS-1", "subject": "Toner", "tracking_reference": "1Z999", "carrier": "DHL"},
+    "order_shipped": {
+        "number": "CS-1",
+        "subject": "Toner",
+        "tracking_reference": "1Z999",
+        "carrier": "DHL",
+        "tracking_url": "https://www.dhl.com/global-en/home/tracking.html?tracking-id=1Z999",
+    },
     "visit_scheduled": {
         "number": "CS-1",
         "subject": "Move",

@@ -9,6 +9,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.emails.carriers import tracking_url
 from notifications.emails.postbox import Addressee, Postbox
 from notifications.recipients.models import Recipient
 from shared.bus import EventHandlers, HandlerContext
@@ -198,6 +199,7 @@ async def email_order_shipped(ctx: HandlerContext, data: OrderShipped) -> None:
         subject=data.subject,
         tracking_reference=data.tracking_reference,
         carrier=data.carrier,
+        tracking_url=tracking_url(data.carrier, data.tracking_reference),
     )
 
 
