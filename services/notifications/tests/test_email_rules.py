@@ -31,7 +31,7 @@ class EmailHtml(HTMLParser):
         self.elements.append((tag, attributes))
         if tag in FORBIDDEN_ELEMENTS:
             self.problems.append(f"<{tag}> is not kept by mail clients or loads something")
-        if "class" in attributes or "id" in attributes and tag != "html":
+        if "class" in attributes or ("id" in attributes and tag != "html"):
             self.problems.append(f"<{tag}> is styled by a class or id instead of inline")
         for name in RESOURCE_ATTRIBUTES & attributes.keys():
             self.problems.append(f"<{tag} {name}=...> loads a resource")
