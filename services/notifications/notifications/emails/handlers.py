@@ -9,6 +9,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.devices.models import DeviceCopy
 from notifications.emails.carriers import tracking_url
 from notifications.emails.postbox import Addressee, Postbox
 from notifications.recipients.models import Recipient
@@ -31,7 +32,7 @@ from shared.events.cases import (
     VisitUpdated,
 )
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
-from shared.events.vocabulary import CaseStatus, EmailKind, Side
+from shared.events.vocabulary import CaseStatus, CaseType, CustomerRole, EmailKind, Side
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,17 @@ async def tell_users(
         )
 
 
+def described_device(device: DeviceCopy | None) -> dict[str, str] | None:
+    return (
+        None if device is None else {"serial": device.serial, "model": device.model, "place": device.place()}
+    )
+
+
 @handlers.on(CaseCreated)
 async def email_case_created(ctx: HandlerContext, data: CaseCreated) -> None:
+    """The email repeats what the case is about (device, problem) and when the response is due, so that the
+    reader need not open the portal to know it."""
+    device = await ctx.session.get(DeviceCopy, data.device_id) if data.device_id else None
     await tell_users(
         ctx,
         data.follower_ids,
@@ -111,6 +121,8 @@ async def email_case_created(ctx: HandlerContext, data: CaseCreated) -> None:
         subject=data.subject,
         response_due_at=data.response_due_at,
         received_outside_business_hours=data.received_outside_business_hours,
+        device=described_device(device),
+        problem=data.category if data.type == CaseType.INCIDENT else data.type,
     )
 
 
@@ -318,27 +330,68 @@ async def email_reading_accepted(ctx: HandlerContext, data: ReadingAccepted) -> 
     )
 
 
+async def device_copies(session: AsyncSession, device_ids: list[str]) -> dict[str, DeviceCopy]:
+    if not device_ids:
+        return {}
+    rows = (await session.scalars(select(DeviceCopy).where(DeviceCopy.device_id.in_(device_ids)))).all()
+    return {row.device_id: row for row in rows}
+
+
+async def tell_about_readings(
+    ctx: HandlerContext, data: ReadRequestOpened | ReadRequestReminded, kind: str
+) -> None:
+    """Each recipient is emailed the due devices they may see (an administrator all of the account's, anyone
+    else the ones assigned to them), each with its model, where it stands and its latest reading; someone who
+    may see none of them is not emailed at all."""
+    copies = await device_copies(ctx.session, [d.device_id for d in data.devices])
+    described = [
+        {
+            "serial": d.serial,
+            "model": d.model,
+            "place": copies[d.device_id].place() if d.device_id in copies else "",
+            "last_reading_date": d.last_reading_date,
+            "last_counters": d.last_counters,
+            "assigned_user_ids": d.assigned_user_ids,
+        }
+        for d in data.devices
+    ]
+    for recipient in await recipients(ctx.session, data.recipient_ids):
+        role = recipient.memberships.get(data.account_id)
+        if role is None or not recipient.wants("reading_requested"):
+            log.info(
+                "not emailing %s about %s: not in the account, inactive or opted out", recipient.user_id, kind
+            )
+            continue
+        if described:
+            visible = [
+                d
+                for d in described
+                if role == CustomerRole.ADMINISTRATOR or recipient.user_id in d["assigned_user_ids"]
+            ]
+        else:  # an event from before devices were described: its serials, as they were
+            visible = [
+                {"serial": s, "model": "", "place": "", "last_reading_date": None, "last_counters": {}}
+                for s in data.serials
+            ]
+        if not visible:
+            log.info("not emailing %s about %s: none of its devices is theirs", recipient.user_id, kind)
+            continue
+        await postbox_of(ctx).queue(
+            ctx.session,
+            event_id=ctx.event.id,
+            kind=kind,
+            to=Addressee.of(recipient),
+            link_path=data.link_path,
+            devices=visible,
+            due_date=data.due_date,
+        )
+
+
 @handlers.on(ReadRequestOpened)
 async def email_read_request(ctx: HandlerContext, data: ReadRequestOpened) -> None:
-    await tell_users(
-        ctx,
-        data.recipient_ids,
-        "reading_requested",
-        "read_request_opened",
-        link_path=data.link_path,
-        serials=data.serials,
-        due_date=data.due_date,
-    )
+    await tell_about_readings(ctx, data, "read_request_opened")
 
 
 @handlers.on(ReadRequestReminded)
 async def email_read_request_reminder(ctx: HandlerContext, data: ReadRequestReminded) -> None:
-    await tell_users(
-        ctx,
-        data.recipient_ids,
-        "reading_requested",
-        "read_request_reminded",
-        link_path=data.link_path,
-        serials=data.serials,
-        due_date=data.due_date,
-    )
+    await tell_about_readings(ctx, data, "read_request_reminded")

@@ -39,6 +39,19 @@ ROLE_WORDS: dict[str, str] = {
     CustomerRole.DEVICE_STOCK_MANAGER: N_("Device & Stock Manager"),
     CustomerRole.KNOWLEDGE_USER: N_("Knowledge User"),
 }
+# What a new case is about (F-60: the case-created email repeats it): an incident's category, else its type.
+PROBLEM_WORDS = {
+    "paper_jam": N_("Paper jam"),
+    "print_quality": N_("Print quality"),
+    "error_code": N_("Error code"),
+    "network_scanning": N_("Network or scanning"),
+    "noise_damage": N_("Noise or physical damage"),
+    "other": N_("Another problem"),
+    "consumables": N_("Supplies order"),
+    "relocation": N_("Relocation"),
+    "removal": N_("Removal"),
+    "account_inquiry": N_("Question about the account"),
+}
 COUNTER_WORDS = {
     "black": N_("Black & white"),
     "colour": N_("Colour"),
@@ -120,6 +133,7 @@ class EmailRenderer:
             # A calendar date (a reading's local day, a due date) as is: no time zone may move it.
             "day": lambda value: formatter.date(value, "long"),
             "counter": lambda value: word(COUNTER_WORDS, value),
+            "problem_word": lambda value: word(PROBLEM_WORDS, value),
             "count": formatter.number,  # not "number": that is a case's number in the case emails
         }
 
