@@ -8,6 +8,7 @@ desk's and a phone's width go to var/screenshots/."""
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,7 +23,7 @@ NEW_PASSWORD = "a long new passphrase 7"
 CHANGED_PASSWORD = "another long passphrase 8"
 
 # What each language says, as the catalogs have it.
-WORDS = {
+WORDS: dict[str, dict[str, Any]] = {
     "es": {
         "locale": "es-ES",
         "admin": ("admin@iberica.example", "María García"),

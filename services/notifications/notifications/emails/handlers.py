@@ -5,6 +5,7 @@ reminded) go to the users the event names who are active and have not opted out 
 (verification, password reset, invitation) go to the address in the event and ignore preferences."""
 
 import logging
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -344,7 +345,7 @@ async def tell_about_readings(
     else the ones assigned to them), each with its model, where it stands and its latest reading; someone who
     may see none of them is not emailed at all."""
     copies = await device_copies(ctx.session, [d.device_id for d in data.devices])
-    described = [
+    described: list[dict[str, Any]] = [
         {
             "serial": d.serial,
             "model": d.model,
