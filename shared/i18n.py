@@ -104,15 +104,21 @@ EUROPEAN_COUNTRIES = frozenset(
 )
 
 
-def regional_locale(language: str, country: str | None = None, time_zone: str | None = None) -> Locale:
-    """The locale dates and numbers are written in: the language as spoken in the account's country.
-    English for a European account is British English (1 Dec 2026, 14:30), not American (12/1/26, 2:30 PM);
-    when the country is not known, a European time zone stands for it."""
+EUROPE = "150"  # the UN M.49 code of Europe: the region of a European time zone when the country is not known
+
+
+def zone_region(time_zone: str | None) -> str | None:
+    """Europe for a European time zone, else nothing: stands in for the country where only the zone is known (an
+    email's recipient)."""
+    return EUROPE if (time_zone or "").startswith("Europe/") else None
+
+
+def regional_locale(language: str, country: str | None = None) -> Locale:
+    """The locale dates and numbers are written in: the language as written in the account's country. English
+    for a European account is British English (1 Dec 2026, 14:30), not American (12/1/26, 2:30 PM)."""
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     country = (country or "").upper()
-    if not country and (time_zone or "").startswith("Europe/"):
-        country = "GB" if language == "en" else ""
-    if language == "en" and country in EUROPEAN_COUNTRIES:
+    if language == "en" and (country in EUROPEAN_COUNTRIES or country == EUROPE):
         return Locale.parse("en_GB")
     if country.isalpha() and len(country) == 2:
         try:
@@ -126,7 +132,7 @@ class LocaleFormatter:
     """Dates, times and numbers in one user's language, country and time zone."""
 
     def __init__(self, language: str, time_zone: str = "UTC", country: str | None = None) -> None:
-        self.locale = regional_locale(language, country, time_zone)
+        self.locale = regional_locale(language, country)
         try:
             self.tz = ZoneInfo(time_zone or "UTC")
         except (KeyError, ValueError):

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from shared.events.vocabulary import CaseStatus, CustomerRole, EmailKind
-from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter
+from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, zone_region
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES, LOCALES = PACKAGE / "templates", PACKAGE / "locales"
@@ -114,7 +114,8 @@ class EmailRenderer:
 
     def _helpers(self, language: str, time_zone: str) -> dict[str, Any]:
         translations = self.catalogs.get(language)
-        formatter = LocaleFormatter(language, time_zone)
+        # The recipient's country is not known here; a European time zone makes English British (F-70).
+        formatter = LocaleFormatter(language, time_zone, zone_region(time_zone))
 
         def translate(msgid: str, **values: Any) -> str:
             text = translations.gettext(msgid)
