@@ -1,5 +1,6 @@
 """F-04: the caller's profile; changes are validated, audited and published."""
 
+import jwt
 import pytest
 from sqlalchemy import select
 
@@ -36,6 +37,8 @@ async def test_me_shows_memberships_and_default_preferences(client, session_toke
             "account_number": "A-100",
             "account_name": "Acme AB",
             "role": "stock_manager",
+            "country": "SE",
+            "time_zone": "Europe/Stockholm",
         }
     ]
     assert set(me["notification_preferences"]) == {
@@ -140,10 +143,7 @@ async def test_a_password_change_needs_the_current_one_and_ends_the_other_sessio
     assert "user.password_changed" in actions
 
 
-async def test_the_token_and_the_profile_carry_the_account_country(client, app, session_token):
+async def test_the_token_carries_the_account_country(app, session_token):
+    """The pages write dates as the account's country does (F-70), from the token, without asking."""
     assert app.state.verifier.verify(session_token).user_id
-    import jwt
-
-    assert jwt.decode(session_token, options={"verify_signature": False})["country"]
-    me = (await client.get(f"{API}/me", headers=bearer(session_token))).json()
-    assert me["memberships"][0]["country"] and me["memberships"][0]["time_zone"]
+    assert jwt.decode(session_token, options={"verify_signature": False})["country"] == "SE"
