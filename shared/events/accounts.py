@@ -167,3 +167,6 @@ class InvitationIssued(EventData):
         None,
         description="who invited (the invitation email names them); none when the vendor's CRM appointed",
     )
+    time_zone: str | None = Field(
+        None, description="the invitee's time zone, in which the email gives the expiry"
+    )

@@ -552,6 +552,7 @@ async def test_an_open_invitation_is_sent_again_with_a_new_link_or_withdrawn(
     await all_published(app)
     first = bus.of_type("accounts.invitation.issued")[-1].data
     assert first["invited_by_name"] == "Admin"  # the email says who invited
+    assert first["time_zone"]  # and gives the expiry in the invitee's zone
     for who, status in REFUSED:
         response = await client.post(
             f"{API}/accounts/{acme}/invitations/{invitation_id}/resend", headers=caller(token_for, team, who)

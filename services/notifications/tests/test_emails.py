@@ -367,6 +367,8 @@ async def test_security_messages_go_to_the_event_address_and_ignore_preferences(
             role="device_stock_manager",
             link_path="/invitations/ghi",
             expires_at=datetime(2026, 5, 8, 10, 30, tzinfo=UTC),
+            invited_by_name="María García",
+            time_zone="Europe/Madrid",
         ),
         source="accounts",
     )
@@ -390,8 +392,13 @@ async def test_security_messages_go_to_the_event_address_and_ignore_preferences(
     assert message["Subject"] == "Invitación al portal Self-Service de Acme Oficinas"
     text, html = email_parts(message)
     assert text.startswith("Hola:")
+    assert "María García le ha invitado" in text  # who invited
     assert "con el rol de Gestor de dispositivos y existencias" in text
-    assert "válida hasta el 8 de mayo de 2026, 10:30 (UTC)" in text and f"{PORTAL}/invitations/ghi" in html
+    # The expiry in the invitee's time zone (the account's, as the invitation gives it).
+    assert (
+        "válida hasta el 8 de mayo de 2026, 12:30 (Europe/Madrid)" in text
+        and f"{PORTAL}/invitations/ghi" in html
+    )
 
 
 async def test_no_password_reset_email_for_a_deactivated_user(service, smtp, user_upserted):

@@ -96,6 +96,7 @@ async def issue_invitation(
             link_path=invitation_link(token),
             expires_at=invitation.expires_at,
             invited_by_name=inviter.name if inviter is not None else None,
+            time_zone=user.time_zone,
         ),
         subject=user.id,
     )

@@ -59,12 +59,13 @@ async def known_time_zone(session: AsyncSession, user_id: str) -> str:
     return recipient.time_zone if recipient else "UTC"
 
 
-async def invitee_time_zone(session: AsyncSession, email: str) -> str:
-    """An invitee is usually unknown; one already known (a user invited to a second account) keeps their zone."""
+async def invitee_time_zone(session: AsyncSession, email: str, given: str | None = None) -> str:
+    """One already known (a user invited to a second account) keeps their zone; an invitee not known yet has the
+    zone the invitation gives (the account's), so the expiry is in the reader's time."""
     known = await session.scalar(
         select(Recipient.time_zone).where(func.lower(Recipient.email) == email.strip().lower()).limit(1)
     )
-    return known or "UTC"
+    return known or given or "UTC"
 
 
 handlers = EventHandlers()
@@ -269,7 +270,7 @@ async def email_password_reset_link(ctx: HandlerContext, data: PasswordResetRequ
 @handlers.on(InvitationIssued)
 async def email_invitation(ctx: HandlerContext, data: InvitationIssued) -> None:
     session, event = ctx.session, ctx.event
-    time_zone = await invitee_time_zone(session, data.email)
+    time_zone = await invitee_time_zone(session, data.email, data.time_zone)
     to = Addressee(data.email.strip(), data.name, data.language, time_zone)
     await postbox_of(ctx).queue(
         session,
