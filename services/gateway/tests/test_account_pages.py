@@ -175,14 +175,26 @@ async def test_other_roles_get_403_and_no_link(gateway, fakes, role):
         "/account/audit",
         "/registrations/reg-1",
         "/account/users?account_id=acc-2",
+        "/account/users/user-2",
+        f"/account/users/user-2?account_id={ACCOUNT_ID}",
     ):
         response = await gateway.get(path)
         assert response.status_code == 403 and "Access denied" in response.text, path
+    page = await gateway.get("/profile")
+    for action in ("/account/invitations/inv-3/resend", "/account/invitations/inv-3/withdraw"):
+        refused = await gateway.post(
+            action, data={"csrf_token": csrf_of(page.text), "account_id": ACCOUNT_ID}
+        )
+        assert refused.status_code == 403, action
+    assert not fakes.of("accounts", "POST", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/invitations/inv-3/resend")
+    assert not fakes.of("accounts", "DELETE", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/invitations/inv-3")
     assert 'href="/account/users"' not in (await gateway.get("/")).text
     assert not fakes.of("accounts", "GET", f"{ACCOUNTS}/accounts/{ACCOUNT_ID}/users")
 
 
 async def test_an_administrator_cannot_pick_an_account_they_do_not_administer(logged_in):
+    assert (await logged_in.get("/account/users/user-2?account_id=acc-2")).status_code == 403
+    assert (await logged_in.get(f"/account/users/nobody?account_id={ACCOUNT_ID}")).status_code == 404
     response = await logged_in.get("/account/users?account_id=acc-2")
     assert response.status_code == 403
 
