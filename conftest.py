@@ -35,6 +35,7 @@ def token_for(jwt_keys) -> Callable[..., str]:
         language: str = "en",
         session_id: str | None = None,
         lifetime_seconds: int = 600,
+        country: str | None = None,
     ) -> str:
         return sign_access_token(
             jwt_keys[0],
@@ -51,6 +52,7 @@ def token_for(jwt_keys) -> Callable[..., str]:
                 Principal("", "", memberships=memberships or {}, staff_role=staff_role), ()
             ),
             account_actions={account: account_actions(role) for account, role in (memberships or {}).items()},
+            country=country,
         )
 
     return mint

@@ -203,10 +203,12 @@ def sign_access_token(
     staff_role: str | None = None,
     actions: list[str] | None = None,
     account_actions: dict[str, list[str]] | None = None,
+    country: str | None = None,
 ) -> str:
     """Issue an access token (used by `accounts`, the identity provider, and by tests). `actions` are what the
-    roles let the user start and `account_actions` what each account's role allows (`shared.permissions`),
-    for the pages' menus; the services decide again on every call."""
+        roles let the user start and `account_actions` what each account's role allows (`shared.permissions`),
+        for the pages' menus; the services decide again on every call. `country` is the country of the user's (first)
+    account, in which the pages write dates and numbers (F-70)."""
     import time
 
     private_key = serialization.load_pem_private_key(private_key_pem, password=None)
@@ -226,6 +228,7 @@ def sign_access_token(
         "staff_role": staff_role,
         "actions": actions or [],
         "account_actions": account_actions or {},
+        "country": country,
     }
     return jwt.encode(
         claims, private_key, algorithm="EdDSA", headers={"kid": key_id(private_key.public_key())}

@@ -48,11 +48,92 @@ def negotiate_language(accept_language: str | None, preferred: str | None = None
     return DEFAULT_LANGUAGE
 
 
-class LocaleFormatter:
-    """Dates, times and numbers in one user's language and time zone."""
+# Countries whose written English follows British conventions (day before month, 24-hour clock): Europe.
+EUROPEAN_COUNTRIES = frozenset(
+    [
+        "AD",
+        "AL",
+        "AT",
+        "BA",
+        "BE",
+        "BG",
+        "BY",
+        "CH",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FO",
+        "FR",
+        "GB",
+        "GG",
+        "GI",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IM",
+        "IS",
+        "IT",
+        "JE",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MC",
+        "MD",
+        "ME",
+        "MK",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "RS",
+        "SE",
+        "SI",
+        "SK",
+        "SM",
+        "UA",
+        "VA",
+        "XK",
+    ]
+)
 
-    def __init__(self, language: str, time_zone: str = "UTC") -> None:
-        self.locale = Locale.parse(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+EUROPE = "150"  # the UN M.49 code of Europe: the region of a European time zone when the country is not known
+
+
+def zone_region(time_zone: str | None) -> str | None:
+    """Europe for a European time zone, else nothing: stands in for the country where only the zone is known (an
+    email's recipient)."""
+    return EUROPE if (time_zone or "").startswith("Europe/") else None
+
+
+def regional_locale(language: str, country: str | None = None) -> Locale:
+    """The locale dates and numbers are written in: the language as written in the account's country. English
+    for a European account is British English (1 Dec 2026, 14:30), not American (12/1/26, 2:30 PM)."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    country = (country or "").upper()
+    if language == "en" and (country in EUROPEAN_COUNTRIES or country == EUROPE):
+        return Locale.parse("en_GB")
+    if country.isalpha() and len(country) == 2:
+        try:
+            return Locale.parse(f"{language}_{country}")
+        except (ValueError, LookupError):
+            pass
+    return Locale.parse(language)
+
+
+class LocaleFormatter:
+    """Dates, times and numbers in one user's language, country and time zone."""
+
+    def __init__(self, language: str, time_zone: str = "UTC", country: str | None = None) -> None:
+        self.locale = regional_locale(language, country)
         try:
             self.tz = ZoneInfo(time_zone or "UTC")
         except (KeyError, ValueError):

@@ -365,11 +365,12 @@ def fleet_signals(today: date) -> list:
 
 
 def read_request(today: date) -> BillingMeterReadRequested:
-    """Billing asks the Device Manager's devices for readings within a week."""
+    """Billing asks for readings within a week of the Device Manager's devices and of the Device & Stock
+    Manager's: each of them is emailed only their own devices, with model, location and latest reading."""
     return BillingMeterReadRequested(
         request_id="DEMO-READ-REQUEST-1",
         account_number="ES-100234",
-        serials=["ES1643A0001", "ES3826C0002"],
+        serials=["ES1643A0001", "ES3826C0002", "ES5860A0003"],
         due_date=today + timedelta(days=7),
     )
 

@@ -137,6 +137,21 @@ class RegistrationAwaitingApproval(EventData):
     link_path: str
 
 
+class RegistrationDecided(EventData):
+    """An approver decided a registration: the applicant is told whether they can log in now (F-01)."""
+
+    event_type = "accounts.registration.decided"
+    registration_id: str
+    account_id: str
+    account_name: str
+    name: str
+    email: str
+    language: Language
+    outcome: Literal["approved", "refused"]
+    user_id: str | None = Field(None, description="the user the approved registration became")
+    link_path: str = Field(description="where the applicant goes next: the login page")
+
+
 class InvitationIssued(EventData):
     event_type = "accounts.invitation.issued"
     invitation_id: str
@@ -148,6 +163,13 @@ class InvitationIssued(EventData):
     role: Role
     link_path: str
     expires_at: datetime
+    invited_by_name: str | None = Field(
+        None,
+        description="who invited (the invitation email names them); none when the vendor's CRM appointed",
+    )
+    time_zone: str | None = Field(
+        None, description="the invitee's time zone, in which the email gives the expiry"
+    )
 
 
 class AccountCreditStatusChanged(EventData):

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.events.envelope import EventData
 from shared.events.vocabulary import ReadingSource
@@ -42,6 +42,18 @@ class ReadingRejected(EventData):
     reason_code: str = ""  # the rule it broke: invalid, lower_than_previous, already_read_today, ...
 
 
+class RequestedDevice(BaseModel):
+    """A device a reading request asks about, as its email describes it: the model and the latest accepted
+    reading, and who is assigned (the email lists to each reader only the devices they may see)."""
+
+    device_id: str
+    serial: str
+    model: str = ""
+    last_reading_date: date | None = None
+    last_counters: dict[str, int] = Field(default_factory=dict)
+    assigned_user_ids: list[str] = Field(default_factory=list)
+
+
 class ReadRequestOpened(EventData):
     """The billing system asked for readings (F-25); `recipient_ids` are the devices' managers, else the
     account's administrators. `link_path` is the page that takes all readings due for the recipient."""
@@ -54,6 +66,7 @@ class ReadRequestOpened(EventData):
     due_date: date
     recipient_ids: list[str]
     link_path: str
+    devices: list[RequestedDevice] = Field(default_factory=list, description="the due devices, described")
 
 
 class ReadRequestReminded(EventData):
@@ -65,6 +78,7 @@ class ReadRequestReminded(EventData):
     due_date: date
     recipient_ids: list[str]
     link_path: str
+    devices: list[RequestedDevice] = Field(default_factory=list, description="the due devices, described")
 
 
 class ReadRequestClosed(EventData):

@@ -90,6 +90,7 @@ class EmailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a secret)
     INVITATION = "invitation"
     REGISTRATION_AWAITING_APPROVAL = "registration_awaiting_approval"
+    REGISTRATION_DECIDED = "registration_decided"  # to the applicant: approved or declined
     READING_ACCEPTED = "reading_accepted"
     READ_REQUEST_OPENED = "read_request_opened"
     READ_REQUEST_REMINDED = "read_request_reminded"

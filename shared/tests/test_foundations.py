@@ -11,7 +11,7 @@ from shared.config import VAR_DIR, ServiceSettings
 from shared.errors import field_error, install_problem_handlers
 from shared.events import REGISTRY, CloudEvent, new_event
 from shared.events.cases import CaseStatusChanged
-from shared.i18n import LocaleFormatter, negotiate_language
+from shared.i18n import LocaleFormatter, negotiate_language, zone_region
 from shared.testing import app_client
 
 
@@ -99,3 +99,22 @@ async def test_problem_details_name_the_field_at_fault():
         {"field": "subject", "code": "invalid", "params": {}, "message": "already taken"}
     ]
     assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+def test_dates_follow_the_language_as_written_in_the_country():
+    """F-70: English for a European account is British English, day before month and a 24-hour clock; an
+    American account keeps the American order; where only a European time zone is known, it stands for Europe."""
+    moment = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)
+    assert LocaleFormatter("en", "Europe/Madrid", "ES").datetime(moment, "short") == "01/12/2026, 14:30"
+    assert LocaleFormatter("en", "Europe/Stockholm", "SE").date(moment) == "1 Dec 2026"
+    assert (
+        LocaleFormatter("en", "America/New_York", "US").datetime(moment, "short") == "12/1/26, 8:30\u202fAM"
+    )
+    assert LocaleFormatter("en", "UTC").date(moment) == "Dec 1, 2026"  # nothing known: the default
+    assert LocaleFormatter("en", "Europe/Dublin", zone_region("Europe/Dublin")).date(moment) == "1 Dec 2026"
+    assert zone_region("America/Bogota") is None
+    assert LocaleFormatter("es", "Europe/Madrid", "ES").number(12345.5) == "12.345,5"
+    assert LocaleFormatter("sv", "Europe/Stockholm", "SE").datetime(moment, "short") == "2026-12-01 14:30"
+    assert (
+        LocaleFormatter("sv", "Europe/Stockholm", "ZZ").date(moment) == "1 dec. 2026"
+    )  # unknown: the language

@@ -41,7 +41,7 @@ READERS = {
         "en-GB",
         "ES5860A0003",
         FRIDAY.replace(tzinfo=MADRID),
-        r"Monday, November 30, 2026, 11:30\s*AM",
+        "Monday, 30 November 2026, 11:30",  # English for a Spanish account: day before month, 24 hours (F-70)
         None,
     ),
 }

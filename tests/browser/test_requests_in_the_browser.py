@@ -113,6 +113,7 @@ def test_an_invited_user_sees_exactly_the_assigned_devices_until_deactivated(new
     admin = new_page("es-ES")
     log_in(admin, ADMIN)
     admin.goto("/account/users")
+    admin.locator("summary.disclosure-title").click()  # the invitation form is folded away
     admin.locator("#f-invite-email").fill(email)
     admin.locator("#f-invite-role").select_option("device_manager")
     admin.locator(f"#f-invite-device_ids-{device['id']}").check()
@@ -138,7 +139,7 @@ def test_an_invited_user_sees_exactly_the_assigned_devices_until_deactivated(new
         account_id = device["account_id"]
         users = api.get(f"/api/accounts/v1/accounts/{account_id}/users").json()["items"]
         user_id = next(u["user_id"] for u in users if u["email"] == email)
-    admin.goto("/account/users")
+    admin.goto(f"/account/users/{user_id}")  # each user's forms are on their own page
     admin.locator(f"#f-u-{user_id}-confirm").check()
     admin.locator(f"form[action='/account/users/{user_id}/deactivate'] button[type=submit]").click()
     expect(admin).to_have_url(re.compile(r"/account/users"))

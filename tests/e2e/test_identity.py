@@ -32,10 +32,13 @@ def test_a_person_registers_verifies_is_approved_and_logs_in(system):
             },
         )
         assert registered.status_code == 202, registered.text
-        assert (
-            api.post("/api/accounts/v1/auth/login", json={"email": email, "password": PASSWORD}).status_code
-            == 401
+        # Not a user yet; the right password is told that the email still needs confirming (F-01).
+        early = api.post("/api/accounts/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert early.status_code == 403 and early.json()["code"] == "registration_unverified"
+        wrong = api.post(
+            "/api/accounts/v1/auth/login", json={"email": email, "password": "not the one at all"}
         )
+        assert wrong.status_code == 401
 
         [verification] = system.inbox.wait_for(lambda m: email in m["To"])
         token = link_in(verification, "/verify-email?token=").split("token=")[1]
@@ -55,6 +58,8 @@ def test_a_person_registers_verifies_is_approved_and_logs_in(system):
             json={"role": "device_manager", "device_ids": [device["id"]]},
         )
         assert approved.status_code == 200, approved.text
+    [decided] = system.inbox.wait_for(lambda m: email in m["To"] and "/login" in text_of(m))
+    assert "aprobado" in str(decided["Subject"])  # in the applicant's language
 
     with system.client(system.login(email, PASSWORD)) as api:
         assert [d["serial"] for d in api.get("/api/accounts/v1/devices").json()["items"]] == ["ES1238M0004"]

@@ -141,6 +141,14 @@ def test_a_reading_request_is_emailed_and_reminded_once_with_two_meters_processe
 def test_the_device_manager_is_asked_for_the_demo_readings(system):
     [request] = system.inbox.wait_for(lambda m: MANAGER in m["To"] and "/readings/due" in text_of(m))
     assert "ES1643A0001" in text_of(request) and "ES3826C0002" in text_of(request)
+    # Only the reader's own devices, each with its model, location and latest reading (F-60).
+    assert "ES5860A0003" not in text_of(request)
+    assert "imageRUNNER 1643i II" in text_of(request) and "Recepción" in text_of(request)
+    assert "Última lectura el" in text_of(request)
+    [other] = system.inbox.wait_for(
+        lambda m: "both@iberica.example" in m["To"] and "/readings/due" in text_of(m)
+    )
+    assert "ES5860A0003" in text_of(other) and "ES1643A0001" not in text_of(other)
     with system.client(system.login(MANAGER)) as api:
         due = {d["serial"] for d in api.get("/api/meters/v1/due-readings").json()["items"]}
     assert due <= {"ES1643A0001", "ES3826C0002"} and due

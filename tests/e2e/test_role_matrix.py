@@ -268,6 +268,18 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         (404, 403, 403, 403, 403, 404, 404),
     ),
     (
+        "POST",
+        "/api/accounts/v1/accounts/{account}/invitations/{nobody}/resend",
+        None,
+        (404, 403, 403, 403, 403, 404, 404),
+    ),
+    (
+        "POST",
+        "/api/accounts/v1/me/password",
+        lambda w: {"current_password": "not the password at all", "new_password": "another long passphrase"},
+        (422, 422, 422, 422, 422, 422, 422),
+    ),  # everyone may change their own password, with the current one only
+    (
         "PATCH",
         "/api/accounts/v1/me",
         lambda w: {"phone": "+34 600 111 222"},

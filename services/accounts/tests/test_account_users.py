@@ -537,3 +537,82 @@ async def test_every_change_is_in_the_accounts_audit_trail_newest_first(client, 
     assert (
         await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"limit": 0})
     ).status_code == 422
+
+
+async def test_an_open_invitation_is_sent_again_with_a_new_link_or_withdrawn(
+    app, client, bus, team, token_for
+):
+    admin, acme = caller(token_for, team, "admin"), team["acme"]
+    created = await client.post(
+        f"{API}/accounts/{acme}/invitations",
+        headers=admin,
+        json={"email": "again@example.com", "role": "knowledge_user"},
+    )
+    invitation_id = created.json()["invitation_id"]
+    await all_published(app)
+    first = bus.of_type("accounts.invitation.issued")[-1].data
+    assert first["invited_by_name"] == "Admin"  # the email says who invited
+    assert first["time_zone"]  # and gives the expiry in the invitee's zone
+    for who, status in REFUSED:
+        response = await client.post(
+            f"{API}/accounts/{acme}/invitations/{invitation_id}/resend", headers=caller(token_for, team, who)
+        )
+        assert response.status_code == status, who
+    resent = await client.post(f"{API}/accounts/{acme}/invitations/{invitation_id}/resend", headers=admin)
+    assert resent.status_code == 201, resent.text
+    await all_published(app)
+    second = bus.of_type("accounts.invitation.issued")[-1].data
+    assert second["invitation_id"] == invitation_id and second["link_path"] != first["link_path"]
+    old_token = first["link_path"].removeprefix("/invitations/")
+    refused = await client.post(
+        f"{API}/invitations/accept", json={"token": old_token, "name": "Old Link", "password": NEW_PASSWORD}
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "invitation_unknown"
+    withdrawn = await client.delete(f"{API}/accounts/{acme}/invitations/{invitation_id}", headers=admin)
+    assert withdrawn.status_code == 204
+    again = await client.post(f"{API}/accounts/{acme}/invitations/{invitation_id}/resend", headers=admin)
+    assert again.status_code == 409 and again.json()["code"] == "invitation_not_open"
+    trail = (
+        await client.get(f"{API}/accounts/{acme}/audit", headers=admin, params={"kind": "invitation"})
+    ).json()
+    assert [i["action"] for i in trail["items"]][:3] == [
+        "invitation.cancelled",
+        "invitation.resent",
+        "invitation.issued",
+    ]
+
+
+async def test_the_audit_trail_names_people_and_devices_and_filters(client, team, token_for):
+    acme, users, devices = team["acme"], team["users"], team["devices"]
+    admin = caller(token_for, team, "admin")
+    await client.put(
+        f"{API}/accounts/{acme}/users/{users['sm']}/devices",
+        headers=admin,
+        json={"device_ids": [devices["SN-2"]]},
+    )
+    await client.patch(
+        f"{API}/accounts/{acme}/users/{users['dsm']}", headers=admin, json={"role": "stock_manager"}
+    )
+    audit = f"{API}/accounts/{acme}/audit"
+    items = (await client.get(audit, headers=admin, params={"kind": "device"})).json()["items"]
+    assigned = next(i for i in items if i["action"] == "device.assigned")
+    assert assigned["target_name"] == "SN-2" and assigned["names"][users["sm"]] == "Sm"
+    assert assigned["actor_name"] == "Admin"
+    assert {i["action"].split(".")[0] for i in items} == {"device"}
+    role = (await client.get(audit, headers=admin, params={"kind": "membership"})).json()["items"][0]
+    assert role["target_name"] == "Dsm"
+    mine = (await client.get(audit, headers=admin, params={"actor_id": users["admin"]})).json()
+    nobody = (await client.get(audit, headers=admin, params={"actor_id": users["ku"]})).json()
+    assert mine["total"] >= 3 and nobody["total"] == 0
+    today = utcnow().date()
+    assert (await client.get(audit, headers=admin, params={"since": today.isoformat()})).json()["total"] >= 3
+    past = {"until": (today - timedelta(days=1)).isoformat()}
+    assert (await client.get(audit, headers=admin, params=past)).json()["total"] == 0
+    for params, field in (
+        ({"kind": "everything"}, "kind"),
+        ({"since": "2026-02-30"}, "since"),
+        ({"since": today.isoformat(), "until": (today - timedelta(days=2)).isoformat()}, "until"),
+    ):
+        refused = await client.get(audit, headers=admin, params=params)
+        assert refused.status_code == 422, params
+        assert refused.json()["errors"][0]["field"].endswith(field), refused.text

@@ -1,5 +1,6 @@
 """F-04: the caller's profile; changes are validated, audited and published."""
 
+import jwt
 import pytest
 from sqlalchemy import select
 
@@ -36,6 +37,8 @@ async def test_me_shows_memberships_and_default_preferences(client, session_toke
             "account_number": "A-100",
             "account_name": "Acme AB",
             "role": "stock_manager",
+            "country": "SE",
+            "time_zone": "Europe/Stockholm",
         }
     ]
     assert set(me["notification_preferences"]) == {
@@ -102,3 +105,46 @@ async def test_patch_me_refuses_bad_input_naming_the_field(client, session_token
     assert response.json()["errors"][0]["field"] == field
     me = (await client.get(f"{API}/me", headers=bearer(session_token))).json()
     assert me["time_zone"] == "Europe/Stockholm" and me["language"] == "en"  # the account's zone, unchanged
+
+
+async def test_a_password_change_needs_the_current_one_and_ends_the_other_sessions(
+    client, app, session_token
+):
+    other = (await login(client, "me@acme.example", "my own long passphrase")).json()["access_token"]
+    url = f"{API}/me/password"
+    wrong = await client.post(
+        url,
+        headers=bearer(session_token),
+        json={"current_password": "a guess", "new_password": "fresh long passphrase"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "wrong_password"
+    weak = await client.post(
+        url,
+        headers=bearer(session_token),
+        json={"current_password": "my own long passphrase", "new_password": "short"},
+    )
+    assert weak.status_code == 422 and weak.json()["errors"][0]["field"].endswith("new_password")
+    assert (await client.get(f"{API}/me", headers=bearer(other))).status_code == 200  # nothing changed yet
+    changed = await client.post(
+        url,
+        headers=bearer(session_token),
+        json={"current_password": "my own long passphrase", "new_password": "fresh long passphrase"},
+    )
+    assert changed.status_code == 200 and changed.json() == {"other_sessions_ended": 1}
+    assert (
+        await client.get(f"{API}/me", headers=bearer(other))
+    ).status_code == 401  # the other session ended
+    assert (
+        await client.get(f"{API}/me", headers=bearer(session_token))
+    ).status_code == 200  # this one goes on
+    assert (await login(client, "me@acme.example", "my own long passphrase")).status_code == 401
+    assert (await login(client, "me@acme.example", "fresh long passphrase")).status_code == 200
+    async with app.state.db.session() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert "user.password_changed" in actions
+
+
+async def test_the_token_carries_the_account_country(app, session_token):
+    """The pages write dates as the account's country does (F-70), from the token, without asking."""
+    assert app.state.verifier.verify(session_token).user_id
+    assert jwt.decode(session_token, options={"verify_signature": False})["country"] == "SE"

@@ -46,6 +46,10 @@ async def test_registration_is_verified_then_approved_by_an_agent_when_no_admini
     bus = crm_world
     agent = await add_user("agent@canon.example", staff_role="agent")
     registration_id = await register_and_verify(client, bus)
+    # Logging in while the registration waits says so, with the registration's password only.
+    waiting = await login(client, "nina@example.com", APPLICANT["password"])
+    assert waiting.status_code == 403 and waiting.json()["code"] == "registration_waiting"
+    assert (await login(client, "nina@example.com", "a wrong passphrase!")).status_code == 401
 
     awaiting = await eventually(lambda: bus.of_type("accounts.registration.awaiting_approval"))
     assert awaiting[0].data["approver_user_ids"] == [agent.id]
@@ -80,7 +84,12 @@ async def test_registration_is_verified_then_approved_by_an_agent_when_no_admini
     )
     assert device_events[-1].data["device_id"] == device_id
 
-    # The applicant logs in with the password chosen at registration and sees the assigned device only.
+    # The applicant is told, in their language, and logs in with the password chosen at registration and sees
+    # the assigned device only.
+    decided = await eventually(lambda: bus.of_type("accounts.registration.decided"))
+    assert decided[-1].data["outcome"] == "approved" and decided[-1].data["user_id"] == user_id
+    assert decided[-1].data["email"] == "nina@example.com" and decided[-1].data["language"] == "sv"
+    assert decided[-1].data["link_path"] == "/login"
     tokens = (await login(client, "nina@example.com", APPLICANT["password"])).json()
     devices = (await client.get(f"{API}/devices", headers=bearer(tokens["access_token"]))).json()["items"]
     assert [d["id"] for d in devices] == [device_id]
@@ -131,6 +140,15 @@ async def test_administrators_are_the_approvers_once_the_account_has_one(
     response = await client.post(f"{API}/registrations/{registration_id}/refuse", headers=bearer(boss))
     assert response.status_code == 200 and response.json()["status"] == "refused"
     assert (await login(client, "nina@example.com", APPLICANT["password"])).status_code == 401
+    decided = await eventually(lambda: bus.of_type("accounts.registration.decided"))
+    assert decided[-1].data["outcome"] == "refused" and decided[-1].data["account_name"]
+
+
+async def test_logging_in_before_the_email_is_confirmed_says_so(client, crm_world):
+    response = await client.post(f"{API}/registrations", json=APPLICANT)
+    assert response.status_code == 202, response.text
+    unverified = await login(client, "nina@example.com", APPLICANT["password"])
+    assert unverified.status_code == 403 and unverified.json()["code"] == "registration_unverified"
 
 
 async def test_serial_of_another_account_or_unknown_account_is_refused_naming_the_serial(client, crm_world):

@@ -93,6 +93,7 @@ class FakeServices:
     calls: list[Call] = field(default_factory=list)
     staff_role: str | None = None
     language: str = "en"
+    country: str | None = None  # the account's, as accounts puts it in the token
     token_lifetime: int = 600
     refresh_tokens: set[str] = field(default_factory=set)
     down: set[str] = field(default_factory=set)
@@ -280,6 +281,7 @@ class FakeServices:
             staff_role=self.staff_role,
             language=self.me["language"],
             lifetime_seconds=self.token_lifetime,
+            country=self.country,
         )
         return {
             "access_token": access,
@@ -437,6 +439,26 @@ class FakeServices:
                 )
             self.me.update({k: v for k, v in body.items() if k in self.me})
             return self.me
+
+        @app.post(f"{base}/me/password")
+        async def change_password(body: dict):
+            if body.get("current_password") != PASSWORD:
+                return problem(
+                    422,
+                    "current_password: wrong",
+                    [
+                        field_issue(
+                            "current_password", "wrong_password", "The current password is not correct."
+                        )
+                    ],
+                )
+            if len(body.get("new_password") or "") < 12:
+                return problem(
+                    422,
+                    "new_password: too short",
+                    [field_issue("new_password", "too_short", "Too short.", min_length=12)],
+                )
+            return {"other_sessions_ended": 1}
 
         @app.get(f"{base}/devices")
         async def devices():
@@ -672,6 +694,23 @@ class FakeServices:
                 return refused
             return {"invitation_id": "inv-1", "expires_at": "2030-01-08T00:00:00+00:00"}
 
+        def open_invitation(invitation_id: str) -> dict | None:
+            return next((u for u in self.account_users if u.get("invitation_id") == invitation_id), None)
+
+        @app.post(f"{base}/accounts/{{account_id}}/invitations/{{invitation_id}}/resend", status_code=201)
+        async def resend(account_id: str, invitation_id: str):
+            if open_invitation(invitation_id) is None:
+                return problem(409, "This invitation is already accepted.", code="invitation_not_open")
+            return {"invitation_id": invitation_id, "expires_at": "2030-01-08T00:00:00+00:00"}
+
+        @app.delete(f"{base}/accounts/{{account_id}}/invitations/{{invitation_id}}", status_code=204)
+        async def withdraw(account_id: str, invitation_id: str):
+            person = open_invitation(invitation_id)
+            if person is None:
+                return problem(409, "This invitation is already accepted.", code="invitation_not_open")
+            self.account_users.remove(person)
+            return Response(status_code=204)
+
         @app.patch(f"{base}/accounts/{{account_id}}/users/{{user_id}}")
         async def change_role(account_id: str, user_id: str, body: dict):
             admins = [u for u in self.account_users if u["role"] == "administrator" and u["active"]]
@@ -698,9 +737,15 @@ class FakeServices:
             return user(user_id)
 
         @app.get(f"{base}/accounts/{{account_id}}/audit")
-        async def audit(account_id: str, limit: int = 20, offset: int = 0):
+        async def audit(account_id: str, limit: int = 20, offset: int = 0, since: str = "", until: str = ""):
             if not may_administer():
                 return problem(403, "Only the account's administrators see its audit trail.")
+            if since and until and until < since:
+                return problem(
+                    422,
+                    "until: before since",
+                    [field_issue("until", "until_before_since", "The last day is before the first.")],
+                )
             return {
                 "items": self.audit[offset : offset + limit],
                 "total": len(self.audit),

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from services.gateway.tests.gateway_fakes import CASE_ID, DEVICE_ID, csrf_of, log_in, submit
+from services.gateway.tests.gateway_fakes import CASE_ID, DEVICE_ID, PASSWORD, csrf_of, log_in, submit
 
 
 async def test_dashboard_lists_open_cases_with_due_time_and_device_count(logged_in, fakes):
@@ -376,3 +376,99 @@ async def test_a_nul_in_a_page_address_is_a_page_that_says_so(logged_in, fakes, 
     response = await logged_in.get(path, headers={"Accept": "text/html"})
     assert response.status_code in (400, 404) and "text/html" in response.headers["content-type"]
     assert len(fakes.calls) == calls  # nothing went to a service
+
+
+async def test_time_zones_are_a_curated_list_by_region_with_the_account_zone_first(logged_in, fakes):
+    fakes.me["memberships"][0]["time_zone"] = "Atlantic/Canary"
+    html = (await logged_in.get("/profile")).text
+    groups = re.findall(r'<optgroup label="([^"]+)">', html)
+    assert groups[:3] == ["Your account&#39;s", "Europe", "Americas"]
+    first = html.split('<optgroup label="Your account')[1].split("</optgroup>")[0]
+    assert 'value="Atlantic/Canary"' in first and "Canary (UTC" in first
+    assert html.count('value="Atlantic/Canary"') == 1  # not again under Europe
+    assert html.count("<option ") < 100  # not the 600 raw names
+    assert re.search(r'<option value="Europe/Madrid"\s+selected>Madrid \(UTC\+0[12]:00\)', html)
+
+
+async def test_the_time_zones_are_named_in_the_visitor_language(gateway, fakes):
+    fakes.me["language"] = "es"
+    await log_in(gateway)
+    html = (await gateway.get("/profile")).text
+    assert '<optgroup label="Europa">' in html and "Estocolmo (UTC" in html
+
+
+async def test_a_password_change_needs_the_current_password(logged_in, fakes):
+    mismatch = await submit(
+        logged_in,
+        "/profile",
+        "/profile/password",
+        {"current_password": "x", "new_password": "a new long password", "new_password_again": "other"},
+    )
+    assert mismatch.status_code == 422 and "The two new passwords are not the same." in mismatch.text
+    assert not fakes.of("accounts", "POST", "/api/accounts/v1/me/password")
+    wrong = await submit(
+        logged_in,
+        "/profile",
+        "/profile/password",
+        {
+            "current_password": "guess",
+            "new_password": "a new long password",
+            "new_password_again": "a new long password",
+        },
+    )
+    assert wrong.status_code == 422
+    assert (
+        'id="f-current_password-error"' in wrong.text and "The current password is not correct." in wrong.text
+    )
+    assert "guess" not in wrong.text and "a new long password" not in wrong.text  # passwords are never echoed
+    changed = await submit(
+        logged_in,
+        "/profile",
+        "/profile/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new long password",
+            "new_password_again": "a new long password",
+        },
+    )
+    assert changed.status_code == 303 and changed.headers["location"] == "/profile?notice=password"
+    assert fakes.of("accounts", "POST", "/api/accounts/v1/me/password")[-1].body == {
+        "current_password": PASSWORD,
+        "new_password": "a new long password",
+    }
+    page = (await logged_in.get(changed.headers["location"])).text
+    assert "Any other session using your account has ended." in page
+
+
+@pytest.mark.parametrize(
+    "country, language, zone, written",
+    [
+        ("ES", "en", "Europe/Madrid", "01/07/2030, 10:00"),
+        ("SE", "en", "Europe/Stockholm", "01/07/2030, 10:00"),
+        ("US", "en", "America/New_York", "7/1/30, 4:00\u202fAM"),
+        ("ES", "es", "Europe/Madrid", "1/7/30, 10:00"),
+        ("SE", "sv", "Europe/Stockholm", "2030-07-01 10:00"),
+    ],
+)
+async def test_dates_follow_the_language_and_the_account_country(
+    gateway, fakes, country, language, zone, written
+):
+    """English for a European account is British English: day before month, a 24-hour clock."""
+    fakes.country, fakes.me["language"], fakes.me["time_zone"] = country, language, zone
+    fakes.audit = [
+        {
+            "at": "2030-07-01T08:00:00+00:00",
+            "actor_id": "user-1",
+            "actor_name": "Ana García",
+            "action": "membership.set",
+            "target_type": "user",
+            "target_id": "user-1",
+            "details": {"role": "administrator"},
+            "old_values": None,
+            "new_values": None,
+            "correlation_id": None,
+        }
+    ]
+    await log_in(gateway)
+    html = (await gateway.get("/account/audit")).text
+    assert written in html

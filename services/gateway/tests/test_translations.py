@@ -26,7 +26,7 @@ CODE_KEYWORDS = {"code", "field_code"}
 CODE_POSITIONS = {"conflict": 0, "InvalidValue": 0, "token_problem": 1, "field_issue": 1, "_field": 1}
 # Texts that are the same word in the language (a proper name, a loanword).
 SAME_IN = {
-    "es": {"Error:", "Supervisor", "No", "%(hours)s h", "Magenta"},
+    "es": {"Error:", "Supervisor", "No", "%(hours)s h", "Magenta", "Asia"},
     "sv": {
         "Status",
         "Incident",
@@ -39,6 +39,7 @@ SAME_IN = {
         "Version",
         "Cyan",
         "Magenta",
+        "Person",
     },
 }
 

@@ -33,6 +33,25 @@ async def test_a_request_asks_the_devices_managers_else_the_administrators(porta
         "/readings/due",
         "acc-1",
     )
+    # Each device described for its email: model, assignment, and no reading yet.
+    described = {d["device_id"]: d for d in data["devices"]}
+    assert list(described) == ["d1", "d2", "d4"]
+    assert described["d1"]["serial"] == "SN-d1" and described["d1"]["model"]
+    assert "dsm" in described["d1"]["assigned_user_ids"] and described["d4"]["assigned_user_ids"] == ["stock"]
+    assert described["d2"]["last_reading_date"] is None and described["d2"]["last_counters"] == {}
+
+
+async def test_a_request_describes_each_device_with_its_latest_reading(portal):
+    await portal.collected("d1", days_ago(5), black=100, colour=10)
+    await portal.collected("d1", days_ago(3), black=150, colour=12)
+    await portal.bus.deliver(billing_event("bill-2", ["d1"]))
+    [opened] = await portal.published("meters.read_request.opened")
+    [device] = opened.data["devices"]
+    assert device["last_counters"] == {"black": 150, "colour": 12}
+    # The account's local day of the reading three days ago (a day either side of UTC's).
+    assert device["last_reading_date"] in {
+        (days_ago(3) + timedelta(days=d)).date().isoformat() for d in (-1, 0, 1)
+    }
 
 
 async def test_a_duplicate_request_changes_nothing(portal):

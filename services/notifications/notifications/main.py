@@ -3,6 +3,7 @@ import asyncio
 from fastapi import FastAPI
 
 from notifications.database import tables
+from notifications.devices.handlers import handlers as device_handlers
 from notifications.emails.handlers import handlers as email_handlers
 from notifications.emails.postbox import Postbox
 from notifications.emails.render import EmailRenderer
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     postbox = Postbox(EmailRenderer(settings.public_url), settings.mail_from)
     handlers = EventHandlers()
     handlers.include(recipient_handlers)
+    handlers.include(device_handlers)
     handlers.include(email_handlers)
 
     async def start_sender(app: FastAPI) -> None:

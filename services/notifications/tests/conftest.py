@@ -30,6 +30,7 @@ def build_user_event(
     name: str | None = None,
     at: datetime | None = None,
     account_id: str | None = "acc-1",
+    role: str = "device_manager",
 ) -> CloudEvent:
     event = new_event(
         UserUpserted(
@@ -39,7 +40,7 @@ def build_user_event(
             language=language,
             time_zone=time_zone,
             active=active,
-            memberships=[Membership(account_id=account_id, role="device_manager")] if account_id else [],
+            memberships=[Membership(account_id=account_id, role=role)] if account_id else [],
             notification_preferences=preferences or {},
         ),
         source="accounts",

@@ -14,6 +14,7 @@ from notifications.emails.render import (
     COUNTER_WORDS,
     KINDS,
     LOCALES,
+    PROBLEM_WORDS,
     ROLE_WORDS,
     STATUS_WORDS,
     TEMPLATES,
@@ -27,7 +28,12 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 def used_messages() -> set[str]:
     env = EmailRenderer("http://portal").env
-    found = set(STATUS_WORDS.values()) | set(ROLE_WORDS.values()) | set(COUNTER_WORDS.values())
+    found = (
+        set(STATUS_WORDS.values())
+        | set(ROLE_WORDS.values())
+        | set(COUNTER_WORDS.values())
+        | set(PROBLEM_WORDS.values())
+    )
     for path in TEMPLATES.iterdir():
         for _line, _function, message in extract_from_ast(
             env.parse(path.read_text()), gettext_functions=("_",)
@@ -94,6 +100,8 @@ VALUES = {
         "subject": "Jam",
         "response_due_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
         "received_outside_business_hours": True,
+        "problem": "paper_jam",
+        "device": {"serial": "SN-1", "model": "imageRUNNER C3826i", "place": "Calle Mayor 1, Madrid"},
     },
     "case_status_changed": {"number": "CS-1", "subject": "Jam", "old_status": "new", "new_status": "closed"},
     "case_resolved": {"number": "CS-1", "subject": "Jam"},
@@ -104,7 +112,9 @@ VALUES = {
         "account": "Acme",
         "invited_role": "administrator",
         "expires_at": datetime(2026, 1, 5, 9, tzinfo=UTC),
+        "invited_by": "Ana García",
     },
+    "registration_decided": {"account": "Acme", "outcome": "approved"},
     "registration_awaiting_approval": {
         "account": "Acme",
         "applicant": "Nils",
@@ -115,9 +125,38 @@ VALUES = {
         "local_date": date(2026, 3, 2),
         "counters": {"black": 1, "colour": 2},
     },
-    "read_request_opened": {"serials": ["SN-1", "SN-2"], "due_date": date(2026, 3, 31)},
-    "read_request_reminded": {"serials": ["SN-1"], "due_date": date(2026, 3, 31)},
-    "order_shipped": {"number": "CS-1", "subject": "Toner", "tracking_reference": "1Z999", "carrier": "DHL"},
+    "read_request_opened": {
+        "devices": [
+            {
+                "serial": "SN-1",
+                "model": "imageRUNNER C3826i",
+                "place": "Calle Mayor 1, Madrid · Planta 2, Recepción",
+                "last_reading_date": date(2026, 2, 27),
+                "last_counters": {"black": 12000, "colour": 3400},
+            },
+            {"serial": "SN-2", "model": "", "place": "", "last_reading_date": None, "last_counters": {}},
+        ],
+        "due_date": date(2026, 3, 31),
+    },
+    "read_request_reminded": {
+        "devices": [
+            {
+                "serial": "SN-1",
+                "model": "i-SENSYS X 1238i",
+                "place": "",
+                "last_reading_date": date(2026, 2, 27),
+                "last_counters": {"black": 12000},
+            }
+        ],
+        "due_date": date(2026, 3, 31),
+    },
+    "order_shipped": {
+        "number": "CS-1",
+        "subject": "Toner",
+        "tracking_reference": "1Z999",
+        "carrier": "DHL",
+        "tracking_url": "https://www.dhl.com/global-en/home/tracking.html?tracking-id=1Z999",
+    },
     "device_offline": {
         "serial": "SN-1",
         "model": "C3826i",

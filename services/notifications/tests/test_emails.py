@@ -152,7 +152,9 @@ async def test_case_created_reaches_each_follower_in_their_language(
     (english,) = smtp.messages(to="ann@customer.example")
     assert english["Subject"] == "Case CS-2026-000123 created: Paper jam in tray 2"
     text, html = email_parts(english)
-    assert "We will respond by Monday, March 2, 2026, 2:04\u202fPM (Europe/London)" in text
+    # English in a European time zone is British English: day before month, a 24-hour clock (F-70).
+    assert "We will respond by Monday, 2 March 2026, 14:04 (Europe/London)" in text
+    assert "Concerning: Paper jam" in text
     assert link in text and f'href="{link}"' in html
 
     (spanish,) = smtp.messages(to="ana@customer.example")
@@ -365,6 +367,8 @@ async def test_security_messages_go_to_the_event_address_and_ignore_preferences(
             role="device_stock_manager",
             link_path="/invitations/ghi",
             expires_at=datetime(2026, 5, 8, 10, 30, tzinfo=UTC),
+            invited_by_name="María García",
+            time_zone="Europe/Madrid",
         ),
         source="accounts",
     )
@@ -388,8 +392,13 @@ async def test_security_messages_go_to_the_event_address_and_ignore_preferences(
     assert message["Subject"] == "Invitación al portal Self-Service de Acme Oficinas"
     text, html = email_parts(message)
     assert text.startswith("Hola:")
+    assert "María García le ha invitado" in text  # who invited
     assert "con el rol de Gestor de dispositivos y existencias" in text
-    assert "válida hasta el 8 de mayo de 2026, 10:30 (UTC)" in text and f"{PORTAL}/invitations/ghi" in html
+    # The expiry in the invitee's time zone (the account's, as the invitation gives it).
+    assert (
+        "válida hasta el 8 de mayo de 2026, 12:30 (Europe/Madrid)" in text
+        and f"{PORTAL}/invitations/ghi" in html
+    )
 
 
 async def test_no_password_reset_email_for_a_deactivated_user(service, smtp, user_upserted):
@@ -593,3 +602,21 @@ async def test_deliveries_refuse_customers_anonymous_callers_and_bad_filters(ser
         url, params={"limit": 101}, headers=bearer(token_for(staff_role="agent"))
     )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"
+
+
+async def test_case_created_repeats_the_device_and_where_it_stands(
+    service, smtp, user_upserted, case_created
+):
+    from services.notifications.tests.test_reading_emails import device_upserted
+
+    await given_users(
+        service, user_upserted, {"user_id": "ana", "language": "es", "time_zone": "Europe/Madrid"}
+    )
+    await service.deliver(device_upserted())
+    await service.deliver(case_created(["ana"], due=datetime(2026, 3, 2, 14, 4, tzinfo=UTC)))
+    (email,) = await smtp.wait_for(1)
+    text, html = email_parts(email)
+    assert "Relativo a: Atasco de papel" in text
+    assert "Producto: SN-4711 · imageRUNNER ADVANCE C3826i" in text
+    assert "Ubicación: Calle Mayor 1, Madrid · Planta 2, Recepción" in text and "Recepción" in html
+    assert "lunes, 2 de marzo de 2026, 15:04 (Europe/Madrid)" in text  # the response time

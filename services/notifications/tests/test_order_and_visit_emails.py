@@ -148,7 +148,25 @@ async def test_order_shipped_in_spanish_and_swedish_with_tracking_reference_carr
     assert "Spårningsnummer: 1Z 999 AA1 01 2345 6784\nTransportör: DHL Express" in text
     assert "Spårningsnummer: 1Z 999 AA1 01 2345 6784" in html and "Visa beställningen" in html
     assert CASE_LINK in text and f'href="{CASE_LINK}"' in html
+    # The carrier is known: its tracking page for this parcel, in both parts.
+    tracking = (
+        "https://www.dhl.com/global-en/home/tracking.html?tracking-id=1Z%20999%20AA1%2001%202345%206784"
+    )
+    assert f"Följ paketet på transportörens webbplats: {tracking}" in text and f'href="{tracking}"' in html
     assert {row.kind for row in await service.emails()} == {"order_shipped"}
+
+
+async def test_an_unknown_carrier_gets_no_tracking_link(service, smtp, user_upserted):
+    await given_users(service, user_upserted, {"user_id": "ana", "language": "en"})
+    await service.deliver(order_shipped(["ana"], carrier="Pedro's Vans"))
+    await smtp.wait_for(1)
+    (email,) = smtp.messages(to="ana@customer.example")
+    text, html = email_parts(email)
+    assert (
+        "Carrier: Pedro's Vans" in text
+        and "carrier's website" not in text
+        and "carrier&#39;s website" not in html
+    )
 
 
 async def test_order_shipped_respects_its_own_preference_and_skips_inactive_users(

@@ -19,7 +19,8 @@ from notifications.main import create_app
 from notifications.settings import Settings
 from notifications.testing import email_parts
 from shared.events import new_event
-from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
+from shared.events.accounts import DeviceUpserted, Location
+from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded, RequestedDevice
 from shared.testing import app_client, eventually
 
 PORTAL = "https://portal.example"
@@ -90,7 +91,9 @@ def reading_accepted(recipients: list[str], *, source: str = "customer", device_
     )
 
 
-def read_request(event_class, recipients: list[str]):
+def read_request(event_class, recipients: list[str], assigned: dict[str, list[str]] | None = None):
+    """Both devices described, each assigned to every recipient unless `assigned` says otherwise."""
+    assigned = assigned or {"dev-1": recipients, "dev-2": recipients}
     return new_event(
         event_class(
             request_id="req-1",
@@ -100,9 +103,41 @@ def read_request(event_class, recipients: list[str]):
             due_date=date(2026, 3, 31),
             recipient_ids=recipients,
             link_path="/readings/due",
+            devices=[
+                RequestedDevice(
+                    device_id="dev-1",
+                    serial="SN-4711",
+                    model="imageRUNNER ADVANCE C3826i",
+                    last_reading_date=date(2026, 3, 2),
+                    last_counters={"black": 123456, "colour": 7890},
+                    assigned_user_ids=assigned.get("dev-1", []),
+                ),
+                RequestedDevice(
+                    device_id="dev-2",
+                    serial="SN-0815",
+                    model="i-SENSYS X 1238i",
+                    assigned_user_ids=assigned.get("dev-2", []),
+                ),
+            ],
         ),
         source="meters",
         subject="req-1",
+    )
+
+
+def device_upserted(device_id: str = "dev-1", serial: str = "SN-4711"):
+    return new_event(
+        DeviceUpserted(
+            device_id=device_id,
+            account_id="acc-1",
+            serial=serial,
+            model="imageRUNNER ADVANCE C3826i",
+            model_class="colour",
+            counters=["black", "colour"],
+            location=Location(street="Calle Mayor 1", city="Madrid", floor="Planta 2", room="Recepción"),
+            response_time_hours=8,
+        ),
+        source="accounts",
     )
 
 
@@ -160,6 +195,7 @@ async def test_reading_requested_in_spanish_and_swedish_with_serials_due_date_an
     await given_users(
         service, user_upserted, {"user_id": "ana", "language": "es"}, {"user_id": "asa", "language": "sv"}
     )
+    await service.deliver(device_upserted())
     await service.deliver(read_request(ReadRequestOpened, ["ana", "asa"]))
     await smtp.wait_for(2)
     link = f"{PORTAL}/readings/due"
@@ -168,13 +204,40 @@ async def test_reading_requested_in_spanish_and_swedish_with_serials_due_date_an
     assert spanish["Subject"] == "Lecturas de contador solicitadas hasta el 31 de marzo de 2026"
     text, html = email_parts(spanish)
     assert "Envíenos las lecturas de contador de estos productos antes del 31 de marzo de 2026:" in text
-    assert "- SN-4711\n- SN-0815" in text and "<li>SN-0815</li>" in html
+    # Each device with its model, where it stands and its latest reading.
+    assert "- SN-4711 · imageRUNNER ADVANCE C3826i" in text
+    assert "Ubicación: Calle Mayor 1, Madrid · Planta 2, Recepción" in text
+    assert "Última lectura el 2 de marzo de 2026: Blanco y negro 123.456, Color 7.890" in text
+    assert "- SN-0815 · i-SENSYS X 1238i" in text and "Aún no hay ninguna lectura." in text
+    assert "<strong>SN-0815</strong>" in html and "Recepción" in html
     assert link in text and f'href="{link}"' in html
 
     (swedish,) = smtp.messages(to="asa@customer.example")
     assert swedish["Subject"] == "Mätarställningar begärs senast 31 mars 2026"
     text, html = email_parts(swedish)
-    assert "- SN-4711\n- SN-0815" in text and link in text and f'href="{link}"' in html
+    assert "Senaste avläsning 2 mars 2026: Svartvitt 123\u00a0456, Färg 7\u00a0890" in text
+    assert "- SN-0815 · i-SENSYS X 1238i" in text and link in text and f'href="{link}"' in html
+
+
+async def test_a_reading_request_lists_only_the_devices_the_reader_may_see(service, smtp, user_upserted):
+    await given_users(
+        service,
+        user_upserted,
+        {"user_id": "dora"},
+        {"user_id": "boss", "role": "administrator"},
+        {"user_id": "stranger"},
+    )
+    assigned = {"dev-1": ["dora"], "dev-2": []}
+    await service.deliver(read_request(ReadRequestOpened, ["dora", "boss", "stranger"], assigned))
+    await smtp.wait_for(2)
+    await service.wait_until_settled()
+    (manager,) = smtp.messages(to="dora@customer.example")
+    text, _ = email_parts(manager)
+    assert "SN-4711" in text and "SN-0815" not in text  # a serial she cannot open is not listed
+    (administrator,) = smtp.messages(to="boss@customer.example")
+    text, _ = email_parts(administrator)
+    assert "SN-4711" in text and "SN-0815" in text  # an administrator sees every device of the account
+    assert smtp.messages(to="stranger@customer.example") == []  # none is theirs: no email
 
 
 async def test_the_reminder_names_the_due_date_and_respects_the_request_preference(

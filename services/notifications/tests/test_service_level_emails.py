@@ -128,7 +128,7 @@ async def test_a_warning_reaches_each_named_agent_in_their_language(app, smtp, u
     (english,) = smtp.messages(to="alex@canon.example")
     assert english["Subject"] == "Case CS-2026-000777: less than one business hour left to respond"
     text, _html = email_parts(english)
-    assert "due by Wednesday, December 9, 2026, 11:00\u202fAM (Europe/London)" in text
+    assert "due by Wednesday, 9 December 2026, 11:00 (Europe/London)" in text
 
 
 async def test_a_breach_is_emailed_once_however_often_the_event_comes(app, smtp, user_upserted):

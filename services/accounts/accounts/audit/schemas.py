@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AuditItem(BaseModel):
@@ -12,6 +12,10 @@ class AuditItem(BaseModel):
     action: str
     target_type: str
     target_id: str
+    target_name: str | None = Field(None, description="the target user's name or the target device's serial")
+    names: dict[str, str] = Field(
+        default_factory=dict, description="a readable name for each user and device id the entry refers to"
+    )
     details: dict
     old_values: dict | None
     new_values: dict | None

@@ -56,6 +56,7 @@ def token_response(
         memberships=memberships,
         actions=portal_actions(principal, ()),  # what the roles allow; device actions need the devices
         account_actions={account: account_actions(role) for account, role in memberships.items()},
+        country=next((m.account.country for m in user.active_memberships if m.account is not None), None),
     )
     return {
         "access_token": access_token,

@@ -35,6 +35,7 @@ from accounts.auth.throttle import (
     may_send_email,
     prune_counters,
 )
+from accounts.registrations.models import AWAITING_APPROVAL, PENDING_VERIFICATION, Registration
 from accounts.tokens import new_secret, secret_hash
 from accounts.users.models import User
 from accounts.users.passwords import check_password_rules, hash_password, names_of, verify_password
@@ -98,9 +99,42 @@ async def login(body: LoginRequest, request: Request, session: DbSession) -> dic
         else:
             await prune_counters(session)
     if logged_in is None:
+        if user is None or user.password_hash is None:
+            await refuse_waiting_registration(session, email, body.password)
         raise unauthorized(BAD_CREDENTIALS)
     answer = token_response(settings, request.app.state.signing_key, logged_in, user_session, refresh_token)
     return {**answer, "device_token": devices.issue(email)}
+
+
+async def refuse_waiting_registration(session, email: str, password: str) -> None:
+    """Someone who registered and gives the registration's password is told that it still waits, instead of
+    "wrong email or password" (F-01). Only with the right password: the answer reveals nothing to others."""
+    waiting = (
+        await session.scalars(
+            select(Registration)
+            .where(
+                Registration.email == email,
+                Registration.status.in_((PENDING_VERIFICATION, AWAITING_APPROVAL)),
+            )
+            .order_by(Registration.created_at.desc())
+        )
+    ).first()
+    if waiting is None or not await verify_password(waiting.password_hash, password):
+        return
+    if waiting.status == PENDING_VERIFICATION:
+        raise Problem(
+            403,
+            "Forbidden",
+            "Your email address is not confirmed yet: open the link we emailed you to confirm it.",
+            code="registration_unverified",
+        )
+    raise Problem(
+        403,
+        "Forbidden",
+        "Your registration is waiting for approval by the account's administrator; we email you when it "
+        "is decided.",
+        code="registration_waiting",
+    )
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)

@@ -82,6 +82,7 @@ async def issue_invitation(
         session.add(invitation)
     token = renew(invitation, role, device_ids, invited_by)
     await session.flush()
+    inviter = await session.get(User, invited_by) if invited_by else None
     await outbox.add(
         session,
         InvitationIssued(
@@ -94,6 +95,8 @@ async def issue_invitation(
             role=role,
             link_path=invitation_link(token),
             expires_at=invitation.expires_at,
+            invited_by_name=inviter.name if inviter is not None else None,
+            time_zone=user.time_zone,
         ),
         subject=user.id,
     )

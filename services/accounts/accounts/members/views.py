@@ -205,6 +205,49 @@ async def cancel_invitation(
     return Response(status_code=204)
 
 
+@router.post(
+    "/accounts/{account_id}/invitations/{invitation_id}/resend",
+    status_code=201,
+    response_model=InvitationCreated,
+)
+async def resend_invitation(
+    account_id: str, invitation_id: str, principal: CurrentUser, session: DbSession, outbox: OutboxDep
+) -> InvitationCreated:
+    """Email an open invitation again with a fresh link and 7 more days; the link sent before stops working."""
+    async with session.begin():
+        account = await managed_account(session, principal, account_id, for_update=True)
+        invitation = await session.get(Invitation, invitation_id, with_for_update=True)
+        if invitation is None or invitation.account_id != account_id:
+            raise not_found("invitation")
+        if not invitation.pending:
+            raise conflict(
+                "invitation_not_open", "This invitation is already accepted, cancelled or expired."
+            )
+        user = await session.get(User, invitation.user_id)
+        if user is None:
+            raise not_found("invitation")
+        invitation = await issue_invitation(
+            session,
+            outbox,
+            user,
+            account,
+            invitation.role or "",
+            device_ids=list(invitation.device_ids),
+            invited_by=principal.user_id,
+        )
+        record(
+            session,
+            principal.user_id,
+            "invitation.resent",
+            "user",
+            user.id,
+            account=account_id,
+            invitation_id=invitation.id,
+            email=user.email,
+        )
+    return InvitationCreated(invitation_id=invitation.id, expires_at=invitation.expires_at)
+
+
 @router.patch("/accounts/{account_id}/users/{user_id}", response_model=AccountUser)
 async def change_user(
     account_id: str,

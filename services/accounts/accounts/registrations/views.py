@@ -41,7 +41,11 @@ from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.errors import Problem, field_error, forbidden
-from shared.events.accounts import EmailVerificationRequested, RegistrationAwaitingApproval
+from shared.events.accounts import (
+    EmailVerificationRequested,
+    RegistrationAwaitingApproval,
+    RegistrationDecided,
+)
 from shared.events.vocabulary import CustomerRole
 from shared.paging import Items
 
@@ -217,11 +221,12 @@ async def approve(
             device_ids=[d.id for d in devices],
         )
         await publish_user(session, outbox, user)
+        await tell_applicant(session, outbox, registration)
     return {"id": registration.id, "status": registration.status, "user_id": user.id}
 
 
 @router.post("/registrations/{registration_id}/refuse", response_model=RegistrationState)
-async def refuse(registration_id: str, principal: CurrentUser, session: DbSession) -> dict:
+async def refuse(registration_id: str, principal: CurrentUser, session: DbSession, outbox: OutboxDep) -> dict:
     async with session.begin():
         registration = await decidable_registration(session, principal, registration_id)
         registration.status = REFUSED
@@ -234,4 +239,24 @@ async def refuse(registration_id: str, principal: CurrentUser, session: DbSessio
             registration.id,
             account=registration.account_id,
         )
+        await tell_applicant(session, outbox, registration)
     return {"id": registration.id, "status": registration.status}
+
+
+async def tell_applicant(session, outbox, registration: Registration) -> None:
+    """The registration page promised an email with the decision; this is it."""
+    await outbox.add(
+        session,
+        RegistrationDecided(
+            registration_id=registration.id,
+            account_id=registration.account_id,
+            account_name=registration.account.name,
+            name=registration.name,
+            email=registration.email,
+            language=registration.language,
+            outcome="approved" if registration.status == APPROVED else "refused",
+            user_id=registration.user_id,
+            link_path="/login",
+        ),
+        subject=registration.id,
+    )

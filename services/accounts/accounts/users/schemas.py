@@ -15,6 +15,8 @@ class MembershipOut(BaseModel):
     account_number: str
     account_name: str
     role: str
+    country: str = Field("", description="the account's country (ISO 3166), in which dates are written")
+    time_zone: str = Field("", description="the account's time zone, offered first in the profile")
 
 
 class Profile(BaseModel):
@@ -67,3 +69,16 @@ class ProfileChange(BaseModel):
         if value is not None and not value.strip():
             raise InvalidValue("required", "may not be blank")
         return value.strip() if value else value
+
+
+class PasswordChange(BaseModel):
+    """The current password proves it is the user at the keyboard, not someone at an unlocked screen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChanged(BaseModel):
+    other_sessions_ended: int

@@ -6,6 +6,7 @@ spare a visitor a page they cannot use."""
 import asyncio
 import math
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -29,7 +30,11 @@ USER_NOTICES = {
     "deactivated": labels.N_("The user has been deactivated and no longer has access."),
     "approved": labels.N_("The registration has been approved."),
     "refused": labels.N_("The registration has been refused."),
+    "resent": labels.N_("The invitation has been sent again with a new link, valid for 7 days."),
+    "withdrawn": labels.N_("The invitation has been withdrawn; its link no longer works."),
 }
+# Resending or withdrawing an invitation someone accepted or withdrew meanwhile is told on the page.
+INVITATION_REFUSALS = frozenset({404, 409, 422})
 
 
 def administered(visit: Visit) -> list[str]:
@@ -87,34 +92,72 @@ async def account_information(visit: UserVisit, account_id: str | None = None) -
     )
 
 
-# -- the users page
+# -- the users page: a table with search; each user's forms on their own page (F-34)
+def matches(person: dict, search: str) -> bool:
+    wanted = search.casefold().split()
+    text = f"{person.get('name') or ''} {person.get('email') or ''}".casefold()
+    return all(word in text for word in wanted)
+
+
+async def account_people(visit: Visit, account_id: str) -> list[dict]:
+    users = await visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/users")
+    return sorted(
+        (users or {}).get("items") or [],
+        key=lambda u: (not u.get("active"), str(u.get("name") or "").lower(), u.get("email")),
+    )
+
+
 async def users_page(
     visit: Visit, account_id: str, status: int = 200, refusal: Refusal | None = None
 ) -> Response:
-    users, devices, accounts, (registrations, registrations_ok) = await asyncio.gather(
-        visit.get("accounts", f"{ACCOUNTS}/accounts/{account_id}/users"),
+    people, devices, accounts, (registrations, registrations_ok) = await asyncio.gather(
+        account_people(visit, account_id),
         account_devices(visit, account_id),
         account_choices(visit),
         optional(pending_registrations(visit)),
     )
-    people = sorted(
-        (users or {}).get("items") or [],
-        key=lambda u: (bool(u.get("invited")), not u.get("active"), str(u.get("name") or "").lower()),
-    )
+    search = str(visit.request.query_params.get("q") or "").strip()[:200]
+    members = [p for p in people if not p.get("invited")]
     return visit.render(
         "account_users.html",
         status=status,
         account_id=account_id,
         accounts=accounts,
         account=next((a for a in accounts if a.get("account_id") == account_id), None),
-        people=people,
+        search=search,
+        members=[p for p in members if matches(p, search)],
+        member_count=len(members),
+        invited=[p for p in people if p.get("invited")],
         devices=devices,
+        serials={d.get("id"): d.get("serial") for d in devices},
         roles=labels.CUSTOMER_ROLES,
         default_role=CustomerRole.DEVICE_MANAGER,
         registrations=[r for r in registrations or [] if r.get("account_id") == account_id],
         registrations_ok=registrations_ok,
         refusal=refusal,
         notice=visit.notice(USER_NOTICES),
+    )
+
+
+async def user_page(
+    visit: Visit, account_id: str, user_id: str, status: int = 200, refusal: Refusal | None = None
+) -> Response:
+    """One user's role, devices and deactivation: what the users page used to show for everyone at once."""
+    people, devices, accounts = await asyncio.gather(
+        account_people(visit, account_id), account_devices(visit, account_id), account_choices(visit)
+    )
+    person = next((p for p in people if p.get("user_id") == user_id and not p.get("invited")), None)
+    if person is None:
+        raise PageError(404)
+    return visit.render(
+        "account_user.html",
+        status=status,
+        account_id=account_id,
+        account=next((a for a in accounts if a.get("account_id") == account_id), None),
+        person=person,
+        devices=devices,
+        roles=labels.CUSTOMER_ROLES,
+        refusal=refusal,
     )
 
 
@@ -125,6 +168,11 @@ def users_url(account_id: str, notice: str) -> str:
 @router.get("/account/users", response_class=HTMLResponse)
 async def account_users(visit: UserVisit, account_id: str | None = None) -> Response:
     return await users_page(visit, chosen_account(visit, account_id))
+
+
+@router.get("/account/users/{user_id}", response_class=HTMLResponse)
+async def account_user(visit: UserVisit, user_id: str, account_id: str | None = None) -> Response:
+    return await user_page(visit, chosen_account(visit, account_id), user_id)
 
 
 @router.post("/account/users/invite", response_class=HTMLResponse)
@@ -154,6 +202,24 @@ async def invite(visit: UserVisit) -> Response:
     return await users_page(visit, account_id, status=answer.status, refusal=refusal)
 
 
+@router.post("/account/invitations/{invitation_id}/{decision}", response_class=HTMLResponse)
+async def answer_invitation(visit: UserVisit, invitation_id: str, decision: str) -> Response:
+    """Send an open invitation again (a fresh link and 7 more days) or withdraw it."""
+    form = await visit.form()
+    account_id = chosen_account(visit, str(form.get("account_id", "")) or None)
+    path = f"{ACCOUNTS}/accounts/{account_id}/invitations/{quote(invitation_id, safe='')}"
+    if decision == "resend":
+        answer = await visit.call("accounts", "POST", f"{path}/resend", refusals=INVITATION_REFUSALS)
+    elif decision == "withdraw":
+        answer = await visit.call("accounts", "DELETE", path, refusals=INVITATION_REFUSALS)
+    else:
+        raise PageError(404)
+    if answer.ok:
+        return visit.redirect(users_url(account_id, "resent" if decision == "resend" else "withdrawn"))
+    refusal = Refusal("invitation", invitation_id, problem=problem_text(visit, answer))
+    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+
+
 @router.post("/account/users/{user_id}/role", response_class=HTMLResponse)
 async def change_role(visit: UserVisit, user_id: str) -> Response:
     form = await visit.form()
@@ -167,7 +233,7 @@ async def change_role(visit: UserVisit, user_id: str) -> Response:
     refusal = Refusal(
         "role", user_id, values, form_errors(visit, answer, ("role",), "role"), problem_text(visit, answer)
     )
-    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+    return await user_page(visit, account_id, user_id, status=answer.status, refusal=refusal)
 
 
 @router.post("/account/users/{user_id}/devices", response_class=HTMLResponse)
@@ -187,7 +253,7 @@ async def assign_devices(visit: UserVisit, user_id: str) -> Response:
         form_errors(visit, answer, ("device_ids",), "device_ids"),
         problem_text(visit, answer),
     )
-    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+    return await user_page(visit, account_id, user_id, status=answer.status, refusal=refusal)
 
 
 @router.post("/account/users/{user_id}/deactivate", response_class=HTMLResponse)
@@ -201,7 +267,7 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
             user_id,
             errors={CONFIRM: visit.gettext("Tick the box to confirm that the user loses access at once.")},
         )
-        return await users_page(visit, account_id, status=422, refusal=refusal)
+        return await user_page(visit, account_id, user_id, status=422, refusal=refusal)
     answer = await visit.call(
         "accounts", "POST", f"{ACCOUNTS}/accounts/{account_id}/users/{user_id}/deactivate"
     )
@@ -213,7 +279,7 @@ async def deactivate(visit: UserVisit, user_id: str) -> Response:
         errors={CONFIRM: problem_text(visit, answer)},
         problem=problem_text(visit, answer),
     )
-    return await users_page(visit, account_id, status=answer.status, refusal=refusal)
+    return await user_page(visit, account_id, user_id, status=answer.status, refusal=refusal)
 
 
 # -- a registration awaiting approval (F-01); the administrators' email links here
@@ -285,16 +351,23 @@ async def refuse(visit: UserVisit, registration_id: str) -> Response:
     )
 
 
-# -- the audit trail (F-34, F-83)
+# -- the audit trail (F-34, F-83): each entry a sentence with names, its changes as old -> new values
 ROLE_DETAILS = frozenset({"role", "previous_role"})
+# What an entry's details hold that the sentence already says, or that means nothing to a reader.
+TOLD_DETAILS = frozenset(
+    {"account", "account_id", "user_id", "device_ids", "invitation_id", "fields", "role"}
+)
+AUDIT_FILTERS = ("actor_id", "kind", "since", "until")
 
 
 def audit_value(visit: Visit, key: str, value: Any) -> str:
     """A detail's value as a person reads it: roles and field names by their labels, nothing as a dash."""
     if value is None or value in ("", []):
         return "—"
-    if key in ROLE_DETAILS:
+    if key in ROLE_DETAILS or key == "staff_role":
         return visit.label("role", value)
+    if key == "language":
+        return visit.label("language", value)
     if key == "fields":
         return ", ".join(visit.label("audit_field", name) for name in as_list(value))
     if isinstance(value, dict):
@@ -303,40 +376,101 @@ def audit_value(visit: Visit, key: str, value: Any) -> str:
         )
     if isinstance(value, bool):
         return visit.gettext("Yes") if value else visit.gettext("No")
+    if isinstance(value, int | float):
+        return visit.formatter.number(value)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
 
 
-def audit_details(visit: Visit, details: dict | None) -> list[tuple[str, str]]:
-    """An entry's details as (label, value) pairs; the account is the page's own, so it is left out."""
+def audit_sentence(visit: Visit, entry: dict) -> str:
+    """'María García assigned ES3930C0005 to Diego Santos': the actor, the person and the device by name."""
+    details, names = entry.get("details") or {}, entry.get("names") or {}
+    target = entry.get("target_name") or names.get(entry.get("target_id")) or ""
+    kind = entry.get("target_type")
+    user = names.get(details["user_id"], "") if details.get("user_id") else (target if kind == "user" else "")
+    values = {
+        "actor": entry.get("actor_name") or visit.gettext("Someone"),
+        "user": user or str(details.get("email") or "—"),
+        "device": (target if kind == "device" else "") or str(details.get("serial") or "—"),
+        "role": visit.label("role", details["role"]) if details.get("role") else "—",
+    }
+    template = labels.AUDIT_SENTENCES.get(str(entry.get("action")))
+    if template is None:
+        return f"{values['actor']}: {visit.label('audit', entry.get('action'))}"
+    return visit.gettext(template) % values
+
+
+def audit_changes(visit: Visit, entry: dict) -> list[tuple[str, str, str]]:
+    """(field, old, new) for each value the entry changed: 'Room: Recepción → Sala 2.14'."""
+    old, new = entry.get("old_values") or {}, entry.get("new_values") or {}
     return [
-        (visit.label("audit_field", key), audit_value(visit, key, value))
-        for key, value in (details or {}).items()
-        if key != "account"
+        (
+            visit.label("audit_field", key),
+            audit_value(visit, key, old.get(key)),
+            audit_value(visit, key, new.get(key)),
+        )
+        for key in dict.fromkeys([*old, *new])
     ]
+
+
+def audit_details(visit: Visit, entry: dict) -> list[tuple[str, str]]:
+    """The details the sentence and the changes do not already tell, as (label, value); devices by serial."""
+    details, names = entry.get("details") or {}, entry.get("names") or {}
+    told = TOLD_DETAILS | set(entry.get("old_values") or {}) | set(entry.get("new_values") or {})
+    if entry.get("old_values"):
+        told |= ROLE_DETAILS
+    shown = [
+        (visit.label("audit_field", k), audit_value(visit, k, v)) for k, v in details.items() if k not in told
+    ]
+    if details.get("device_ids"):
+        serials = ", ".join(names.get(d, str(d)) for d in as_list(details["device_ids"]))
+        shown.append((visit.label("audit_field", "device_ids"), serials))
+    return shown
+
+
+def audit_filters(visit: Visit) -> dict[str, str]:
+    query = visit.request.query_params
+    return {name: str(query.get(name) or "").strip()[:64] for name in AUDIT_FILTERS}
 
 
 @router.get("/account/audit", response_class=HTMLResponse)
 async def account_audit(visit: UserVisit, account_id: str | None = None) -> Response:
     account_id = chosen_account(visit, account_id)
     page = page_number(visit.request.query_params.get("page"))
-    body, accounts = await asyncio.gather(
-        visit.get(
+    filters = audit_filters(visit)
+    answer, accounts, people = await asyncio.gather(
+        visit.call(
             "accounts",
+            "GET",
             f"{ACCOUNTS}/accounts/{account_id}/audit",
-            params=page_window(page, AUDIT_PAGE_SIZE),
+            params={**{k: v for k, v in filters.items() if v}, **page_window(page, AUDIT_PAGE_SIZE)},
+            refusals=frozenset({422}),
         ),
         account_choices(visit),
+        account_people(visit, account_id),
     )
+    body = answer.body if answer.ok else {}
     total = int((body or {}).get("total") or 0)
+    persons = [(p["user_id"], p.get("name") or p.get("email")) for p in people if not p.get("invited")]
     return visit.render(
         "account_audit.html",
+        status=answer.status,
         account_id=account_id,
         accounts=accounts,
         account=next((a for a in accounts if a.get("account_id") == account_id), None),
+        filters=filters,
+        persons=sorted(persons, key=lambda p: str(p[1]).casefold()),
+        kinds=labels.AUDIT_KINDS,
+        errors=form_errors(visit, answer, AUDIT_FILTERS, "since") if not answer.ok else {},
+        problem=problem_text(visit, answer) if not answer.ok else None,
         entries=[
-            {**entry, "shown_details": audit_details(visit, entry.get("details"))}
+            {
+                **entry,
+                "sentence": audit_sentence(visit, entry),
+                "changes": audit_changes(visit, entry),
+                "shown_details": audit_details(visit, entry),
+            }
             for entry in (body or {}).get("items") or []
         ],
         total=total,

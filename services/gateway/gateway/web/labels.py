@@ -140,6 +140,7 @@ AUDIT_ACTIONS = {
     "invitation.issued": N_("Invitation sent"),
     "invitation.accepted": N_("Invitation accepted"),
     "invitation.cancelled": N_("Invitation cancelled"),
+    "invitation.resent": N_("Invitation sent again"),
     "membership.set": N_("Role set"),
     "membership.deactivated": N_("User deactivated on the account"),
     "membership.reactivated": N_("User reactivated on the account"),
@@ -149,7 +150,44 @@ AUDIT_ACTIONS = {
     "user.created": N_("User created"),
     "user.deactivated": N_("User deactivated"),
     "user.password_reset": N_("Password reset"),
+    "user.password_changed": N_("Password changed"),
     "user.profile_changed": N_("Profile changed"),
+}
+
+# The kinds of change an account's audit trail can be filtered by (the first part of the action code).
+AUDIT_KINDS = {
+    "membership": N_("Users and roles"),
+    "invitation": N_("Invitations"),
+    "device": N_("Devices"),
+    "registration": N_("Registrations"),
+    "account": N_("Account data"),
+    "user": N_("Profiles and passwords"),
+}
+
+# Each audit entry as a sentence: %(actor)s who did it, %(user)s the person and %(device)s the device it concerns,
+# %(role)s the role given.
+AUDIT_SENTENCES = {
+    "account.upserted": N_("%(actor)s updated the account's data"),
+    "device.assigned": N_("%(actor)s assigned %(device)s to %(user)s"),
+    "device.unassigned": N_("%(actor)s took %(device)s away from %(user)s"),
+    "device.upserted": N_("%(actor)s updated the data of %(device)s"),
+    "device.removed": N_("%(actor)s removed %(device)s"),
+    "device.location_changed": N_("%(actor)s changed the location of %(device)s"),
+    "invitation.issued": N_("%(actor)s invited %(user)s as %(role)s"),
+    "invitation.resent": N_("%(actor)s sent the invitation to %(user)s again"),
+    "invitation.accepted": N_("%(user)s accepted the invitation"),
+    "invitation.cancelled": N_("%(actor)s withdrew the invitation of %(user)s"),
+    "membership.set": N_("%(actor)s gave %(user)s the role %(role)s"),
+    "membership.deactivated": N_("%(actor)s deactivated %(user)s"),
+    "membership.reactivated": N_("%(actor)s reactivated %(user)s"),
+    "membership.removed": N_("%(actor)s removed %(user)s from the account"),
+    "registration.approved": N_("%(actor)s approved the registration of %(user)s as %(role)s"),
+    "registration.refused": N_("%(actor)s declined a registration"),
+    "user.created": N_("%(actor)s created the user %(user)s"),
+    "user.deactivated": N_("%(actor)s deactivated %(user)s"),
+    "user.password_reset": N_("%(user)s reset their password"),
+    "user.password_changed": N_("%(user)s changed their password"),
+    "user.profile_changed": N_("%(actor)s changed the profile of %(user)s"),
 }
 
 # The names of what an audit entry records (its details) and of the fields a change names.
@@ -185,6 +223,8 @@ AUDIT_FIELDS = {
     "contract_number": N_("Contract number"),
     "response_time_hours": N_("Response time (hours)"),
     "daily_volume": N_("Pages per day"),
+    "staff_role": N_("Staff role"),
+    "sessions_ended": N_("Other sessions ended"),
 }
 
 # F-30: the kinds of consumables in a model's catalogue (the vendor's CRM codes).
@@ -321,6 +361,7 @@ KINDS = {
     "correction": CORRECTION_KINDS,
     "resolution": REVIEW_RESOLUTIONS,
     "audit": AUDIT_ACTIONS,
+    "audit_kind": AUDIT_KINDS,
     "consumable": CONSUMABLE_KINDS,
     "toner": TONER_COLOURS,
     "topic": INQUIRY_TOPICS,

@@ -5,8 +5,6 @@ import asyncio
 import datetime as dt
 import logging
 import math
-import zoneinfo
-from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +15,7 @@ from gateway.upstream import UpstreamUnavailable
 from gateway.web import attachments, labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
+from gateway.web.time_zones import zone_groups
 from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, parse_time, refresh_tokens
 from shared import clock
 from shared.events.vocabulary import PortalAction
@@ -503,21 +502,24 @@ async def change_status(visit: UserVisit, case_id: str) -> Response:
 
 
 # -- profile (F-04)
-@cache
-def time_zones() -> list[str]:
-    return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
+PROFILE_NOTICES = {
+    "password": labels.N_("Your password has been changed. Any other session using your account has ended."),
+}
 
 
 def profile_page(visit: Visit, me: dict, values: dict, status: int = 200, **extra: Any) -> Response:
+    own_zones = [str(m.get("time_zone")) for m in me.get("memberships") or [] if m.get("time_zone")]
     return visit.render(
         "profile.html",
         status=status,
         me=me,
         values=values,
-        time_zones=time_zones(),
+        zone_groups=zone_groups(visit.gettext, visit.formatter, own_zones, values.get("time_zone")),
         kinds=labels.NOTIFICATION_KINDS,
         saved=visit.request.query_params.get("saved") == "1",
+        notice=visit.notice(PROFILE_NOTICES),
         errors=extra.pop("errors", {}),
+        password_errors=extra.pop("password_errors", {}),
         **extra,
     )
 
@@ -566,3 +568,34 @@ async def save_profile(visit: UserVisit) -> Response:
     # A fresh token carries the new language, so the next page is already in it.
     visit.new_tokens = await refresh_tokens(visit) or visit.new_tokens
     return visit.redirect("/profile?saved=1")
+
+
+@router.post("/profile/password", response_class=HTMLResponse)
+async def change_password(visit: UserVisit) -> Response:
+    """The current password and the new one twice; a refusal keeps nothing typed (passwords are not echoed)."""
+    form = await visit.form()
+    new_password = str(form.get("new_password", ""))
+    if new_password != str(form.get("new_password_again", "")):
+        answer = None
+        errors = {"new_password_again": visit.gettext("The two new passwords are not the same.")}
+        status = 422
+    else:
+        answer = await visit.call(
+            "accounts",
+            "POST",
+            f"{ACCOUNTS}/me/password",
+            json={"current_password": str(form.get("current_password", "")), "new_password": new_password},
+        )
+        if answer.ok:
+            return visit.redirect("/profile?notice=password")
+        errors = form_errors(visit, answer, ("current_password", "new_password"), "current_password")
+        status = answer.status
+    me = await visit.get("accounts", f"{ACCOUNTS}/me")
+    return profile_page(
+        visit,
+        me,
+        profile_values(me),
+        status=status,
+        password_errors=errors,
+        password_problem=problem_text(visit, answer) if answer is not None else None,
+    )

@@ -85,6 +85,7 @@ MESSAGES = {
     "closes_before_opening": N_("The closing time must be later than the opening time."),
     "overlapping_hours": N_("The opening hours of a day may not overlap."),
     "no_opening_hours": N_("Set opening hours for at least one day of the week."),
+    "until_before_since": N_("The last day must not be before the first."),
     "date_out_of_range": N_("Choose a date between the years %(first_year)s and %(last_year)s."),
     "ends_before_start": N_("The last day may not come before the first."),
     "period_too_long": N_("Choose a period of at most %(weeks)s weeks."),
@@ -131,6 +132,14 @@ MESSAGES = {
         "The password may not be made of your name, your email address, your account's or the portal's name."
     ),
     "too_many_logins": N_("Too many failed logins. Please wait a few minutes and try again."),
+    "registration_unverified": N_(
+        "Your email address is not confirmed yet: open the link we emailed you to confirm it."
+    ),
+    "registration_waiting": N_(
+        "Your registration is waiting for approval by the account's administrator. We will email you when it "
+        "is decided."
+    ),
+    "wrong_password": N_("The current password is not correct."),
     "link_unusable": N_("This link is invalid, expired or already used. Ask for a new one."),
     "serial_mismatch": N_("This serial number does not match a device of that account number."),
     "not_awaiting_approval": N_("This registration has already been decided."),

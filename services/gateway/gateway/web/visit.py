@@ -59,6 +59,7 @@ class User:
     name: str
     language: str
     actions: frozenset[str] = frozenset()
+    country: str | None = None  # the account's, in which dates and numbers are written (F-70)
     account_actions: dict[str, frozenset[str]] = field(default_factory=dict)
     # Every role of theirs is the Knowledge User's: the self-help guides are all they see (shared.permissions).
     guides_only: bool = False
@@ -76,6 +77,7 @@ class User:
             name=str(claims.get("name") or ""),
             language=str(claims.get("lang") or ""),
             actions=frozenset(claims.get("actions") or ()),
+            country=str(claims["country"]) if claims.get("country") else None,
             account_actions={
                 str(account): frozenset(actions or ())
                 for account, actions in dict(claims.get("account_actions") or {}).items()
@@ -186,7 +188,7 @@ class Visit:
 
     @property
     def formatter(self) -> LocaleFormatter:
-        return LocaleFormatter(self.language, self.time_zone)
+        return LocaleFormatter(self.language, self.time_zone, self.user.country if self.user else None)
 
     def notice(self, notices: dict[str, str]) -> str | None:
         """The success notice the page was redirected with (`?notice=<key>`), in the visitor's language."""

@@ -14,7 +14,12 @@ from meters.devices.models import Device, Membership, User
 from meters.readings.models import Reading
 from meters.requests.models import ReadRequest, ReadRequestDevice
 from shared.db import utcnow
-from shared.events.meters import ReadRequestClosed, ReadRequestOpened, ReadRequestReminded
+from shared.events.meters import (
+    ReadRequestClosed,
+    ReadRequestOpened,
+    ReadRequestReminded,
+    RequestedDevice,
+)
 from shared.events.vocabulary import CustomerRole
 from shared.outbox import Outbox
 
@@ -50,6 +55,35 @@ async def recipients_for(session: AsyncSession, account_id: str, device_ids: lis
     for device in devices:
         recipients += sorted(u for u in device.assigned_user_ids if u in managers) or administrators
     return list(dict.fromkeys(recipients))
+
+
+async def described(session: AsyncSession, device_ids: list[str]) -> list[RequestedDevice]:
+    """The due devices as the request's email describes them: model, latest accepted reading, assignment."""
+    devices = {
+        d.id: d for d in (await session.scalars(select(Device).where(Device.id.in_(device_ids)))).all()
+    }
+    result = []
+    for device_id in device_ids:
+        device = devices.get(device_id)
+        if device is None:
+            continue
+        last = await session.scalar(
+            select(Reading)
+            .where(Reading.device_id == device_id)
+            .order_by(Reading.local_date.desc(), Reading.read_at.desc())
+            .limit(1)
+        )
+        result.append(
+            RequestedDevice(
+                device_id=device.id,
+                serial=device.serial,
+                model=device.model,
+                last_reading_date=last.local_date if last else None,
+                last_counters=dict(last.counters) if last else {},
+                assigned_user_ids=device.assigned_user_ids,
+            )
+        )
+    return result
 
 
 async def reading_since(session: AsyncSession, device_id: str, day: date) -> str | None:
@@ -107,6 +141,7 @@ async def open_request(
             due_date=due_date,
             recipient_ids=recipients,
             link_path=DUE_READINGS_PATH,
+            devices=await described(session, [d.device_id for d in due]),
         ),
         subject=request_id,
     )
@@ -212,6 +247,7 @@ async def remind(session: AsyncSession, outbox: Outbox, request: ReadRequest) ->
             due_date=request.due_date,
             recipient_ids=recipients,
             link_path=DUE_READINGS_PATH,
+            devices=await described(session, [d.device_id for d in due]),
         ),
         subject=request.request_id,
     )

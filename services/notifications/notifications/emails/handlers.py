@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.devices.models import DeviceCopy
+from notifications.emails.carriers import tracking_url
 from notifications.emails.postbox import Addressee, Postbox
 from notifications.recipients.models import Recipient
 from shared.bus import EventHandlers, HandlerContext
@@ -19,6 +21,7 @@ from shared.events.accounts import (
     InvitationIssued,
     PasswordResetRequested,
     RegistrationAwaitingApproval,
+    RegistrationDecided,
 )
 from shared.events.cases import (
     CaseCreated,
@@ -32,7 +35,7 @@ from shared.events.cases import (
     VisitUpdated,
 )
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded
-from shared.events.vocabulary import CaseStatus, EmailKind, Side
+from shared.events.vocabulary import CaseStatus, CaseType, CustomerRole, EmailKind, Side
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +61,13 @@ async def known_time_zone(session: AsyncSession, user_id: str) -> str:
     return recipient.time_zone if recipient else "UTC"
 
 
-async def invitee_time_zone(session: AsyncSession, email: str) -> str:
-    """An invitee is usually unknown; one already known (a user invited to a second account) keeps their zone."""
+async def invitee_time_zone(session: AsyncSession, email: str, given: str | None = None) -> str:
+    """One already known (a user invited to a second account) keeps their zone; an invitee not known yet has the
+    zone the invitation gives (the account's), so the expiry is in the reader's time."""
     known = await session.scalar(
         select(Recipient.time_zone).where(func.lower(Recipient.email) == email.strip().lower()).limit(1)
     )
-    return known or "UTC"
+    return known or given or "UTC"
 
 
 handlers = EventHandlers()
@@ -102,8 +106,17 @@ async def tell_users(
         )
 
 
+def described_device(device: DeviceCopy | None) -> dict[str, str] | None:
+    return (
+        None if device is None else {"serial": device.serial, "model": device.model, "place": device.place()}
+    )
+
+
 @handlers.on(CaseCreated)
 async def email_case_created(ctx: HandlerContext, data: CaseCreated) -> None:
+    """The email repeats what the case is about (device, problem) and when the response is due, so that the
+    reader need not open the portal to know it."""
+    device = await ctx.session.get(DeviceCopy, data.device_id) if data.device_id else None
     await tell_users(
         ctx,
         data.follower_ids,
@@ -115,6 +128,8 @@ async def email_case_created(ctx: HandlerContext, data: CaseCreated) -> None:
         subject=data.subject,
         response_due_at=data.response_due_at,
         received_outside_business_hours=data.received_outside_business_hours,
+        device=described_device(device),
+        problem=data.category if data.type == CaseType.INCIDENT else data.type,
     )
 
 
@@ -209,6 +224,7 @@ async def email_order_shipped(ctx: HandlerContext, data: OrderShipped) -> None:
         subject=data.subject,
         tracking_reference=data.tracking_reference,
         carrier=data.carrier,
+        tracking_url=tracking_url(data.carrier, data.tracking_reference),
     )
 
 
@@ -282,7 +298,7 @@ async def email_password_reset_link(ctx: HandlerContext, data: PasswordResetRequ
 @handlers.on(InvitationIssued)
 async def email_invitation(ctx: HandlerContext, data: InvitationIssued) -> None:
     session, event = ctx.session, ctx.event
-    time_zone = await invitee_time_zone(session, data.email)
+    time_zone = await invitee_time_zone(session, data.email, data.time_zone)
     to = Addressee(data.email.strip(), data.name, data.language, time_zone)
     await postbox_of(ctx).queue(
         session,
@@ -293,6 +309,25 @@ async def email_invitation(ctx: HandlerContext, data: InvitationIssued) -> None:
         account=data.account_name,
         invited_role=data.role,
         expires_at=data.expires_at,
+        invited_by=data.invited_by_name,
+    )
+
+
+@handlers.on(RegistrationDecided)
+async def email_applicant(ctx: HandlerContext, data: RegistrationDecided) -> None:
+    """The applicant learns the decision (the registration page promised it): sent whatever the preferences, as
+    an applicant has none yet, and a declined one never will."""
+    session, event = ctx.session, ctx.event
+    time_zone = await known_time_zone(session, data.user_id) if data.user_id else "UTC"
+    to = Addressee(data.email.strip(), data.name, data.language, time_zone, data.user_id)
+    await postbox_of(ctx).queue(
+        session,
+        event_id=event.id,
+        kind="registration_decided",
+        to=to,
+        link_path=data.link_path,
+        account=data.account_name,
+        outcome=data.outcome,
     )
 
 
@@ -325,27 +360,68 @@ async def email_reading_accepted(ctx: HandlerContext, data: ReadingAccepted) -> 
     )
 
 
+async def device_copies(session: AsyncSession, device_ids: list[str]) -> dict[str, DeviceCopy]:
+    if not device_ids:
+        return {}
+    rows = (await session.scalars(select(DeviceCopy).where(DeviceCopy.device_id.in_(device_ids)))).all()
+    return {row.device_id: row for row in rows}
+
+
+async def tell_about_readings(
+    ctx: HandlerContext, data: ReadRequestOpened | ReadRequestReminded, kind: str
+) -> None:
+    """Each recipient is emailed the due devices they may see (an administrator all of the account's, anyone
+    else the ones assigned to them), each with its model, where it stands and its latest reading; someone who
+    may see none of them is not emailed at all."""
+    copies = await device_copies(ctx.session, [d.device_id for d in data.devices])
+    described: list[dict[str, Any]] = [
+        {
+            "serial": d.serial,
+            "model": d.model,
+            "place": copies[d.device_id].place() if d.device_id in copies else "",
+            "last_reading_date": d.last_reading_date,
+            "last_counters": d.last_counters,
+            "assigned_user_ids": d.assigned_user_ids,
+        }
+        for d in data.devices
+    ]
+    for recipient in await recipients(ctx.session, data.recipient_ids):
+        role = recipient.memberships.get(data.account_id)
+        if role is None or not recipient.wants("reading_requested"):
+            log.info(
+                "not emailing %s about %s: not in the account, inactive or opted out", recipient.user_id, kind
+            )
+            continue
+        if described:
+            visible = [
+                d
+                for d in described
+                if role == CustomerRole.ADMINISTRATOR or recipient.user_id in d["assigned_user_ids"]
+            ]
+        else:  # an event from before devices were described: its serials, as they were
+            visible = [
+                {"serial": s, "model": "", "place": "", "last_reading_date": None, "last_counters": {}}
+                for s in data.serials
+            ]
+        if not visible:
+            log.info("not emailing %s about %s: none of its devices is theirs", recipient.user_id, kind)
+            continue
+        await postbox_of(ctx).queue(
+            ctx.session,
+            event_id=ctx.event.id,
+            kind=kind,
+            to=Addressee.of(recipient),
+            link_path=data.link_path,
+            devices=visible,
+            due_date=data.due_date,
+        )
+
+
 @handlers.on(ReadRequestOpened)
 async def email_read_request(ctx: HandlerContext, data: ReadRequestOpened) -> None:
-    await tell_users(
-        ctx,
-        data.recipient_ids,
-        "reading_requested",
-        "read_request_opened",
-        link_path=data.link_path,
-        serials=data.serials,
-        due_date=data.due_date,
-    )
+    await tell_about_readings(ctx, data, "read_request_opened")
 
 
 @handlers.on(ReadRequestReminded)
 async def email_read_request_reminder(ctx: HandlerContext, data: ReadRequestReminded) -> None:
-    await tell_users(
-        ctx,
-        data.recipient_ids,
-        "reading_requested",
-        "read_request_reminded",
-        link_path=data.link_path,
-        serials=data.serials,
-        due_date=data.due_date,
-    )
+    await tell_about_readings(ctx, data, "read_request_reminded")

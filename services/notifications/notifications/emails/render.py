@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from shared.events.vocabulary import CaseStatus, CustomerRole, EmailKind
-from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter
+from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, zone_region
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES, LOCALES = PACKAGE / "templates", PACKAGE / "locales"
@@ -38,6 +38,19 @@ ROLE_WORDS: dict[str, str] = {
     CustomerRole.STOCK_MANAGER: N_("Stock Manager"),
     CustomerRole.DEVICE_STOCK_MANAGER: N_("Device & Stock Manager"),
     CustomerRole.KNOWLEDGE_USER: N_("Knowledge User"),
+}
+# What a new case is about (F-60: the case-created email repeats it): an incident's category, else its type.
+PROBLEM_WORDS = {
+    "paper_jam": N_("Paper jam"),
+    "print_quality": N_("Print quality"),
+    "error_code": N_("Error code"),
+    "network_scanning": N_("Network or scanning"),
+    "noise_damage": N_("Noise or physical damage"),
+    "other": N_("Another problem"),
+    "consumables": N_("Supplies order"),
+    "relocation": N_("Relocation"),
+    "removal": N_("Removal"),
+    "account_inquiry": N_("Question about the account"),
 }
 COUNTER_WORDS = {
     "black": N_("Black & white"),
@@ -102,7 +115,8 @@ class EmailRenderer:
 
     def _helpers(self, language: str, time_zone: str) -> dict[str, Any]:
         translations = self.catalogs.get(language)
-        formatter = LocaleFormatter(language, time_zone)
+        # The recipient's country is not known here; a European time zone makes English British (F-70).
+        formatter = LocaleFormatter(language, time_zone, zone_region(time_zone))
 
         def translate(msgid: str, **values: Any) -> str:
             text = translations.gettext(msgid)
@@ -121,6 +135,7 @@ class EmailRenderer:
             # A calendar date (a reading's local day, a due date) as is: no time zone may move it.
             "day": lambda value: formatter.date(value, "long"),
             "counter": lambda value: word(COUNTER_WORDS, value),
+            "problem_word": lambda value: word(PROBLEM_WORDS, value),
             "count": formatter.number,  # not "number": that is a case's number in the case emails
         }
 
