@@ -115,4 +115,8 @@ def test_the_account_on_watch_in_swedish(new_page):
     expect(payments).to_contain_text("F-2026-07-0567")
     expect(payments).to_contain_text("Banköverföring")
     expect(page.locator("table[data-list='devices']")).to_contain_text("SE6855A0006")
-    expect(page.locator("table[data-list='devices']")).to_contain_text("Inte rapporterat")
+    offline = page.locator("table[data-list='devices'] tr", has_text="SE6855A0006").locator(
+        "[data-field='fleet']"
+    )
+    expect(offline).to_contain_text("Frånkopplad")  # the demo's device offline since yesterday evening
+    expect(offline).to_contain_text("Offline sedan")

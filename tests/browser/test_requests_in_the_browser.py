@@ -32,7 +32,7 @@ def test_the_stock_manager_orders_toner_and_follows_the_shipment(new_page, syste
     page = new_page("es-ES")
     log_in(page, STOCK)
     page.goto(f"/devices/{device['id']}/order")
-    page.locator("#f-quantity_C5860i-T-C").fill("2")
+    page.locator("#f-quantity_C5860i-T-M").fill("2")  # not the cyan the supplies test orders
     page.locator("form[action$='/order'] button[type=submit]").click()
     number = case_number(page)
     case_path = first_match(r"/cases/[0-9a-f-]{36}", page.url)
