@@ -26,6 +26,7 @@ from shared.logging import configure_logging
 from shared.messaging_tables import MessagingTables
 from shared.middleware import RequestContextMiddleware
 from shared.outbox import Outbox, OutboxRelay
+from shared.retention import retention_job
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,18 @@ def service_bus(settings: ServiceSettings) -> Bus | InMemoryBus:
     )
 
 
+def handlers_of(
+    handlers: EventHandlers | None, tables: MessagingTables, consume_session_revocations: bool
+) -> EventHandlers:
+    """The service's own handlers and those of the skeleton (ended sessions)."""
+    all_handlers = EventHandlers()
+    if handlers:
+        all_handlers.include(handlers)
+    if consume_session_revocations:
+        all_handlers.include(session_revocation_handlers(tables))
+    return all_handlers
+
+
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -69,11 +82,8 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     consume_session_revocations: bool = True,
 ) -> FastAPI:
-    all_handlers = EventHandlers()
-    if handlers:
-        all_handlers.include(handlers)
-    if consume_session_revocations:
-        all_handlers.include(session_revocation_handlers(tables))
+    all_handlers = handlers_of(handlers, tables, consume_session_revocations)
+    start_retention, stop_retention = retention_job(tables, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +100,7 @@ def create_service_app(
         await connect_with_retry(bus)
         for hook in on_startup:
             await hook(app)
+        await start_retention(app)
         relay.start()
         if all_handlers.by_type:
             await bus.start_consuming(all_handlers, db, tables.inbox, app.state)
@@ -99,6 +110,7 @@ def create_service_app(
         finally:
             for hook in on_shutdown:
                 await hook(app)
+            await stop_retention(app)
             await relay.stop()
             await bus.close()
             await db.dispose()
