@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import math
 import zoneinfo
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
@@ -22,6 +23,7 @@ from shared.events.vocabulary import PortalAction
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 ACCOUNTS, CASES, METERS = "/api/accounts/v1", "/api/cases/v1", "/api/meters/v1"
+NOTIFICATIONS = "/api/notifications/v1"
 PAGE_SIZE = 20
 CASE_FILTERS = ("status", "type", "device_id", "q", "created_from", "created_to")
 
@@ -302,8 +304,18 @@ CASE_NOTICES = {
 }
 
 
-async def case_page(visit: Visit, case_id: str, template: str, status: int = 200, **extra: Any) -> Response:
+async def case_page(
+    visit: Visit,
+    case_id: str,
+    template: str,
+    status: int = 200,
+    parts: Callable[[Visit, dict], Awaitable[dict[str, Any]]] | None = None,
+    **extra: Any,
+) -> Response:
+    """`parts` adds what a page shows beside the case from other services (given the case)."""
     case = await visit.get("cases", f"{CASES}/cases/{case_id}")
+    if parts is not None:
+        extra.update(await parts(visit, case))
     timeline = sorted(case.get("timeline") or [], key=lambda entry: str(entry.get("at") or ""))
     notice_key = visit.request.query_params.get("notice", "")
     return visit.render(
