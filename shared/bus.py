@@ -367,9 +367,11 @@ class Bus:
                     if self.connection is None:
                         raise RuntimeError("the bus is not connected")
                     channel = await self.connection.channel()
-                declared = await channel.declare_queue(self.names.queue, passive=True)
-                ready = declared.declaration_result.message_count
-                QUEUE_READY.labels(self.names.queue).set(ready or 0)
+                # Asked on the channel underneath: aio-pika's robust channel answers a repeated passive declare
+                # from its cache, with the count of the first.
+                underlay = await channel.get_underlay_channel()
+                declared = await underlay.queue_declare(self.names.queue, passive=True)
+                QUEUE_READY.labels(self.names.queue).set(declared.message_count or 0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker is away: the robust connection comes back by itself

@@ -91,7 +91,11 @@ def test_make_run_refuses_to_start_while_another_portal_consumes_its_queues():
         async with connection:
             channel = await connection.channel()
             queue = await channel.declare_queue(f"{prefix}cases.events", auto_delete=True)
-            await queue.consume(lambda message: None)
+
+            async def ignore(_message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                return None
+
+            await queue.consume(ignore)
             return await asyncio.to_thread(refusal, config)
 
     refused = asyncio.run(with_a_consumer_on_the_cases_queue())

@@ -75,7 +75,7 @@ def restart_with_database(system, service: str, database_url: str) -> None:
 
 
 def visits_recorded(database_url: str, case_id: str) -> int:
-    async def count() -> int:
+    async def count() -> int | None:
         engine = create_async_engine(database_url)
         try:
             async with engine.connect() as connection:
@@ -87,7 +87,7 @@ def visits_recorded(database_url: str, case_id: str) -> int:
         finally:
             await engine.dispose()
 
-    return asyncio.run(count())
+    return asyncio.run(count()) or 0
 
 
 def test_a_three_minute_outage_of_the_cases_database_parks_nothing_and_loses_nothing(system):
@@ -99,7 +99,7 @@ def test_a_three_minute_outage_of_the_cases_database_parks_nothing_and_loses_not
     restart_with_database(system, "cases", through_proxy)
     try:
         start = datetime.now(UTC).replace(microsecond=0)
-        visits = []
+        visits: list[FieldserviceVisitUpdated] = []
         proxy.refuse()
         outage_ends = time.monotonic() + OUTAGE.total_seconds()
         while time.monotonic() < outage_ends:

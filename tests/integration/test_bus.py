@@ -220,7 +220,7 @@ async def test_an_event_whose_type_is_not_its_routing_key_is_parked_with_the_rea
     exchange = consumer._exchanges["selfservice.events"]
     await exchange.publish(
         aio_pika.Message(disguised.model_dump_json().encode(), message_id=disguised.id),
-        routing_key="cases.case.message_added",
+        routing_key="cases.message.added",
     )
     honest = new_event(message_added(), source="test")
     await consumer.publish(honest)
@@ -229,7 +229,7 @@ async def test_an_event_whose_type_is_not_its_routing_key_is_parked_with_the_rea
     assert parked.message_id == disguised.id
     assert parked.headers["x-parked-kind"] == "type_mismatch"
     assert str(parked.headers["x-parked-reason"]) == (
-        "event type 'cases.case.status_changed' differs from the routing key 'cases.case.message_added' "
+        "event type 'cases.case.status_changed' differs from the routing key 'cases.message.added' "
         "it was published with"
     )
     assert await effect_count(db, disguised.id) == 0

@@ -1,6 +1,6 @@
 """Retention of the messaging tables on PostgreSQL: after 100,000 readings' worth of rows, the sent outbox rows and
 inbox rows older than the redelivery window are pruned in batches, the rest is kept (unsent rows whatever their
-age), and two replicas pruning at once delete each row once. The table sizes are printed (bench/RETENTION.md)."""
+age), and two replicas pruning at once delete each row once. The table sizes are printed (recorded in bench/RETENTION.md)."""
 
 import asyncio
 import uuid
