@@ -10,6 +10,9 @@ import asyncio
 import re
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -87,9 +90,12 @@ def visits_recorded(database_url: str, case_id: str) -> int:
         finally:
             await engine.dispose()
 
-    return asyncio.run(count()) or 0
+    # In a thread of its own: eventually_blocking() calls this from a running event loop.
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, count()).result() or 0
 
 
+@pytest.mark.timeout(OUTAGE.total_seconds() + 300)
 def test_a_three_minute_outage_of_the_cases_database_parks_nothing_and_loses_nothing(system):
     case = create_case(system, system.login(ADMIN), "Visitas durante la caída de la base de datos")
     database_url = system.config.database_urls["cases"]
@@ -129,16 +135,19 @@ def test_a_three_minute_outage_of_the_cases_database_parks_nothing_and_loses_not
         proxy.close()
 
 
-def logged_in_browser(system, email: str) -> httpx.Client:
-    browser = httpx.Client(base_url=system.gateway, timeout=15)
-    form = browser.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert token, "the login page has no CSRF field"
-    logged_in = browser.post(
-        "/login", data={"email": email, "password": DEMO_PASSWORD, "next": "/", "csrf_token": token.group(1)}
-    )
-    assert logged_in.status_code == 303, logged_in.text
-    return browser
+@contextmanager
+def logged_in_browser(system, email: str) -> Iterator[httpx.Client]:
+    """A browser's session through the gateway's login form."""
+    with httpx.Client(base_url=system.gateway, timeout=15) as browser:
+        form = browser.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token, "the login page has no CSRF field"
+        logged_in = browser.post(
+            "/login",
+            data={"email": email, "password": DEMO_PASSWORD, "next": "/", "csrf_token": token.group(1)},
+        )
+        assert logged_in.status_code == 303, logged_in.text
+        yield browser
 
 
 def test_with_notifications_stopped_logins_and_case_pages_work_and_the_gateway_stays_ready(system):
