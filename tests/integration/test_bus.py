@@ -495,3 +495,32 @@ async def test_a_database_outage_longer_than_every_retry_holds_the_events_and_pa
             await through_proxy.dispose()
             await direct.dispose()
             await proxy.close()
+
+
+async def test_a_broker_connection_lost_mid_event_spends_no_retry_and_handles_it_once(
+    db, make_bus, broker_proxy
+):
+    handlers, started, release = EventHandlers(), asyncio.Event(), asyncio.Event()
+
+    @handlers.on(CaseStatusChanged)
+    async def record_slowly(ctx: HandlerContext, data) -> None:
+        started.set()
+        await release.wait()
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.case_id))
+
+    retried = _counted("events_consumed_total", type="cases.case.status_changed", outcome="retried")
+    consumer = await make_bus(amqp_url=broker_proxy.url_through(amqp_url()), prefetch=20)
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    publisher = await make_bus("publisher")
+    events = [new_event(status_changed(f"c{n}"), source="test") for n in range(5)]
+    for event in events:
+        await publisher.publish(event)
+    await started.wait()
+    assert broker_proxy.cut() == 1  # the deliveries in hand can no longer be acked
+    release.set()
+    await eventually(consumer.is_ready, timeout=30)
+    await eventually(lambda: _has(db, len(events)), timeout=30)
+    for event in events:  # the inbox absorbed the redelivery of what was handled before the ack could go
+        assert await effect_count(db, event.id) == 1
+    assert await list_parked_now(consumer) == []
+    assert _counted("events_consumed_total", type="cases.case.status_changed", outcome="retried") == retried
