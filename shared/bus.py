@@ -14,8 +14,10 @@ events are handled again one at a time, so a bad event is retried or parked alon
 Only an event that fails on its own merits spends its retries. When a handler fails while the service's database
 cannot be reached, the consumer holds the deliveries in hand (unacked, so the broker counts nothing against them
 and hands them to nobody else) and takes no more until the database answers again, then handles them from where
-it stopped: an outage of any length parks nothing and loses nothing. Should the broker connection go meanwhile,
-the deliveries in hand are let go; the broker hands them out again after the reconnection.
+it stopped: an outage parks nothing and loses nothing. Should the broker connection go meanwhile, the deliveries in
+hand are let go; the broker hands them out again after the reconnection. (RabbitMQ takes back deliveries held longer
+than its `consumer_timeout`, 30 minutes by default, and hands them out again: an outage longer than that costs each
+held event one of its `x-delivery-limit` deliveries per half hour, still none of its retries.)
 
 Parking is for what cannot succeed as it is: a body that is not a CloudEvent, a type with no contract, a type that
 differs from the routing key it was published with, a handler's `PermanentError`, or retries spent. Each parked
