@@ -100,13 +100,13 @@ def refusal(config: SystemConfig) -> str | None:
     """Why this portal must not start here, or None."""
     if not broker_reachable(config.amqp_url):
         return (
-            f"RabbitMQ is not reachable at {config.amqp_url}: start one (e.g. `rabbitmq-server -detached`, or "
+            f"RabbitMQ is not reachable at {without_password(config.amqp_url)}: start one (e.g. `rabbitmq-server -detached`, or "
             f"`docker run -p 5672:5672 rabbitmq:3.13`) or set AMQP_URL."
         )
     if consumed := asyncio.run(queues_consumed(config.amqp_url, config.bus_prefix)):
         return (
             f"another portal already consumes the queues of bus prefix {config.bus_prefix!r} on "
-            f"{config.amqp_url}: {', '.join(consumed)}. Stop it, or run this one beside it with its own "
+            f"{without_password(config.amqp_url)}: {', '.join(consumed)}. Stop it, or run this one beside it with its own "
             "BUS_PREFIX (and ports: GATEWAY_PORT, ACCOUNTS_PORT, CASES_PORT, METERS_PORT, NOTIFICATIONS_PORT, "
             "SMTP_PORT)."
         )
