@@ -1,7 +1,7 @@
 # uv from the machine, else the one `make` installs from PyPI into .uv/ (it needs only Python 3.11+).
 export PATH := $(CURDIR)/.uv/bin:$(PATH)
 
-.PHONY: run test install logs lint bench uv
+.PHONY: run test install logs lint validate bench uv
 
 install: uv .venv/.installed
 
@@ -33,6 +33,11 @@ lint: install
 	uv run --frozen ruff format --check .
 	uv run --frozen mypy
 	uv run --frozen lint-imports
+
+# The deployment descriptions through the compose CLI's `config` and kustomize, every Kubernetes object against
+# its schema (docs/operations.md).
+validate: install
+	uv run --frozen python -m deploy.manifests
 
 # Benchmarks (not part of `make test`): the portal on this machine's PostgreSQL and RabbitMQ, under wrk.
 bench: install

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import aio_pika
 
 from deploy.demo.data import CONTACTS, DEMO_PASSWORD, STAFF
-from deploy.demo.load import load
+from deploy.demo.load import load, resolved_case_with_a_verdict
 from deploy.system import LOG_DIR, MAIL_DIR, REPO_ROOT, SERVICES, SystemConfig
 from shared.auth import generate_keypair
 from shared.bus import Names
@@ -123,6 +123,7 @@ def load_demo(config: SystemConfig) -> None:
     try:
         config.wait_ready(timeout=90)
         count = load(config)
+        resolved_case_with_a_verdict(config, MAIL_DIR)
         wait_for_mail_to_settle(MAIL_DIR)
     except Exception as exc:  # the portal stays up; the operator sees why the demo data is missing
         print(f"demo data NOT loaded: {exc} (the services' logs are in {LOG_DIR})", flush=True)

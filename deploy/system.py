@@ -29,9 +29,11 @@ class SystemConfig:
     smtp_port: int = 1025
     keys_dir: Path = REPO_ROOT / "var" / "keys"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # service -> URL where it is not a local process on its port (the demo loader inside compose)
+    service_urls: dict[str, str] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+        return self.service_urls.get(service) or f"http://127.0.0.1:{self.ports[service]}"
 
     def env(self, service: str) -> dict[str, str]:
         env = {

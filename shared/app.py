@@ -183,7 +183,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_session)]
 
 
-def outbox_of(request: Request) -> Outbox:
+async def outbox_of(request: Request) -> Outbox:
     outbox: Outbox = request.app.state.outbox
     return outbox
 

@@ -1,11 +1,12 @@
 """Settings common to every service, read from environment variables only."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,18 @@ class BusSettings(BaseSettings):
     # How long after handling an event it may still come again (retry tiers, a long outage, a parked message
     # replayed by an operator): the inbox remembers handled events, and the outbox keeps sent rows, this long.
     bus_redelivery_window_hours: float = 168.0
+
+    @field_validator("bus_retry_delays_ms", mode="before")
+    @classmethod
+    def _delays_from_text(cls, value: object) -> object:
+        """The environment's JSON list (`[1000, 10000, 60000]`), also when given as text rather than read from
+        the environment (the manifests' checks pass the ConfigMap's values so)."""
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value  # refused below, naming the field
+        return value
 
     @model_validator(mode="after")
     def _window_covers_the_retries(self) -> "BusSettings":

@@ -42,7 +42,7 @@ class PageQuery:
         return {"items": items, "total": total, "limit": self.limit, "offset": self.offset}
 
 
-def page_query(
+async def page_query(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageQuery:

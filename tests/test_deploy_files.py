@@ -5,7 +5,9 @@ manifests and .env.example.
 Static checks only (no Docker engine, no cluster): each file parses, and names, ports, commands, health checks,
 queues and environment variables match what the services really read."""
 
+import base64
 import functools
+import hashlib
 import importlib
 import json
 import re
@@ -30,7 +32,8 @@ CONSUMERS = (
     "notifications",
 )  # one <svc>.events queue each; the gateway has none
 STATEFUL = CONSUMERS  # the gateway owns no database, so it has no migration
-INFRASTRUCTURE = ("rabbitmq", "postgres", "mailpit")
+INFRASTRUCTURE = ("rabbitmq", "mailpit")
+DATABASES = tuple(f"{service}-db" for service in STATEFUL)  # one PostgreSQL each
 
 # Variables a service reads beyond ServiceSettings; each must be a field of that service's Settings.
 SERVICE_ONLY_VARIABLES = {
@@ -88,8 +91,9 @@ def environment_of(definition: dict) -> dict[str, str]:
 
 @functools.cache
 def k8s_documents() -> tuple[tuple[Path, dict], ...]:
+    """The base's objects as written (the overlays' rendered objects: tests/test_kubernetes_manifests.py)."""
     documents = []
-    for path in sorted((ROOT / "deploy" / "k8s").rglob("*.yaml")):
+    for path in sorted((ROOT / "deploy" / "k8s" / "base").glob("*.yaml")):
         documents += [(path, doc) for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
     return tuple(documents)
 
@@ -241,13 +245,14 @@ def test_no_pythonpath_or_sys_path_edit_anywhere():
 # --- docker-compose.yml ------------------------------------------------------------------------------------
 
 
-def test_compose_has_the_five_services_and_the_infrastructure():
+def test_compose_has_the_five_services_and_the_infrastructure_pinned_by_version():
     services = compose()["services"]
-    for name in SERVICES + INFRASTRUCTURE + ("keys",):
+    for name in SERVICES + INFRASTRUCTURE + DATABASES + ("keys", "broker-definitions", "demo"):
         assert name in services, name
-    assert services["rabbitmq"]["image"].startswith("rabbitmq:3.13-management")
-    assert services["postgres"]["image"].startswith("postgres:16")
-    assert services["mailpit"]["image"].startswith("axllent/mailpit")
+    assert re.fullmatch(r"rabbitmq:3\.13\.\d+-management", services["rabbitmq"]["image"])
+    assert re.fullmatch(r"axllent/mailpit:v\d+\.\d+\.\d+", services["mailpit"]["image"])
+    for database in DATABASES:
+        assert re.fullmatch(r"postgres:16\.\d+", services[database]["image"]), database
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -257,13 +262,17 @@ def test_compose_builds_each_service_from_its_dockerfile(service):
     assert build["args"] == {"SERVICE": service, "PORT": str(PORTS[service])}
 
 
-def test_compose_ports_match_the_architecture():
+def test_compose_ports_match_the_architecture_and_listen_on_loopback_unless_asked():
     services = compose()["services"]
-    gateway_ports = [str(port) for port in services["gateway"]["ports"]]
-    assert any(re.fullmatch(r"(\$\{GATEWAY_PORT:-8000\}|8000):8000", port) for port in gateway_ports)
+    assert [str(port) for port in services["gateway"]["ports"]] == [
+        "${GATEWAY_ADDRESS:-127.0.0.1}:${GATEWAY_PORT:-8000}:8000"
+    ]
     for service in CONSUMERS:
         assert "ports" not in services[service], f"{service} must only be reachable through the gateway"
         assert [str(port) for port in services[service]["expose"]] == [str(PORTS[service])]
+    for name, definition in services.items():
+        for port in definition.get("ports", []):
+            assert str(port).startswith(("127.0.0.1:", "${GATEWAY_ADDRESS:-127.0.0.1}:")), (name, port)
     assert any(str(port).endswith(":8025") for port in services["mailpit"]["ports"])
     notifications_env = environment_of(services["notifications"])
     assert notifications_env["SMTP_HOST"] == "mailpit" and notifications_env["SMTP_PORT"] == "1025"
@@ -272,16 +281,16 @@ def test_compose_ports_match_the_architecture():
         assert gateway_env[f"{service.upper()}_URL"] == f"http://{service}:{PORTS[service]}"
 
 
-def test_every_long_running_compose_service_has_a_health_check():
+def test_every_long_running_compose_service_has_a_health_check_and_the_services_use_readiness():
     services = compose()["services"]
     for name, definition in services.items():
-        one_shot = definition.get("restart") == "no"
-        healthcheck = definition.get("healthcheck", {})
-        if one_shot:
+        if definition.get("restart") == "no":
             continue
-        has_own = bool(healthcheck.get("test")) and not healthcheck.get("disable")
-        from_image = name in SERVICES and any(keyword == "HEALTHCHECK" for keyword, _ in final_stage())
-        assert has_own or from_image, name
+        healthcheck = definition.get("healthcheck", {})
+        assert healthcheck.get("test") and not healthcheck.get("disable"), name
+    for service in SERVICES:
+        test = " ".join(services[service]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{PORTS[service]}/health/ready" in test, service
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -291,7 +300,7 @@ def test_compose_service_waits_for_its_dependencies(service):
     assert depends_on["rabbitmq"]["condition"] == "service_healthy"
     assert depends_on["keys"]["condition"] == "service_completed_successfully"
     if service in STATEFUL:
-        assert depends_on["postgres"]["condition"] == "service_healthy"
+        assert depends_on[f"{service}-db"]["condition"] == "service_healthy"
         assert depends_on[f"{service}-migrate"]["condition"] == "service_completed_successfully"
     else:
         for consumer in CONSUMERS:
@@ -299,16 +308,98 @@ def test_compose_service_waits_for_its_dependencies(service):
 
 
 @pytest.mark.parametrize("service", STATEFUL)
-def test_compose_migrates_each_database_before_its_service_starts(service):
+def test_compose_migrates_each_database_of_its_own_before_its_service_starts(service):
     services = compose()["services"]
     migrate = services[f"{service}-migrate"]
     assert migrate["command"] == ["python", "-m", "shared.migrate", service]
     assert migrate["build"] == services[service]["build"]
-    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert migrate["depends_on"][f"{service}-db"]["condition"] == "service_healthy"
     assert environment_of(migrate)["DATABASE_URL"] == environment_of(services[service])["DATABASE_URL"]
-    assert environment_of(services[service])["DATABASE_URL"].startswith(
-        f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}"
+    secret = f"{service.upper()}_DB_PASSWORD"
+    assert re.fullmatch(
+        rf"postgresql\+asyncpg://{service}:\$\{{{secret}:\?[^}}]+\}}@{service}-db:5432/{service}",
+        environment_of(services[service])["DATABASE_URL"],
     )
+    database = environment_of(services[f"{service}-db"])
+    assert database["POSTGRES_USER"] == database["POSTGRES_DB"] == service
+    assert database["POSTGRES_PASSWORD"].startswith(f"${{{secret}:?")
+
+
+def test_each_database_is_on_a_network_only_its_service_joins():
+    services, networks = compose()["services"], compose()["networks"]
+    for service in STATEFUL:
+        network = f"{service}-data"
+        assert networks[network] == {"internal": True}
+        members = {name for name, definition in services.items() if network in definition.get("networks", [])}
+        expected = {f"{service}-db", f"{service}-migrate", service} | (
+            {"demo"} if service == "accounts" else set()
+        )
+        assert members == expected, (network, members)
+        assert services[f"{service}-db"]["networks"] == [network]
+
+
+def test_no_secret_has_a_fallback_and_the_default_environment_is_production():
+    from deploy.manifests import COMPOSE_SECRETS
+
+    text = _compose_text()
+    for name in COMPOSE_SECRETS:
+        uses = re.findall(rf"\$\{{{name}(:?[-?]?)", text)
+        assert uses and set(uses) == {":?"}, (name, uses)
+    for service in SERVICES:
+        assert environment_of(compose()["services"][service])["ENVIRONMENT"] == "${ENVIRONMENT:-production}"
+    assert "${DEMO_PASSWORD:-}" in text  # empty unless the demo sets it; production refuses any value
+
+
+def test_the_demo_profile_loads_the_demo_data_with_the_demo_environment():
+    from deploy.demo.data import DEMO_PASSWORD
+    from deploy.manifests import COMPOSE_SECRETS, DEMO_ENV
+
+    demo = compose()["services"]["demo"]
+    assert demo["profiles"] == ["demo"] and demo["command"] == ["python", "-m", "deploy.demo.load"]
+    assert "./deploy:/app/deploy:ro" in demo["volumes"]
+    assert demo["depends_on"]["gateway"]["condition"] == "service_healthy"
+    env = environment_of(demo)
+    assert {env[f"{s.upper()}_URL"] for s in ("accounts", "cases", "meters")} == {
+        f"http://{s}:{PORTS[s]}" for s in ("accounts", "cases", "meters")
+    }
+    values = dict(
+        line.split("=", 1) for line in DEMO_ENV.read_text().splitlines() if line and not line.startswith("#")
+    )
+    assert values["COMPOSE_PROFILES"] == "demo" and values["ENVIRONMENT"] == "demo"
+    assert values["DEMO_PASSWORD"] == DEMO_PASSWORD
+    assert set(COMPOSE_SECRETS) <= set(values)
+
+
+def test_the_demo_loader_finds_the_services_from_the_compose_environment():
+    from deploy.demo.load import config_from_environment
+
+    config = config_from_environment(
+        {
+            "AMQP_URL": "amqp://selfservice:pw@rabbitmq:5672/",
+            "ENVIRONMENT": "demo",
+            "DATABASE_URL": "postgresql+asyncpg://accounts:pw@accounts-db:5432/accounts",
+            "JWT_PRIVATE_KEY_FILE": "/keys/private/jwt-private.pem",
+            **{f"{s.upper()}_URL": f"http://{s}:{PORTS[s]}" for s in ("accounts", "cases", "meters")},
+        }
+    )
+    assert config.url("cases") == "http://cases:8002" and config.url("accounts") == "http://accounts:8001"
+    assert (
+        config.env("accounts")["DATABASE_URL"] == "postgresql+asyncpg://accounts:pw@accounts-db:5432/accounts"
+    )
+    assert config.amqp_url == "amqp://selfservice:pw@rabbitmq:5672/" and config.environment == "demo"
+
+
+def test_compose_cli_accepts_production_and_demo_and_refuses_a_missing_secret():
+    from deploy.manifests import ToolMissing, check_compose, compose_config, throwaway_secrets
+
+    try:
+        problems = check_compose()
+    except ToolMissing as missing:
+        pytest.skip(str(missing))
+    assert problems == []
+    without = {k: v for k, v in throwaway_secrets().items() if k != "SESSION_SECRET"}
+    refused = compose_config(without)
+    assert refused.returncode != 0 and "SESSION_SECRET" in refused.stderr
 
 
 def test_compose_keys_job_uses_the_shared_key_generator():
@@ -349,9 +440,44 @@ def test_definitions_declare_both_durable_topic_exchanges_and_quorum_default():
     vhost = next(vhost for vhost in definitions()["vhosts"] if vhost["name"] == "/")
     assert vhost["metadata"]["default_queue_type"] == "quorum"
     conf = (ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf").read_text()
-    assert re.search(r"^load_definitions = /etc/rabbitmq/definitions\.json$", conf, re.MULTILINE)
-    volumes = compose()["services"]["rabbitmq"]["volumes"]
-    assert "./deploy/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro" in volumes
+    assert re.search(r"^load_definitions = /etc/rabbitmq/selfservice/definitions\.json$", conf, re.MULTILINE)
+    services = compose()["services"]
+    assert "rabbitmq-definitions:/etc/rabbitmq/selfservice:ro" in services["rabbitmq"]["volumes"]
+    job = services["broker-definitions"]
+    assert job["command"][1:] == [
+        "/template/render_definitions.py",
+        "/template/definitions.json",
+        "/definitions/definitions.json",
+    ]
+    assert {"./deploy/rabbitmq:/template:ro", "rabbitmq-definitions:/definitions"} <= set(job["volumes"])
+    assert services["rabbitmq"]["depends_on"]["broker-definitions"]["condition"] == (
+        "service_completed_successfully"
+    )
+
+
+def test_the_broker_definitions_carry_no_password_and_are_rendered_from_the_secrets():
+    from deploy.rabbitmq.render_definitions import password_hash, render
+
+    template = definitions()
+    assert {user["name"] for user in template["users"]} == {"selfservice", "vendor", "admin"}
+    assert all(user["password_hash"] == "" for user in template["users"])
+    environ = {
+        f"RABBITMQ_{name.upper()}_PASSWORD": f"{name}-{'x' * 20}"
+        for name in ("selfservice", "vendor", "admin")
+    }
+    rendered = render(template, {**environ, "ENVIRONMENT": "production"})
+    for user in rendered["users"]:
+        stored = base64.b64decode(user["password_hash"])
+        password = environ[f"RABBITMQ_{user['name'].upper()}_PASSWORD"]
+        assert stored == base64.b64decode(password_hash(password, salt=stored[:4]))
+        assert stored[4:] == hashlib.sha256(stored[:4] + password.encode()).digest()
+    assert template["users"][0]["password_hash"] == ""  # the template itself is left alone
+    missing = {k: v for k, v in environ.items() if "VENDOR" not in k}
+    with pytest.raises(SystemExit, match="RABBITMQ_VENDOR_PASSWORD is not set"):
+        render(template, missing)
+    with pytest.raises(SystemExit, match="RABBITMQ_ADMIN_PASSWORD is shorter"):
+        render(template, {**environ, "RABBITMQ_ADMIN_PASSWORD": "admin", "ENVIRONMENT": "production"})
+    assert render(template, {**environ, "RABBITMQ_ADMIN_PASSWORD": "admin", "ENVIRONMENT": "demo"})
 
 
 def test_vendor_may_only_write_to_canon_sync_and_read_its_own_queues():
@@ -384,25 +510,21 @@ def test_vendor_topic_permission_admits_every_vendor_event_type_and_nothing_else
         assert not re.match(topic["write"], portal_type), portal_type
 
 
-def test_postgres_init_creates_one_database_per_stateful_service():
-    sql = (ROOT / "deploy" / "postgres" / "init-databases.sql").read_text()
-    for service in STATEFUL:
-        assert re.search(rf"^CREATE DATABASE {service} OWNER {service};$", sql, re.MULTILINE)
-    volumes = compose()["services"]["postgres"]["volumes"]
-    assert any(
-        v.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/") for v in volumes
-    )
-
-
 # --- Kubernetes ----------------------------------------------------------------------------------------------
 
 
-def test_every_manifest_parses_and_every_kustomization_lists_its_folder():
+def test_every_manifest_parses_and_the_base_lists_its_folder():
     assert k8s_documents()
-    for kustomization in (ROOT / "deploy" / "k8s").rglob("kustomization.yaml"):
-        listed = set(yaml.safe_load(kustomization.read_text())["resources"])
-        present = {p.name for p in kustomization.parent.glob("*.yaml")} - {"kustomization.yaml"}
-        assert listed == present, kustomization
+    base = ROOT / "deploy" / "k8s" / "base"
+    listed = set(yaml.safe_load((base / "kustomization.yaml").read_text())["resources"])
+    assert listed == {p.name for p in base.glob("*.yaml")} - {"kustomization.yaml"}
+    overlays = sorted(p.name for p in (ROOT / "deploy" / "k8s" / "overlays").iterdir())
+    assert overlays == ["dev", "prod"]
+    for overlay in overlays:
+        kustomization = yaml.safe_load(
+            (ROOT / "deploy" / "k8s" / "overlays" / overlay / "kustomization.yaml").read_text()
+        )
+        assert kustomization["resources"] == ["../../base"]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -417,10 +539,26 @@ def test_each_deployment_has_probes_resources_and_its_migration(service):
         assert {"cpu", "memory"} <= set(each["resources"]["limits"]), each["name"]
         assert {"cpu", "memory"} <= set(each["resources"]["requests"]), each["name"]
     if service in STATEFUL:
-        migrate = next(c for c in pod["initContainers"] if c["name"] == "migrate")
+        # Replicas only wait for the migration; one Job runs it.
+        [wait] = pod["initContainers"]
+        assert wait["command"][:5] == ["python", "-m", "shared.migrate", service, "--wait"]
+        job = next(j for j in of_kind("Job") if j["metadata"]["name"] == f"{service}-migrate")
+        [migrate] = job["spec"]["template"]["spec"]["containers"]
         assert migrate["command"] == ["python", "-m", "shared.migrate", service]
+        assert {"cpu", "memory"} <= set(migrate["resources"]["limits"])
+        assert (
+            _env_of(migrate)["DATABASE_URL"]
+            == _env_of(wait)["DATABASE_URL"]
+            == _env_of(container)["DATABASE_URL"]
+        )
+    else:
+        assert not pod.get("initContainers")
     service_object = next(s for s in of_kind("Service") if s["metadata"]["name"] == service)
     assert service_object["spec"]["ports"][0]["port"] == PORTS[service]
+
+
+def _env_of(container: dict) -> dict:
+    return {item["name"]: item.get("value", item.get("valueFrom")) for item in container.get("env", [])}
 
 
 def test_the_gateway_believes_no_client_x_forwarded_for():

@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import Field
+
 from shared.events.envelope import EventData
 from shared.events.vocabulary import CaseStatus, CaseType, Department, Side
 
@@ -45,6 +47,9 @@ class CaseStatusChanged(EventData):
     follower_ids: list[str]
     changed_at: datetime
     reason: str | None = None
+    # A resolution asks each follower for their verdict (F-15): the path of their own survey link, signed for that
+    # case and follower and valid for 30 days, by follower id. Empty for any other change.
+    survey_paths: dict[str, str] = Field(default_factory=dict)
 
 
 class CaseAssigned(EventData):
@@ -138,3 +143,24 @@ class VisitUpdated(EventData):
     technician: str | None
     follower_ids: list[str]
     at: datetime
+
+
+class SurveyAnswered(EventData):
+    """A follower of a resolved case rated it (F-15): `rating` from 1 (very dissatisfied) to 5 (very satisfied),
+    with their optional comment. One answer per case and follower. `agent_id` is the member of the staff the
+    answer counts for (who worked the case: its assignee, else who resolved it); `device_model` the model of the
+    case's device, when it has one."""
+
+    event_type = "cases.survey.answered"
+    answer_id: str
+    case_id: str
+    number: str
+    account_id: str
+    device_id: str | None
+    device_model: str | None
+    department: Department
+    agent_id: str | None
+    user_id: str
+    rating: int = Field(ge=1, le=5)
+    comment: str | None
+    answered_at: datetime

@@ -244,6 +244,17 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         (200, 403, 403, 403, 403, 200, 404),
     ),
     ("GET", "/api/accounts/v1/accounts/{account}/audit", None, (200, 403, 403, 403, 403, 200, 404)),
+    # Survey results are the supervisors' (the agent of this matrix is none); a survey link is its own credential:
+    # whoever calls, a forged one is unknown and changes nothing.
+    ("GET", "/api/cases/v1/reports/surveys?from=2026-01-01&to=2026-01-31", None, (403,) * 7),
+    ("GET", "/api/cases/v1/reports/surveys.csv?from=2026-01-01&to=2026-01-31", None, (403,) * 7),
+    ("GET", "/api/cases/v1/surveys/s1.{case}.{knowledge_user}.4102444800.forged", None, (404,) * 7),
+    (
+        "POST",
+        "/api/cases/v1/surveys/s1.{case}.{knowledge_user}.4102444800.forged/answer",
+        lambda w: {"rating": 5, "comment": "matrix"},
+        (404,) * 7,
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from cases.fulfilment.handlers import handlers as fulfilment_handlers
 from cases.queue.views import router as queue_router
 from cases.reports.views import router as reports_router
 from cases.settings import Settings
+from cases.surveys.views import router as surveys_router
 from shared.app import create_service_app
 from shared.bus import EventHandlers
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             calendars_router,
             queue_router,
             reports_router,
+            surveys_router,
         ],
         handlers=handlers,
         on_startup=[start_auto_close, start_alerts],

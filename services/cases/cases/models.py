@@ -14,3 +14,4 @@ from cases.catalogue.models import ConsumableCatalogue, ConsumableItem  # noqa: 
 from cases.departments.models import DepartmentMember, RoutingRule  # noqa: F401
 from cases.directory.models import Account, Device, DeviceAssignment, User  # noqa: F401
 from cases.fulfilment.models import FulfilmentUpdate  # noqa: F401
+from cases.surveys.models import SurveyAnswer, SurveyLinkKey  # noqa: F401

@@ -28,6 +28,7 @@ from gateway.web import (
     report_pages,
     request_pages,
     supervisor_pages,
+    survey_pages,
 )
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
 from shared.characters import invalid_characters, unclean_parameter
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(supervisor_pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(survey_pages.router)
     app.include_router(reading_pages.router)
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.tests.calendar_fakes import FakeCalendars
 from services.gateway.tests.service_contracts import contract_violation
+from services.gateway.tests.survey_fakes import FakeSurveys
 from shared.auth import Principal
 from shared.errors import field_issue, status_code_name
 from shared.permissions import (
@@ -124,6 +125,8 @@ class FakeServices:
     )
     # The business-hours calendars and the service-level report (calendar_fakes.py).
     calendars: FakeCalendars = field(default_factory=FakeCalendars)
+    # The surveys' links and results (survey_fakes.py).
+    surveys: FakeSurveys = field(default_factory=FakeSurveys)
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -741,6 +744,7 @@ class FakeServices:
         self.department_routes(app, base)
         self.console_routes(app, base)
         self.calendars.mount(app, base, lambda: self.principal, lambda: self.me["language"])
+        self.surveys.mount(app, base, lambda: self.principal)
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):

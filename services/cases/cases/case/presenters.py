@@ -26,10 +26,12 @@ from cases.case.schemas import (
     StaffTimelineEntry,
     TimelineEntry,
 )
+from cases.case.service import CaseList
 from cases.case.workflow import allowed_transitions, case_actions
 from cases.directory.models import Device, User
 from cases.fulfilment.models import FulfilmentUpdate
-from cases.servicelevel import service_level
+from cases.servicelevel import BusinessCalendar, service_level
+from cases.surveys.service import answers_on_case
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.events.vocabulary import CaseAction, Side
@@ -85,7 +87,11 @@ async def staff_state(session: AsyncSession, principal: Principal, case: Case) -
 
 async def staff_detail(session: AsyncSession, principal: Principal, case: Case) -> StaffCaseDetail:
     state = await staff_state(session, principal, case)
-    return StaffCaseDetail(**state.model_dump(), **await side_panel(session, principal, case))
+    return StaffCaseDetail(
+        **state.model_dump(),
+        **await side_panel(session, principal, case),
+        survey_answers=await answers_on_case(session, case.id),
+    )
 
 
 def allowed(side: Side, case: Case) -> dict[str, list[str]]:
@@ -180,7 +186,11 @@ async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
 async def service_levels(session: AsyncSession, cases: list[Case]) -> dict[str, ServiceLevelOut]:
     """Where each case stands against its response target, {case id: level}, on its account's calendar (the
     calendars read in one query)."""
-    calendars = await calendars_for_accounts(session, {c.account_id for c in cases})
+    return levels_on(cases, await calendars_for_accounts(session, {c.account_id for c in cases}))
+
+
+def levels_on(cases: list[Case], calendars: dict[str, BusinessCalendar]) -> dict[str, ServiceLevelOut]:
+    """Each case's level on the calendar of its account, {account id: calendar}, judged at one instant."""
     now = utcnow()
     return {
         c.id: ServiceLevelOut.model_validate(
@@ -190,19 +200,17 @@ async def service_levels(session: AsyncSession, cases: list[Case]) -> dict[str, 
     }
 
 
-async def case_page(
-    session: AsyncSession, principal: Principal, cases: list[Case], total: int, paging: PageQuery
-) -> CasePage | StaffCasePage:
-    levels = await service_levels(session, cases)
+def case_page(principal: Principal, found: CaseList, paging: PageQuery) -> CasePage | StaffCasePage:
+    levels = levels_on(found.cases, found.calendars)
     item = StaffCaseListItem if principal.is_staff else CaseListItem
     items = [
         item.model_validate(
             {name: getattr(c, name) for name in item.model_fields if name != "service_level"}
             | {"service_level": levels[c.id]}
         )
-        for c in cases
+        for c in found.cases
     ]
-    page = paging.page(items, total)
+    page = paging.page(items, found.total)
     return StaffCasePage(**page) if principal.is_staff else CasePage(**page)
 
 

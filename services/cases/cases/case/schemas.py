@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from cases.surveys.schemas import SurveyAnswerOut
 from shared import clock
 from shared.errors import InvalidValue
 from shared.events.cases import CaseStatus
@@ -405,6 +406,10 @@ class StaffCaseDetail(StaffCaseState):
     other_open_cases_total: int = Field(description="How many other open cases the account has.")
     assignable: list[StaffRef] = Field(
         description="Whom the caller may assign it to: the case department's members (a supervisor: all staff)."
+    )
+    survey_answers: list[SurveyAnswerOut] = Field(
+        default_factory=list,
+        description="The followers' verdicts on the resolved case (F-15), the oldest first.",
     )
 
 

@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
 from cases.audit import service as audit
-from cases.calendars.service import calendar_for_case
+from cases.calendars.service import (
+    CALENDAR_COLUMNS,
+    calendar_for_case,
+    calendar_in_row,
+    join_calendar_of_account,
+)
 from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
 from cases.case.numbering import next_case_number
 from cases.case.routing import INCIDENT_CATEGORIES
@@ -23,7 +28,8 @@ from cases.case.workflow import OPEN, TERMINAL, check_transition, reply_transiti
 from cases.departments.rules import department_for
 from cases.directory.access import followers_who_may_see, may_see_case, principal_of, visible_cases_clause
 from cases.directory.models import Device, User
-from cases.servicelevel import start_response_clock
+from cases.servicelevel import BusinessCalendar, start_response_clock
+from cases.surveys.links import survey_paths
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
 from shared.errors import Problem, field_error, forbidden, not_found
@@ -218,6 +224,15 @@ def end_of(value: date | datetime) -> datetime:
     return start_of(value) + timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class CaseList:
+    """A page of cases, how many the filters select in all, and the calendar of each account on the page."""
+
+    cases: list[Case]
+    total: int
+    calendars: dict[str, BusinessCalendar]
+
+
 async def list_cases(
     session: AsyncSession,
     principal: Principal,
@@ -225,15 +240,20 @@ async def list_cases(
     paging: PageQuery,
     *,
     by_due: bool = False,
-) -> tuple[list[Case], int]:
+) -> CaseList:
     """The visible cases the filters select, newest first; `by_due`: the open ones first, the soonest due first."""
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = filtered(select(Case).where(visible), filters)
     ordered = query.order_by(*most_urgent_first()) if by_due else query
     newest_first = ordered.order_by(Case.created_at.desc(), Case.number.desc())
-    # A list item names no followers: not loading them spared a query per page (a tenth of the request).
-    rows = await session.scalars(paging.of(newest_first.options(raiseload(Case.followers))))
-    return list(rows.all()), await count_of(session, query)
+    # Each row carries its account's calendar (a second query per page was a tenth of the request), and names
+    # no followers (loading them was another query per page).
+    with_calendars = join_calendar_of_account(newest_first.add_columns(*CALENDAR_COLUMNS), Case.account_id)
+    rows = (await session.execute(paging.of(with_calendars.options(raiseload(Case.followers))))).all()
+    calendars = {
+        row.Case.account_id: await calendar_in_row(session, row, row.Case.account_id) for row in rows
+    }
+    return CaseList([row.Case for row in rows], await count_of(session, query), calendars)
 
 
 def most_urgent_first() -> tuple[Any, ...]:
@@ -287,6 +307,7 @@ async def change_status(
     record_status_change(
         session, case, previous, actor_id=actor_id, side=side, reason=reason, at=now, clock=clock_changes
     )
+    followers = await followers_who_may_see(session, case)
     await outbox.add(
         session,
         CaseStatusChanged(
@@ -299,9 +320,13 @@ async def change_status(
             changed_by=actor_id,
             # The contract knows two sides: the vendor's own scheduled jobs act for the vendor.
             changed_by_side="customer" if side == "customer" else "vendor",
-            follower_ids=await followers_who_may_see(session, case),
+            follower_ids=followers,
             changed_at=now,
             reason=reason,
+            # Each follower is asked for their verdict on a resolution (F-15), with a link of their own.
+            survey_paths=(
+                await survey_paths(session, case.id, followers, now) if target == CaseStatus.RESOLVED else {}
+            ),
         ),
         subject=case.id,
     )

@@ -109,8 +109,8 @@ async def list_cases(
         account_id=account_id,
         assignee_id=assignee_id,
     )
-    cases, total = await service.list_cases(session, principal, filters, paging, by_due=sort == "due")
-    return json_response(await presenters.case_page(session, principal, cases, total, paging))
+    found = await service.list_cases(session, principal, filters, paging, by_due=sort == "due")
+    return json_response(presenters.case_page(principal, found, paging))
 
 
 @router.get("/cases/{case_id}", response_model=CustomerCaseDetail | StaffCaseDetail)

@@ -25,7 +25,7 @@ class CsvResponse(Response):
     media_type = "text/csv; charset=utf-8"
 
 
-def report_period(
+async def report_period(
     first_day: Annotated[date, Query(alias="from", description="the first day of creation, YYYY-MM-DD")],
     last_day: Annotated[date, Query(alias="to", description="the last day of creation, included")],
     time_zone: Annotated[

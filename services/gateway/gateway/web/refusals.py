@@ -80,6 +80,13 @@ MESSAGES = {
     "date_out_of_range": N_("Choose a date between the years %(first_year)s and %(last_year)s."),
     "ends_before_start": N_("The last day may not come before the first."),
     "period_too_long": N_("Choose a period of at most %(weeks)s weeks."),
+    "survey_link_invalid": N_(
+        "This survey link is not valid. Open the link in the email again, or copy its whole address."
+    ),
+    "survey_link_expired": N_("This survey link expired on %(date)s: a survey can be answered for 30 days."),
+    "survey_already_answered": N_(
+        "You have already answered the survey about case %(number)s. Thank you, we have your answer."
+    ),
     # meters
     "unknown_counter": N_("This device has no counter “%(counter)s”."),
     "already_read_today": N_(

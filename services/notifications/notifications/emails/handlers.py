@@ -5,6 +5,8 @@ reminded) go to the users the event names who are active and have not opted out 
 (verification, password reset, invitation) go to the address in the event and ignore preferences."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,10 +80,12 @@ async def tell_users(
     *,
     skip_user: str | None = None,
     account_id: str | None = None,
+    per_user: Callable[[str], dict[str, Any]] | None = None,
     **email,
 ) -> None:
     """Queue an email to each of these users who is active and wants this kind, except `skip_user`. With
-    `account_id` (a case's), only to users still in that account: a link they cannot open is not sent."""
+    `account_id` (a case's), only to users still in that account: a link they cannot open is not sent.
+    `per_user` gives what differs from one user's email to the next (their own survey link)."""
     for recipient in await recipients(ctx.session, user_ids):
         if recipient.user_id == skip_user:
             continue
@@ -91,8 +95,9 @@ async def tell_users(
         if not recipient.wants(preference):
             log.info("not emailing %s about %s: inactive or opted out", recipient.user_id, kind)
             continue
+        own = per_user(recipient.user_id) if per_user else {}
         await postbox_of(ctx).queue(
-            ctx.session, event_id=ctx.event.id, kind=kind, to=Addressee.of(recipient), **email
+            ctx.session, event_id=ctx.event.id, kind=kind, to=Addressee.of(recipient), **email, **own
         )
 
 
@@ -140,7 +145,11 @@ async def email_sla_breached(ctx: HandlerContext, data: CaseSlaBreached) -> None
 
 @handlers.on(CaseStatusChanged)
 async def email_status_changed(ctx: HandlerContext, data: CaseStatusChanged) -> None:
-    case = {"link_path": f"/cases/{data.case_id}", "number": data.number, "subject": data.subject}
+    case: dict[str, Any] = {
+        "link_path": f"/cases/{data.case_id}",
+        "number": data.number,
+        "subject": data.subject,
+    }
     if data.new_status == CaseStatus.RESOLVED:
         await tell_users(
             ctx,
@@ -149,6 +158,8 @@ async def email_status_changed(ctx: HandlerContext, data: CaseStatusChanged) -> 
             "case_resolved",
             account_id=data.account_id,
             skip_user=data.changed_by,
+            # Each follower's own survey link (F-15); none for a follower the event names without one.
+            per_user=lambda user_id: {"survey_path": data.survey_paths.get(user_id)},
             **case,
         )
     else:

@@ -85,6 +85,7 @@ class EmailRenderer:
             **self._helpers(language, time_zone),
             "language": language,
             "link": self.link(link_path),
+            "link_to": self.link,
         }
         text_template = self.env.get_template(f"{kind}.txt")
         subject = "".join(text_template.blocks["subject"](text_template.new_context(context)))
