@@ -21,8 +21,8 @@ from tests.integration.test_bus import effect_count, status_changed
 
 pytestmark = pytest.mark.integration
 BACKLOG = 500
-PREFETCH = 100  # as deploy/k8s/config.yaml sets it
-K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
+PREFETCH = 100  # as deploy/k8s/base/config.yaml sets it
+K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base"
 
 
 def scaler_threshold(service: str) -> int:
