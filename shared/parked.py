@@ -120,7 +120,9 @@ def _first_death(headers: dict[str, Any]) -> dict[str, Any] | None:
 def _death_time(headers: dict[str, Any]) -> datetime | None:
     death = _first_death(headers)
     when = death.get("time") if death else None
-    return when.replace(tzinfo=UTC) if isinstance(when, datetime) and when.tzinfo is None else None
+    if not isinstance(when, datetime):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _text(value: Any) -> str:

@@ -107,3 +107,24 @@ async def test_parked_counts_per_reason_are_in_the_metrics(refusing_consumer):
     consumer, _ = refusing_consumer
     labels = {"queue": consumer.names.queue, "reason": "refused"}
     assert REGISTRY.get_sample_value("events_parked_total", labels) == 2.0
+
+
+async def test_a_message_the_broker_parked_at_its_delivery_limit_is_listed_with_that_reason(db, make_bus):
+    consumer = await make_bus(delivery_limit=2)
+    await consumer.declare_topology(consumer.publish_channel, ["cases.case.status_changed"])
+    event = new_event(status_changed("returned"), source="test")
+    await consumer.publish(event)
+    channel = await consumer.connection.channel()
+    queue = await channel.get_queue(consumer.names.queue)
+
+    async def returned_once_more() -> bool:  # a consumer that crashes on it, again and again
+        message = await queue.get(fail=False)
+        if message is not None:
+            await message.reject(requeue=True)
+        return message is None
+
+    await eventually(returned_once_more)
+    [parked] = await parked_count(consumer, 1)
+    assert (parked.message_id, parked.kind, parked.replays) == (event.id, "delivery_limit", 0)
+    assert "x-delivery-limit" in parked.reason and parked.parked_at is not None
+    assert not parked.permanent  # a crash is no fault of the event: it may be replayed again
