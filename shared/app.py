@@ -59,10 +59,10 @@ def service_bus(settings: ServiceSettings) -> Bus | InMemoryBus:
     )
 
 
-def handlers_of(
+def service_handlers(
     handlers: EventHandlers | None, tables: MessagingTables, consume_session_revocations: bool
 ) -> EventHandlers:
-    """The service's own handlers and those of the skeleton (ended sessions)."""
+    """Everything the service consumes: its own handlers, and the ended sessions unless it ends them itself."""
     all_handlers = EventHandlers()
     if handlers:
         all_handlers.include(handlers)
@@ -82,8 +82,9 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     consume_session_revocations: bool = True,
 ) -> FastAPI:
-    all_handlers = handlers_of(handlers, tables, consume_session_revocations)
+    all_handlers = service_handlers(handlers, tables, consume_session_revocations)
     start_retention, stop_retention = retention_job(tables, settings)
+    on_startup, on_shutdown = [*on_startup, start_retention], [*on_shutdown, stop_retention]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +101,6 @@ def create_service_app(
         await connect_with_retry(bus)
         for hook in on_startup:
             await hook(app)
-        await start_retention(app)
         relay.start()
         if all_handlers.by_type:
             await bus.start_consuming(all_handlers, db, tables.inbox, app.state)
@@ -110,7 +110,6 @@ def create_service_app(
         finally:
             for hook in on_shutdown:
                 await hook(app)
-            await stop_retention(app)
             await relay.stop()
             await bus.close()
             await db.dispose()
@@ -123,6 +122,8 @@ def create_service_app(
         redoc_url=None,
         dependencies=[Depends(reject_invalid_characters)],
     )
+    # What it consumes, known before it starts: shared.asyncapi.RECEIVERS is checked against it.
+    app.state.event_handlers = all_handlers
     install_problem_handlers(app)
     install_database_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)

@@ -5,6 +5,7 @@ Catalogs are gettext `.po` files (Babel) under `<dir>/<locale>/LC_MESSAGES/messa
 when loaded, so there is no build step and no binary file in the repository."""
 
 import datetime as dt
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -84,3 +85,16 @@ class LocaleFormatter:
 
     def number(self, value: int | float | None) -> str:
         return "" if value is None else numbers.format_decimal(value, locale=self.locale)
+
+    def money(self, amount: str | int | float | None, currency: str | None) -> str:
+        """An amount (as the services send it: a decimal string) in its ISO 4217 currency, as the locale writes
+        it: '€1,250.00', '1.250,00 €', '1 250,00 €'."""
+        if amount is None or amount == "":
+            return ""
+        try:
+            value = Decimal(str(amount))
+        except ArithmeticError:
+            return str(amount)
+        if not currency:
+            return numbers.format_decimal(value, locale=self.locale)
+        return numbers.format_currency(value, currency, locale=self.locale)

@@ -1,9 +1,11 @@
 """What each role may do with a device (SPEC §1), written once for every service: `accounts` answers it as a
 device's `allowed_actions`, `cases` and `meters` enforce the same table when a case or a reading arrives."""
 
-from collections.abc import Collection, Iterable
+from __future__ import annotations
 
-from shared.auth import Principal
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
 from shared.events.vocabulary import (
     CalendarAction,
     CaseAction,
@@ -11,10 +13,14 @@ from shared.events.vocabulary import (
     CustomerRole,
     DepartmentAction,
     DeviceAction,
+    GuideAction,
     PortalAction,
     RoutingRuleAction,
     UserAction,
 )
+
+if TYPE_CHECKING:  # only for the annotations: the gateway reads these rules without the services' libraries
+    from shared.auth import Principal
 
 _DEVICE_MANAGER_ACTIONS = frozenset(
     {
@@ -88,7 +94,7 @@ def portal_actions(principal: Principal, device_actions_seen: Iterable[Iterable[
     if principal.is_staff:
         possible |= {PortalAction.WORK_CASES, PortalAction.MANAGE_ANY_ACCOUNT}
     if principal.is_supervisor:
-        possible |= {PortalAction.MANAGE_ROUTING, PortalAction.VIEW_REPORTS}
+        possible |= {PortalAction.MANAGE_ROUTING, PortalAction.VIEW_REPORTS, PortalAction.MANAGE_GUIDES}
     return [action.value for action in PortalAction if action in possible]
 
 
@@ -147,3 +153,16 @@ def routing_actions(principal: Principal) -> list[str]:
 def calendar_actions(principal: Principal) -> list[str]:
     """What the caller may do with the business-hours calendars: supervisors keep them (F-42), agents read them."""
     return [action.value for action in CalendarAction] if principal.is_supervisor else []
+
+
+def reads_guides_only(memberships: dict[str, str], staff_role: str | None = None) -> bool:
+    """A customer whose every role is the Knowledge User's: the self-help guides are all they see (SPEC §1). The
+    vendor's staff see everything whatever their memberships."""
+    if staff_role:
+        return False
+    return bool(memberships) and all(role == CustomerRole.KNOWLEDGE_USER for role in memberships.values())
+
+
+def guide_actions(principal: Principal) -> list[str]:
+    """What the caller may do with a self-help guide: supervisors edit and publish them (F-42); others read."""
+    return [action.value for action in GuideAction] if principal.is_supervisor else []

@@ -150,7 +150,12 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
             **(
                 extra_env
                 if extra_env is not None
-                else {"REMINDER_INTERVAL_SECONDS": "1", "SLA_ALERT_INTERVAL_SECONDS": "1", **clock.env()}
+                else {
+                    "REMINDER_INTERVAL_SECONDS": "1",
+                    "SLA_ALERT_INTERVAL_SECONDS": "1",
+                    "OFFLINE_CASE_INTERVAL_SECONDS": "1",
+                    **clock.env(),
+                }
             ),
         },
     )

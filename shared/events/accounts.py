@@ -148,3 +148,16 @@ class InvitationIssued(EventData):
     role: Role
     link_path: str
     expires_at: datetime
+
+
+class AccountCreditStatusChanged(EventData):
+    """The account's current credit status changed (from the vendor's finance system, F-41), for the services
+    that act on it: while `status` is `hold` a consumables order waits for an agent's release. Vendor-only data:
+    no customer role is ever shown it."""
+
+    event_type = "accounts.credit_status.changed"
+    account_id: str
+    number: str
+    status: Literal["good", "watch", "hold"]
+    reason: str = ""
+    changed_at: datetime

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.events.envelope import EventData
-from shared.events.vocabulary import CaseStatus, CaseType, Department, Side
+from shared.events.vocabulary import CaseStatus, CaseType, Department, GuideAnswer, GuideRunOutcome, Side
 
 __all__ = ["CaseStatus", "CaseType", "Department", "Side"]
 
@@ -32,6 +32,29 @@ class CaseCreated(EventData):
     # What was asked, by type (null for incidents): consumables {items: [{sku, kind, name, quantity}], shipping},
     # relocation {street, ..., preferred_date, time_window, network}, removal {date, reason}, account_inquiry {topic}.
     details: dict[str, Any] | None = None
+    # The self-help run the customer followed before opening the incident (F-16), and whether the device showed a
+    # service-call code, which needs a technician.
+    guide_run_id: str | None = None
+    needs_technician: bool = False
+    # A consumables order from an account whose credit is on hold (F-41): it is not to be shipped until an agent
+    # releases it (then `cases.order.released`).
+    awaiting_release: bool = False
+
+
+class OrderReleased(EventData):
+    """An agent released a consumables order that waited because its account's credit was on hold (F-41): it
+    may now be shipped. `details` are the order's items and shipping, as in `cases.case.created`."""
+
+    event_type = "cases.order.released"
+    case_id: str
+    number: str
+    account_id: str
+    device_id: str | None
+    subject: str
+    details: dict[str, Any] | None
+    released_by: str
+    released_at: datetime
+    follower_ids: list[str]
 
 
 class CaseStatusChanged(EventData):
@@ -164,3 +187,63 @@ class SurveyAnswered(EventData):
     rating: int = Field(ge=1, le=5)
     comment: str | None
     answered_at: datetime
+
+
+class SelfHelpStepAnswer(BaseModel):
+    """One step of a guide as the customer answered it."""
+
+    step: str
+    answer: GuideAnswer
+
+
+class SelfHelpRunFinished(EventData):
+    """A customer's run through a self-help guide ended (F-16), so the vendor's systems can follow deflection:
+    `solved` (the customer answered "solved"; nothing was created), `escalated` (it ended in case `case_id`, or a
+    case for the same device and category followed a "solved" within 72 hours: then `previous_outcome` is
+    `solved` and the run is published a second time) or `abandoned` (left unfinished at `last_step`). `version` is
+    the version of the guide the run followed; `steps` the steps answered, in order."""
+
+    event_type = "cases.selfhelp.run_finished"
+    run_id: str
+    guide_id: str
+    guide_key: str
+    version: int
+    outcome: GuideRunOutcome
+    previous_outcome: GuideRunOutcome | None = None
+    user_id: str
+    account_id: str | None
+    device_id: str | None
+    category: str
+    error_code: str | None
+    language: str
+    steps: list[SelfHelpStepAnswer]
+    last_step: str | None
+    case_id: str | None
+    started_at: datetime
+    finished_at: datetime
+
+
+class DeviceWentOffline(EventData):
+    """A device's outage began (one event per outage): `recipient_ids` are the users to tell, its device managers,
+    else the account's administrators; `guide_path` the portal's reconnection guide for the device."""
+
+    event_type = "cases.device.offline"
+    device_id: str
+    account_id: str
+    serial: str
+    model: str
+    offline_since: datetime
+    recipient_ids: list[str]
+    guide_path: str
+
+
+class DeviceBackOnline(EventData):
+    """A device's outage ended at `online_at`; `case_id` the technical-support case it opened, if any."""
+
+    event_type = "cases.device.online"
+    device_id: str
+    account_id: str
+    serial: str
+    offline_since: datetime
+    online_at: datetime
+    case_id: str | None = None

@@ -2,9 +2,10 @@
 vendor's: account number, device serial number, contact email."""
 
 from datetime import date, datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.events.envelope import VENDOR_EXCHANGE, EventData
 from shared.events.vocabulary import CustomerRole
@@ -35,7 +36,32 @@ class SiteLocation(BaseModel):
     contact_phone: str = Field("", max_length=50)
 
 
+AddressKind = Literal["head_office", "billing", "shipping", "site"]
+ContactTopic = Literal["general", "billing", "technical", "supplies"]
+
+
+class AccountAddress(Address):
+    """One of the account's addresses as the CRM keeps it: what it is for decides who sees it (F-34)."""
+
+    kind: AddressKind
+    label: str = Field("", max_length=100, description="the CRM's own name for it, e.g. a branch")
+
+
+class AccountContact(BaseModel):
+    """A person the vendor deals with at the account, and what about (F-34); not necessarily a portal user."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=200)
+    topic: ContactTopic
+    function: str = Field("", max_length=100, description="e.g. Purchasing, Accounts payable")
+    email: EmailStr | None = None
+    phone: str = Field("", max_length=50)
+
+
 class CrmAccountUpserted(VendorEvent):
+    """An account as the CRM knows it. `addresses` and `contacts` are the CRM's whole current lists (each event
+    replaces them); `address` is the main address the business-hours and device defaults use."""
+
     event_type = "crm.account.upserted"
     account_number: str = Field(min_length=1, max_length=50)
     name: str = Field(min_length=1, max_length=200)
@@ -47,6 +73,8 @@ class CrmAccountUpserted(VendorEvent):
     language: Language = "en"
     time_zone: str = Field("UTC", max_length=64)
     address: Address | None = None
+    addresses: list[AccountAddress] = Field(default_factory=list, max_length=50)
+    contacts: list[AccountContact] = Field(default_factory=list, max_length=100)
     active: bool = True
 
     @model_validator(mode="after")
@@ -88,11 +116,45 @@ class CrmContactUpserted(VendorEvent):
     device_serials: list[str] = Field(default_factory=list)
 
 
+TonerColour = Literal["black", "cyan", "magenta", "yellow"]
+TonerPercent = Annotated[int, Field(ge=0, le=100)]
+
+
 class FleetMeterCollected(VendorEvent):
+    """An automatic reading (F-24); a device that reports one is online. `toner`: the level in percent of each
+    colour, where the fleet software reads it (older devices send none)."""
+
     event_type = "fleet.meter.collected"
     serial: str = Field(min_length=1, max_length=50)
     collected_at: datetime
     counters: dict[str, int]
+    toner: dict[TonerColour, TonerPercent] | None = None
+
+
+class FleetDeviceOffline(VendorEvent):
+    """The fleet software lost contact with a device at `since` (the start of the outage)."""
+
+    event_type = "fleet.device.offline"
+    serial: str = Field(min_length=1, max_length=50)
+    since: datetime
+
+
+class FleetDeviceOnline(VendorEvent):
+    """A device the fleet software had lost is reporting again, since `at`."""
+
+    event_type = "fleet.device.online"
+    serial: str = Field(min_length=1, max_length=50)
+    at: datetime
+
+
+class FleetTonerLow(VendorEvent):
+    """A device reports a toner colour running low, at `level_percent` (sent again while it stays low)."""
+
+    event_type = "fleet.toner.low"
+    serial: str = Field(min_length=1, max_length=50)
+    colour: TonerColour
+    level_percent: TonerPercent
+    at: datetime
 
 
 class BillingMeterReadRequested(VendorEvent):
@@ -163,3 +225,42 @@ class FieldserviceVisitUpdated(CaseReference):
     technician: str | None = Field(None, max_length=200)
     note: str | None = Field(None, max_length=2000)
     at: datetime
+
+
+PaymentMethod = Literal["bank_transfer", "direct_debit", "card", "cheque", "cash", "other"]
+CreditStatus = Literal["good", "watch", "hold"]
+Currency = str  # ISO 4217, three capital letters (checked by the field's pattern)
+
+
+class FinancePaymentRecorded(VendorEvent):
+    """A payment the vendor's finance system received from a customer account (F-41). Vendor-only data: it is
+    shown to the vendor's staff and never to any customer role. The same payment sent again (same account,
+    invoice and time of payment) changes nothing."""
+
+    event_type = "finance.payment.recorded"
+    account_number: str = Field(min_length=1, max_length=50)
+    invoice_number: str = Field(min_length=1, max_length=50)
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: Currency = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
+    paid_at: AwareDatetime
+    method: PaymentMethod
+
+
+class FinanceCreditStatusChanged(VendorEvent):
+    """The account's credit standing in the vendor's finance system (F-41): `good`, `watch` (payments are
+    followed closely) or `hold` (consumables orders wait for an agent's release). Vendor-only data. An older
+    change arriving after a newer one joins the history without replacing the current status."""
+
+    event_type = "finance.credit_status.changed"
+    account_number: str = Field(min_length=1, max_length=50)
+    status: CreditStatus
+    credit_limit: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: Currency | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217, of the limit")
+    reason: str = Field("", max_length=500)
+    at: AwareDatetime
+
+    @model_validator(mode="after")
+    def a_limit_has_a_currency(self) -> "FinanceCreditStatusChanged":
+        if self.credit_limit is not None and self.currency is None:
+            raise ValueError("currency: required with credit_limit")
+        return self

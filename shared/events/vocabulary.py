@@ -76,6 +76,7 @@ class NotificationKind(StrEnum):
     READING_ACCEPTED = "reading_accepted"
     READING_REQUESTED = "reading_requested"
     ORDER_SHIPPED = "order_shipped"
+    DEVICE_OFFLINE = "device_offline"
 
 
 class EmailKind(StrEnum):
@@ -96,6 +97,7 @@ class EmailKind(StrEnum):
     VISIT_SCHEDULED = "visit_scheduled"
     CASE_SLA_WARNING = "case_sla_warning"  # to staff: less than one business hour left to respond
     CASE_SLA_BREACHED = "case_sla_breached"  # to staff: the response is overdue
+    DEVICE_OFFLINE = "device_offline"  # to the device's managers: the fleet software lost the device
 
 
 class DeviceAction(StrEnum):
@@ -121,6 +123,9 @@ class CaseAction(StrEnum):
     ASSIGN = "assign"  # to a colleague of the case's department (a supervisor: to anyone of the staff)
     ASSIGN_TO_SELF = "assign_to_self"
     UNASSIGN = "unassign"
+    RELEASE_ORDER = (
+        "release_order"  # a consumables order waiting because its account's credit is on hold (F-41)
+    )
 
 
 class CalendarDayKind(StrEnum):
@@ -160,6 +165,9 @@ class PortalAction(StrEnum):
     MANAGE_ANY_ACCOUNT = "manage_any_account"  # the vendor's staff, on any account they name
     MANAGE_ROUTING = "manage_routing"  # supervisors: departments, their members and the routing rules (F-42)
     VIEW_REPORTS = "view_reports"  # supervisors: the service-level report (F-12, F-42)
+    MANAGE_GUIDES = (
+        "manage_guides"  # supervisors: write, publish and measure the self-help guides (F-16, F-42)
+    )
 
 
 class DepartmentAction(StrEnum):
@@ -176,3 +184,43 @@ class RoutingRuleAction(StrEnum):
     ADD = "add"
     CHANGE = "change"
     DELETE = "delete"
+
+
+class GuideStatus(StrEnum):
+    """Where a self-help guide stands (F-16, F-42): a draft nobody but supervisors reads, or published (a draft
+    may also wait on top of a published version, which customers keep reading until it is published)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class GuideAction(StrEnum):
+    """What a caller may do with a self-help guide (the cases service's `allowed_actions`, F-42)."""
+
+    EDIT = "edit"
+    PUBLISH = "publish"
+
+
+class GuideRunOutcome(StrEnum):
+    """How a run through a self-help guide ended (F-16): the customer answered "solved"; it ended in a case (or a
+    case for the same device and category followed a "solved" within 72 hours); or it was left unfinished."""
+
+    SOLVED = "solved"
+    ESCALATED = "escalated"
+    ABANDONED = "abandoned"
+
+
+class GuideAnswer(StrEnum):
+    """The customer's answer to one step of a guide."""
+
+    SOLVED = "solved"
+    NOT_SOLVED = "not_solved"
+
+
+class ErrorCodeFamily(StrEnum):
+    """The kinds of code a device shows (F-16), by the letter before its number: J jam codes, C replace-a-consumable
+    codes, E service-call codes (which need a technician: they skip self-help and go straight to a case)."""
+
+    JAM = "jam"
+    CONSUMABLE = "consumable"
+    SERVICE_CALL = "service_call"

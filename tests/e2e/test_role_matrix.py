@@ -50,6 +50,8 @@ def world(system):
         devices = {d["serial"]: d for d in api.get("/api/accounts/v1/devices").json()["items"]}
         shared_device, unassigned = devices["ES3826C0002"], devices["ES1238M0004"]
         account_id = shared_device["account_id"]
+        guide = next(g for g in api.get("/api/cases/v1/guides").json()["items"] if g["key"] == "paper-jam")
+        own_run = api.post("/api/cases/v1/guide-runs", json={"guide_id": guide["id"]}).json()
         foreign_case = api.post(
             "/api/cases/v1/cases",
             json={
@@ -85,9 +87,29 @@ def world(system):
         "device": shared_device["id"],
         "account": account_id,
         "case": foreign_case["id"],
+        "guide": guide["id"],
+        "run": own_run["id"],
         "knowledge_user": knowledge_user,
         "to_deactivate": to_deactivate,
         "nobody": str(uuid.uuid4()),
+    }
+
+
+def guide_run_on_device(w):
+    return {"guide_id": w["guide"], "device_id": w["device"]}
+
+
+def guide_run_without_device(w):
+    return {"guide_id": w["guide"]}
+
+
+def guide_draft(w):
+    return {
+        "definition": {
+            "category": "other",
+            "title": {"en": "m"},
+            "steps": [{"key": "s1", "text": {"en": "m"}}],
+        }
     }
 
 
@@ -169,6 +191,22 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         (403, 404, 404, 404, 404, 201, 404),
     ),
     ("GET", "/api/cases/v1/devices/{device}/catalogue", None, (200, 200, 200, 200, 404, 200, 404)),
+    # The fleet's state of the devices each caller sees, and the supplies of those whose supplies they keep.
+    ("GET", "/api/cases/v1/offline-devices", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/v1/supplies", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/v1/devices/{device}/supplies", None, (200, 403, 200, 200, 404, 200, 404)),
+    (
+        "PUT",
+        "/api/cases/v1/devices/{device}/shipping-instructions",
+        lambda w: {"instructions": ""},
+        (200, 403, 200, 200, 404, 403, 404),
+    ),
+    (
+        "POST",
+        "/api/cases/v1/devices/{device}/stock/C3826i-T-B/used",
+        lambda w: {"quantity": 1000},  # more than on site: refused for whoever keeps the stock
+        (409, 403, 409, 409, 404, 403, 404),
+    ),
     ("GET", "/api/accounts/v1/registrations", None, (200, 403, 403, 403, 403, 200, 200)),
     ("GET", "/api/accounts/v1/accounts/{account}/users", None, (200, 403, 403, 403, 403, 200, 404)),
     ("GET", "/api/accounts/v1/accounts/{account}", None, (200, 200, 200, 200, 200, 200, 404)),
@@ -255,6 +293,31 @@ MATRIX: list[tuple[str, str, Callable[[Any], dict[str, Any]] | None, tuple[int, 
         lambda w: {"rating": 5, "comment": "matrix"},
         (404,) * 7,
     ),
+    # The vendor-only finance data (F-41): payments and credit status, and finding accounts, are the staff's alone;
+    # releasing an order is the staff's (this incident waits for nothing: 409).
+    ("GET", "/api/accounts/v1/accounts/{account}/finance", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/api/accounts/v1/accounts?q=ES-100234", None, (403, 403, 403, 403, 403, 200, 403)),
+    ("POST", "/api/cases/v1/cases/{case}/release", None, (403, 403, 403, 403, 403, 409, 403)),
+    ("GET", "/docs/asyncapi.json", None, (200, 200, 200, 200, 200, 200, 200)),
+    # Self-help (F-16, F-42): every role reads the guides of its account's models; customers who may report a
+    # problem on the device run a guide on it, any customer without one; the run is its runner's; supervisors
+    # alone write and publish (and nothing here changes a guide: every writer is refused).
+    ("GET", "/api/cases/v1/guides", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/cases/v1/guides?device_id={device}", None, (200, 200, 200, 200, 404, 200, 404)),
+    ("GET", "/api/cases/v1/guides/{guide}", None, (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/cases/v1/guide-runs", guide_run_on_device, (201, 201, 403, 201, 403, 403, 404)),
+    ("POST", "/api/cases/v1/guide-runs", guide_run_without_device, (201, 201, 201, 201, 201, 403, 201)),
+    ("GET", "/api/cases/v1/guide-runs/{run}", None, (200, 404, 404, 404, 404, 404, 404)),
+    (
+        "POST",
+        "/api/cases/v1/guide-runs/{run}/answers",
+        lambda w: {"step": "zz", "answer": "solved"},  # not the step it is at: refused for its runner too
+        (409, 404, 404, 404, 404, 404, 404),
+    ),
+    ("GET", "/api/cases/v1/managed-guides", None, (403, 403, 403, 403, 403, 403, 403)),
+    ("GET", "/api/cases/v1/managed-guides/{guide}", None, (403, 403, 403, 403, 403, 403, 403)),
+    ("PUT", "/api/cases/v1/managed-guides/{guide}/draft", guide_draft, (403, 403, 403, 403, 403, 403, 403)),
+    ("POST", "/api/cases/v1/managed-guides/{guide}/publish", None, (403, 403, 403, 403, 403, 403, 403)),
 ]
 
 

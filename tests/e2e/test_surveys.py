@@ -107,7 +107,7 @@ def test_two_followers_answer_once_each_and_the_supervisor_sees_both(system):
     today = datetime.now(UTC).date()
     period = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
     with system.client(system.login(SUPERVISOR)) as api:
-        results = api.get("/api/cases/v1/reports/surveys", params=period | {"by": "agent"})
+        results = api.get("/api/cases/v1/reports/surveys", params=period | {"by": "staff"})
         assert results.status_code == 200, results.text
         ours = [
             (c["rating"], c["comment"])

@@ -101,6 +101,8 @@ async def test_accounts_are_visible_to_members_and_staff_only(client, world, tok
         "country": "SE",
         "language": "sv",
         "time_zone": "Europe/Stockholm",
+        "addresses": [],  # the CRM sent none (F-34)
+        "contacts": [],
     }
     assert (
         await client.get(f"{API}/accounts/{world['accounts']['B-200']}", headers=member)

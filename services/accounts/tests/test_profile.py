@@ -46,6 +46,7 @@ async def test_me_shows_memberships_and_default_preferences(client, session_toke
         "reading_accepted",
         "reading_requested",
         "order_shipped",
+        "device_offline",
     }
     assert all(me["notification_preferences"].values())
 

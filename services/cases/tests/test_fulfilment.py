@@ -138,7 +138,10 @@ async def test_logistics_moves_an_order_accepted_shipped_delivered(portal, order
         actions = (
             await session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == "logistics"))
         ).all()
-    assert sorted(actions) == sorted(["case.shipment_updated"] * 3 + ["case.status_changed"] * 2)
+    # The delivery also put the order's one line into the stock on site (SPEC §1).
+    assert sorted(actions) == sorted(
+        ["case.shipment_updated"] * 3 + ["case.status_changed"] * 2 + ["device.stock_changed"]
+    )
 
 
 async def test_a_delivery_reported_first_resolves_a_new_order_at_once(portal, order):

@@ -99,7 +99,14 @@ async def test_the_hour_left_is_counted_in_business_hours_of_the_account(staffed
 async def test_an_item_names_account_device_and_assignee_and_says_what_the_agent_may_do(staffed):
     case = await staffed.new_case()
     [item] = (await queue(staffed, "agent")).json()["items"]
-    assert item["account"] == {"id": "acc-1", "number": "N-acc-1", "name": "Account acc-1", "country": "ES"}
+    assert item["account"] == {
+        "id": "acc-1",
+        "number": "N-acc-1",
+        "name": "Account acc-1",
+        "country": "ES",
+        "credit_status": "good",  # until the finance system says otherwise (F-41)
+        "credit_reason": "",
+    }
     assert item["device"] == {"id": "d1", "serial": "SN-d1", "model": "imageRUNNER C3826i"}
     assert item["assignee"] is None
     assert item["allowed_actions"] == [

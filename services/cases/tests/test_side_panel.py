@@ -17,7 +17,14 @@ async def test_the_staff_see_account_customer_and_device_with_its_response_time(
     await portal.bus.deliver(with_phone("manager", "+34 600 111 222"))
     case = await portal.new_case("manager", "d1")
     detail = (await portal.get("agent", case["id"])).json()
-    assert detail["account"] == {"id": "acc-1", "number": "N-acc-1", "name": "Account acc-1", "country": "ES"}
+    assert detail["account"] == {
+        "id": "acc-1",
+        "number": "N-acc-1",
+        "name": "Account acc-1",
+        "country": "ES",
+        "credit_status": "good",  # until the finance system says otherwise (F-41)
+        "credit_reason": "",
+    }
     assert detail["customer"] == {
         "id": "manager",
         "name": "Max Manager",

@@ -309,7 +309,7 @@ async def test_results_by_device_model_agent_and_week(answered):
         ("imageRUNNER C3826i", "imageRUNNER C3826i", 3, 3.0, [1, 0, 1, 0, 1]),
         ("", "", 1, 4.0, [0, 0, 0, 1, 0]),
     ]
-    by_agent = await results(answered, by="agent")
+    by_agent = await results(answered, by="staff")
     assert figures(by_agent["rows"]) == [
         ("agent", "Agnes Agent", 3, 4.0, [0, 0, 1, 1, 1]),
         ("agent2", "Arvid Agent", 1, 1.0, [1, 0, 0, 0, 0]),
@@ -325,10 +325,10 @@ async def test_results_by_device_model_agent_and_week(answered):
 
 async def test_results_as_csv(answered):
     response = await answered.client.get(
-        f"{RESULTS}.csv", params=PERIOD | {"by": "agent"}, headers=answered.auth("boss")
+        f"{RESULTS}.csv", params=PERIOD | {"by": "staff"}, headers=answered.auth("boss")
     )
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    assert 'filename="surveys-by-agent-2026-03-01-2026-03-31.csv"' in response.headers["content-disposition"]
+    assert 'filename="surveys-by-staff-2026-03-01-2026-03-31.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["group_name"], r["answers"], r["mean_rating"], r["rating_5"]) for r in rows] == [
         ("Agnes Agent", "3", "4.0", "1"),

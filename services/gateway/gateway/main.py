@@ -20,14 +20,19 @@ from gateway.settings import DEV_SECRET, Settings
 from gateway.upstream import Upstreams, UpstreamUnavailable, make_client
 from gateway.web import (
     account_pages,
+    agent_account_pages,
     agent_pages,
     auth_pages,
     calendar_pages,
+    contract_pages,
+    guide_pages,
+    help_pages,
     portal_pages,
     reading_pages,
     report_pages,
     request_pages,
     supervisor_pages,
+    supplies_pages,
     survey_pages,
 )
 from gateway.web.visit import PACKAGE_DIR, LoginRequired, PageError, Web, start_visit
@@ -90,7 +95,9 @@ def create_app(
     app.include_router(operations_router())
     app.include_router(proxy.router)
     app.include_router(auth_pages.router)
+    app.include_router(agent_account_pages.router)  # before agent_pages: its paths are more specific
     app.include_router(agent_pages.router)
+    app.include_router(contract_pages.router)
     app.include_router(supervisor_pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(report_pages.router)
@@ -99,6 +106,9 @@ def create_app(
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)
     app.include_router(request_pages.router)
+    app.include_router(help_pages.router)
+    app.include_router(guide_pages.router)
+    app.include_router(supplies_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
 

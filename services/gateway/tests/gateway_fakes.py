@@ -1,6 +1,7 @@
 """Stand-ins for the accounts, cases and meters services, answering the shapes the gateway relies on.
 They run in-process behind an httpx transport that routes by host, and record every call they get."""
 
+import copy
 import datetime as dt
 import json
 import re
@@ -14,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.tests.calendar_fakes import FakeCalendars
+from services.gateway.tests.guide_fakes import FakeGuides
 from services.gateway.tests.service_contracts import contract_violation
 from services.gateway.tests.survey_fakes import FakeSurveys
 from shared.auth import Principal
@@ -104,6 +106,9 @@ class FakeServices:
     registrations: list[dict] = field(default_factory=list)
     account_users: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
+    # The vendor-only finance of ACCOUNT_ID (F-41): its current credit status (None: none reported) and payments.
+    credit: dict | None = None
+    payments: list[dict] = field(default_factory=list)
     # department -> its members' user ids; the vendor's staff; the routing rules as (type, category) -> department
     department_members: dict[str, list[str]] = field(
         default_factory=lambda: {d: [] for d in ("technical_support", "supplies", "logistics", "accounts")}
@@ -127,6 +132,11 @@ class FakeServices:
     calendars: FakeCalendars = field(default_factory=FakeCalendars)
     # The surveys' links and results (survey_fakes.py).
     surveys: FakeSurveys = field(default_factory=FakeSurveys)
+    # The self-help guides and runs (guide_fakes.py).
+    guides: FakeGuides = field(default_factory=FakeGuides)
+    # The fleet's view (the cases service): devices offline, and the supplies of the visitor's device.
+    offline_devices: list[dict] = field(default_factory=list)
+    supplies: dict = field(default_factory=lambda: copy.deepcopy(SUPPLIES))
     # Answers of the fakes the real services could not have given (see service_contracts.py).
     contract_violations: list[str] = field(default_factory=list)
 
@@ -253,7 +263,8 @@ class FakeServices:
                 in_department="user-1" in self.department_members.get(case["department"], []),
                 case_over=case["status"] in ("closed", "cancelled"),
             )
-            return ["reply", "add_internal_note", *moves, *assignment]
+            release = ["release_order"] if case.get("awaiting_release") else []
+            return ["reply", "add_internal_note", *moves, *assignment, *release]
         replies = [] if case["status"] in ("closed", "cancelled") else ["reply"]
         return replies + (["cancel"] if "cancelled" in case["allowed_transitions"] else [])
 
@@ -360,7 +371,14 @@ class FakeServices:
             "follower_ids": [],
             "breached": False,
             "at_risk": False,
-            "account": {"id": ACCOUNT_ID, "number": "100200", "name": "Acme SL", "country": "ES"},
+            "account": {
+                "id": ACCOUNT_ID,
+                "number": "100200",
+                "name": "Acme SL",
+                "country": "ES",
+                "credit_status": (self.credit or {}).get("status", "good"),
+                "credit_reason": (self.credit or {}).get("reason", ""),
+            },
             "customer": {
                 "id": "user-1",
                 "name": "Ana García",
@@ -590,6 +608,55 @@ class FakeServices:
                 ]
             }
 
+        @app.get(f"{base}/accounts/{{account_id}}")
+        async def account(account_id: str):
+            """The staff's view with its credit status; a member's with the parts of the CRM's lists for them."""
+            if account_id != ACCOUNT_ID or (self.staff_role is None and not self.role):
+                return problem(404, "No account with this id is visible to you.")
+            main = {
+                "id": ACCOUNT_ID,
+                "number": "100200",
+                "name": "Acme SL",
+                "country": "ES",
+                "language": "es",
+            }
+            head_office = {
+                "kind": "head_office",
+                "street": "Calle Mayor 1",
+                "city": "Madrid",
+                "country": "ES",
+            }
+            billing = {"kind": "billing", "street": "Calle Mayor 3", "city": "Madrid", "country": "ES"}
+            general = {"name": "Ana García", "topic": "general", "email": "ana@example.com"}
+            payables = {"name": "Pilar Pagos", "topic": "billing", "email": "pagos@example.com"}
+            everything = self.staff_role is not None or self.role == "administrator"
+            answer = {
+                **main,
+                "time_zone": "Europe/Madrid",
+                "addresses": [head_office, billing] if everything else [head_office],
+                "contacts": [general, payables] if everything else [general],
+            }
+            if self.staff_role is None:
+                return answer
+            place = {"street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid", "region": ""}
+            return {**answer, **place, "subdivision": "ES-MD", "active": True, "credit_status": self.credit}
+
+        @app.get(f"{base}/accounts/{{account_id}}/finance")
+        async def finance(account_id: str, limit: int = 20, offset: int = 0):
+            if self.staff_role is None:
+                return problem(403, "Only the vendor's staff read an account's finance.")
+            return {
+                "account_id": account_id,
+                "credit_status": self.credit,
+                "credit_history": [self.credit] if self.credit else [],
+                "payments": {
+                    "items": self.payments[offset : offset + limit],
+                    "total": len(self.payments),
+                    "limit": limit,
+                    "offset": offset,
+                },
+            }
+
         @app.get(f"{base}/accounts/{{account_id}}/users")
         async def users(account_id: str):
             if not may_administer():
@@ -711,6 +778,41 @@ class FakeServices:
             self.cases["case-2"] = case
             return self.case_answer(case)
 
+        @app.get(f"{base}/offline-devices")
+        async def offline_devices():
+            return {"items": self.offline_devices}
+
+        @app.get(f"{base}/supplies")
+        async def supplies():
+            keeps = self.role in TYPE_ROLES["consumables"]
+            return {"items": [self.supplies] if keeps else []}
+
+        @app.get(f"{base}/devices/{{device_id}}/supplies")
+        async def device_supplies(device_id: str):
+            if device_id != DEVICE_ID:
+                return problem(404, "No device with this id is visible to you.")
+            if self.role not in TYPE_ROLES["consumables"]:
+                return problem(403, "Your role does not keep this device's supplies.")
+            return self.supplies
+
+        @app.put(f"{base}/devices/{{device_id}}/shipping-instructions")
+        async def instructions(device_id: str, body: dict):
+            self.supplies["shipping_instructions"] = body["instructions"]
+            return {"device_id": device_id, "instructions": body["instructions"]}
+
+        @app.post(f"{base}/devices/{{device_id}}/stock/{{sku}}/used")
+        async def used(device_id: str, sku: str, body: dict):
+            line = next(s for s in self.supplies["stock"] if s["sku"] == sku)
+            if body["quantity"] > line["quantity"]:
+                return coded_problem(
+                    409,
+                    "not_enough_stock",
+                    f"Only {line['quantity']} of {sku} are on site.",
+                    {"on_site": line["quantity"], "item": line["name"]},
+                )
+            line["quantity"] -= body["quantity"]
+            return line
+
         @app.get(f"{base}/devices/{{device_id}}/catalogue")
         async def catalogue(device_id: str):
             if device_id != DEVICE_ID:
@@ -745,6 +847,7 @@ class FakeServices:
         self.console_routes(app, base)
         self.calendars.mount(app, base, lambda: self.principal, lambda: self.me["language"])
         self.surveys.mount(app, base, lambda: self.principal)
+        self.guides.mount(app, base, lambda: self.principal, lambda: self.me["language"])
 
         @app.post(f"{base}/cases/{{case_id}}/status")
         async def status(case_id: str, body: dict):
@@ -757,6 +860,18 @@ class FakeServices:
                     params={"from_status": case["status"], "to_status": body.get("status")},
                 )
             case["status"] = body["status"]
+            return self.case_answer(case)
+
+        @app.post(f"{base}/cases/{{case_id}}/release")
+        async def release(case_id: str):
+            case = self.cases[case_id]
+            if not self.staff_role:
+                return problem(403, "Only the vendor's staff release an order.")
+            if not case.get("awaiting_release"):
+                return coded_problem(
+                    409, "not_awaiting_release", "Not waiting.", params={"number": case["number"]}
+                )
+            case["awaiting_release"] = False
             return self.case_answer(case)
 
         return app
@@ -1072,6 +1187,36 @@ CATALOGUE = [
     {"sku": "DR-1", "kind": "drum", "name": "Drum unit", "max_quantity_per_order": 1},
 ]
 OPEN = ("new", "in_progress", "waiting_for_customer")
+# The supplies of the device (its black toner running low, two on site) as the cases service answers them.
+SUPPLIES: dict[str, Any] = {
+    "device_id": DEVICE_ID,
+    "serial": "SN-4711",
+    "model": "imageRUNNER C3826i",
+    "shipping_instructions": "Goods reception, 8-14",
+    "may_change": True,
+    "toners": [
+        {
+            "colour": "black",
+            "level": 12,
+            "reported_at": "2026-03-01T09:00:00Z",
+            "enough_data": True,
+            "days": 6,
+            "days_min": 5,
+            "days_max": 8,
+            "low": True,
+            "sku": "TN-BK",
+            "item_name": "Toner black C-EXV 54",
+            "on_site": 2,
+            "days_with_stock": 106,
+            "order_open": False,
+            "suggest_order": True,
+        }
+    ],
+    "stock": [
+        {"sku": "TN-BK", "name": "Toner black C-EXV 54", "kind": "toner_black", "quantity": 2},
+        {"sku": "TN-C", "name": "Toner cyan C-EXV 54", "kind": "toner_cyan", "quantity": 0},
+    ],
+}
 TYPE_ROLES = {
     "consumables": ("administrator", "stock_manager", "device_stock_manager"),
     "relocation": ("administrator", "device_manager", "device_stock_manager"),

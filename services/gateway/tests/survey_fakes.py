@@ -61,7 +61,7 @@ class FakeSurveys:
                 ),
                 result_row("accounts", "accounts", [3]),
             ],
-            "agent": [result_row("agent-1", "Sven", [5, 4]), result_row("", "", [2])],
+            "staff": [result_row("agent-1", "Sven", [5, 4]), result_row("", "", [2])],
             "week": [result_row("2026-W10", "2026-03-02", [5, 4, 4, 1, 3])],
             "device_model": [result_row("imageRUNNER C3826i", "imageRUNNER C3826i", [5, 4, 4, 1, 3])],
         }

@@ -23,7 +23,7 @@ async def logged_in_as(gateway, fakes, role: str, staff_role: str | None = None)
     [
         (
             "administrator",
-            {"report_problem", "ask_about_account"},
+            {"report_problem", "ask_about_account", "order_toner"},  # the toner running low (F-71)
             {
                 "report_problem",
                 "order_supplies",
@@ -38,7 +38,7 @@ async def logged_in_as(gateway, fakes, role: str, staff_role: str | None = None)
             {"report_problem"},
             {"report_problem", "request_relocation", "request_removal", "update_location", "submit_reading"},
         ),
-        ("stock_manager", set(), {"order_supplies"}),
+        ("stock_manager", {"order_toner"}, {"order_supplies"}),
         ("knowledge_user", set(), set()),
     ],
 )

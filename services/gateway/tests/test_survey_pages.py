@@ -191,10 +191,10 @@ async def test_the_results_read_in_the_visitors_language(gateway, fakes, languag
 
 async def test_results_by_agent_name_the_agent_and_nobody(gateway, fakes):
     client = await visitor(gateway, fakes, "supervisor")
-    page = await client.get(RESULTS, params={**MARCH, "by": "agent"})
+    page = await client.get(RESULTS, params={**MARCH, "by": "staff"})
     assert '<th scope="row">Sven</th>' in page.text and '<th scope="row">Nobody</th>' in page.text
-    assert '<option value="agent" selected>' in page.text
-    assert f'href="{RESULTS}.csv?from=2026-03-01&amp;to=2026-03-31&amp;by=agent" download' in page.text
+    assert '<option value="staff" selected>' in page.text
+    assert f'href="{RESULTS}.csv?from=2026-03-01&amp;to=2026-03-31&amp;by=staff" download' in page.text
     week = await client.get(RESULTS, params={**MARCH, "by": "week"})
     assert "Week 10 of 2026" in week.text
 

@@ -26,8 +26,20 @@ CODE_KEYWORDS = {"code", "field_code"}
 CODE_POSITIONS = {"conflict": 0, "InvalidValue": 0, "token_problem": 1, "field_issue": 1, "_field": 1}
 # Texts that are the same word in the language (a proper name, a loanword).
 SAME_IN = {
-    "es": {"Error:", "Supervisor", "No", "%(hours)s h"},
-    "sv": {"Status", "Incident", "System", "Cyan toner", "Gateway", "Magenta toner"},
+    "es": {"Error:", "Supervisor", "No", "%(hours)s h", "Magenta"},
+    "sv": {
+        "Status",
+        "Incident",
+        "System",
+        "Cyan toner",
+        "Gateway",
+        "Magenta toner",
+        "Guide",
+        "Problem",
+        "Version",
+        "Cyan",
+        "Magenta",
+    },
 }
 
 

@@ -118,6 +118,11 @@ VALUES = {
     "read_request_opened": {"serials": ["SN-1", "SN-2"], "due_date": date(2026, 3, 31)},
     "read_request_reminded": {"serials": ["SN-1"], "due_date": date(2026, 3, 31)},
     "order_shipped": {"number": "CS-1", "subject": "Toner", "tracking_reference": "1Z999", "carrier": "DHL"},
+    "device_offline": {
+        "serial": "SN-1",
+        "model": "C3826i",
+        "offline_since": datetime(2026, 1, 5, 9, tzinfo=UTC),
+    },
     "visit_scheduled": {
         "number": "CS-1",
         "subject": "Move",

@@ -68,6 +68,8 @@ async def keep_account(ctx: HandlerContext, data: CrmAccountUpserted) -> None:
         "language": data.language,
         "time_zone": valid_time_zone(data.time_zone),
         "active": data.active,
+        "addresses": [address.model_dump(mode="json") for address in data.addresses],
+        "contacts": [contact.model_dump(mode="json") for contact in data.contacts],
     }
     if data.address is not None:
         values |= {

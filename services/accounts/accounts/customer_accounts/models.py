@@ -1,6 +1,8 @@
 """Customer accounts, as the vendor's CRM knows them (the number is the vendor's account number)."""
 
-from sqlalchemy import Boolean, String
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accounts.database import Base, new_id
@@ -22,3 +24,6 @@ class Account(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     region: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The CRM's lists as it sends them (F-34): addresses by kind, contacts by topic (shared.events.vendor).
+    addresses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

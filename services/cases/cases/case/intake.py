@@ -18,7 +18,10 @@ from cases.case.schemas import (
 )
 from cases.catalogue.service import priced_order
 from cases.directory.access import check_account_inquiry, device_for_new_case
-from cases.directory.models import Device
+from cases.directory.models import Account, Device
+from cases.fleet.supplies import instructions_of
+from cases.selfhelp import runs
+from cases.selfhelp.models import Guide
 from shared.auth import Principal
 from shared.outbox import Outbox
 
@@ -60,11 +63,32 @@ async def open_case(
             details={"topic": request.topic},
             response_hours=inquiry_hours,
         )
-    else:
-        device = await device_for_new_case(session, principal, request.device_id, request.type)
-        draft = await DRAFTS[request.type](session, device, request)
-        draft.response_hours = device.response_time_hours
+        return await service.create_case(session, outbox, principal, draft)
+    device = await device_for_new_case(session, principal, request.device_id, request.type)
+    if isinstance(request, NewIncident):
+        return await open_incident(session, outbox, principal, device, request)
+    draft = await DRAFTS[request.type](session, device, request)
+    draft.response_hours = device.response_time_hours
     return await service.create_case(session, outbox, principal, draft)
+
+
+async def open_incident(
+    session: AsyncSession, outbox: Outbox, principal: Principal, device: Device, request: NewIncident
+) -> Case:
+    """An incident, with the self-help run that led to it (its steps tried kept on the case, the run escalated);
+    and any "solved" run on the same device and category in the 72 hours before is escalated too (F-16)."""
+    run = None
+    draft = await incident(session, device, request)
+    draft.response_hours = device.response_time_hours
+    if request.guide_run_id:
+        run, version = await runs.run_for_case(session, principal, request.guide_run_id, device.id)
+        guide = await session.get(Guide, run.guide_id)
+        draft.self_help = runs.self_help_of(run, version, guide.key if guide else "")
+    case = await service.create_case(session, outbox, principal, draft)
+    await runs.cases_follow_solved_runs(session, outbox, case)
+    if run is not None:
+        await runs.escalate(session, outbox, run, case)
+    return case
 
 
 async def incident(_session: AsyncSession, device: Device, request: NewIncident) -> service.CaseDraft:
@@ -76,6 +100,7 @@ async def incident(_session: AsyncSession, device: Device, request: NewIncident)
         subject=request.subject,
         description=request.description,
         error_code=request.error_code,
+        needs_technician=runs.needs_technician(request.error_code),
     )
 
 
@@ -86,6 +111,7 @@ async def consumables(
     subject = request.subject or "Order: " + ", ".join(
         f"{line['quantity']} × {line['name']}" for line in lines
     )
+    account = await session.get(Account, device.account_id)
     return service.CaseDraft(
         type="consumables",
         account_id=device.account_id,
@@ -93,18 +119,25 @@ async def consumables(
         category="consumables",
         subject=subject[:200],
         description=request.description,
-        details={"items": lines, "shipping": shipping_of(request, device)},
+        details={
+            "items": lines,
+            "shipping": shipping_of(request, device, await instructions_of(session, device.id)),
+        },
+        # The customer is told only that the order waits for a review, never why (F-41).
+        awaiting_release=account is not None and account.on_credit_hold,
     )
 
 
-def shipping_of(request: NewConsumablesOrder, device: Device) -> dict:
+def shipping_of(request: NewConsumablesOrder, device: Device, kept_instructions: str = "") -> dict:
     """Where the order goes. The device's address is copied at ordering time: logistics ships to where the
-    device was when it was ordered for, even if it moves later."""
+    device was when it was ordered for, even if it moves later. An order to the device that says nothing of
+    instructions carries the device's shipping instructions (SPEC §1); one that says something, its own."""
     if isinstance(request.shipping, ShipToDevice):
         location = device.location or {}
+        said = "instructions" in request.shipping.model_fields_set
         return {
             "use_device_location": True,
-            "instructions": request.shipping.instructions,
+            "instructions": request.shipping.instructions if said else kept_instructions,
             **{name: location.get(name, "") for name in ADDRESS_FIELDS},
         }
     return request.shipping.model_dump(mode="json")

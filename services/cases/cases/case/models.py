@@ -49,6 +49,16 @@ class Case(Base):
     # The latest shipment of a consumables order (F-30), from the logistics system.
     tracking_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     carrier: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A consumables order placed while its account's credit was on hold (F-41) waits for an agent's release;
+    # who released it and when.
+    awaiting_release: Mapped[bool] = mapped_column(Boolean, default=False)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The guided self-help the customer tried before the case (F-16): the guide's version and the steps answered,
+    # their texts in every language of that version (cases.selfhelp.runs.self_help_of); null without one.
+    self_help: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The device showed a service-call code: no self-help, a technician is needed (F-16).
+    needs_technician: Mapped[bool] = mapped_column(Boolean, default=False)
 
     followers: Mapped[list["CaseFollower"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseFollower.user_id"

@@ -26,7 +26,14 @@ OTHER_CASES_SHOWN = 20
 def account_ref(account: Account | None) -> AccountRef | None:
     if account is None:
         return None
-    return AccountRef(id=account.id, number=account.number, name=account.name, country=account.country)
+    return AccountRef(
+        id=account.id,
+        number=account.number,
+        name=account.name,
+        country=account.country,
+        credit_status=account.credit_status,
+        credit_reason=account.credit_reason,
+    )
 
 
 def staff_device(device: Device | None) -> StaffDeviceRef | None:

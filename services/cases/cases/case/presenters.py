@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cases.audit.service import SYSTEM_ACTOR
 from cases.calendars.service import UNKNOWN_ACCOUNT_CALENDAR, calendars_for_accounts
 from cases.case.assignment import staff_assignment_actions
 from cases.case.models import Case, CaseMessage, StatusChange
@@ -102,6 +103,10 @@ def allowed(side: Side, case: Case) -> dict[str, list[str]]:
     }
 
 
+def release_actions(case: Case) -> list[str]:
+    return [CaseAction.RELEASE_ORDER.value] if case.awaiting_release else []
+
+
 def with_assignment(allowed_now: dict[str, list[str]], assignment: list[str]) -> dict[str, list[str]]:
     """The workflow's actions and the assignment's together, in the vocabulary's order."""
     actions = {*allowed_now["allowed_actions"], *assignment}
@@ -110,7 +115,8 @@ def with_assignment(allowed_now: dict[str, list[str]], assignment: list[str]) ->
 
 async def staff_allowed(session: AsyncSession, principal: Principal, case: Case) -> dict[str, list[str]]:
     return with_assignment(
-        allowed(Side.VENDOR, case), await staff_assignment_actions(session, principal, case)
+        allowed(Side.VENDOR, case),
+        await staff_assignment_actions(session, principal, case) + release_actions(case),
     )
 
 
@@ -140,7 +146,9 @@ async def timeline(session: AsyncSession, case: Case, messages: list[CaseMessage
             **extra,
         }
 
-    entries = [entry("created", case.created_at, case.created_by, "customer", body=case.description)]
+    # A case the portal opened by itself (a device offline for days) was opened by the system.
+    opener = "system" if case.created_by == SYSTEM_ACTOR else "customer"
+    entries = [entry("created", case.created_at, case.created_by, opener, body=case.description)]
     entries += [
         entry(
             "status_changed",

@@ -10,6 +10,7 @@ INCIDENT_CATEGORIES = (
     "error_code",
     "network_scanning",
     "noise_damage",
+    "device_offline",
     "other",
 )
 # An account inquiry's category is its topic; consumables orders, relocations and removals have none of their

@@ -69,6 +69,9 @@ class NewIncident(Strict):
     subject: Subject
     description: LongText
     error_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    guide_run_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = Field(
+        None, description="the self-help run that led here: the case keeps the steps tried (F-16)"
+    )
 
 
 class OrderLine(Strict):
@@ -262,10 +265,29 @@ class CaseListItem(Out):
 class StaffCaseListItem(CaseListItem):
     department: str
     assignee_id: str | None
+    awaiting_release: bool = Field(
+        False,
+        description="A consumables order waiting for an agent's release (its account's credit is on hold).",
+    )
 
 
 CasePage = Page[CaseListItem]
 StaffCasePage = Page[StaffCaseListItem]
+
+
+class SelfHelpStepTried(BaseModel):
+    step: str
+    answer: Literal["solved", "not_solved"]
+    text: dict[str, str] = Field(description="the step's instruction in each language of the guide's version")
+
+
+class SelfHelpTried(BaseModel):
+    run_id: str
+    guide_id: str
+    guide_key: str
+    version: int = Field(description="the version of the guide the customer followed")
+    title: dict[str, str] = Field(description="in each language of that version")
+    steps: list[SelfHelpStepTried]
 
 
 class CaseOut(Out):
@@ -289,6 +311,15 @@ class CaseOut(Out):
     details: dict[str, Any] | None = Field(description="What was asked, by type; null for incidents.")
     tracking_reference: str | None
     carrier: str | None
+    awaiting_release: bool = Field(
+        False, description="A consumables order that waits for a review by the vendor before it ships."
+    )
+    self_help: SelfHelpTried | None = Field(
+        None, description="The guide the customer tried before the case, and the steps answered (F-16)."
+    )
+    needs_technician: bool = Field(
+        False, description="The device showed a service-call code: no self-help, a technician is needed."
+    )
 
 
 class DeviceRef(BaseModel):
@@ -309,6 +340,10 @@ class AccountRef(BaseModel):
     number: str
     name: str
     country: str
+    credit_status: Literal["good", "watch", "hold"] = Field(
+        "good", description="From the vendor's finance system (F-41): on `hold`, consumables orders wait."
+    )
+    credit_reason: str = ""
 
 
 class StaffRef(BaseModel):

@@ -68,12 +68,21 @@ class CaseDraft:
     response_hours: float = 0
     error_code: str | None = None
     details: dict[str, Any] | None = None
+    # A consumables order from an account on credit hold (F-41): it waits for an agent's release.
+    awaiting_release: bool = False
+    # The self-help tried before an incident and whether its code needs a technician (F-16).
+    self_help: dict[str, Any] | None = None
+    needs_technician: bool = False
+    # A case the portal opens by itself (a device offline for days) names its department, id and side.
+    department: str | None = None
+    case_id: str | None = None
+    side: str = Side.CUSTOMER
 
 
 async def create_case(session: AsyncSession, outbox: Outbox, principal: Principal, draft: CaseDraft) -> Case:
     now = utcnow()
     case = Case(
-        id=str(uuid.uuid4()),
+        id=draft.case_id or str(uuid.uuid4()),
         account_id=draft.account_id,
         device_id=draft.device.id if draft.device else None,
         type=draft.type,
@@ -82,12 +91,15 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         subject=draft.subject,
         description=draft.description,
         status=CaseStatus.NEW,
-        department=await department_for(session, draft.type, draft.category),
+        department=draft.department or await department_for(session, draft.type, draft.category),
         created_by=principal.user_id,
         created_at=now,
         updated_at=now,
         paused_seconds=0,
         details=draft.details,
+        awaiting_release=draft.awaiting_release,
+        self_help=draft.self_help,
+        needs_technician=draft.needs_technician,
     )
     await start_clock(session, case, draft.response_hours)
     followers = (
@@ -102,7 +114,7 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
     audit.record(
         session,
         actor_id=principal.user_id,
-        actor_side="customer",
+        actor_side=draft.side,
         action="case.created",
         case_id=case.id,
         number=case.number,
@@ -111,6 +123,9 @@ async def create_case(session: AsyncSession, outbox: Outbox, principal: Principa
         type=case.type,
         category=case.category,
         details=case.details,
+        awaiting_release=case.awaiting_release,
+        guide_run_id=(case.self_help or {}).get("run_id"),
+        needs_technician=case.needs_technician,
         response_due_at=iso(case.response_due_at),
         received_outside_business_hours=case.received_outside_business_hours,
     )
@@ -148,6 +163,9 @@ def case_created(case: Case, follower_ids: list[str]) -> CaseCreated:
         response_due_at=case.response_due_at,
         received_outside_business_hours=case.received_outside_business_hours,
         details=case.details,
+        awaiting_release=case.awaiting_release,
+        guide_run_id=(case.self_help or {}).get("run_id"),
+        needs_technician=case.needs_technician,
     )
 
 
@@ -156,7 +174,8 @@ async def initial_followers(
 ) -> list[str]:
     """The creator and the device's assigned users who may see the new case (when their copy is known: a
     lost access always arrives as a change of a known copy). Only they are emailed about it."""
-    candidates = list(dict.fromkeys([principal.user_id, *device.assigned_user_ids]))
+    opener = [] if principal.user_id == audit.SYSTEM_ACTOR else [principal.user_id]
+    candidates = list(dict.fromkeys([*opener, *device.assigned_user_ids]))
     known = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(candidates)))).all()}
 
     def may_follow(user_id: str) -> bool:

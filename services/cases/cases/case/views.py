@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel
 
-from cases.case import assignment, intake, presenters, service
+from cases.case import assignment, intake, presenters, release, service
 from cases.case.schemas import (
     AssignRequest,
     CaseOut,
@@ -155,4 +155,15 @@ async def assign_case(
     async with session.begin():
         case = await service.visible_case(session, principal, case_id, for_update=True)
         await assignment.assign(session, outbox, principal, case, request.assignee_id)
+    return json_response(await presenters.staff_detail(session, principal, case))
+
+
+@router.post("/cases/{case_id}/release", response_model=StaffCaseDetail)
+async def release_order(
+    case_id: str, principal: StaffUser, session: DbSession, outbox: OutboxDep
+) -> Response:
+    """Release a consumables order that waits because its account's credit was on hold (F-41): it may ship."""
+    async with session.begin():
+        case = await service.visible_case(session, principal, case_id, for_update=True)
+        await release.release_order(session, outbox, principal, case)
     return json_response(await presenters.staff_detail(session, principal, case))

@@ -2,7 +2,13 @@
 
 from cases.directory.models import Account, Device, DeviceAssignment, User
 from shared.bus import EventHandlers, HandlerContext
-from shared.events.accounts import AccountUpserted, DeviceRemoved, DeviceUpserted, UserUpserted
+from shared.events.accounts import (
+    AccountCreditStatusChanged,
+    AccountUpserted,
+    DeviceRemoved,
+    DeviceUpserted,
+    UserUpserted,
+)
 
 handlers = EventHandlers()
 
@@ -15,6 +21,18 @@ async def keep_account(ctx: HandlerContext, data: AccountUpserted) -> None:
     account.subdivision = data.subdivision
     account.time_zone, account.active = data.time_zone, data.active
     session.add(account)
+
+
+class AccountNotKnownYet(Exception):
+    """Retried: `accounts` publishes an account before its credit status, and that event will arrive."""
+
+
+@handlers.on(AccountCreditStatusChanged)
+async def keep_credit_status(ctx: HandlerContext, data: AccountCreditStatusChanged) -> None:
+    account = await ctx.session.get(Account, data.account_id)
+    if account is None:
+        raise AccountNotKnownYet(f"account {data.number} is not known yet")
+    account.credit_status, account.credit_reason = data.status, data.reason
 
 
 @handlers.on(UserUpserted)

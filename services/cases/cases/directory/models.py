@@ -19,6 +19,14 @@ class Account(Base):
     subdivision: Mapped[str | None] = mapped_column(String(6), nullable=True)  # ISO 3166-2: regional holidays
     time_zone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The account's credit status from `accounts.credit_status.changed` (F-41), vendor-only: while `hold`, a
+    # consumables order waits for an agent's release; the agent sees it on every case of the account.
+    credit_status: Mapped[str] = mapped_column(String(10), default="good")
+    credit_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def on_credit_hold(self) -> bool:
+        return self.credit_status == "hold"
 
 
 class User(Base):
@@ -45,7 +53,8 @@ class Device(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(36), index=True)
-    serial: Mapped[str] = mapped_column(String(50))
+    # Indexed: each of the fleet's reports names its device by serial (cases.fleet.handlers).
+    serial: Mapped[str] = mapped_column(String(50), index=True)
     model: Mapped[str] = mapped_column(String(100))
     # The contract's response time in business hours (the SLA clock, F-12).
     response_time_hours: Mapped[int] = mapped_column(Integer)

@@ -16,6 +16,7 @@ from cases.audit import service as audit
 from cases.case import service as cases
 from cases.case.models import Case
 from cases.directory.access import followers_who_may_see
+from cases.fleet.supplies import receive_delivery
 from cases.fulfilment.models import FulfilmentUpdate
 from shared.bus import PermanentError
 from shared.db import upsert_ignore, utcnow
@@ -166,6 +167,8 @@ async def apply_shipment(session: AsyncSession, outbox: Outbox, data: LogisticsS
             ),
             subject=case.id,
         )
+    if data.status == "delivered":
+        await receive_delivery(session, case)  # what was delivered is now on site (SPEC §1)
     await move_forward(
         session, outbox, case, SHIPMENT_TARGET[data.status], LOGISTICS, SHIPMENT_REASON[data.status]
     )

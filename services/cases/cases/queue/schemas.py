@@ -26,6 +26,10 @@ class QueueItem(BaseModel):
         description="Its response is overdue: the due time passed, unanswered, not paused."
     )
     at_risk: bool = Field(description="Less than one business hour is left before its response is due.")
+    awaiting_release: bool = Field(
+        False,
+        description="A consumables order waiting for an agent's release (its account's credit is on hold).",
+    )
     account: AccountRef | None
     device: DeviceRef | None
     assignee: StaffRef | None

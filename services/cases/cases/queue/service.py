@@ -148,4 +148,5 @@ QUEUE_FIELDS = (
     "created_at",
     "response_due_at",
     "first_response_at",
+    "awaiting_release",
 )

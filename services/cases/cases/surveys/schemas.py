@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_COMMENT = 2000
-Dimension = Literal["department", "device_model", "agent", "week"]
+Dimension = Literal["department", "device_model", "staff", "week"]
 
 
 class SurveyQuestion(BaseModel):

@@ -225,7 +225,7 @@ def group_of(answer: SurveyAnswer, by: Dimension, period: Period) -> str:
         return answer.department
     if by == "device_model":
         return answer.device_model or ""
-    if by == "agent":
+    if by == "staff":
         return answer.agent_id or ""
     return iso_week(answer.answered_at, period)
 
@@ -255,7 +255,7 @@ async def results(
 
 async def group_names(session: AsyncSession, by: Dimension, groups: Iterable[str]) -> dict[str, str]:
     """How each group is named: an agent by their name (their id when not known here), a week by its Monday."""
-    if by == "agent":
+    if by == "staff":
         ids = [g for g in groups if g]
         rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
         known = {user_id: name for user_id, name in rows.all()}

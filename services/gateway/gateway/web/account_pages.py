@@ -67,6 +67,26 @@ async def pending_registrations(visit: Visit) -> list[dict]:
     return list((body or {}).get("items") or [])
 
 
+# -- the account's information (F-34)
+@router.get("/account", response_class=HTMLResponse)
+async def account_information(visit: UserVisit, account_id: str | None = None) -> Response:
+    """The account as the CRM sends it: name, number, addresses and contacts. The accounts service decides which
+    addresses and contacts concern the visitor's role (administrators: all of them)."""
+    me = await visit.get("accounts", f"{ACCOUNTS}/me")
+    memberships = list((me or {}).get("memberships") or [])
+    ids = [m.get("account_id") for m in memberships]
+    if account_id and account_id not in ids:
+        raise PageError(404)
+    chosen = account_id or (ids[0] if ids else None)
+    account = await visit.get("accounts", f"{ACCOUNTS}/accounts/{chosen}") if chosen else None
+    return visit.render(
+        "account.html",
+        account=account,
+        memberships=memberships,
+        role=next((m.get("role") for m in memberships if m.get("account_id") == chosen), None),
+    )
+
+
 # -- the users page
 async def users_page(
     visit: Visit, account_id: str, status: int = 200, refusal: Refusal | None = None

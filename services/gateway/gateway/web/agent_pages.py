@@ -183,3 +183,15 @@ async def agent_status(visit: StaffVisit, case_id: str) -> Response:
             status_problem=problem_text(visit, answer),
         )
     return visit.redirect(f"/agent/cases/{case_id}?notice=status")
+
+
+@router.post("/cases/{case_id}/release", response_class=HTMLResponse)
+async def release_order(visit: StaffVisit, case_id: str) -> Response:
+    """Release a consumables order that waits because its account's credit was on hold (F-41)."""
+    await visit.form()  # the CSRF check
+    answer = await visit.call("cases", "POST", f"{CASES}/cases/{quote(case_id, safe='')}/release")
+    if not answer.ok:
+        return await case_page(
+            visit, case_id, AGENT_CASE, status=answer.status, release_problem=problem_text(visit, answer)
+        )
+    return visit.redirect(f"/agent/cases/{case_id}?notice=released")

@@ -32,6 +32,7 @@ INCIDENT_CATEGORIES = {
     "error_code": N_("Error code"),
     "network_scanning": N_("Network or scanning"),
     "noise_damage": N_("Noise or physical damage"),
+    "device_offline": N_("Device offline"),
     "other": N_("Other"),
 }
 
@@ -87,6 +88,7 @@ NOTIFICATION_KINDS = {
     "reading_accepted": N_("A meter reading is accepted"),
     "reading_requested": N_("Meter readings are requested"),
     "order_shipped": N_("An order is shipped"),
+    "device_offline": N_("A device I look after goes offline"),
 }
 
 # Every kind of email the notifications service sends: the preferences above and those a person cannot turn off.
@@ -196,6 +198,14 @@ CONSUMABLE_KINDS = {
     "staples": N_("Staples"),
 }
 
+# The toner colours the fleet software reports levels of.
+TONER_COLOURS = {
+    "black": N_("Black"),
+    "cyan": N_("Cyan"),
+    "magenta": N_("Magenta"),
+    "yellow": N_("Yellow"),
+}
+
 # F-33: what an account inquiry is about.
 INQUIRY_TOPICS = {
     "invoice": N_("Invoice"),
@@ -262,6 +272,37 @@ CALENDAR_DAY_KINDS: dict[str, str] = {
 
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
+# The vendor's finance data (F-41), shown to its staff only.
+CREDIT_STATUSES = {"good": N_("Good standing"), "watch": N_("On watch"), "hold": N_("On hold")}
+PAYMENT_METHODS = {
+    "bank_transfer": N_("Bank transfer"),
+    "direct_debit": N_("Direct debit"),
+    "card": N_("Card"),
+    "cheque": N_("Cheque"),
+    "cash": N_("Cash"),
+    "other": N_("Other"),
+}
+# The CRM's addresses and contacts of an account (F-34).
+ADDRESS_KINDS = {
+    "head_office": N_("Head office"),
+    "billing": N_("Billing address"),
+    "shipping": N_("Delivery address"),
+    "site": N_("Site"),
+}
+CONTACT_TOPICS = {
+    "general": N_("General"),
+    "billing": INQUIRY_TOPICS["billing"],
+    "technical": N_("Technical matters"),
+    "supplies": N_("Supplies"),
+}
+# A customer's answer to a step of a self-help guide, and how a run through a guide ended (F-16).
+GUIDE_ANSWERS = {"solved": N_("Solved"), "not_solved": N_("Not solved")}
+GUIDE_OUTCOMES = {
+    "solved": N_("Solved"),
+    "escalated": N_("Ended in a case"),
+    "abandoned": N_("Left unfinished"),
+}
+
 KINDS = {
     "status": STATUSES,
     "type": TYPES,
@@ -281,6 +322,7 @@ KINDS = {
     "resolution": REVIEW_RESOLUTIONS,
     "audit": AUDIT_ACTIONS,
     "consumable": CONSUMABLE_KINDS,
+    "toner": TONER_COLOURS,
     "topic": INQUIRY_TOPICS,
     "time_window": TIME_WINDOWS,
     "ip_mode": IP_MODES,
@@ -291,4 +333,10 @@ KINDS = {
     "registration": REGISTRATION_STATUSES,
     "email_status": EMAIL_STATUSES,
     "calendar_day": CALENDAR_DAY_KINDS,
+    "credit": CREDIT_STATUSES,
+    "payment_method": PAYMENT_METHODS,
+    "address_kind": ADDRESS_KINDS,
+    "contact_topic": CONTACT_TOPICS,
+    "guide_answer": GUIDE_ANSWERS,
+    "guide_outcome": GUIDE_OUTCOMES,
 }

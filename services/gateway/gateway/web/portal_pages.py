@@ -17,7 +17,8 @@ from gateway.upstream import UpstreamUnavailable
 from gateway.web import labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
-from gateway.web.visit import PageError, UserVisit, Visit, parse_time, refresh_tokens
+from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, parse_time, refresh_tokens
+from shared import clock
 from shared.events.vocabulary import PortalAction
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ ACCOUNTS, CASES, METERS = "/api/accounts/v1", "/api/cases/v1", "/api/meters/v1"
 NOTIFICATIONS = "/api/notifications/v1"
 PAGE_SIZE = 20
 CASE_FILTERS = ("status", "type", "device_id", "q", "created_from", "created_to")
+FORM_REFUSALS_AND_GONE = FORM_REFUSALS | {404}
 
 
 async def optional(call) -> tuple[Any, bool]:
@@ -80,6 +82,8 @@ async def dashboard(visit: UserVisit) -> Response:
     requests in progress, their devices. The vendor's staff start at their console instead (F-40)."""
     if visit.user is not None and visit.user.may(PortalAction.WORK_CASES):
         return visit.redirect("/agent")
+    if visit.user is not None and visit.user.guides_only:  # the Knowledge User reads the guides (F-16)
+        return visit.redirect("/help/guides")
     case_lists = [
         visit.get("cases", f"{CASES}/cases", params={"status": status, "limit": 50})
         for status in labels.OPEN_STATUSES
@@ -90,6 +94,8 @@ async def dashboard(visit: UserVisit) -> Response:
         (due, due_ok),
         (orders, orders_ok),
         (requests, requests_ok),
+        (offline, offline_ok),
+        (supplies, supplies_ok),
         *case_answers,
     ) = await asyncio.gather(
         optional(caller_actions(visit)),
@@ -97,6 +103,8 @@ async def dashboard(visit: UserVisit) -> Response:
         optional(visit.get("meters", f"{METERS}/due-readings")),
         optional(orders_on_their_way(visit)),
         optional(open_cases_of(visit, labels.REQUEST_TYPES)),
+        optional(visit.get("cases", f"{CASES}/offline-devices")),
+        optional(visit.get("cases", f"{CASES}/supplies")),
         *(optional(call) for call in case_lists),
     )
     open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
@@ -115,7 +123,40 @@ async def dashboard(visit: UserVisit) -> Response:
         orders_ok=orders_ok,
         requests=requests or [],
         requests_ok=requests_ok,
+        offline_devices=[
+            {**item, "offline_for": offline_for(visit, item.get("offline_since"))}
+            for item in (offline or {}).get("items") or []
+        ],
+        offline_ok=offline_ok,
+        running_low=running_low((supplies or {}).get("items") or []),
+        supplies_ok=supplies_ok,
+        keeps_supplies=bool((supplies or {}).get("items")),
     )
+
+
+def offline_for(visit: Visit, since: Any) -> str:
+    """How long a device has been offline, in whole days (hours on its first day), in the visitor's language."""
+    started = parse_time(since)
+    if started is None:
+        return ""
+    hours = max(0, int((clock.now() - started).total_seconds() // 3600))
+    if hours < 1:
+        return visit.gettext("less than an hour")
+    if hours < 24:
+        return visit.translations.ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
+    days = hours // 24
+    return visit.translations.ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
+
+
+def running_low(devices: list[dict]) -> list[dict]:
+    """The Stock Manager's list (F-71): per device, each toner colour running low, the lowest first."""
+    rows = [
+        {"device": device, "toner": toner}
+        for device in devices
+        for toner in device.get("toners") or []
+        if toner.get("low")
+    ]
+    return sorted(rows, key=lambda row: (row["toner"].get("level") or 0, row["device"].get("serial") or ""))
 
 
 def most_urgent_first(case: dict) -> tuple[bool, dt.datetime]:
@@ -254,6 +295,7 @@ def new_case_page(
         values=values,
         categories=labels.INCIDENT_CATEGORIES,
         errors=extra.pop("errors", {}),
+        run=extra.pop("run", None),
         **extra,
     )
 
@@ -262,11 +304,37 @@ async def reportable_devices(visit: Visit) -> list[dict]:
     return allowing(await visible_devices(visit), "report_problem")
 
 
+async def guide_run_of(visit: Visit, run_id: str) -> dict | None:
+    """The self-help run a case continues (F-16): its device, category, code and steps tried fill the form."""
+    if not run_id:
+        return None
+    answer = await visit.call("cases", "GET", f"{CASES}/guide-runs/{run_id}", refusals=FORM_REFUSALS_AND_GONE)
+    return answer.body if answer.ok and isinstance(answer.body, dict) else None
+
+
 @router.get("/cases/new", response_class=HTMLResponse)
-async def new_case_form(visit: UserVisit, device_id: str = "", category: str = "") -> Response:
-    return new_case_page(
-        visit, await reportable_devices(visit), {"device_id": device_id, "category": category}
-    )
+async def new_case_form(
+    visit: UserVisit, device_id: str = "", category: str = "", error_code: str = "", guide_run: str = ""
+) -> Response:
+    values = {"device_id": device_id, "category": category, "error_code": error_code}
+    devices, run = await asyncio.gather(reportable_devices(visit), guide_run_of(visit, guide_run))
+    if run is not None:
+        values.update(
+            device_id=run.get("device_id") or device_id,
+            category=run.get("category") or category,
+            error_code=run.get("error_code") or error_code,
+            guide_run_id=run["id"],
+            subject=run.get("title") or "",
+        )
+    return new_case_page(visit, devices, values, run=run)
+
+
+def incident_of(values: dict[str, str]) -> dict[str, Any]:
+    """The new incident as the cases service takes it; the guide run only when one led here (F-16)."""
+    incident: dict[str, Any] = {**values, "type": "incident", "error_code": values["error_code"] or None}
+    if not values["guide_run_id"]:
+        del incident["guide_run_id"]
+    return incident
 
 
 @router.post("/cases/new", response_class=HTMLResponse)
@@ -274,20 +342,24 @@ async def create_case(visit: UserVisit) -> Response:
     form = await visit.form()
     values = {
         name: str(form.get(name, "")).strip()
-        for name in ("device_id", "category", "error_code", "subject", "description")
+        for name in ("device_id", "category", "error_code", "subject", "description", "guide_run_id")
     }
     answer = await visit.call(
         "cases",
         "POST",
         f"{CASES}/cases",
-        json={**values, "type": "incident", "error_code": values["error_code"] or None},
+        json=incident_of(values),
     )
     if not answer.ok:
+        devices, run = await asyncio.gather(
+            reportable_devices(visit), guide_run_of(visit, values["guide_run_id"])
+        )
         return new_case_page(
             visit,
-            await reportable_devices(visit),
+            devices,
             values,
             status=answer.status,
+            run=run,
             errors=form_errors(visit, answer),
             problem=problem_text(visit, answer),
         )
@@ -301,6 +373,7 @@ CASE_NOTICES = {
     "status": labels.N_("The status has been changed."),
     "assigned": labels.N_("The case has been assigned."),
     "unassigned": labels.N_("The case no longer has an assignee."),
+    "released": labels.N_("The order has been released and can now be shipped."),
 }
 
 

@@ -61,6 +61,7 @@ MESSAGES = {
     # cases
     "case_closed": N_("Case %(number)s has the status “%(status)s”: open a new case instead."),
     "illegal_transition": N_("The case cannot go from “%(from_status)s” to “%(to_status)s”."),
+    "not_awaiting_release": N_("Case %(number)s is not an order waiting for a release."),
     "not_active_staff": N_("Choose an active member of the service team."),
     "not_department_member": N_("Choose someone who works in the department “%(department)s”."),
     "not_in_department": N_("You do not work in the department “%(department)s”."),
@@ -71,6 +72,7 @@ MESSAGES = {
         "Every case of the type “%(type)s” needs a department: change its rule for any category instead of deleting it."
     ),
     "not_in_catalogue": N_("%(sku)s is not in this device's catalogue."),
+    "not_enough_stock": N_("Only %(on_site)s of %(item)s are on site."),
     "ordered_twice": N_("%(item)s is ordered more than once."),
     "too_many": N_("At most %(max)s of %(item)s per order."),
     "unknown_calendar": N_("There is no such business-hours calendar."),
@@ -87,6 +89,18 @@ MESSAGES = {
     "survey_already_answered": N_(
         "You have already answered the survey about case %(number)s. Thank you, we have your answer."
     ),
+    # cases: self-help guides
+    "unknown_error_code": N_(
+        "Enter the code as the device shows it: J (paper jam), C (consumable) or E (service call) and its number, for example J1104."
+    ),
+    "not_a_later_step": N_("Choose “%(end)s” or a later step."),
+    "duplicate_step": N_("Another step already has this name."),
+    "guide_run_finished": N_("This guide has already ended. Start it again if you need it."),
+    "not_current_step": N_("This step was already answered. Continue from the current step."),
+    "unknown_guide_run": N_("The guide you followed could not be found. Open the case without it."),
+    "guide_run_other_device": N_("The guide was followed for another device: choose that device."),
+    "guide_key_taken": N_("Another guide already has this key."),
+    "nothing_to_publish": N_("The draft has no changes since the published version."),
     # meters
     "unknown_counter": N_("This device has no counter “%(counter)s”."),
     "already_read_today": N_(

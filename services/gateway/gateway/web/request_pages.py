@@ -90,26 +90,47 @@ def shipping_of(values: dict[str, str]) -> dict:
 
 
 async def order_page(
-    visit: Visit, device_id: str, values: dict | None = None, status: int = 200, **extra: Any
+    visit: Visit,
+    device_id: str,
+    values: dict | None = None,
+    status: int = 200,
+    suggested_sku: str = "",
+    **extra: Any,
 ) -> Response:
     device = await visit.get("accounts", f"{ACCOUNTS}/devices/{device_id}")
-    catalogue = await visit.get("cases", f"{CASES}/devices/{device_id}/catalogue")
-    place = device.get("location") or {}
+    catalogue = (await visit.get("cases", f"{CASES}/devices/{device_id}/catalogue") or {}).get("items") or []
+    if values is None:
+        values = await new_order_values(visit, device, catalogue, suggested_sku)
     return visit.render(
         "order.html",
         status=status,
         device=device,
-        catalogue=(catalogue or {}).get("items") or [],
-        values=values or {"ship_to": "device", "country": place.get("country") or ""},
+        catalogue=catalogue,
+        values=values,
         quantity_field=quantity_field,
         errors=extra.pop("errors", {}),
         **extra,
     )
 
 
+async def new_order_values(visit: Visit, device: dict, catalogue: list[dict], suggested_sku: str) -> dict:
+    """A new order starts from the device's shipping instructions (SPEC §1) and, when the dashboard suggested an
+    item (a toner running low), one of it."""
+    supplies = await visit.call("cases", "GET", f"{CASES}/devices/{device['id']}/supplies", refusals={403})
+    kept = supplies.body.get("shipping_instructions", "") if supplies.ok and supplies.body else ""
+    values = {
+        "ship_to": "device",
+        "country": (device.get("location") or {}).get("country") or "",
+        "instructions": kept,
+    }
+    if any(item["sku"] == suggested_sku for item in catalogue):
+        values[quantity_field(suggested_sku)] = "1"
+    return values
+
+
 @router.get("/devices/{device_id}/order", response_class=HTMLResponse)
-async def order_form(visit: UserVisit, device_id: str) -> Response:
-    return await order_page(visit, device_id)
+async def order_form(visit: UserVisit, device_id: str, sku: str = "") -> Response:
+    return await order_page(visit, device_id, suggested_sku=sku)
 
 
 @router.post("/devices/{device_id}/order", response_class=HTMLResponse)

@@ -42,7 +42,7 @@ RATING_WORDS = {
 DIMENSIONS = {
     "department": N_("Department"),
     "device_model": N_("Device model"),
-    "agent": N_("Agent"),
+    "staff": N_("Agent"),
     "week": N_("Week"),
 }
 FIELDS = ("from", "to", "department", "by")

@@ -31,6 +31,7 @@ from gateway.web.session import (
 )
 from shared.events.vocabulary import PortalAction
 from shared.i18n import LANGUAGES, Catalogs, LocaleFormatter, negotiate_language
+from shared.permissions import reads_guides_only
 
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,8 @@ class User:
     language: str
     actions: frozenset[str] = frozenset()
     account_actions: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Every role of theirs is the Knowledge User's: the self-help guides are all they see (shared.permissions).
+    guides_only: bool = False
 
     def may(self, action: str) -> bool:
         return action in self.actions
@@ -76,6 +79,7 @@ class User:
                 str(account): frozenset(actions or ())
                 for account, actions in dict(claims.get("account_actions") or {}).items()
             },
+            guides_only=reads_guides_only(dict(claims.get("memberships") or {}), claims.get("staff_role")),
         )
 
 
@@ -118,6 +122,12 @@ class Web:
             secure=settings.cookie_secure, refresh_max_age=settings.refresh_cookie_max_age_seconds
         )
         self.csrf = CsrfSigner(settings.session_secret)
+
+
+def in_language(texts: Any, language: str) -> str:
+    if not isinstance(texts, dict):
+        return str(texts or "")
+    return str(texts.get(language) or texts.get("en") or "")
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -289,6 +299,7 @@ class Visit:
             "when": lambda v, f="medium": formatter.datetime(parse_time(v), f),
             "day": lambda v: formatter.date(parse_time(v) or v),
             "number": formatter.number,
+            "money": formatter.money,
             "country": formatter.country,
             # A response due time, with its weekday (F-12).
             "due_when": lambda v: formatter.date_and_time(parse_time(v)),
@@ -296,6 +307,8 @@ class Visit:
             "query": query_string,
             "quote": quote,
             "calendar_day": lambda v: formatter.date(parse_date(v)),
+            # A text a service keeps in several languages ({"en": ..., "es": ...}): the visitor's, else English.
+            "in_language": lambda texts: in_language(texts, self.language),
             **extra,
         }
 
@@ -427,6 +440,12 @@ async def supervisor_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visi
     return visit
 
 
+async def guides_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
+    if visit.user is None or not visit.user.may(PortalAction.MANAGE_GUIDES):
+        raise PageError(403)
+    return visit
+
+
 async def reports_visit(visit: Annotated[Visit, Depends(user_visit)]) -> Visit:
     if visit.user is None or not visit.user.may(PortalAction.VIEW_REPORTS):
         raise PageError(403)
@@ -438,3 +457,4 @@ UserVisit = Annotated[Visit, Depends(user_visit)]
 StaffVisit = Annotated[Visit, Depends(staff_visit)]
 SupervisorVisit = Annotated[Visit, Depends(supervisor_visit)]
 ReportsVisit = Annotated[Visit, Depends(reports_visit)]
+GuidesVisit = Annotated[Visit, Depends(guides_visit)]

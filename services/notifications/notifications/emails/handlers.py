@@ -27,6 +27,7 @@ from shared.events.cases import (
     CaseSlaBreached,
     CaseSlaWarning,
     CaseStatusChanged,
+    DeviceWentOffline,
     OrderShipped,
     VisitUpdated,
 )
@@ -227,6 +228,23 @@ async def email_visit_scheduled(ctx: HandlerContext, data: VisitUpdated) -> None
         subject=data.subject,
         scheduled_for=data.scheduled_for,
         technician=data.technician,
+    )
+
+
+@handlers.on(DeviceWentOffline)
+async def email_device_offline(ctx: HandlerContext, data: DeviceWentOffline) -> None:
+    """Once per outage (the cases service publishes one event per outage): the device's managers, else the
+    account's administrators, with the link to the device's reconnection guide."""
+    await tell_users(
+        ctx,
+        data.recipient_ids,
+        EmailKind.DEVICE_OFFLINE,
+        EmailKind.DEVICE_OFFLINE,
+        account_id=data.account_id,
+        link_path=data.guide_path,
+        serial=data.serial,
+        model=data.model,
+        offline_since=data.offline_since,
     )
 
 
