@@ -4,6 +4,7 @@ load the demo data, and print where everything is. Ctrl-C stops it all.
 The console stays readable: each service's JSON log goes to var/log/<service>.log (`make logs` follows them),
 the mail catcher prints one line per email, and the banner comes last, once the demo data is in."""
 
+import asyncio
 import os
 import signal
 import socket
@@ -11,17 +12,24 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlparse
+
+import aio_pika
 
 from deploy.demo.data import CONTACTS, DEMO_PASSWORD, STAFF
 from deploy.demo.load import load, resolved_case_with_a_verdict
 from deploy.system import LOG_DIR, MAIL_DIR, REPO_ROOT, SERVICES, SystemConfig
 from shared.auth import generate_keypair
+from shared.bus import Names
+from shared.parked import without_password
 
 DATABASE_URL_VARIABLES = {
     service: f"{service.upper()}_DATABASE_URL" for service in SERVICES if service != "gateway"
 }
+# GATEWAY_PORT, ACCOUNTS_PORT, ...: a second portal on the same machine runs beside the first on ports of its own.
+PORT_VARIABLES = {service: f"{service.upper()}_PORT" for service in SERVICES}
 
 
 def broker_reachable(amqp_url: str) -> bool:
@@ -33,15 +41,81 @@ def broker_reachable(amqp_url: str) -> bool:
         return False
 
 
-def configure() -> SystemConfig:
+def configure(environ: Mapping[str, str] = os.environ) -> SystemConfig:
+    """Ports (`<SERVICE>_PORT`, `SMTP_PORT` for the mail catcher), the broker and the bus prefix from the
+    environment, the defaults otherwise."""
     config = SystemConfig(
-        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
+        amqp_url=environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
+        bus_prefix=environ.get("BUS_PREFIX", ""),
         extra_env={"DEMO_PASSWORD": DEMO_PASSWORD},
     )
-    config.database_urls = {s: os.environ[v] for s, v in DATABASE_URL_VARIABLES.items() if os.environ.get(v)}
+    for service, variable in PORT_VARIABLES.items():
+        if environ.get(variable):
+            config.ports[service] = port_of(variable, environ[variable])
+    if environ.get("SMTP_PORT"):
+        config.smtp_port = port_of("SMTP_PORT", environ["SMTP_PORT"])
+    config.database_urls = {s: environ[v] for s, v in DATABASE_URL_VARIABLES.items() if environ.get(v)}
     if not (config.keys_dir / "jwt-private.pem").exists():
         generate_keypair(config.keys_dir)
     return config
+
+
+def port_of(variable: str, value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65_536:
+        raise SystemExit(f"{variable}={value!r} is not a port number (1 to 65535)")
+    return int(value)
+
+
+def ports_taken(config: SystemConfig) -> list[str]:
+    """The ports this portal would listen on that something else listens on already."""
+    taken = []
+    for name, port in [*config.ports.items(), ("mail catcher", config.smtp_port)]:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(f"{name} {port}")
+    return taken
+
+
+async def queues_consumed(amqp_url: str, prefix: str) -> list[str]:
+    """The services' queues under this prefix that some consumer holds already: another portal running on the
+    same broker, which would take this one's events (and this one its)."""
+    consumed = []
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        for service in DATABASE_URL_VARIABLES:
+            name = Names(prefix, service).queue
+            channel = await connection.channel()
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+            except aio_pika.exceptions.ChannelClosed:
+                continue  # not declared yet: nobody consumes it
+            if queue.declaration_result.consumer_count:
+                consumed.append(f"{name} ({queue.declaration_result.consumer_count} consumer(s))")
+            await channel.close()
+    return consumed
+
+
+def refusal(config: SystemConfig) -> str | None:
+    """Why this portal must not start here, or None."""
+    if not broker_reachable(config.amqp_url):
+        return (
+            f"RabbitMQ is not reachable at {without_password(config.amqp_url)}: start one (e.g. `rabbitmq-server -detached`, or "
+            f"`docker run -p 5672:5672 rabbitmq:3.13`) or set AMQP_URL."
+        )
+    if consumed := asyncio.run(queues_consumed(config.amqp_url, config.bus_prefix)):
+        return (
+            f"another portal already consumes the queues of bus prefix {config.bus_prefix!r} on "
+            f"{without_password(config.amqp_url)}: {', '.join(consumed)}. Stop it, or run this one beside it with its own "
+            "BUS_PREFIX (and ports: GATEWAY_PORT, ACCOUNTS_PORT, CASES_PORT, METERS_PORT, NOTIFICATIONS_PORT, "
+            "SMTP_PORT)."
+        )
+    if taken := ports_taken(config):
+        return (
+            f"these ports are taken already: {', '.join(taken)}. Set GATEWAY_PORT, ACCOUNTS_PORT, CASES_PORT, "
+            "METERS_PORT, NOTIFICATIONS_PORT or SMTP_PORT to free ones."
+        )
+    return None
 
 
 def load_demo(config: SystemConfig) -> None:
@@ -138,11 +212,13 @@ def stop(processes: dict[str, subprocess.Popen]) -> None:
 
 def main() -> int:
     config = configure()
-    if not broker_reachable(config.amqp_url):
-        print(
-            f"RabbitMQ is not reachable at {config.amqp_url}: start one (e.g. `rabbitmq-server -detached`, or "
-            f"`docker run -p 5672:5672 rabbitmq:3.13`) or set AMQP_URL."
-        )
+    print(
+        f"portal on http://localhost:{config.ports['gateway']}, broker {without_password(config.amqp_url)}, "
+        f"bus prefix {config.bus_prefix!r}",
+        flush=True,
+    )
+    if reason := refusal(config):
+        print(f"not starting: {reason}")
         return 1
     config.migrate()
     # A `kill` stops the portal as Ctrl-C does: SystemExit runs supervise()'s cleanup.

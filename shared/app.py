@@ -27,6 +27,7 @@ from shared.logging import configure_logging
 from shared.messaging_tables import MessagingTables
 from shared.middleware import RequestContextMiddleware
 from shared.outbox import Outbox, OutboxRelay
+from shared.retention import retention_job
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ def create_service_app(
     large_bodies: re.Pattern[str] | None = None,
 ) -> FastAPI:
     all_handlers = service_handlers(handlers, tables, consume_session_revocations)
+    start_retention, stop_retention = retention_job(tables, settings)
+    on_startup, on_shutdown = [*on_startup, start_retention], [*on_shutdown, stop_retention]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

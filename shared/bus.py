@@ -10,6 +10,18 @@ A handler runs in its own transaction together with its inbox row; the message i
 Messages that arrive while one is being handled are taken together: a run of consecutive events of one type
 shares each handler's transaction (one commit for the run instead of one per event). Should the run fail, its
 events are handled again one at a time, so a bad event is retried or parked alone.
+
+Only an event that fails on its own merits spends its retries. When a handler fails while the service's database
+cannot be reached, the consumer holds the deliveries in hand (unacked, so the broker counts nothing against them
+and hands them to nobody else) and takes no more until the database answers again, then handles them from where
+it stopped: an outage parks nothing and loses nothing. Should the broker connection go meanwhile, the deliveries in
+hand are let go; the broker hands them out again after the reconnection. (RabbitMQ takes back deliveries held longer
+than its `consumer_timeout`, 30 minutes by default, and hands them out again: an outage longer than that costs each
+held event one of its `x-delivery-limit` deliveries per half hour, still none of its retries.)
+
+Parking is for what cannot succeed as it is: a body that is not a CloudEvent, a type with no contract, a type that
+differs from the routing key it was published with, a handler's `PermanentError`, or retries spent. Each parked
+copy says why (`x-parked-reason`) and of which kind (`x-parked-kind`), and `shared.parked` lists and replays them.
 """
 
 import asyncio
@@ -33,7 +45,15 @@ from shared.db import Database, upsert_ignore
 from shared.events import PORTAL_EXCHANGE, REGISTRY, VENDOR_EXCHANGE, CloudEvent, EventData
 from shared.events.envelope import CONTENT_TYPE
 from shared.logging import correlation_id, event_id
-from shared.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED, EVENTS_UNROUTABLE
+from shared.metrics import (
+    CONSUMER_PAUSED,
+    EVENTS_CONSUMED,
+    EVENTS_PARKED,
+    EVENTS_PUBLISHED,
+    EVENTS_UNROUTABLE,
+    IN_HAND,
+    QUEUE_READY,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +96,48 @@ BatchHandler = Callable[[HandlerContext, list[tuple[Any, CloudEvent]]], Awaitabl
 Relevance = Callable[[Any], bool]
 AnyHandler = TypeVar("AnyHandler", Handler, BatchHandler)
 RETRY_HEADER = "x-retry-count"
+# The routing key an event was first published with: its copies through the retry tiers, the parked queue and a
+# replay travel on the default exchange, named after a queue instead.
+ORIGINAL_KEY_HEADER = "x-original-routing-key"
+PARKED_REASON_HEADER = "x-parked-reason"
+PARKED_KIND_HEADER = "x-parked-kind"
+PARKED_AT_HEADER = "x-parked-at"
+REPLAY_HEADER = "x-replay-count"  # how often an operator has sent the message back (shared.parked)
 PER_EVENT_RUN = 16  # the longest run of events given to handlers that take one event at a time
 
 
 class PermanentError(Exception):
     """A handler failure that retrying cannot fix: the message is parked at once with this reason."""
+
+
+class ParkedKind:
+    """Why a message was parked, in a word (the metric's label; the header says it in full)."""
+
+    MALFORMED = "malformed"  # not a CloudEvent, or its data does not fit the contract
+    NO_CONTRACT = "no_contract"  # a type nobody declared
+    TYPE_MISMATCH = "type_mismatch"  # the CloudEvent's type is not the routing key it was published with
+    REFUSED = "refused"  # a handler's PermanentError
+    RETRIES_SPENT = "retries_spent"  # failed on every retry tier
+    DELIVERY_LIMIT = "delivery_limit"  # dead-lettered by the broker after x-delivery-limit deliveries
+
+
+# Kinds that fail the same way however often they are replayed (shared.parked replays them once unless forced).
+PERMANENT_KINDS = frozenset(
+    {ParkedKind.MALFORMED, ParkedKind.NO_CONTRACT, ParkedKind.TYPE_MISMATCH, ParkedKind.REFUSED}
+)
+# How long a dependency check may take before it counts as a failed one.
+PING_TIMEOUT = 5.0
+# Between two checks of a dependency that is away: growing from the first to the last.
+PAUSE_BACKOFF = (0.5, 15.0)
+
+
+class _DependencyDown(Exception):
+    """Raised inside a batch when a handler failed because the database is away: `unsettled` are the deliveries
+    of the batch not yet acked, in queue order."""
+
+    def __init__(self, unsettled: list[AbstractIncomingMessage], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.unsettled, self.cause = unsettled, cause
 
 
 @dataclass(frozen=True)
@@ -180,10 +237,12 @@ class Bus:
         prefetch: int = 1000,
         retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000),
         delivery_limit: int = 10,
+        backlog_interval: float = 5.0,
     ) -> None:
         self.amqp_url, self.service = amqp_url, service
         self.names = Names(prefix, service)
         self.prefetch, self.retry_delays_ms, self.delivery_limit = prefetch, retry_delays_ms, delivery_limit
+        self.backlog_interval = backlog_interval
         # Strong references: aio-pika holds channels weakly, and a lost channel is a silently lost consumer.
         self.connection: AbstractRobustConnection | None = None
         self.publish_channel: AbstractRobustChannel | None = None
@@ -194,7 +253,10 @@ class Bus:
         self._consuming = False
         self._arrived: deque[AbstractIncomingMessage] = deque()
         self._draining: asyncio.Task[None] | None = None
+        self._handling = 0  # deliveries of the batch being handled
+        self._backlog_task: asyncio.Task[None] | None = None
         self._closing = False
+        self._closed = asyncio.Event()  # wakes a consumer that waits for its database
         self._db: Database | None = None
         self._inbox: Table | None = None
         self._handlers: EventHandlers | None = None
@@ -215,6 +277,10 @@ class Bus:
         """Stop taking deliveries and let the batch in hand commit and be acked before the connection goes;
         the messages not begun are left unacked, so the broker hands them to another consumer or to us again."""
         self._closing = True
+        self._closed.set()
+        if self._backlog_task is not None:
+            self._backlog_task.cancel()
+            await asyncio.gather(self._backlog_task, return_exceptions=True)
         if self._consuming and self.queue is not None and self.consumer_tag is not None:
             self._consuming = False
             # A failure means the channel is gone already: nothing more will arrive.
@@ -226,6 +292,9 @@ class Bus:
             await asyncio.wait([self._draining], timeout=settle_timeout)
         if self.connection:
             await self.connection.close()
+        for gauge in (IN_HAND, QUEUE_READY, CONSUMER_PAUSED):
+            with contextlib.suppress(KeyError):
+                gauge.remove(self.names.queue)
 
     # Publishing -----------------------------------------------------------------------------------------
 
@@ -286,6 +355,31 @@ class Bus:
         self.queue = await self.declare_topology(self.consume_channel, handlers.by_type)
         self.consumer_tag = await self.queue.consume(self._on_message)
         self._consuming = True
+        IN_HAND.labels(self.names.queue).set_function(lambda: len(self._arrived) + self._handling)
+        CONSUMER_PAUSED.labels(self.names.queue).set(0)
+        self._backlog_task = asyncio.create_task(self._watch_backlog(), name=f"{self.names.queue}-backlog")
+
+    async def _watch_backlog(self) -> None:
+        """Keep `bus_queue_ready_messages` current: what the broker holds ready for this service's consumers. With
+        the deliveries every replica holds (`bus_messages_in_hand`) it is the backlog the autoscaler reads."""
+        channel: AbstractRobustChannel | None = None
+        while not self._closing:
+            try:
+                if channel is None or channel.is_closed:
+                    if self.connection is None:
+                        raise RuntimeError("the bus is not connected")
+                    channel = await self.connection.channel()
+                # Asked on the channel underneath: aio-pika's robust channel answers a repeated passive declare
+                # from its cache, with the count of the first.
+                underlay = await channel.get_underlay_channel()
+                declared = await underlay.queue_declare(self.names.queue, passive=True)
+                QUEUE_READY.labels(self.names.queue).set(declared.message_count or 0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker is away: the robust connection comes back by itself
+                log.debug("queue length of %s not read: %s", self.names.queue, _short(exc))
+                channel = None
+            await asyncio.sleep(self.backlog_interval)
 
     async def declare_topology(
         self, channel: aio_pika.abc.AbstractChannel, event_types: Iterable[str]
@@ -351,27 +445,86 @@ class Bus:
 
     async def _drain(self) -> None:
         while self._arrived and not self._closing:
-            batch = [self._arrived.popleft() for _ in range(min(len(self._arrived), self.prefetch))]
+            taken = [self._arrived.popleft() for _ in range(min(len(self._arrived), self.prefetch))]
+            # Deliveries of a channel that has gone since (the broker connection was lost): the broker hands them
+            # out again on the new one, and they could not be acked on the old.
+            batch = [message for message in taken if _channel_open(message)]
+            self._handling = len(batch)
             try:
-                await self._handle_batch(batch)
+                await self._settle(batch)
             except Exception:
                 # Unacked, these messages come again once the channel is back; the rest are still handled.
                 log.exception("a batch of %d messages could not be settled", len(batch))
+            finally:
+                self._handling = 0
+
+    async def _settle(self, batch: list[AbstractIncomingMessage]) -> None:
+        """Handle a batch; while the database is away, hold what is unsettled and go on once it is back."""
+        while batch:
+            try:
+                await self._handle_batch(batch)
+                return
+            except _DependencyDown as down:
+                batch = await self._hold_until_back(down)
+
+    async def _hold_until_back(self, down: _DependencyDown) -> list[AbstractIncomingMessage]:
+        """Wait, taking nothing new, until the database answers; returns the deliveries still ours to handle
+        (none when the channel went meanwhile: the broker hands those out again)."""
+        queue = self.names.queue
+        log.warning(
+            "database unreachable (%s): holding %d event(s) of %s until it is back, taking no more",
+            _short(down.cause),
+            len(down.unsettled),
+            queue,
+        )
+        CONSUMER_PAUSED.labels(queue).set(1)
+        started, delay = asyncio.get_running_loop().time(), PAUSE_BACKOFF[0]
+        try:
+            while not self._closing and not await self._database_answers():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closed.wait(), delay)
+                delay = min(delay * 2, PAUSE_BACKOFF[1])
+        finally:
+            CONSUMER_PAUSED.labels(queue).set(0)
+        held = [message for message in down.unsettled if _channel_open(message)]
+        log.warning(
+            "database back after %.0f s: handling the %d event(s) held for %s",
+            asyncio.get_running_loop().time() - started,
+            len(held),
+            queue,
+        )
+        return [] if self._closing else held
+
+    async def _database_answers(self) -> bool:
+        db = _started(self._handlers, self._db, self._inbox)[1]
+        try:
+            return await asyncio.wait_for(db.ping(), PING_TIMEOUT)
+        except TimeoutError:
+            return False
+
+    async def _dependency_down(self, exc: BaseException) -> bool:
+        """Whether a handler failed because the database is away, not because of its event: asked of the database
+        itself, whatever the error looks like (a connection error from elsewhere, the mail server's, say, must not
+        hold the queue, and a database error of an unfamiliar shape must not spend the event's retries)."""
+        if await self._database_answers():
+            return False
+        log.info("a handler failed while the database does not answer: %s", _short(exc))
+        return True
 
     async def _handle_batch(self, messages: list[AbstractIncomingMessage]) -> None:
         run: list[tuple[AbstractIncomingMessage, CloudEvent, EventData]] = []
-        for message in messages:
+        for index, message in enumerate(messages):
             understood = await self._understand(message)
             if understood is None:
                 continue
             if run and (
                 run[-1][1].type != understood[1].type or len(run) >= self._run_limit(run[-1][1].type)
             ):
-                await self._handle_run(run)
+                await self._handle_run(run, messages[index:])
                 run = []
             run.append(understood)
         if run:
-            await self._handle_run(run)
+            await self._handle_run(run, [])
 
     def _run_limit(self, event_type: str) -> int:
         """Set-based handlers take everything that queued up; per-event handlers short runs, which amortise the
@@ -387,37 +540,55 @@ class Bus:
             event = CloudEvent.model_validate_json(message.body)
             payload = REGISTRY[event.type].model_validate(event.data) if event.type in REGISTRY else None
         except (ValidationError, ValueError) as exc:
-            await self._park(message, f"malformed event: {_short(exc)}")
+            await self._park(message, ParkedKind.MALFORMED, f"malformed event: {_short(exc)}")
             return None
         if payload is None:
-            await self._park(message, f"unknown event type {event.type!r}")
+            await self._park(message, ParkedKind.NO_CONTRACT, f"no contract for event type {event.type!r}")
+            return None
+        routing_key = original_routing_key(message)
+        if routing_key is not None and routing_key != event.type:
+            await self._park(
+                message,
+                ParkedKind.TYPE_MISMATCH,
+                f"event type {event.type!r} differs from the routing key {routing_key!r} it was published with",
+            )
             return None
         return message, event, payload
 
-    async def _handle_run(self, run: list[tuple[AbstractIncomingMessage, CloudEvent, EventData]]) -> None:
-        if len(run) == 1:
-            await self._handle_one(*run[0])
-            return
-        try:
-            await dispatch_run(
-                *_started(self._handlers, self._db, self._inbox),
-                [(payload, event) for _, event, payload in run],
-                self._resources,
-            )
-        except Exception as exc:
-            log.info(
-                "a run of %d %s failed together (%s); handling them one at a time",
-                len(run),
-                run[0][1].type,
-                _short(exc),
-            )
-            for understood in run:
+    async def _handle_run(
+        self,
+        run: list[tuple[AbstractIncomingMessage, CloudEvent, EventData]],
+        rest: list[AbstractIncomingMessage],
+    ) -> None:
+        """`rest`: the batch's deliveries after the run, handed back with the run's own should the database be
+        away."""
+        if len(run) > 1:
+            try:
+                await dispatch_run(
+                    *_started(self._handlers, self._db, self._inbox),
+                    [(payload, event) for _, event, payload in run],
+                    self._resources,
+                )
+            except Exception as exc:
+                if await self._dependency_down(exc):
+                    raise _DependencyDown([m for m, _, _ in run] + rest, exc) from exc
+                log.info(
+                    "a run of %d %s failed together (%s); handling them one at a time",
+                    len(run),
+                    run[0][1].type,
+                    _short(exc),
+                )
+            else:
+                EVENTS_CONSUMED.labels(run[0][1].type, "ok").inc(len(run))
+                # One frame for the whole run: every earlier delivery on this channel is settled already, since
+                # messages are handled strictly one batch after another.
+                await run[-1][0].ack(multiple=True)
+                return
+        for index, understood in enumerate(run):
+            try:
                 await self._handle_one(*understood)
-            return
-        EVENTS_CONSUMED.labels(run[0][1].type, "ok").inc(len(run))
-        # One frame for the whole run: every earlier delivery on this channel is settled already, since
-        # messages are handled strictly one batch after another.
-        await run[-1][0].ack(multiple=True)
+            except _DependencyDown as down:
+                raise _DependencyDown([m for m, _, _ in run[index:]] + rest, down.cause) from down.cause
 
     async def _handle_one(
         self, message: AbstractIncomingMessage, event: CloudEvent, payload: EventData
@@ -426,8 +597,10 @@ class Bus:
             await dispatch(*_started(self._handlers, self._db, self._inbox), event, payload, self._resources)
         except PermanentError as exc:
             EVENTS_CONSUMED.labels(event.type, "parked").inc()
-            await self._park(message, f"{type(exc).__name__}: {exc}")
+            await self._park(message, ParkedKind.REFUSED, f"{type(exc).__name__}: {exc}")
         except Exception as exc:
+            if await self._dependency_down(exc):
+                raise _DependencyDown([message], exc) from exc
             log.exception("handler failed for %s %s", event.type, event.id)
             await self._retry_or_park(message, event.type, exc)
         else:
@@ -439,19 +612,22 @@ class Bus:
         attempt = int(retries) if isinstance(retries, int | float | str | bytes) else 0
         if attempt >= len(self.retry_delays_ms):
             EVENTS_CONSUMED.labels(event_type, "parked").inc()
-            await self._park(message, f"failed after {attempt + 1} attempts: {_short(exc)}")
+            await self._park(
+                message, ParkedKind.RETRIES_SPENT, f"failed after {attempt + 1} attempts: {_short(exc)}"
+            )
             return
         EVENTS_CONSUMED.labels(event_type, "retried").inc()
         headers = {**(message.headers or {}), RETRY_HEADER: attempt + 1, "x-last-error": _short(exc)}
         await self._republish(message, self.names.retry_queue(self.retry_delays_ms[attempt]), headers)
 
-    async def _park(self, message: AbstractIncomingMessage, reason: str) -> None:
-        log.error("parking message %s: %s", message.message_id, reason)
+    async def _park(self, message: AbstractIncomingMessage, kind: str, reason: str) -> None:
+        log.error("parking message %s (%s): %s", message.message_id, kind, reason)
+        EVENTS_PARKED.labels(self.names.queue, kind).inc()
         headers = {
             **(message.headers or {}),
-            "x-parked-reason": reason[:1000],
-            "x-parked-at": datetime.now(UTC).isoformat(),
-            "x-original-routing-key": message.routing_key or "",
+            PARKED_REASON_HEADER: reason[:1000],
+            PARKED_KIND_HEADER: kind,
+            PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
         }
         await self._republish(message, self.names.parked, headers)
 
@@ -460,6 +636,8 @@ class Bus:
     ) -> None:
         # Publish the copy (confirmed) before acking the original: a crash in between gives a duplicate,
         # which the inbox absorbs, never a loss.
+        if message.exchange:  # first time off an exchange: the copy keeps the key it was published with
+            headers.setdefault(ORIGINAL_KEY_HEADER, message.routing_key or "")
         copy = aio_pika.Message(
             message.body,
             headers=headers,
@@ -475,6 +653,24 @@ class Bus:
             raise RuntimeError("the bus is not consuming")
         await self.consume_channel.default_exchange.publish(copy, routing_key=queue_name)
         await message.ack()
+
+
+def original_routing_key(message: AbstractIncomingMessage) -> str | None:
+    """The routing key the event was published with: the delivery's own when it came through an exchange, else
+    the one its copy carries (None for a message put straight into the queue by hand)."""
+    if message.exchange:
+        return message.routing_key
+    key = (message.headers or {}).get(ORIGINAL_KEY_HEADER)
+    if isinstance(key, bytes):
+        key = key.decode(errors="replace")
+    return key if isinstance(key, str) and key else None
+
+
+def _channel_open(message: AbstractIncomingMessage) -> bool:
+    try:
+        return not message.channel.is_closed
+    except aio_pika.exceptions.ChannelInvalidStateError:
+        return False
 
 
 def _started(

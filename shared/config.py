@@ -1,10 +1,12 @@
 """Settings common to every service, read from environment variables only."""
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +17,52 @@ Environment = Literal["development", "demo", "test", "production"]
 MIN_SECRET_LENGTH = 16
 
 
-class ServiceSettings(BaseSettings):
+class BusSettings(BaseSettings):
+    """How a service reaches the broker and consumes: every service's, and the operator commands' (shared.parked),
+    so that a command works on the broker and the names the services use."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    amqp_url: str = "amqp://guest:guest@localhost:5672/"
+    # Prefix for exchange and queue names; tests set one per run so runs never see each other.
+    bus_prefix: str = ""
+    # Deliveries a consumer holds unacked at most; also the largest run of events handled in one transaction (see
+    # bench/FINDINGS.md). The autoscaler's target per replica must be at least this (deploy/k8s).
+    bus_prefetch: int = 1000
+    bus_retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
+    bus_delivery_limit: int = 10
+    # How long after handling an event it may still come again (retry tiers, a long outage, a parked message
+    # replayed by an operator): the inbox remembers handled events, and the outbox keeps sent rows, this long.
+    bus_redelivery_window_hours: float = 168.0
+
+    @field_validator("bus_retry_delays_ms", mode="before")
+    @classmethod
+    def _delays_from_text(cls, value: object) -> object:
+        """The environment's JSON list (`[1000, 10000, 60000]`), also when given as text rather than read from
+        the environment (the manifests' checks pass the ConfigMap's values so)."""
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value  # refused below, naming the field
+        return value
+
+    @model_validator(mode="after")
+    def _window_covers_the_retries(self) -> "BusSettings":
+        retries_s = sum(self.bus_retry_delays_ms) / 1000
+        if self.bus_redelivery_window_hours * 3600 < retries_s:
+            raise ValueError(
+                f"bus_redelivery_window_hours is shorter than the retry tiers ({retries_s:.0f} s): "
+                "an event retried after its inbox row is pruned would be handled twice"
+            )
+        return self
+
+    @property
+    def redelivery_window(self) -> timedelta:
+        return timedelta(hours=self.bus_redelivery_window_hours)
+
+
+class ServiceSettings(BusSettings):
     """Base of each service's settings; a service subclasses it and sets its own defaults."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -29,14 +76,6 @@ class ServiceSettings(BaseSettings):
 
     # Embedded default: one SQLite file per service under var/.
     database_url: str = ""
-    amqp_url: str = "amqp://guest:guest@localhost:5672/"
-    # Prefix for exchange and queue names; tests set one per run so runs never see each other.
-    bus_prefix: str = ""
-    bus_prefetch: int = (
-        1000  # also the largest run of events handled in one transaction (see bench/FINDINGS.md)
-    )
-    bus_retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
-    bus_delivery_limit: int = 10
 
     jwt_issuer: str = "selfservice-accounts"
     jwt_audience: str = "selfservice"
@@ -50,6 +89,8 @@ class ServiceSettings(BaseSettings):
 
     public_url: str = "http://localhost:8000"
     log_level: str = "INFO"
+    # How often the sent outbox rows and the inbox rows older than the redelivery window are pruned.
+    retention_interval_seconds: float = 3600.0
 
     # Tests only: a file holding the business time the services run on (shared.clock reads it; declared here so
     # that a production start refuses it).

@@ -1,12 +1,14 @@
 """Tables every service keeps in its own database for reliable messaging: the outbox (events to publish,
-written in the business transaction), the inbox (events already handled, per handler) and the sessions
-ended on the server (from `accounts.session.revoked`)."""
+written in the business transaction), the inbox (events already handled, per handler), the sessions
+ended on the server (from `accounts.session.revoked`) and the periodic jobs' claims (the retention of the first
+two runs as one, shared.retention)."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
 
 from shared.db import UtcDateTime
+from shared.periodic import periodic_job_table
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,7 @@ class MessagingTables:
     outbox: Table
     inbox: Table
     revoked_sessions: Table
+    periodic_jobs: Table
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -51,4 +54,4 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("user_id", String(36), nullable=False),
         Column("expires_at", UtcDateTime, nullable=False),
     )
-    return MessagingTables(outbox, inbox, revoked_sessions)
+    return MessagingTables(outbox, inbox, revoked_sessions, periodic_job_table(metadata))

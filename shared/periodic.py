@@ -27,7 +27,10 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 def periodic_job_table(metadata: MetaData) -> Table:
-    """The last period each job was claimed for, one row per job."""
+    """The last period each job was claimed for, one row per job (every service has one: the messaging tables
+    declare it for the retention job, shared.retention)."""
+    if "periodic_job" in metadata.tables:
+        return metadata.tables["periodic_job"]
     return Table(
         "periodic_job",
         metadata,

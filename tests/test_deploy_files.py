@@ -578,13 +578,39 @@ def test_gateway_scales_on_cpu():
 
 
 @pytest.mark.parametrize("service", CONSUMERS)
-def test_each_consumer_scales_on_the_length_of_its_own_queue(service):
+def test_each_consumer_scales_on_its_whole_backlog_and_its_prefetch_agrees(service):
+    """The scaler reads the queue's ready messages and the unacked ones the replicas hold (the broker's ready count
+    alone misses up to a prefetch per replica), with a threshold no lower than the prefetch: then a replica the
+    scaler adds always finds messages ready for it (tests/integration/test_autoscaling.py reads the metric)."""
     scaled = next(s for s in of_kind("ScaledObject") if s["spec"]["scaleTargetRef"]["name"] == service)
-    rabbitmq = next(t for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq")
-    assert rabbitmq["metadata"]["queueName"] == f"{service}.events"
-    assert rabbitmq["metadata"]["mode"] == "QueueLength"
-    auth = rabbitmq["authenticationRef"]["name"]
-    assert any(t["metadata"]["name"] == auth for t in of_kind("TriggerAuthentication"))
+    [trigger] = [t for t in scaled["spec"]["triggers"] if t["type"] != "cpu"]
+    assert trigger["type"] == "prometheus"
+    query = " ".join(trigger["metadata"]["query"].split())
+    assert query == (
+        f'max(bus_queue_ready_messages{{queue="{service}.events"}}) '
+        f'+ sum(bus_messages_in_hand{{queue="{service}.events"}})'
+    )
+    config = next(c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "selfservice-config")["data"]
+    assert int(trigger["metadata"]["threshold"]) >= int(config["BUS_PREFETCH"])
+
+
+def test_the_bus_settings_are_documented_and_configured(monkeypatch):
+    config = next(c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "selfservice-config")["data"]
+    example = (ROOT / ".env.example").read_text()
+    for variable in (
+        "BUS_PREFETCH",
+        "BUS_RETRY_DELAYS_MS",
+        "BUS_DELIVERY_LIMIT",
+        "BUS_REDELIVERY_WINDOW_HOURS",
+    ):
+        assert variable in config, variable
+        assert re.search(rf"^#? ?{variable}=", example, re.MULTILINE), variable
+    for name, value in config.items():
+        if name.startswith("BUS_"):
+            monkeypatch.setenv(name, value)
+    settings = ServiceSettings()  # read as a service reads them
+    assert settings.bus_prefetch == int(config["BUS_PREFETCH"])
+    assert settings.bus_retry_delays_ms == (1_000, 10_000, 60_000)
 
 
 def test_operator_examples_provide_rabbitmq_and_one_postgres_per_service():
@@ -607,9 +633,6 @@ def test_env_example_documents_every_variable_with_a_comment():
             documented[match.group(1)] = lines[index - 1].startswith("#") and index > 0
     expected = {name.upper() for name in ServiceSettings.model_fields} - {
         "SERVICE_NAME",
-        "BUS_PREFETCH",
-        "BUS_RETRY_DELAYS_MS",
-        "BUS_DELIVERY_LIMIT",
         "JWT_ISSUER",
         "JWT_AUDIENCE",
     }

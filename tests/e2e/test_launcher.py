@@ -1,19 +1,24 @@
 """The console of `make run`: one line per caught email, the banner with everything a visitor needs, and a
 process that ends taking the portal down with a word on where to look."""
 
+import asyncio
 import smtplib
+import socket
 import subprocess
 import sys
 import threading
 import time
 from email.message import EmailMessage
 
+import aio_pika
+import pytest
 from aiosmtpd.controller import Controller
 
 from deploy.demo.data import CONTACTS, DEMO_PASSWORD, STAFF
 from deploy.mailcatcher import KeepAsFiles
-from deploy.run import banner, supervise, wait_for_mail_to_settle
+from deploy.run import banner, configure, refusal, supervise, wait_for_mail_to_settle
 from deploy.system import LOG_DIR, MAIL_DIR, SystemConfig
+from shared.testing import amqp_url, unique_prefix
 from tests.system import free_port
 
 
@@ -59,3 +64,52 @@ def test_a_process_that_ends_stops_the_others_and_says_where_its_log_is(capsys):
     assert supervise(processes) == 1
     assert processes["gateway"].poll() is not None
     assert f"accounts stopped (exit 3), see {LOG_DIR}" in capsys.readouterr().out
+
+
+def test_make_run_takes_its_ports_and_bus_prefix_from_the_environment():
+    config = configure(
+        {"GATEWAY_PORT": "9100", "CASES_PORT": "9102", "SMTP_PORT": "9125", "BUS_PREFIX": "second."}
+    )
+    assert config.ports["gateway"] == 9100 and config.ports["cases"] == 9102
+    assert config.ports["accounts"] == 8001  # the default where none is given
+    assert config.smtp_port == 9125 and config.bus_prefix == "second."
+    assert "http://localhost:9100" in banner(config, demo_events=1)
+    assert config.env("cases")["BUS_PREFIX"] == "second." and config.env("cases")["PORT"] == "9102"
+    with pytest.raises(SystemExit, match="METERS_PORT"):
+        configure({"METERS_PORT": "eighty"})
+
+
+def test_make_run_refuses_to_start_while_another_portal_consumes_its_queues():
+    prefix = unique_prefix()
+    config = configure({"AMQP_URL": amqp_url(), "BUS_PREFIX": prefix})
+    config.ports = {name: free_port() for name in config.ports}
+    config.smtp_port = free_port()
+    assert refusal(config) is None
+
+    async def with_a_consumer_on_the_cases_queue() -> str | None:
+        connection = await aio_pika.connect(amqp_url())
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(f"{prefix}cases.events", auto_delete=True)
+
+            async def ignore(_message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                return None
+
+            await queue.consume(ignore)
+            return await asyncio.to_thread(refusal, config)
+
+    refused = asyncio.run(with_a_consumer_on_the_cases_queue())
+    assert refused is not None
+    assert f"another portal already consumes the queues of bus prefix {prefix!r}" in refused
+    assert f"{prefix}cases.events (1 consumer(s))" in refused and "BUS_PREFIX" in refused
+
+
+def test_make_run_refuses_ports_that_are_taken():
+    config = configure({})
+    config.ports = {name: free_port() for name in config.ports}
+    config.smtp_port = free_port()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", config.ports["gateway"]))
+        listener.listen()
+        refused = refusal(config)
+    assert refused is not None and f"gateway {config.ports['gateway']}" in refused

@@ -10,14 +10,16 @@ import aio_pika
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
 
 from shared.bus import EventHandlers, HandlerContext, PermanentError
+from shared.db import Database
 from shared.events import VENDOR_EXCHANGE, EventData, new_event
 from shared.events.cases import CaseMessageAdded, CaseStatusChanged
 from shared.events.vendor import CrmProductRemoved
 from shared.outbox import Outbox
-from shared.testing import amqp_url, eventually
-from tests.integration.conftest import effects, tables
+from shared.testing import TcpProxy, amqp_url, eventually, fresh_postgres_database
+from tests.integration.conftest import effects, metadata, tables
 
 pytestmark = pytest.mark.integration
 
@@ -206,7 +208,50 @@ async def test_unknown_event_types_are_parked_not_lost(db, make_bus):
         aio_pika.Message(json.dumps(envelope).encode()), routing_key="cases.case.status_changed"
     )
     [parked] = await parked_messages(consumer, 1)
-    assert "unknown event type" in str(parked.headers["x-parked-reason"])
+    assert "no contract for event type 'cases.case.teleported'" in str(parked.headers["x-parked-reason"])
+    assert parked.headers["x-parked-kind"] == "no_contract"
+
+
+async def test_an_event_whose_type_is_not_its_routing_key_is_parked_with_the_reason(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged, CaseMessageAdded), db, tables.inbox)
+    parked_before = _counted("events_parked_total", queue=consumer.names.queue, reason="type_mismatch")
+    disguised = new_event(status_changed(), source="test")
+    exchange = consumer._exchanges["selfservice.events"]
+    await exchange.publish(
+        aio_pika.Message(disguised.model_dump_json().encode(), message_id=disguised.id),
+        routing_key="cases.message.added",
+    )
+    honest = new_event(message_added(), source="test")
+    await consumer.publish(honest)
+    await eventually(lambda: _has_event(db, honest.id))
+    [parked] = await parked_messages(consumer, 1)
+    assert parked.message_id == disguised.id
+    assert parked.headers["x-parked-kind"] == "type_mismatch"
+    assert str(parked.headers["x-parked-reason"]) == (
+        "event type 'cases.case.status_changed' differs from the routing key 'cases.message.added' "
+        "it was published with"
+    )
+    assert await effect_count(db, disguised.id) == 0
+    assert (
+        _counted("events_parked_total", queue=consumer.names.queue, reason="type_mismatch")
+        == parked_before + 1
+    )
+
+
+async def test_an_event_retried_through_the_tiers_keeps_the_routing_key_it_was_published_with(db, make_bus):
+    consumer = await make_bus()
+    await consumer.start_consuming(recording_handlers(CaseStatusChanged, fail_times=2), db, tables.inbox)
+    event = new_event(status_changed(), source="test")
+    await consumer.publish(event)
+    await eventually(lambda: _has_event(db, event.id))  # back from the retry queues, not taken for a disguise
+    assert await list_parked_now(consumer) == []
+
+
+async def list_parked_now(bus) -> list:
+    from shared.parked import list_parked
+
+    return await list_parked(bus.amqp_url, bus.names)
 
 
 async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):
@@ -222,9 +267,10 @@ async def test_an_operator_lists_and_replays_parked_messages(db, make_bus):
         return await list_parked(consumer.amqp_url, consumer.names)
 
     [entry] = await eventually(parked_listing)
-    assert entry["message_id"] == event.id and "database hiccup" in entry["reason"]
+    assert entry.message_id == event.id and "database hiccup" in entry.reason
+    assert (entry.type, entry.kind, entry.replays) == ("cases.case.status_changed", "retries_spent", 0)
     assert await effect_count(db) == 0
-    assert await replay_parked(consumer.amqp_url, consumer.names) == 1
+    assert len((await replay_parked(consumer.amqp_url, consumer.names)).replayed) == 1
     await eventually(lambda: _has_event(db, event.id))
     assert await list_parked(consumer.amqp_url, consumer.names) == []
 
@@ -406,3 +452,75 @@ async def test_a_handler_publishes_through_its_context_in_its_own_transaction(db
     assert [row.event_type for row in staged] == ["cases.case.status_changed"]
     assert json.loads(staged[0].payload)["subject"] == "SN-1"
     assert outbox.pending.is_set()  # the relay is woken by the handler's commit
+
+
+async def test_a_database_outage_longer_than_every_retry_holds_the_events_and_parks_none(make_bus):
+    """The retry tiers here take 150 ms in all; the database refuses connections for seconds while events
+    arrive. The consumer holds them, says it is paused, and handles each once the database is back."""
+    async with fresh_postgres_database() as url:
+        direct = Database(url)
+        async with direct.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        target = make_url(url)
+        proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+        await proxy.start()
+        through_proxy = Database(
+            target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        )
+        try:
+            consumer = await make_bus(prefetch=20)
+            await consumer.start_consuming(recording_handlers(CaseStatusChanged), through_proxy, tables.inbox)
+            before = new_event(status_changed("before"), source="test")
+            await consumer.publish(before)
+            await eventually(lambda: _has_event(direct, before.id))
+
+            proxy.refusing = True
+            proxy.cut()
+            during = [new_event(status_changed(f"c{n:02d}"), source="test") for n in range(30)]
+            for event in during:
+                await consumer.publish(event)
+                await asyncio.sleep(0.1)
+            paused = {"queue": consumer.names.queue}
+            assert REGISTRY.get_sample_value("bus_consumer_paused", paused) == 1.0
+            assert not await through_proxy.ping()
+            assert await effect_count(direct) == 1
+            proxy.refusing = False
+
+            await eventually(lambda: _has(direct, 1 + len(during)), timeout=30)
+            assert await list_parked_now(consumer) == []
+            for event in during:
+                assert await effect_count(direct, event.id) == 1, event.id
+            assert REGISTRY.get_sample_value("bus_consumer_paused", paused) == 0.0
+        finally:
+            await through_proxy.dispose()
+            await direct.dispose()
+            await proxy.close()
+
+
+async def test_a_broker_connection_lost_mid_event_spends_no_retry_and_handles_it_once(
+    db, make_bus, broker_proxy
+):
+    handlers, started, release = EventHandlers(), asyncio.Event(), asyncio.Event()
+
+    @handlers.on(CaseStatusChanged)
+    async def record_slowly(ctx: HandlerContext, data) -> None:
+        started.set()
+        await release.wait()
+        await ctx.session.execute(insert(effects).values(event_id=ctx.event.id, note=data.case_id))
+
+    retried = _counted("events_consumed_total", type="cases.case.status_changed", outcome="retried")
+    consumer = await make_bus(amqp_url=broker_proxy.url_through(amqp_url()), prefetch=20)
+    await consumer.start_consuming(handlers, db, tables.inbox)
+    publisher = await make_bus("publisher")
+    events = [new_event(status_changed(f"c{n}"), source="test") for n in range(5)]
+    for event in events:
+        await publisher.publish(event)
+    await started.wait()
+    assert broker_proxy.cut() == 1  # the deliveries in hand can no longer be acked
+    release.set()
+    await eventually(consumer.is_ready, timeout=30)
+    await eventually(lambda: _has(db, len(events)), timeout=30)
+    for event in events:  # the inbox absorbed the redelivery of what was handled before the ack could go
+        assert await effect_count(db, event.id) == 1
+    assert await list_parked_now(consumer) == []
+    assert _counted("events_consumed_total", type="cases.case.status_changed", outcome="retried") == retried

@@ -220,22 +220,28 @@ def operations_router():
 
     @router.get("/health/ready")
     async def ready(request: Request) -> JSONResponse:
-        """Ready when every service answers its own readiness check."""
+        """Ready when the gateway itself can serve, whatever the services: a service that is down degrades the
+        parts of pages that need it (they say so in the visitor's language) instead of taking every gateway out
+        of its load balancer. The answer names each service's state, and says `degraded` while one is not ready."""
         upstreams: Upstreams = request.app.state.upstreams
         names = list(upstreams.urls)
-        results = await asyncio.gather(*(service_ready(upstreams, name) for name in names))
-        checks = dict(zip(names, results, strict=True))
-        status = 200 if all(results) else 503
+        states = await asyncio.gather(*(service_state(upstreams, name) for name in names))
+        checks = dict(zip(names, states, strict=True))
         return JSONResponse(
-            {"status": "ready" if status == 200 else "not ready", "checks": checks}, status_code=status
+            {"status": "ready" if all(s == READY for s in states) else "degraded", "checks": checks},
+            status_code=200,
         )
 
     return router
 
 
-async def service_ready(upstreams: Upstreams, name: str) -> bool:
+READY, NOT_READY, UNREACHABLE = "ready", "not ready", "unreachable"
+
+
+async def service_state(upstreams: Upstreams, name: str) -> str:
+    """`ready`, `not ready` (it answers, but not ready: its database or broker is away) or `unreachable`."""
     try:
         response = await upstreams.send(name, "GET", "/health/ready", timeout=3.0)
     except UpstreamUnavailable:
-        return False
-    return response.status_code == 200
+        return UNREACHABLE
+    return READY if response.status_code == 200 else NOT_READY

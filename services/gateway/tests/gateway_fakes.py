@@ -103,6 +103,7 @@ class FakeServices:
     readings: dict[str, list[dict]] = field(default_factory=dict)  # device id -> readings, the newest first
     due: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
+    emails: list[dict] = field(default_factory=list)  # the notifications service's delivery log, newest first
     role: str = "administrator"  # the visitor's role in ACCOUNT_ID
     registrations: list[dict] = field(default_factory=list)
     account_users: list[dict] = field(default_factory=list)
@@ -305,7 +306,7 @@ class FakeServices:
             "accounts": self.accounts_app(),
             "cases": self.cases_app(),
             "meters": self.meters_app(),
-            "notifications": self.health_only("notifications"),
+            "notifications": self.notifications_app(),
         }
         routes = {
             httpx.URL(url).host: (name, httpx.ASGITransport(app=apps[name])) for name, url in URLS.items()
@@ -402,6 +403,21 @@ class FakeServices:
 
     def health_only(self, service: str) -> FastAPI:
         return self.recorder(service, FastAPI())
+
+    def notifications_app(self) -> FastAPI:
+        app = self.recorder("notifications", FastAPI())
+
+        @app.get("/api/notifications/v1/deliveries")
+        async def deliveries(about: str = "", limit: int = 20, offset: int = 0):
+            chosen = [e for e in self.emails if about in e["subject"]]
+            return {
+                "items": chosen[offset : offset + limit],
+                "total": len(chosen),
+                "limit": limit,
+                "offset": offset,
+            }
+
+        return app
 
     def accounts_app(self) -> FastAPI:
         app = self.recorder("accounts", FastAPI(openapi_url="/api/accounts/openapi.json"))

@@ -254,3 +254,56 @@ async def test_the_console_in_each_language(agent, fakes, language, phrases):
         assert phrase in page, phrase
     side = (await agent.get(f"/agent/cases/{CASE_ID}")).text
     assert {"en": "Customer contact", "es": "Contacto del cliente", "sv": "Kundkontakt"}[language] in side
+
+
+def email(subject: str, kind: str = "case_created", status: str = "sent") -> dict:
+    return {
+        "id": str(len(subject)),
+        "event_id": "event-1",
+        "kind": kind,
+        "recipient": "ana@example.com",
+        "user_id": "user-1",
+        "language": "es",
+        "subject": subject,
+        "status": status,
+        "attempts": 1,
+        "last_error": None,
+        "created_at": in_hours(-1),
+        "sent_at": in_hours(-1),
+        "next_attempt_at": None,
+        "message_id": f"<{len(subject)}@portal>",
+        "attempt_log": [],
+    }
+
+
+async def test_the_case_page_lists_the_emails_sent_about_the_case(agent, fakes):
+    fakes.emails = [email("Caso CS-2026-000123 creado"), email("Caso CS-2026-000999 creado")]
+    page = (await agent.get(f"/agent/cases/{CASE_ID}")).text
+    part = page.split('data-part="emails"')[1].split("</section>")[0]
+    assert "A case is created" in part and "ana@example.com" in part and "Sent" in part
+    assert "CS-2026-000999" not in page
+    [call] = fakes.of("notifications", "GET", "/api/notifications/v1/deliveries")
+    assert parse_qs(call.query)["about"] == ["CS-2026-000123"]
+
+
+@pytest.mark.parametrize(
+    ("language", "unavailable"),
+    [
+        ("en", "This part is unavailable right now."),
+        ("es", "Esta parte no está disponible en este momento."),
+        ("sv", "Den här delen är inte tillgänglig just nu."),
+    ],
+)
+async def test_with_notifications_down_the_case_page_works_and_its_emails_part_says_so(
+    agent, fakes, language, unavailable
+):
+    fakes.me["language"] = language
+    await log_in(agent)
+    fakes.down.add("notifications")
+    page = await agent.get(f"/agent/cases/{CASE_ID}")
+    assert page.status_code == 200
+    assert "CS-2026-000123" in page.text and 'data-action="reply"' in page.text
+    part = page.text.split('data-part="emails"')[1].split("</section>")[0]
+    assert unavailable in part
+    ready = await agent.get("/health/ready")
+    assert ready.status_code == 200 and ready.json()["checks"]["notifications"] == "unreachable"

@@ -584,6 +584,11 @@ async def test_deliveries_are_listed_for_staff_with_filters(
     assert "text_body" not in item and "html_body" not in item  # bodies may hold single-use links
     response = await service.client.get(url, params={"status": "failed"}, headers=headers)
     assert response.json()["items"] == []
+    about = await service.client.get(url, params={"about": "CS-2026-000123"}, headers=headers)
+    assert about.json()["total"] == 2  # the staff's case page lists the emails about the case by its number
+    for elsewhere in ("CS-2026-000999", "%", "_S-2026-000123"):  # wildcards are taken literally
+        response = await service.client.get(url, params={"about": elsewhere}, headers=headers)
+        assert response.json()["total"] == 0, elsewhere
 
 
 async def test_deliveries_refuse_customers_anonymous_callers_and_bad_filters(service, token_for):
@@ -602,6 +607,10 @@ async def test_deliveries_refuse_customers_anonymous_callers_and_bad_filters(ser
         url, params={"limit": 101}, headers=bearer(token_for(staff_role="agent"))
     )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"
+    response = await service.client.get(
+        url, params={"about": "x" * 51}, headers=bearer(token_for(staff_role="agent"))
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "about"
 
 
 async def test_case_created_repeats_the_device_and_where_it_stands(

@@ -16,6 +16,7 @@ from gateway.web.portal_pages import (
     ACCOUNTS,
     CASE_NOTICES,
     CASES,
+    NOTIFICATIONS,
     PAGE_SIZE,
     case_page,
     optional,
@@ -95,11 +96,28 @@ async def console(visit: StaffVisit) -> Response:
 
 
 AGENT_CASE = "agent/case.html"
+CASE_EMAILS = 10  # the newest emails about a case its page lists
+
+
+async def emails_about(visit: Visit, case: dict) -> dict[str, Any]:
+    """The emails sent about the case, from the notifications service: a part of the page that says it is
+    unavailable while that service is, the rest of the page unharmed."""
+    number = str(case.get("number") or "")
+    body, ok = await optional(
+        visit.get(
+            "notifications", f"{NOTIFICATIONS}/deliveries", params={"about": number, "limit": CASE_EMAILS}
+        )
+    )
+    return {"emails": items_of(body), "emails_total": int((body or {}).get("total") or 0), "emails_ok": ok}
+
+
+async def staff_case_page(visit: Visit, case_id: str, **extra: Any) -> Response:
+    return await case_page(visit, case_id, AGENT_CASE, parts=emails_about, **extra)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def agent_case(visit: StaffVisit, case_id: str) -> Response:
-    return await case_page(visit, case_id, AGENT_CASE)
+    return await staff_case_page(visit, case_id)
 
 
 def assignee_of(visit: Visit, form: dict[str, Any]) -> str | None:
@@ -121,15 +139,14 @@ async def assign(visit: StaffVisit, case_id: str) -> Response:
     assignee = assignee_of(visit, form)
     if assignee == "":  # the colleague's select was left empty: nothing to ask the service
         errors = {"assignee_id": localized(visit, "required", None, "invalid")}
-        return await case_page(visit, case_id, AGENT_CASE, status=422, errors=errors)
+        return await staff_case_page(visit, case_id, status=422, errors=errors)
     answer = await visit.call(
         "cases", "POST", f"{CASES}/cases/{quote(case_id, safe='')}/assign", json={"assignee_id": assignee}
     )
     if not answer.ok:
-        return await case_page(
+        return await staff_case_page(
             visit,
             case_id,
-            AGENT_CASE,
             status=answer.status,
             values={"assignee_id": assignee or ""},
             errors=form_errors(visit, answer, ("assignee_id",), "assignee_id"),
@@ -144,10 +161,9 @@ async def agent_message(visit: StaffVisit, case_id: str) -> Response:
     form_name = "note" if internal else "reply"
     answer, values = await post_message(visit, case_id, internal=internal, field=form_name)
     if not answer.ok:
-        return await case_page(
+        return await staff_case_page(
             visit,
             case_id,
-            AGENT_CASE,
             status=answer.status,
             values={form_name: values["body"]},
             errors=form_errors(visit, answer, (form_name,), form_name, rename={"body": form_name}),
@@ -160,10 +176,9 @@ async def agent_message(visit: StaffVisit, case_id: str) -> Response:
 async def agent_status(visit: StaffVisit, case_id: str) -> Response:
     answer, _ = await post_status(visit, case_id)
     if not answer.ok:
-        return await case_page(
+        return await staff_case_page(
             visit,
             case_id,
-            AGENT_CASE,
             status=answer.status,
             status_problem=problem_text(visit, answer),
         )

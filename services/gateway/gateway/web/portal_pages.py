@@ -5,6 +5,7 @@ import asyncio
 import datetime as dt
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from shared.events.vocabulary import PortalAction
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 ACCOUNTS, CASES, METERS = "/api/accounts/v1", "/api/cases/v1", "/api/meters/v1"
+NOTIFICATIONS = "/api/notifications/v1"
 PAGE_SIZE = 20
 CASE_FILTERS = ("status", "type", "device_id", "q", "created_from", "created_to")
 FORM_REFUSALS_AND_GONE = FORM_REFUSALS | {404}
@@ -396,8 +398,18 @@ def conversation_of(timeline: list[dict]) -> list[dict]:
     return blocks
 
 
-async def case_page(visit: Visit, case_id: str, template: str, status: int = 200, **extra: Any) -> Response:
+async def case_page(
+    visit: Visit,
+    case_id: str,
+    template: str,
+    status: int = 200,
+    parts: Callable[[Visit, dict], Awaitable[dict[str, Any]]] | None = None,
+    **extra: Any,
+) -> Response:
+    """`parts` adds what a page shows beside the case from other services (given the case)."""
     case = await visit.get("cases", f"{CASES}/cases/{case_id}")
+    if parts is not None:
+        extra.update(await parts(visit, case))
     timeline = sorted(case.get("timeline") or [], key=lambda entry: str(entry.get("at") or ""))
     notice_key = visit.request.query_params.get("notice", "")
     return visit.render(

@@ -1,7 +1,7 @@
 """A local copy of devices, for what emails say about them
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-04 17:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import shared.db
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

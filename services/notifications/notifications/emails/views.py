@@ -55,8 +55,10 @@ async def list_deliveries(
     recipient: Annotated[str | None, Query(max_length=320)] = None,
     kind: Kind | None = None,
     event_id: Annotated[str | None, Query(max_length=100)] = None,
+    about: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
 ) -> Page[DeliveryOut]:
-    """Newest first. `recipient` matches the address case-insensitively."""
+    """Newest first. `recipient` matches the address case-insensitively; `about` keeps the emails whose subject
+    names it (a case number: the staff's case page shows the emails sent about the case)."""
     query = select(Email).options(selectinload(Email.attempt_log)).order_by(Email.created_at.desc(), Email.id)
     if status:
         query = query.where(Email.status == status)
@@ -66,6 +68,9 @@ async def list_deliveries(
         query = query.where(Email.kind == kind)
     if event_id:
         query = query.where(Email.event_id == event_id)
+    if about:
+        escaped = about.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Email.subject.like(f"%{escaped}%", escape="\\"))
     emails = (await session.scalars(paging.of(query))).all()
     items = [DeliveryOut.model_validate(e, from_attributes=True) for e in emails]
     return Page[DeliveryOut](**paging.page(items, await count_of(session, query)))
