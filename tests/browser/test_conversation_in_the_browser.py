@@ -140,9 +140,9 @@ def test_a_conversation_with_a_photo_quiet_events_followers_and_a_confirmed_canc
 
     # Following: the writer follows; they stop, and follow again.
     customer.locator("form[data-action='unfollow'] button").click()
-    expect(customer.locator(".notice")).to_contain_text(texts["unfollowed"])
+    expect(customer.get_by_role("status")).to_contain_text(texts["unfollowed"])
     customer.locator("form[data-action='follow'] button").click()
-    expect(customer.locator(".notice")).to_contain_text(texts["following"])
+    expect(customer.get_by_role("status")).to_contain_text(texts["following"])
     expect(customer.locator("form[data-action='unfollow']")).to_have_count(1)
 
     # The administrator adds back a colleague who may see the device and had stopped following (Spain: the
@@ -157,7 +157,7 @@ def test_a_conversation_with_a_photo_quiet_events_followers_and_a_confirmed_canc
         customer.goto(path)
         customer.locator("#f-follower").select_option(manager_id)
         customer.locator("form[data-action='add_follower'] button").click()
-        expect(customer.locator(".notice")).to_contain_text("Su compañero sigue ahora este caso")
+        expect(customer.get_by_role("status")).to_contain_text("Su compañero sigue ahora este caso")
         expect(customer.locator("ul.followers")).to_contain_text(me["name"])
 
     # Cancelling a new case asks first; once cancelled, the case offers no message box.

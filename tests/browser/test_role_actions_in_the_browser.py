@@ -24,6 +24,11 @@ OPEN_CASE_ACTIONS = {"reply", "status:cancelled"}  # a new case: the customer re
 # either follows it or may follow it; only an administrator may add a colleague).
 FOLLOWING = {"follow", "unfollow", "add_follower"}
 
+# The dashboard suggests ordering a toner running low to who keeps the supplies, unless an order for it is open
+# (which earlier tests may have placed): checked apart.
+ORDER_TONER = "order_toner"
+KEEP_SUPPLIES = {ADMIN, STOCK, BOTH}
+
 # login -> (dashboard, device page's serial and actions, incident page, supplies order page); None: not found
 EXPECTED = {
     ADMIN: (
@@ -92,7 +97,9 @@ def test_each_role_finds_exactly_its_actions(new_page, system, cases, email):
     device_id = devices_by_serial(system)[serial]["id"]
     page = new_page("es-ES")
     log_in(page, email)
-    assert actions_on(page, "/") == dashboard
+    on_dashboard = actions_on(page, "/") or set()
+    assert on_dashboard - {ORDER_TONER} == dashboard
+    assert ORDER_TONER not in on_dashboard or email in KEEP_SUPPLIES
     assert actions_on(page, f"/devices/{device_id}") == device_actions
     assert actions_on(page, f"/cases/{cases['incident']}") == incident_actions
     assert actions_on(page, f"/cases/{cases['order']}") == order_actions

@@ -20,7 +20,7 @@ from deploy.demo.data import DEMO_PASSWORD
 from shared.bus import Bus, Names
 from shared.events import VENDOR_EXCHANGE
 from shared.events.vendor import FinanceCreditStatusChanged, FinancePaymentRecorded
-from shared.parked import list_parked
+from shared.parked import Parked, list_parked
 from shared.testing import eventually_blocking
 
 pytestmark = pytest.mark.e2e
@@ -278,12 +278,12 @@ def test_an_invalid_finance_event_is_parked_with_its_reason_and_changes_nothing(
     event_id = in_a_thread(publish_raw(system, "finance.payment.recorded", data))
     names = Names(system.config.bus_prefix, "accounts")
 
-    def parked() -> dict | None:
+    def parked() -> Parked | None:
         found = in_a_thread(list_parked(system.config.amqp_url, names))
-        return next((m for m in found if m["message_id"] == event_id), None)
+        return next((m for m in found if m.message_id == event_id), None)
 
     message = eventually_blocking(parked, 20, 0.3)
-    assert "amount" in message["reason"]
+    assert message is not None and "amount" in message.reason
     with system.client(system.login(AGENT)) as api:
         body = api.get(f"/api/accounts/v1/accounts/{iberica}/finance", params={"limit": 100}).json()
     assert invoice not in [p["invoice_number"] for p in body["payments"]["items"]]
