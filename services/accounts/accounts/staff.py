@@ -43,6 +43,9 @@ async def create_staff(settings: Settings, args: argparse.Namespace) -> str:
         )
     if args.password and (problem := password_problem(args.password, email=args.email)):
         raise SystemExit(f"password refused: {problem}")
+    # Hashed before the transaction: the hash is slow on purpose, and a transaction held open meanwhile collides
+    # with the running service's writes (on SQLite, the read it began with can then no longer become a write).
+    password_hash = await hash_password(args.password) if args.password else None
     db = Database(settings.database_url)
     outbox = Outbox(tables.outbox, source=settings.service_name)
     try:
@@ -59,8 +62,8 @@ async def create_staff(settings: Settings, args: argparse.Namespace) -> str:
                     email_verified=False,
                 )
             previous_role, user.staff_role, user.active = user.staff_role, args.role, True
-            if args.password:
-                user.password_hash, user.email_verified = await hash_password(args.password), True
+            if password_hash:
+                user.password_hash, user.email_verified = password_hash, True
             record(
                 session,
                 SYSTEM,
