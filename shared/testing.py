@@ -299,12 +299,16 @@ class TcpProxy:
             self._server.close()
             await self._server.wait_closed()
 
+    async def open_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The server's side of a new link (a balancer picks among several servers here)."""
+        return await asyncio.open_connection(*self.target)
+
     async def _relay(self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
         if self.refusing:
             client.transport.abort()
             return
         try:
-            server_reader, server = await asyncio.open_connection(*self.target)
+            server_reader, server = await self.open_upstream()
         except OSError:
             client.transport.abort()
             return

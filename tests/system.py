@@ -1,6 +1,7 @@
 """The whole portal for end-to-end and browser tests: five services as processes on this run's own
 PostgreSQL databases and bus names, a real SMTP server (aiosmtpd) catching every email, and the demo data
-loaded the way `make run` loads it."""
+loaded the way `make run` loads it. With `replicas`, that many processes of each service, behind one address
+per service (tests/balancer.py)."""
 
 import asyncio
 import email
@@ -8,6 +9,7 @@ import email.policy
 import re
 import socket
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
@@ -29,6 +31,7 @@ from shared.testing import (
     eventually_blocking,
     unique_prefix,
 )
+from tests.balancer import Balancers
 
 
 def free_port() -> int:
@@ -78,6 +81,8 @@ class RunningSystem:
     logs: Path
     clock: ClockFile  # the business time of every service process (shared.clock)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # With replicas behind balancers: each process's own address (its name: the service, then `<service>-2`, ...).
+    replica_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway(self) -> str:
@@ -124,10 +129,26 @@ class RunningSystem:
         return (self.logs / f"{service}.log").read_text(errors="replace")
 
 
-def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str] | None = None):
+# The tests' own settings of the services: their periodic jobs every second (business time comes from the clock).
+TEST_SETTINGS = {
+    "REMINDER_INTERVAL_SECONDS": "1",
+    "SLA_ALERT_INTERVAL_SECONDS": "1",
+    "OFFLINE_CASE_INTERVAL_SECONDS": "1",
+}
+
+
+def start_system(
+    tmp: Path,
+    inbox: Inbox | None = None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    replicas: int = 1,
+    settings: dict[str, str] | None = None,
+):
     """Generator for a session fixture: yields a RunningSystem, stops and cleans everything afterwards.
     `extra_env` replaces the tests' own settings (the benchmarks run with the services' defaults, the real clock
-    among them); with the tests' settings, `system.clock` sets the services' business time."""
+    among them); with the tests' settings (and `settings` on top), `system.clock` sets the services' business time.
+    `replicas` processes of each service share its database and queue behind one address per service."""
     inbox = inbox or Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -136,8 +157,10 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
     keys = tmp / "keys"
     generate_keypair(keys)
     clock = ClockFile(tmp / "clock")
+    replica_ports = {name: [free_port() for _ in range(replicas)] for name in SERVICES}
+    balancers = Balancers(replica_ports) if replicas > 1 else None
     config = SystemConfig(
-        ports={name: free_port() for name in SERVICES},
+        ports={name: ports[0] for name, ports in replica_ports.items()},
         database_urls=urls,
         amqp_url=amqp_url(),
         bus_prefix=prefix,
@@ -147,27 +170,19 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
         extra_env={
             "DEMO_PASSWORD": DEMO_PASSWORD,
             "COOKIE_SECURE": "false",
-            **(
-                extra_env
-                if extra_env is not None
-                else {
-                    "REMINDER_INTERVAL_SECONDS": "1",
-                    "SLA_ALERT_INTERVAL_SECONDS": "1",
-                    "OFFLINE_CASE_INTERVAL_SECONDS": "1",
-                    **clock.env(),
-                }
-            ),
+            **(extra_env if extra_env is not None else {**TEST_SETTINGS, **clock.env(), **(settings or {})}),
         },
+        service_urls={name: balancers.url(name) for name in SERVICES} if balancers else {},
     )
     system = RunningSystem(config, inbox, tmp, clock)
     try:
         config.migrate()
-        for service in SERVICES:
-            log = (tmp / f"{service}.log").open("w")
-            system.processes[service] = config.start(service, stdout=log, stderr=subprocess.STDOUT)
-        config.wait_ready(timeout=60)
+        _start_processes(system, {service: ports[:1] for service, ports in replica_ports.items()})
         load(config)
         _wait_for_demo_logins(system)
+        # The demo data goes in before the other processes start: two consumers may apply two snapshots of one
+        # device or user (accounts' events) in either order, and the copy then keeps the older one.
+        _start_processes(system, {service: ports[1:] for service, ports in replica_ports.items()}, first=2)
         yield system
     finally:
         for process in system.processes.values():
@@ -177,10 +192,30 @@ def start_system(tmp: Path, inbox: Inbox | None = None, extra_env: dict[str, str
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if balancers:
+            balancers.close()
         smtp.stop()
         for url in urls.values():
             asyncio.run(drop_postgres_database(url))
         asyncio.run(delete_bus_objects(config.amqp_url, prefix, BACKEND_SERVICES))
+
+
+def _start_processes(system: RunningSystem, ports: dict[str, list[int]], first: int = 1) -> None:
+    """A process of each service on each of its ports (named the service, then `<service>-2`, ...), until they are
+    ready. Behind balancers, each process knows the others by the balancers' addresses (the gateway's links in
+    emails among them)."""
+    started = {}
+    for service, service_ports in ports.items():
+        for number, port in enumerate(service_ports, start=first):
+            name = service if number == 1 else f"{service}-{number}"
+            log = (system.logs / f"{name}.log").open("w")
+            started[name] = replace(system.config, ports={**system.config.ports, service: port})
+            system.processes[name] = started[name].start(service, stdout=log, stderr=subprocess.STDOUT)
+            system.replica_urls[name] = f"http://127.0.0.1:{port}"
+    ready_by = time.monotonic() + 60  # Python's start-up of them all on a busy machine
+    for name, config in started.items():
+        service = name.split("-")[0]
+        replace(config, service_urls={}).wait_ready(max(ready_by - time.monotonic(), 1.0), (service,))
 
 
 def _wait_for_demo_logins(system: RunningSystem, timeout: float = 30.0) -> None:

@@ -70,6 +70,16 @@ def test_every_object_validates_against_the_kubernetes_and_the_operators_schemas
     )
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_scalers_read_prometheus_with_no_credential_and_none_is_left_unused(overlay):
+    """KEDA reads each consumer's backlog from the in-cluster Prometheus and its CPU: no trigger needs the
+    broker's address or a TriggerAuthentication, so none is shipped (one would hand KEDA the AMQP secret)."""
+    for scaled in of_kind(overlay, "ScaledObject"):
+        for trigger in scaled["spec"]["triggers"]:
+            assert trigger["type"] in ("prometheus", "cpu") and "authenticationRef" not in trigger, trigger
+    assert not of_kind(overlay, "TriggerAuthentication")
+
+
 def test_a_misspelt_field_or_an_unknown_kind_fails_the_validation():
     deployment = dict(named("prod", "Deployment", "cases"))
     assert problems_of({**deployment, "spec": {**deployment["spec"], "replica": 2}})
@@ -95,8 +105,6 @@ def test_no_secret_is_shipped_and_every_one_referred_to_is_the_operators(overlay
     }
     referred |= set(re.findall(r"'importCredentialsSecret': \{'name': '([^']+)'", text))
     referred |= set(re.findall(r"'accessKeyId': \{'name': '([^']+)'", text))
-    trigger = named(overlay, "TriggerAuthentication", "rabbitmq-amqp")
-    referred |= {ref["name"] for ref in trigger["spec"]["secretTargetRef"]}
     assert referred <= OPERATOR_SECRETS | CNPG_SECRETS, referred - OPERATOR_SECRETS - CNPG_SECRETS
 
 
@@ -260,8 +268,9 @@ def test_each_database_only_from_its_service_and_the_broker_only_from_the_servic
             assert not reachable(overlay, source, database, 5432), (source, service)
     for service in (*STATEFUL, "gateway"):
         assert reachable(overlay, Pod("selfservice", server(service)), BROKER, 5672)
-    assert reachable(overlay, Pod("keda", {"app": "keda-operator"}), BROKER, 5672)
-    for source in (INGRESS, STRANGER, ELSEWHERE, Pod("selfservice", {"cnpg.io/cluster": "cases-db"})):
+    # KEDA's scalers read the backlog from Prometheus: neither they nor any credential of theirs reach the broker.
+    keda = Pod("keda", {"app": "keda-operator"})
+    for source in (keda, INGRESS, STRANGER, ELSEWHERE, Pod("selfservice", {"cnpg.io/cluster": "cases-db"})):
         assert not reachable(overlay, source, BROKER, 5672), source
     assert not reachable(overlay, STRANGER, {"app": "anything-new"}, 80), "the namespace denies by default"
 
