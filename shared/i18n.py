@@ -5,12 +5,13 @@ Catalogs are gettext `.po` files (Babel) under `<dir>/<locale>/LC_MESSAGES/messa
 when loaded, so there is no build step and no binary file in the repository."""
 
 import datetime as dt
+import math
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, numbers, units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -166,6 +167,15 @@ class LocaleFormatter:
 
     def number(self, value: int | float | None) -> str:
         return "" if value is None else numbers.format_decimal(value, locale=self.locale)
+
+    def file_size(self, size: int) -> str:
+        """A file's size in whole kB (rounded up: no file is "0 kB"), or in MB to one decimal from 1 MB, with the
+        locale's unit and separator: '740 kB', '2,5 MB'."""
+        if size < 1024 * 1024:
+            return units.format_unit(
+                max(1, math.ceil(size / 1024)), "digital-kilobyte", "short", locale=self.locale
+            )
+        return units.format_unit(round(size / 1024**2, 1), "digital-megabyte", "short", locale=self.locale)
 
     def money(self, amount: str | int | float | None, currency: str | None) -> str:
         """An amount (as the services send it: a decimal string) in its ISO 4217 currency, as the locale writes

@@ -119,6 +119,13 @@ class CaseSlaBreached(CaseSlaAlert):
     event_type = "cases.case.sla_breached"
 
 
+class MessageFile(BaseModel):
+    """A file sent with a message, by name and size; its bytes stay in `cases`, downloaded from the case page."""
+
+    filename: str
+    size: int = Field(ge=0, description="In bytes.")
+
+
 class CaseMessageAdded(EventData):
     """Internal notes are published for the vendor's systems with `internal: true`; they never reach a customer."""
 
@@ -134,6 +141,10 @@ class CaseMessageAdded(EventData):
     body: str
     follower_ids: list[str]
     added_at: datetime
+    attachments: list[MessageFile] = Field(
+        default_factory=list,
+        description="The files sent with the message, in the order sent (absent from events older than this field).",
+    )
 
 
 class OrderShipped(EventData):

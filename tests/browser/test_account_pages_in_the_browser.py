@@ -7,18 +7,16 @@ desk's and a phone's width go to var/screenshots/."""
 
 import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.screens import screenshot
 from tests.browser.test_incident_in_the_browser import log_in
 from tests.system import first_match, text_of
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-WIDTHS = {"desk": (1366, 768), "phone": (390, 844)}
 NEW_PASSWORD = "a long new passphrase 7"
 CHANGED_PASSWORD = "another long passphrase 8"
 
@@ -61,15 +59,6 @@ WORDS: dict[str, dict[str, Any]] = {
         "approved_subject": "Din registrering har godkänts",
     },
 }
-
-
-def screenshot(page: Page, name: str) -> None:
-    """The page at both widths, kept as a CI artefact (not committed)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for width_name, (width, height) in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def invite(page: Page, email: str, name: str) -> None:

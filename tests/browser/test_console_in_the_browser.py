@@ -1,6 +1,7 @@
 """In a real browser (F-40): the demo agent, working in Spanish, lands on her console, finds the queue of technical
 support sorted by due time with the overdue case marked in words, opens it, sees the account and the customer's
-contact beside it, and assigns it to herself. The console also reads in English and Swedish.
+contact beside it, and assigns it to herself; the followers are named beside it too. The console also reads in
+English and Swedish. A screenshot of the agent's case page at a desk's and a phone's width goes to var/screenshots/.
 
 Two due times are written into the cases database here, to have an overdue case and one due later today whatever
 the time; the third case keeps the one the service-level clock (F-12) gave it, sixteen business hours on."""
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.browser.screens import screenshot
 from tests.browser.test_incident_in_the_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -116,6 +118,16 @@ def test_the_agent_sees_the_queue_by_due_time_and_takes_the_overdue_case(new_pag
     with system.client(system.login(AGENT)) as api:
         me = api.get("/api/accounts/v1/me").json()
         assert api.get(f"/api/cases/v1/cases/{overdue['id']}").json()["assignee_id"] == me["id"]
+
+    # Who is emailed about the case, by name (the customer who wrote it among them), and who may change that.
+    with system.client(system.login(ADMIN)) as api:
+        writer = api.get("/api/accounts/v1/me").json()
+    followers = agent.locator("#followers")
+    expect(followers.locator("ul.followers")).to_contain_text(writer["name"])
+    expect(followers).not_to_contain_text(writer["id"])
+    expect(followers).to_contain_text("Los clientes siguen un caso o dejan de seguirlo desde su página")
+    expect(followers.locator("form")).to_have_count(0)
+    screenshot(agent, "agent-case-es")
 
 
 @pytest.mark.parametrize(

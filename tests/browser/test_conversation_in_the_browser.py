@@ -2,8 +2,8 @@
 screen, and the agent downloads it; an HTML page called a photo is refused in the customer's language; the agent's
 status changes read as one quiet, folded line between the messages, the times in the customer's time zone; the
 customer stops following the case and follows it again, and the Spanish administrator adds back a colleague who
-may see it; cancelling asks first, and a cancelled case offers no
-message box. Screenshots of the case page at a desk's and a phone's width go to var/screenshots/."""
+may see it; the agent answers with a file and the customer's email names it (F-60); cancelling asks first, and a
+cancelled case offers no message box. Screenshots of the case page at a desk's and a phone's width go to var/screenshots/."""
 
 import datetime as dt
 import re
@@ -14,11 +14,13 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from shared.i18n import LocaleFormatter
+from tests.browser.screens import screenshot
 from tests.browser.test_incident_in_the_browser import log_in
+from tests.system import text_of
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 300
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 CUSTOMERS = {
     "es": {
@@ -29,6 +31,7 @@ CUSTOMERS = {
         "photo": "pantalla del error.png",
         "message": "Adjunto una foto de la pantalla.",
         "refused": "No se puede adjuntar foto.png",
+        "files": "Archivos enviados con el mensaje:",
         "updates": "2 actualizaciones",
         "following": "Sigue este caso",
         "unfollowed": "Ya no sigue este caso",
@@ -43,6 +46,7 @@ CUSTOMERS = {
         "photo": "skärmbild fel.png",
         "message": "Här är ett foto av skärmen.",
         "refused": "foto.png kan inte bifogas",
+        "files": "Filer som skickades med meddelandet:",
         "updates": "2 händelser",
         "following": "Du följer ärendet",
         "unfollowed": "Du följer inte längre ärendet",
@@ -68,16 +72,6 @@ def open_incident(system, email: str, serial: str, subject: str) -> dict:
         )
     assert created.status_code == 201, created.text
     return created.json()
-
-
-def screenshot(page: Page, name: str) -> None:
-    """The page at a desk's and at a phone's width, kept as a CI artefact (var/ is not committed)."""
-    folder = ROOT / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    for width, height, kind in ((1366, 768, "desk"), (390, 844, "phone")):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(folder / f"{name}-{kind}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def send_message(page: Page, path: str, text: str, name: str, content: bytes, mime: str) -> None:
@@ -159,6 +153,24 @@ def test_a_conversation_with_a_photo_quiet_events_followers_and_a_confirmed_canc
         customer.locator("form[data-action='add_follower'] button").click()
         expect(customer.get_by_role("status")).to_contain_text("Su compañero sigue ahora este caso")
         expect(customer.locator("ul.followers")).to_contain_text(me["name"])
+
+    # The agent answers with a file: the customer's email names it, with its size, and links to the case page.
+    agent.goto(f"/agent{path}")
+    agent.locator("#f-reply").fill("Adjunto el informe del técnico.")
+    report: FilePayload = {"name": "informe técnico.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    agent.locator("#f-attachments-reply").set_input_files([report])
+    agent.locator(f"form[action='/agent{path}/messages'] button[type=submit]").click()
+    expect(agent.locator("ol.timeline .attachments a", has_text="informe técnico.pdf")).to_be_visible()
+    (email,) = system.inbox.wait_for(
+        lambda m: (
+            texts["email"] in m["To"]
+            and case["number"] in m["Subject"]
+            and "informe técnico.pdf" in text_of(m)
+        )
+    )
+    text = text_of(email).replace("\r\n", "\n")
+    assert f"{texts['files']}\n- informe técnico.pdf (1 kB)" in text
+    assert re.search(rf"https?://\S+{path}\n", text), text
 
     # Cancelling a new case asks first; once cancelled, the case offers no message box.
     other = open_incident(system, texts["email"], texts["serial"], f"Cancel {uuid.uuid4().hex[:6]}")

@@ -53,6 +53,12 @@ async def test_a_customer_attaches_a_photo_and_the_agent_downloads_it_as_a_file(
         assert [f["filename"] for f in message["attachments"]] == ["error screen.png", "log.txt"]
     # Audited with the message: who sent which files.
     assert await portal.count(AuditEntry, AuditEntry.action == "case.attachments_added") == 1
+    # The message's event names them with their sizes, for the email about it; never their bytes.
+    (event,) = await portal.published("cases.message.added")
+    assert event.data["attachments"] == [
+        {"filename": "error screen.png", "size": len(PNG)},
+        {"filename": "log.txt", "size": 6},
+    ]
 
 
 async def test_only_who_may_see_the_case_downloads_its_files(portal):

@@ -128,3 +128,8 @@ async def test_administrator_cases_are_followed_by_the_device_users(portal):
     case = await portal.new_case("admin", "d2")
     detail = (await portal.get("agent", case["id"])).json()
     assert detail["follower_ids"] == ["admin", "manager2"]
+    # The agent's page names them.
+    assert detail["followers"] == [
+        {"id": "admin", "name": "Ada Admin"},
+        {"id": "manager2", "name": "Mia Manager"},
+    ]

@@ -372,6 +372,7 @@ class FakeServices:
             "first_response_at": None,
             "paused_seconds": 0,
             "follower_ids": [],
+            "followers": [],
             "breached": False,
             "at_risk": False,
             "account": {

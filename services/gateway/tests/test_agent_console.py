@@ -170,6 +170,31 @@ async def test_the_case_page_shows_the_side_panel(agent):
         assert text in page, text
 
 
+@pytest.mark.parametrize(
+    ("language", "nobody", "how"),
+    [
+        ("es", "Nadie sigue este caso", "Los clientes siguen un caso o dejan de seguirlo desde su página"),
+        ("sv", "Ingen följer ärendet", "Kunderna börjar eller slutar följa ett ärende på dess sida"),
+    ],
+)
+async def test_the_case_page_names_the_followers_and_says_who_changes_them(
+    agent, fakes, language, nobody, how
+):
+    fakes.me["language"] = language
+    await log_in(agent)
+    page = (await agent.get(f"/agent/cases/{CASE_ID}")).text
+    part = page.split('data-part="followers"')[1].split("</section>")[0]
+    assert nobody in part and how in part
+    fakes.cases[CASE_ID]["followers"] = [{"id": "user-1", "name": "Ana García"}, {"id": "user-9", "name": ""}]
+    page = (await agent.get(f"/agent/cases/{CASE_ID}")).text
+    part = page.split('data-part="followers"')[1].split("</section>")[0]
+    assert "<li>Ana García</li>" in part and "user-1" not in part and "user-9" not in part
+    assert {"es": "Aún no se conoce.", "sv": "Inte känt ännu."}[language] in part
+    assert nobody not in part and how in part
+    # The staff do not change who follows a case: no form to do it.
+    assert "<form" not in part
+
+
 async def test_assign_to_me_a_colleague_and_nobody_from_the_case_page(agent, fakes):
     fakes.department_members["technical_support"] = ["user-1", "agent-1"]
     page = (await agent.get(f"/agent/cases/{CASE_ID}")).text

@@ -105,7 +105,12 @@ VALUES = {
     },
     "case_status_changed": {"number": "CS-1", "subject": "Jam", "old_status": "new", "new_status": "closed"},
     "case_resolved": {"number": "CS-1", "subject": "Jam"},
-    "case_message": {"number": "CS-1", "subject": "Jam", "body": "Hello"},
+    "case_message": {
+        "number": "CS-1",
+        "subject": "Jam",
+        "body": "Hello",
+        "attachments": [{"filename": "jam.jpg", "size": 742_000}, {"filename": "log.txt", "size": 2_621_440}],
+    },
     "email_verification": {},
     "password_reset": {},
     "invitation": {

@@ -26,7 +26,7 @@ from shared.events.accounts import (
     PasswordResetRequested,
     RegistrationAwaitingApproval,
 )
-from shared.events.cases import CaseMessageAdded, CaseStatusChanged
+from shared.events.cases import CaseMessageAdded, CaseStatusChanged, MessageFile
 from shared.testing import app_client, eventually
 
 PORTAL = "https://portal.example"
@@ -111,6 +111,7 @@ def message_added(
     side: str = "vendor",
     internal: bool = False,
     body: str = "A technician will visit tomorrow.\nPlease keep the device switched on.",
+    attachments: list[MessageFile] | None = None,
 ):
     return new_event(
         CaseMessageAdded(
@@ -125,6 +126,7 @@ def message_added(
             body=body,
             follower_ids=followers,
             added_at=datetime.now(UTC),
+            attachments=attachments or [],
         ),
         source="cases",
         subject=case_id,
@@ -279,6 +281,37 @@ async def test_vendor_message_is_emailed_internal_notes_and_customer_messages_ne
     assert "Nuestro equipo de servicio le ha escrito" in text
     assert "> A technician will visit tomorrow.\n> Please keep the device switched on." in text
     assert "A technician will visit tomorrow." in html and "Customer is difficult" not in text + html
+
+
+async def test_a_message_with_files_names_them_with_their_sizes_and_where_to_download_them(
+    service, smtp, user_upserted
+):
+    await given_users(
+        service, user_upserted, {"user_id": "ana", "language": "es"}, {"user_id": "asa", "language": "sv"}
+    )
+    files = [
+        MessageFile(filename="informe <final>.pdf", size=2_621_440),
+        MessageFile(filename="foto.jpg", size=742_000),
+    ]
+    await service.deliver(message_added("case-9", ["ana", "asa"], attachments=files))
+    await smtp.wait_for(2)
+    (spanish,) = smtp.messages(to="ana@customer.example")
+    text, html = email_parts(spanish)
+    assert "Archivos enviados con el mensaje:\n- informe <final>.pdf (2,5 MB)\n- foto.jpg (725 kB)" in text
+    assert "Puede descargarlos desde la página del caso:\n" + f"{PORTAL}/cases/case-9" in text
+    assert "<li>informe &lt;final&gt;.pdf (2,5 MB)</li>" in html and "Puede descargarlos" in html
+    (swedish,) = smtp.messages(to="asa@customer.example")
+    text, html = email_parts(swedish)
+    assert "Filer som skickades med meddelandet:\n- informe <final>.pdf (2,5 MB)\n- foto.jpg (725 kB)" in text
+    assert "Du kan ladda ner dem från ärendets sida:" in text and f'href="{PORTAL}/cases/case-9"' in html
+
+
+async def test_a_message_without_files_says_nothing_of_files(service, smtp, user_upserted):
+    await given_users(service, user_upserted, {"user_id": "asa", "language": "sv"})
+    await service.deliver(message_added("case-9", ["asa"]))
+    (swedish,) = await smtp.wait_for(1)
+    text, html = email_parts(swedish)
+    assert "Filer" not in text and "ladda ner" not in text + html and "<ul" not in html
 
 
 # --- preferences and inactive recipients ------------------------------------------------------------------

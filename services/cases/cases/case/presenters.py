@@ -69,7 +69,6 @@ async def customer_detail(session: AsyncSession, principal: Principal, case: Cas
     entries = await timeline(session, case, list(messages.all()))
     allowed_now = allowed(Side.CUSTOMER, case)
     others = await candidates(session, principal, case)
-    names = await names_of(session, set(case.follower_ids))
     return CustomerCaseDetail(
         **CaseOut.model_validate(case).model_dump(),
         service_level=(await service_levels(session, [case]))[case.id],
@@ -80,7 +79,7 @@ async def customer_detail(session: AsyncSession, principal: Principal, case: Cas
             *allowed_now["allowed_actions"],
             *follower_actions(principal, case, bool(others)),
         ],
-        followers=[PersonRef(id=u, name=names.get(u, "")) for u in case.follower_ids],
+        followers=await follower_refs(session, case),
         follower_candidates=[PersonRef(id=u.id, name=u.name) for u in others],
     )
 
@@ -106,7 +105,13 @@ async def staff_detail(session: AsyncSession, principal: Principal, case: Case) 
         **state.model_dump(),
         **await side_panel(session, principal, case),
         survey_answers=await answers_on_case(session, case.id),
+        followers=await follower_refs(session, case),
     )
+
+
+async def follower_refs(session: AsyncSession, case: Case) -> list[PersonRef]:
+    names = await names_of(session, set(case.follower_ids))
+    return [PersonRef(id=u, name=names.get(u, "")) for u in case.follower_ids]
 
 
 def allowed(side: Side, case: Case) -> dict[str, list[str]]:

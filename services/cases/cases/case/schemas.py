@@ -474,6 +474,10 @@ class StaffCaseDetail(StaffCaseState):
         default_factory=list,
         description="The followers' verdicts on the resolved case (F-15), the oldest first.",
     )
+    followers: list[PersonRef] = Field(
+        default_factory=list,
+        description="The customer users emailed about the case, by name; only the customers change who they are.",
+    )
 
 
 class MessageOut(Out):

@@ -4,6 +4,7 @@ Each change writes the case, its history, the audit entry and the outbox event i
 transaction (F-82: nothing half done; F-83: audited; F-51: published once committed)."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -33,7 +34,7 @@ from cases.surveys.links import survey_paths
 from shared.auth import Principal
 from shared.db import upsert_ignore, utcnow
 from shared.errors import Problem, field_error, forbidden, not_found
-from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged
+from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged, MessageFile
 from shared.events.vocabulary import CaseStatus, Side
 from shared.outbox import Outbox
 from shared.paging import PageQuery, count_of
@@ -430,8 +431,15 @@ def first_response(case: Case, now: datetime) -> dict[str, tuple[Any, Any]]:
 
 
 async def add_message(
-    session: AsyncSession, outbox: Outbox, principal: Principal, case: Case, body: str, internal: bool
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    case: Case,
+    body: str,
+    internal: bool,
+    files: Sequence[MessageFile] = (),
 ) -> CaseMessage:
+    """`files` names the files sent with it (stored next, with the message's id), for whoever is told of it."""
     side = side_of(principal)
     refuse_message(case, side, internal)
     now = utcnow()
@@ -458,7 +466,7 @@ async def add_message(
         changes=answered or None,
         message_id=message.id,
     )
-    await outbox.add(session, await message_added(session, case, message), subject=case.id)
+    await outbox.add(session, await message_added(session, case, message, files), subject=case.id)
     if target := reply_transition(side, case.status):
         await change_status(
             session,
@@ -487,7 +495,9 @@ def refuse_message(case: Case, side: str, internal: bool) -> None:
         )
 
 
-async def message_added(session: AsyncSession, case: Case, message: CaseMessage) -> CaseMessageAdded:
+async def message_added(
+    session: AsyncSession, case: Case, message: CaseMessage, files: Sequence[MessageFile] = ()
+) -> CaseMessageAdded:
     return CaseMessageAdded(
         case_id=case.id,
         number=case.number,
@@ -501,6 +511,7 @@ async def message_added(session: AsyncSession, case: Case, message: CaseMessage)
         # An internal note has no customer recipient: it is published for the vendor's systems only.
         follower_ids=[] if message.internal else await followers_who_may_see(session, case),
         added_at=message.created_at,
+        attachments=list(files),
     )
 
 

@@ -27,7 +27,7 @@ from cases.settings import Settings
 from shared.app import DbSession, OutboxDep
 from shared.auth import CurrentUser, StaffUser
 from shared.errors import field_error, forbidden
-from shared.events.cases import CaseStatus, CaseType
+from shared.events.cases import CaseStatus, CaseType, MessageFile
 from shared.paging import Paging
 
 router = APIRouter(prefix="/api/cases/v1", tags=["cases"])
@@ -183,8 +183,9 @@ async def post_message(
         request, uploads = await message_request(http)
         async with session.begin():
             case = await service.visible_case(session, principal, case_id, for_update=True)
+            named = [MessageFile(filename=u.filename, size=u.size) for u in uploads]
             message = await service.add_message(
-                session, outbox, principal, case, request.body, request.internal
+                session, outbox, principal, case, request.body, request.internal, named
             )
             stored = await attachments.store(session, case, message, uploads)
     finally:

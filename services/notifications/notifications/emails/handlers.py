@@ -208,6 +208,8 @@ async def email_vendor_message(ctx: HandlerContext, data: CaseMessageAdded) -> N
         number=data.number,
         subject=data.subject,
         body=data.body,
+        # Named with their sizes; the bytes stay on the case page, behind its access checks.
+        attachments=[file.model_dump() for file in data.attachments],
     )
 
 

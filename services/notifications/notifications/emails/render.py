@@ -137,6 +137,7 @@ class EmailRenderer:
             "counter": lambda value: word(COUNTER_WORDS, value),
             "problem_word": lambda value: word(PROBLEM_WORDS, value),
             "count": formatter.number,  # not "number": that is a case's number in the case emails
+            "file_size": formatter.file_size,
         }
 
 
