@@ -116,6 +116,7 @@ def read_path(system: RunningSystem, report: Report, *, connections: int, second
     with bare_anchor(system) as anchor, hello_world() as hello_url:
         paths = {name: base + CASES for name, base in portal_and_anchor(system, anchor).items()}
         paths["bare ASGI hello-world"] = hello_url
+        same = same_page(paths["cases, direct"], paths[ANCHOR], token)
         results: dict[str, HttpFigures] = {}
         for name, url in paths.items():
             wrk(url, token=token, connections=connections, seconds=1)  # warm-up
@@ -127,8 +128,8 @@ def read_path(system: RunningSystem, report: Report, *, connections: int, second
         HEADERS,
         rows,
         "The customer's first page of cases (20 of them, with their device and status). The anchor reads the "
-        "same page with the same visibility rule and the total; the portal also judges each case's service "
-        "level. The bare ASGI app answers a fixed body: the most this server, on these settings, can do. One "
+        "same page with the same visibility rule and the total (the same cases and total as the portal's before "
+        f"the runs: {'yes' if same else '**no**'}); the portal also judges each case's service level. The bare ASGI app answers a fixed body: the most this server, on these settings, can do. One "
         f"connection: the run with the median p50 of {ROUNDS} taken in turns with the other paths, so that a "
         "burst of background work (a scheduled job, a collection of the heap) weighs on all alike.",
     )
@@ -160,6 +161,16 @@ def read_targets(
         f"{added_loaded:.2f} ms",
         added_loaded <= 2.0,
     )
+
+
+def same_page(portal: str, anchor: str, token: str) -> bool:
+    """Whether the anchor answers the same cases, in the same order, and the same total as the portal."""
+
+    def page(url: str) -> tuple[list[str], int]:
+        found = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+        return [item["id"] for item in found["items"]], found["total"]
+
+    return page(portal) == page(anchor)
 
 
 def portal_and_anchor(system: RunningSystem, anchor: str) -> dict[str, str]:
@@ -222,7 +233,12 @@ def cases_in_progress(system: RunningSystem, count: int) -> list[str]:
 
 
 def back_in_progress(system: RunningSystem, ids: list[str]) -> None:
-    """Puts the cases back in progress, not waiting (straight in the database: a reset, not a change)."""
+    """Puts the cases back in progress, not waiting (straight in the database: a reset, not a change), once the
+    changes wrk left in flight have been made: one made after the reset would leave its case a step ahead."""
+    changes, seen = "SELECT count(*) FROM case_status_change WHERE case_id IN :ids", -1
+    while (count := on_cases_database(system, changes, ids=ids)) != seen:
+        seen = count
+        time.sleep(1)
     reset = "UPDATE support_case SET status = :status, paused_since = NULL WHERE id IN :ids"
     on_cases_database(system, reset, status=STATUS_CYCLE[1], ids=ids)
 
