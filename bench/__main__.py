@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import ingestion
 from bench.event_latency import event_latency
-from bench.http_paths import read_path, write_path
+from bench.http_paths import hello_world_figure, read_path, write_path
 from bench.portal import pid_of, portal, timed_inbox
 from bench.report import Report, describe_machine, ratio
 from tests.system import RunningSystem
@@ -34,6 +34,12 @@ def main() -> None:
         try:
             print(f"portal up in {time.monotonic() - started:.0f} s", flush=True)
             report.machine = describe_machine(*versions(system))
+            hello = hello_world_figure(options.connections, seconds=5)
+            report.machine["Hello-world"] = (
+                f"{hello.requests_per_second:,.0f} requests/s (bare ASGI, {options.connections} connections, "
+                "at the start: how busy the machine was)"
+            )
+            print(f"hello-world: {report.machine['Hello-world']}", flush=True)
             idle = resident_memory(system)
             if "write" in options.only:
                 write_path(system, report, connections=options.connections, seconds=options.http_seconds)
@@ -41,7 +47,13 @@ def main() -> None:
             if "read" in options.only:
                 read_path(system, report, connections=options.connections, seconds=options.http_seconds)
             if "latency" in options.only:
-                event_latency(system, report, rate=options.rate, seconds=options.latency_seconds)
+                event_latency(
+                    system,
+                    report,
+                    rates=options.rate,
+                    seconds=options.latency_seconds,
+                    hello_world=hello.requests_per_second,
+                )
             if "ingestion" in options.only:
                 bulk_ingestion(system, report, options)
             if "memory" in options.only:
@@ -49,6 +61,7 @@ def main() -> None:
         finally:
             running.close()
     report.machine["Duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
+    print("\n" + report.targets_table().markdown(), flush=True)
     if options.write:
         (BENCH_DIR / "RESULTS.md").write_text(report.markdown())
         print(f"\nwritten to {BENCH_DIR / 'RESULTS.md'}")
@@ -59,7 +72,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--connections", type=int, default=16, help="HTTP concurrency (default 16)")
     parser.add_argument("--http-seconds", type=float, default=10)
-    parser.add_argument("--rate", type=float, default=50, help="status changes per second (default 50)")
+    parser.add_argument(
+        "--rate", type=float, nargs="+", default=[50, 100], help="status changes per second (default 50 100)"
+    )
     parser.add_argument("--latency-seconds", type=float, default=10)
     parser.add_argument("--readings", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--devices", type=int, default=2_000)
@@ -111,6 +126,7 @@ def bulk_ingestion(system: RunningSystem, report: Report, options: argparse.Name
             ratio(largest / two_seconds, largest / consume_seconds),
         ]
     )
+    two_meters(report, largest, one_rate=rates[largest], two_rate=largest / two_seconds)
     report.table(
         f"4–5. Bulk ingestion of automatic readings ({options.devices:,} devices, a day of the fleet at a "
         "time)",
@@ -146,6 +162,15 @@ def bulk_ingestion(system: RunningSystem, report: Report, options: argparse.Name
             f"× {growth:.2f} per reading",
             0.75 <= growth <= 1.25,
         )
+
+
+def two_meters(report: Report, readings: int, *, one_rate: float, two_rate: float) -> None:
+    report.target(
+        f"Two meters processes against one ({readings:,} readings)",
+        "not slower",
+        f"× {two_rate / one_rate:.2f} ({two_rate:,.0f}/s against {one_rate:,.0f}/s)",
+        two_rate >= one_rate,
+    )
 
 
 def memory(report: Report, idle: dict[str, float], after: dict[str, float]) -> None:

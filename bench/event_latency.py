@@ -1,32 +1,82 @@
 """Scenario 3: from an agent's status change (its HTTP response) to the customer's email at the SMTP server,
-at a steady rate; beside it the round trip of one aio-pika publish to a consumer on the same broker."""
+at steady rates; the CPU each change and its emails cost the processes that do the work (from /proc); beside it
+the round trip of one aio-pika publish to a consumer on the same broker."""
 
 import asyncio
 import re
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 
 import aio_pika
 import httpx
 
-from bench.http_paths import CUSTOMER, incident_on_first_device
-from bench.portal import TimedInbox, timed_inbox
+from bench.http_paths import AGENT, CUSTOMER, incident_on_first_device
+from bench.portal import TimedInbox, cpu_seconds, timed_inbox
 from bench.report import Report
 from tests.system import RunningSystem
 
-AGENT = "agent@canon.example"
 CASE_NUMBER = re.compile(r"CS-[\w-]+")
+P99_GOALS_MS = {50: 100, 100: 200}  # rate per second -> the p99 it must keep
+# A machine slower than this at the bare ASGI app is too busy for latency figures to judge the portal by.
+QUIET_HELLO_WORLD = 20_000
+# Where a status change and its emails cost CPU: `cases` (the change and its outbox relay, in the same process),
+# `notifications` (the email); the gateway passes the agent's request on.
+CPU_PROCESSES = ("cases", "notifications", "gateway")
+CPU_COUNTED = ("cases", "notifications")
+# A third of the issue's baseline: cases about 8.5 ms and notifications about 5.5 ms per change.
+CPU_GOAL_MS = 14 / 3
 
 
-def event_latency(system: RunningSystem, report: Report, *, rate: float, seconds: float) -> None:
+def event_latency(
+    system: RunningSystem, report: Report, *, rates: list[float], seconds: float, hello_world: float
+) -> None:
+    cpu = {
+        rate: latency_at(system, report, rate=rate, seconds=seconds, hello_world=hello_world)
+        for rate in rates
+    }
+    report.table(
+        "3b. CPU per status change and its emails (ms, from /proc)",
+        ["Rate", *CPU_PROCESSES, " + ".join(CPU_COUNTED)],
+        [
+            [f"{rate:.0f}/s", *(f"{ms[name]:.2f}" for name in CPU_PROCESSES), f"{cpu_per_change(ms):.2f}"]
+            for rate, ms in cpu.items()
+        ],
+        "User and system time of each process from before the first change until every email has arrived, "
+        "divided by the number of changes. The outbox relay runs inside `cases`.",
+    )
+    cpu_target(report, min(rates), cpu[min(rates)])
+
+
+def cpu_per_change(cpu: dict[str, float]) -> float:
+    return sum(cpu[name] for name in CPU_COUNTED)
+
+
+def latency_at(
+    system: RunningSystem, report: Report, *, rate: float, seconds: float, hello_world: float
+) -> dict[str, float]:
+    """One steady run: its table and targets; the CPU milliseconds per change of each process."""
     inbox = timed_inbox(system)
     count = int(rate * seconds)
     customer, token = system.login(CUSTOMER), system.login(AGENT)
     device = incident_on_first_device(system, customer)["device_id"]
     cases = asyncio.run(new_cases(system.config.url("gateway"), customer, device, count))
     inbox.wait_until_quiet()
-    latencies, lost = asyncio.run(status_changes(system.config.url("gateway"), token, cases, rate, inbox))
+
+    def used() -> dict[str, float]:
+        return {name: cpu_seconds(system, name) for name in CPU_PROCESSES}
+
+    before = after = used()
+
+    def arriving() -> None:
+        nonlocal after
+        after = used()  # the window ends with the last email, not with the wait for any lost ones
+
+    latencies, lost = asyncio.run(
+        status_changes(system.config.url("gateway"), token, cases, rate, inbox, arriving)
+    )
+    cpu = {name: (after[name] - before[name]) * 1000 / count for name in CPU_PROCESSES}
     broker = asyncio.run(broker_round_trips(system.config.amqp_url, system.config.bus_prefix, rate, count))
     rows = [
         ["status change → email at SMTP", *percentiles(latencies), str(len(latencies)), str(lost)],
@@ -37,11 +87,31 @@ def event_latency(system: RunningSystem, report: Report, *, rate: float, seconds
         ["Path", "p50 ms", "p99 ms", "max ms", "Measured", "Lost"],
         rows,
         "Status change: the case, its history row and the outbox event commit; the relay publishes; "
-        "notifications renders the customer's email in their language and sends it over SMTP.",
+        "notifications renders the customer's email in their language and sends it over SMTP. Lost: changes "
+        "refused or timed out, and emails that never came.",
     )
-    p99 = quantile(latencies, 0.99)
+    latency_targets(report, rate, quantile(latencies, 0.99), lost, hello_world)
+    return cpu
+
+
+def latency_targets(report: Report, rate: float, p99: float, lost: int, hello_world: float) -> None:
+    if (goal := P99_GOALS_MS.get(round(rate))) is None:
+        return
     report.target(
-        f"Event to email p99 at {rate:.0f}/s", "<= 100 ms", f"{p99:.1f} ms", p99 <= 100 and not lost
+        f"Status change → email p99 at {rate:.0f}/s",
+        f"<= {goal} ms (counted when hello-world >= {QUIET_HELLO_WORLD:,}/s)",
+        f"{p99:.1f} ms (hello-world {hello_world:,.0f}/s)",
+        p99 <= goal and not lost,
+        counted=hello_world >= QUIET_HELLO_WORLD,
+    )
+
+
+def cpu_target(report: Report, rate: float, cpu: dict[str, float]) -> None:
+    report.target(
+        f"CPU per status change + email ({' + '.join(CPU_COUNTED)}, relay in cases, at {rate:.0f}/s)",
+        f"<= {CPU_GOAL_MS:.1f} ms (a third of 14 ms)",
+        f"{cpu_per_change(cpu):.2f} ms",
+        cpu_per_change(cpu) <= CPU_GOAL_MS,
     )
 
 
@@ -68,9 +138,15 @@ async def new_cases(gateway: str, customer_token: str, device_id: str, count: in
 
 
 async def status_changes(
-    gateway: str, agent_token: str, cases: list[dict], rate: float, inbox: TimedInbox
+    gateway: str,
+    agent_token: str,
+    cases: list[dict],
+    rate: float,
+    inbox: TimedInbox,
+    arriving: Callable[[], object] = lambda: None,
 ) -> tuple[list[float], int]:
-    """Milliseconds from each response to its email; and how many emails never came."""
+    """Milliseconds from each response to its email; and how many changes or emails were lost. `arriving` is
+    called whenever more emails are seen to have arrived (the last call: soon after the last email)."""
     responded: dict[str, float] = {}
     started = time.monotonic()
     limits = httpx.Limits(max_connections=64)
@@ -79,27 +155,33 @@ async def status_changes(
     ) as client:
 
         async def change(case: dict) -> None:
-            answer = await client.post(
-                f"/api/cases/v1/cases/{case['id']}/status", json={"status": "in_progress"}
-            )
-            answer.raise_for_status()
-            responded[case["number"]] = time.monotonic()
+            try:
+                answer = await client.post(
+                    f"/api/cases/v1/cases/{case['id']}/status", json={"status": "in_progress"}
+                )
+            except httpx.HTTPError:
+                return  # a change refused or timed out counts as lost
+            if answer.is_success:
+                responded[case["number"]] = time.monotonic()
 
         tasks = []
         for index, case in enumerate(cases):
             await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
             tasks.append(asyncio.create_task(change(case)))
         await asyncio.gather(*tasks)
-    deadline = time.monotonic() + 60
+    deadline, seen = time.monotonic() + 60, -1
     while True:
         arrived = first_arrivals(inbox.since(started))
+        if len(arrived) != seen:
+            seen = len(arrived)
+            arriving()
         if set(responded) <= set(arrived) or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
     latencies = [
         (arrived[number] - moment) * 1000 for number, moment in responded.items() if number in arrived
     ]
-    return latencies, len(responded) - len(latencies)
+    return latencies, len(cases) - len(latencies)
 
 
 def first_arrivals(arrivals: list[tuple[float, str]]) -> dict[str, float]:

@@ -27,11 +27,19 @@ class HttpFigures:
 
 
 def wrk(
-    url: str, *, token: str, connections: int, seconds: float, method: str = "GET", body: str = ""
+    url: str,
+    *,
+    token: str,
+    connections: int,
+    seconds: float,
+    method: str = "GET",
+    body: str = "",
+    script_env: dict[str, str] | None = None,
 ) -> HttpFigures:
+    """`script_env`: more settings of the load script (WRK_CASES and WRK_STATUSES: status changes)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench installs it)")
-    env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body}
+    env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, **(script_env or {})}
     command = [
         "wrk",
         "-t1",

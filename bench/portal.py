@@ -1,6 +1,7 @@
 """The portal under test: the five services as processes on PostgreSQL and RabbitMQ with the demo data, the way
 the end-to-end tests start it, and an SMTP server that notes when each email arrives."""
 
+import os
 import time
 from email.parser import BytesParser
 from email.policy import default
@@ -57,3 +58,10 @@ def timed_inbox(system: RunningSystem) -> TimedInbox:
 
 def pid_of(system: RunningSystem, name: str) -> int:
     return system.processes[name].pid
+
+
+def cpu_seconds(system: RunningSystem, name: str) -> float:
+    """User and system CPU time the service's process has used so far (/proc/<pid>/stat)."""
+    stat = Path(f"/proc/{pid_of(system, name)}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (command) ": the state is field 3
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14 and 15

@@ -34,6 +34,12 @@ class Target:
     goal: str
     measured: str
     met: bool
+    counted: bool = True  # False: measured on a machine too busy to judge by (the goal says when)
+
+    def verdict(self) -> str:
+        if not self.counted:
+            return "not counted"
+        return "yes" if self.met else "**no**"
 
 
 @dataclass
@@ -46,8 +52,8 @@ class Report:
         self.tables.append(table := Table(title, headers, rows, note))
         print("\n" + table.markdown(), flush=True)
 
-    def target(self, name: str, goal: str, measured: str, met: bool) -> None:
-        self.targets.append(Target(name, goal, measured, met))
+    def target(self, name: str, goal: str, measured: str, met: bool, *, counted: bool = True) -> None:
+        self.targets.append(Target(name, goal, measured, met, counted))
 
     def markdown(self) -> str:
         intro = (
@@ -56,12 +62,15 @@ class Report:
         )
         header = ["# Benchmark results", "", intro, ""]
         header += [f"- {key}: {value}" for key, value in self.machine.items()]
-        targets = Table(
+        tables = [self.targets_table(), *self.tables]
+        return "\n".join(header) + "\n\n" + "\n\n".join(t.markdown() for t in tables) + "\n"
+
+    def targets_table(self) -> Table:
+        return Table(
             "Targets",
             ["Target", "Goal", "Measured", "Met"],
-            [[t.name, t.goal, t.measured, "yes" if t.met else "**no**"] for t in self.targets],
+            [[t.name, t.goal, t.measured, t.verdict()] for t in self.targets],
         )
-        return "\n".join(header) + "\n\n" + "\n\n".join(t.markdown() for t in [targets, *self.tables]) + "\n"
 
 
 def describe_machine(postgres_version: str, rabbitmq_version: str) -> dict[str, str]:
