@@ -223,7 +223,9 @@ async def test_the_list_takes_several_statuses_and_types_the_soonest_due_first(f
     assert first["total"] == 3
     rest = (await four_hours.cases("admin", sort="due", limit=2, offset=2, **open_ones)).json()
     assert [c["id"] for c in rest["items"]] == [later["id"]]
-    assert (await four_hours.cases("admin", status=["new"], type=["relocation", "removal"])).json()["total"] == 0
+    assert (await four_hours.cases("admin", status=["new"], type=["relocation", "removal"])).json()[
+        "total"
+    ] == 0
     refused = await four_hours.cases("admin", status=["new", "lost"])
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["status"]
