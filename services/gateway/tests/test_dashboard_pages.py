@@ -157,3 +157,11 @@ async def test_the_case_list_takes_the_dashboard_filters(logged_in, fakes):
     assert {"type=relocation", "type=removal", "type=account_inquiry"} <= params
     assert '<option value="open" selected>Open (any)</option>' in html
     assert '<option value="requests" selected>Relocation, removal or account inquiry</option>' in html
+
+
+async def test_when_the_accounts_service_is_down_the_other_services_decide_the_sections(logged_in, fakes):
+    fakes.down.add("accounts")
+    response = await logged_in.get("/")
+    assert response.status_code == 200
+    assert "CS-2026-000123" in section_of(response.text, "open-cases")
+    assert "Your devices cannot be shown right now." in response.text

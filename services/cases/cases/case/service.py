@@ -206,9 +206,9 @@ class CaseFilters:
 
 
 def filtered(query: Select, filters: CaseFilters) -> Select:
-    for column, values in ((Case.status, filters.statuses), (Case.type, filters.types)):
+    for listed, values in ((Case.status, filters.statuses), (Case.type, filters.types)):
         if values:
-            query = query.where(column.in_(values))
+            query = query.where(listed.in_(values))
     for column, value in (
         (Case.device_id, filters.device_id),
         (Case.department, filters.department),

@@ -128,12 +128,13 @@ async def dashboard(visit: UserVisit) -> Response:
             for name, (needed, see_all) in OTHER_SECTIONS.items()
         ),
     )
+    by_name: dict[str, Any] = dict(zip([*CASE_SECTIONS, *OTHER_SECTIONS], sections, strict=True))
     return visit.render(
         "dashboard.html",
         actions=actions or [],
         devices=devices or [],
         devices_ok=devices_ok,
-        **dict(zip([*CASE_SECTIONS, *OTHER_SECTIONS], sections, strict=True)),
+        **by_name,
     )
 
 
