@@ -113,6 +113,9 @@ def problem_response(
 
 
 def _field_name(loc: tuple[str | int, ...]) -> str:
+    """The field as the client names it; a repeated query parameter (`?status=a&status=b`) by its own name."""
+    if loc[:1] == ("query",):
+        loc = tuple(p for p in loc if not isinstance(p, int))
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or str(loc[-1] if loc else "body")
 

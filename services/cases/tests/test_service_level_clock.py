@@ -205,6 +205,32 @@ async def test_the_list_carries_the_level_and_sorts_open_cases_by_due_time(four_
     assert (await four_hours.cases("admin", sort="oldest")).status_code == 422
 
 
+async def test_the_list_takes_several_statuses_and_types_the_soonest_due_first(four_hours, clock):
+    """The dashboard's question (F-71): the first few open cases of some types, the soonest due first, and how
+    many there are in all."""
+    clock.set(madrid(2026, 2, 9, 9, 0))
+    later = await four_hours.new_case("admin", "d4", subject="Eight hours")
+    sooner = await four_hours.new_case("admin", "d1", subject="Four hours")
+    clock.set(madrid(2026, 2, 9, 9, 10))
+    waiting = await four_hours.new_case("admin", "d1", subject="Asked back")
+    await four_hours.set_status("agent", waiting["id"], "in_progress")
+    await four_hours.set_status("agent", waiting["id"], "waiting_for_customer")
+    done = await four_hours.new_case("admin", "d1", subject="Cancelled")
+    await four_hours.set_status("admin", done["id"], "cancelled")
+    open_ones = {"status": ["new", "in_progress", "waiting_for_customer"], "type": ["incident", "removal"]}
+    first = (await four_hours.cases("admin", sort="due", limit=2, **open_ones)).json()
+    assert [c["id"] for c in first["items"]] == [sooner["id"], waiting["id"]]
+    assert first["total"] == 3
+    rest = (await four_hours.cases("admin", sort="due", limit=2, offset=2, **open_ones)).json()
+    assert [c["id"] for c in rest["items"]] == [later["id"]]
+    assert (await four_hours.cases("admin", status=["new"], type=["relocation", "removal"])).json()[
+        "total"
+    ] == 0
+    refused = await four_hours.cases("admin", status=["new", "lost"])
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["status"]
+
+
 async def audit_of(portal, case_id: str) -> list[AuditEntry]:
     async with portal.app.state.db.session() as session:
         rows = await session.scalars(

@@ -25,6 +25,7 @@ from gateway.web import (
     auth_pages,
     calendar_pages,
     contract_pages,
+    dashboard_pages,
     guide_pages,
     help_pages,
     portal_pages,
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(report_pages.router)
     app.include_router(survey_pages.router)
     app.include_router(reading_pages.router)
+    app.include_router(dashboard_pages.router)
     app.include_router(portal_pages.router)
     app.include_router(account_pages.router)
     app.include_router(request_pages.router)

@@ -77,6 +77,12 @@ def coded_problem(
     )
 
 
+def section_of(html: str, heading_id: str) -> str:
+    """The part of a page from a section's heading to the section's end ("" when the page has no such section)."""
+    start = html.find(f'id="{heading_id}"')
+    return "" if start < 0 else html[start : html.index("</section>", start)]
+
+
 @dataclass
 class Call:
     service: str
@@ -790,10 +796,17 @@ class FakeServices:
                     if k not in ("timeline", "allowed_transitions", "device", "details")
                 }
                 for case in map(self.case_answer, self.cases.values())
-                if all(not query.get(name) or case.get(name) == query[name] for name in ("status", "type"))
+                if all(
+                    not query.getlist(name) or case.get(name) in query.getlist(name)
+                    for name in ("status", "type")
+                )
             ]
+            if query.get("sort") == "due":  # the soonest due first, those without a due time last
+                items.sort(
+                    key=lambda case: (case.get("response_due_at") is None, case.get("response_due_at") or "")
+                )
             return {
-                "items": items,
+                "items": items[: int(query.get("limit", 20))],
                 "total": len(items) if query.get("status") else 45,
                 "limit": int(query.get("limit", 20)),
                 "offset": int(query.get("offset", 0)),

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from services.gateway.tests.gateway_fakes import ACCOUNT_ID, CASE_ID, DEVICE_ID, csrf_of, log_in, submit
+from services.gateway.tests.gateway_fakes import (
+    ACCOUNT_ID,
+    CASE_ID,
+    DEVICE_ID,
+    csrf_of,
+    log_in,
+    section_of,
+    submit,
+)
 from services.gateway.tests.test_reading_pages import field_error, value_of
 
 CASES = "/api/cases/v1/cases"
@@ -547,15 +555,17 @@ async def test_the_dashboard_shows_orders_on_their_way_and_requests_in_progress(
         "id": "case-5",
         "number": "CS-2026-000132",
         "tracking_reference": None,
-    }  # not shipped yet
+    }  # not shipped yet: an open order all the same
     html = (await logged_in.get("/")).text
-    orders = html[html.index('id="orders-on-their-way"') : html.index('id="requests-in-progress"')]
-    assert "CS-2026-000130" in orders and "TRK-991" in orders and "CS-2026-000132" not in orders
-    requests = html[html.index('id="requests-in-progress"') : html.index('id="readings-requested"')]
+    orders = section_of(html, "orders-on-their-way")
+    assert "CS-2026-000130" in orders and "TRK-991" in orders
+    assert "CS-2026-000132" in orders and "Not shipped yet" in orders
+    requests = section_of(html, "requests-in-progress")
     assert "CS-2026-000131" in requests and "Relocation" in requests and "CS-2026-000123" not in requests
+    assert "CS-2026-000130" not in section_of(html, "open-cases")  # each case in one section only
     queries = [call.query for call in fakes.of("cases", "GET", CASES)]
     assert any("type=consumables" in q and "status=in_progress" in q for q in queries)
-    assert any("type=account_inquiry" in q and "status=new" in q for q in queries)
+    assert any("type=account_inquiry" in q and "type=removal" in q and "status=new" in q for q in queries)
 
 
 async def test_the_dashboard_says_when_nothing_is_on_its_way(logged_in):

@@ -193,8 +193,10 @@ async def initial_followers(
 
 @dataclass
 class CaseFilters:
-    status: str | None = None
-    type: str | None = None
+    """Each filter narrows the list; a case matches `statuses` and `types` when it has any one of them."""
+
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
     device_id: str | None = None
     q: str | None = None
     created_from: date | datetime | None = None
@@ -205,9 +207,10 @@ class CaseFilters:
 
 
 def filtered(query: Select, filters: CaseFilters) -> Select:
+    for listed, values in ((Case.status, filters.statuses), (Case.type, filters.types)):
+        if values:
+            query = query.where(listed.in_(values))
     for column, value in (
-        (Case.status, filters.status),
-        (Case.type, filters.type),
         (Case.device_id, filters.device_id),
         (Case.department, filters.department),
         (Case.account_id, filters.account_id),

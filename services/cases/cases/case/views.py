@@ -81,8 +81,10 @@ async def list_cases(
     principal: CurrentUser,
     session: DbSession,
     paging: Paging,
-    status: CaseStatus | None = None,
-    type: CaseType | None = None,
+    status: Annotated[
+        list[CaseStatus] | None, Query(description="repeat it for any of several (`status=new&status=...`)")
+    ] = None,
+    type: Annotated[list[CaseType] | None, Query(description="repeat it for any of several")] = None,
     device_id: Annotated[str | None, Query(max_length=36)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     created_from: Annotated[str | None, Query(max_length=40, description="a date or a date-time")] = None,
@@ -101,8 +103,8 @@ async def list_cases(
     if assignee_id and not principal.is_staff:
         raise forbidden("Only the vendor's staff may filter by assignee.")
     filters = service.CaseFilters(
-        status=status,
-        type=type,
+        statuses=tuple(status or ()),
+        types=tuple(type or ()),
         device_id=device_id,
         q=q,
         created_from=day_or_time("created_from", created_from),

@@ -19,7 +19,7 @@ Id = Annotated[str | None, Query(max_length=36)]
 
 def checked_filters(filters: QueueFilters) -> QueueFilters:
     """What the query's types cannot say: the queue holds open cases only, and nobody is no one in particular."""
-    if filters.status and filters.status not in OPEN:
+    if any(status not in OPEN for status in filters.statuses):
         raise field_error(
             "status",
             f"must be one of the open statuses: {', '.join(OPEN)}",
@@ -51,8 +51,8 @@ async def queue(
     filters = checked_filters(
         QueueFilters(
             department=department,
-            status=status,
-            type=type,
+            statuses=(status,) if status else (),
+            types=(type,) if type else (),
             account_id=account_id,
             device_id=device_id,
             assignee_id=assignee_id,

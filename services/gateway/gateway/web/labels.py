@@ -312,6 +312,12 @@ CALENDAR_DAY_KINDS: dict[str, str] = {
 
 REQUEST_TYPES = ("relocation", "removal", "account_inquiry")
 
+# The case list's filters that stand for several values at once (the dashboard's "see all" links, F-71):
+# the value in the address, what the cases service is asked for, and its name in the filter.
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {"open": OPEN_STATUSES}
+TYPE_GROUPS: dict[str, tuple[str, ...]] = {"requests": REQUEST_TYPES}
+GROUP_NAMES = {"open": N_("Open (any)"), "requests": N_("Relocation, removal or account inquiry")}
+
 # The vendor's finance data (F-41), shown to its staff only.
 CREDIT_STATUSES = {"good": N_("Good standing"), "watch": N_("On watch"), "hold": N_("On hold")}
 PAYMENT_METHODS = {

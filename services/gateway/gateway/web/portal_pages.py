@@ -1,8 +1,8 @@
-"""The customer's pages: dashboard, devices, cases and profile. Each page calls the services' APIs with the
-visitor's bearer token; the services decide what the visitor may see (hiding a link is never the control)."""
+"""The customer's pages: devices, cases and profile (the dashboard is dashboard_pages.py). Each page calls the
+services' APIs with the visitor's bearer token; the services decide what the visitor may see (hiding a link is
+never the control)."""
 
 import asyncio
-import datetime as dt
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -17,9 +17,7 @@ from gateway.web import attachments, labels
 from gateway.web.refusals import form_errors, problem_text
 from gateway.web.session import LANG_COOKIE, TZ_COOKIE
 from gateway.web.time_zones import zone_groups
-from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, parse_time, refresh_tokens
-from shared import clock
-from shared.events.vocabulary import PortalAction
+from gateway.web.visit import FORM_REFUSALS, PageError, UserVisit, Visit, refresh_tokens
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -53,118 +51,6 @@ async def caller_actions(visit: Visit) -> list[str]:
     """What the visitor may start at all, as the accounts service says (F-71's quick links)."""
     me = await visit.get("accounts", f"{ACCOUNTS}/me")
     return list((me or {}).get("allowed_actions") or [])
-
-
-async def open_cases_of(visit: Visit, types: tuple[str, ...]) -> list[dict]:
-    """The visitor's open cases of these types, the most recently changed first."""
-    bodies = await asyncio.gather(
-        *(
-            visit.get(
-                "cases",
-                f"{CASES}/cases",
-                params={"type": case_type, "status": status, "limit": PAGE_SIZE},
-            )
-            for case_type in types
-            for status in labels.OPEN_STATUSES
-        )
-    )
-    found = [case for body in bodies for case in (body or {}).get("items") or []]
-    return sorted(found, key=lambda case: str(case.get("updated_at") or ""), reverse=True)
-
-
-async def orders_on_their_way(visit: Visit) -> list[dict]:
-    return [case for case in await open_cases_of(visit, ("consumables",)) if case.get("tracking_reference")]
-
-
-@router.get("/", response_class=HTMLResponse)
-async def dashboard(visit: UserVisit) -> Response:
-    """F-71: what needs the user now: open cases and their due times, readings requested, orders on their way,
-    requests in progress, their devices. The vendor's staff start at their console instead (F-40)."""
-    if visit.user is not None and visit.user.may(PortalAction.WORK_CASES):
-        return visit.redirect("/agent")
-    if visit.user is not None and visit.user.guides_only:  # the Knowledge User reads the guides (F-16)
-        return visit.redirect("/help/guides")
-    case_lists = [
-        visit.get("cases", f"{CASES}/cases", params={"status": status, "limit": 50})
-        for status in labels.OPEN_STATUSES
-    ]
-    (
-        (actions, _),
-        (devices, devices_ok),
-        (due, due_ok),
-        (orders, orders_ok),
-        (requests, requests_ok),
-        (offline, offline_ok),
-        (supplies, supplies_ok),
-        *case_answers,
-    ) = await asyncio.gather(
-        optional(caller_actions(visit)),
-        optional(visible_devices(visit)),
-        optional(visit.get("meters", f"{METERS}/due-readings")),
-        optional(orders_on_their_way(visit)),
-        optional(open_cases_of(visit, labels.REQUEST_TYPES)),
-        optional(visit.get("cases", f"{CASES}/offline-devices")),
-        optional(visit.get("cases", f"{CASES}/supplies")),
-        *(optional(call) for call in case_lists),
-    )
-    open_cases = [case for body, ok in case_answers if ok for case in (body or {}).get("items") or []]
-    open_cases.sort(key=most_urgent_first)
-    due_readings = sorted((due or {}).get("items") or [], key=lambda item: str(item.get("due_date") or ""))
-    return visit.render(
-        "dashboard.html",
-        actions=actions or [],
-        open_cases=open_cases,
-        cases_ok=all(ok for _, ok in case_answers),
-        devices=devices or [],
-        devices_ok=devices_ok,
-        due_readings=due_readings,
-        due_ok=due_ok,
-        orders=orders or [],
-        orders_ok=orders_ok,
-        requests=requests or [],
-        requests_ok=requests_ok,
-        offline_devices=[
-            {**item, "offline_for": offline_for(visit, item.get("offline_since"))}
-            for item in (offline or {}).get("items") or []
-        ],
-        offline_ok=offline_ok,
-        running_low=running_low((supplies or {}).get("items") or []),
-        supplies_ok=supplies_ok,
-        keeps_supplies=bool((supplies or {}).get("items")),
-    )
-
-
-def offline_for(visit: Visit, since: Any) -> str:
-    """How long a device has been offline, in whole days (hours on its first day), in the visitor's language."""
-    started = parse_time(since)
-    if started is None:
-        return ""
-    hours = max(0, int((clock.now() - started).total_seconds() // 3600))
-    if hours < 1:
-        return visit.gettext("less than an hour")
-    if hours < 24:
-        return visit.translations.ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
-    days = hours // 24
-    return visit.translations.ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
-
-
-def running_low(devices: list[dict]) -> list[dict]:
-    """The Stock Manager's list (F-71): per device, each toner colour running low, the lowest first."""
-    rows = [
-        {"device": device, "toner": toner}
-        for device in devices
-        for toner in device.get("toners") or []
-        if toner.get("low")
-    ]
-    return sorted(rows, key=lambda row: (row["toner"].get("level") or 0, row["device"].get("serial") or ""))
-
-
-def most_urgent_first(case: dict) -> tuple[bool, dt.datetime]:
-    """The dashboard's order of open cases (F-71): the soonest due first, by the due time the cases service gives
-    (a case waiting for the customer: moved on by the time waited so far); cases without one last."""
-    level = case.get("service_level") or {}
-    due = parse_time(level.get("due_at") or case.get("response_due_at"))
-    return due is None, due or dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -241,6 +127,16 @@ def case_filters(params: dict[str, str]) -> dict[str, str]:
     return {name: params[name].strip() for name in CASE_FILTERS if params.get(name, "").strip()}
 
 
+def case_query(filters: dict[str, str]) -> dict[str, str | list[str]]:
+    """The cases service's query for the list's filters: a group (all open statuses, the requests' types) is
+    asked for as each of its values."""
+    query: dict[str, str | list[str]] = dict(filters)
+    for name, groups in (("status", labels.STATUS_GROUPS), ("type", labels.TYPE_GROUPS)):
+        if filters.get(name) in groups:
+            query[name] = list(groups[filters[name]])
+    return query
+
+
 def page_number(value: str | None) -> int:
     try:
         return max(1, int(value or 1))
@@ -258,7 +154,7 @@ async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
     filters = case_filters(dict(visit.request.query_params))
     page = page_number(visit.request.query_params.get("page"))
     # The open cases first, the soonest due first (F-11, F-12); then the others, the newest first.
-    params = {**filters, "sort": "due", **page_window(page)}
+    params = {**case_query(filters), "sort": "due", **page_window(page)}
     answer = await visit.call("cases", "GET", f"{CASES}/cases", params=params)
     body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
     total = int(body.get("total") or 0)
@@ -276,6 +172,9 @@ async def case_list(visit: Visit, template: str, **extra: Any) -> Response:
         problem=None if answer.ok else problem_text(visit, answer),
         statuses=labels.STATUSES,
         types=labels.TYPES,
+        status_groups=labels.STATUS_GROUPS,
+        type_groups=labels.TYPE_GROUPS,
+        group_names=labels.GROUP_NAMES,
         **extra,
     )
 
