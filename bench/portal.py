@@ -57,3 +57,13 @@ def timed_inbox(system: RunningSystem) -> TimedInbox:
 
 def pid_of(system: RunningSystem, name: str) -> int:
     return system.processes[name].pid
+
+
+def resident_memory(system: RunningSystem) -> dict[str, float]:
+    """Each process's resident memory in MiB, from /proc."""
+    mebibytes = {}
+    for name, process in system.processes.items():
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        mebibytes[name] = kib / 1024
+    return mebibytes
