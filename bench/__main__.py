@@ -1,5 +1,7 @@
 """`make bench`: start the portal (five services on PostgreSQL and RabbitMQ), run every scenario beside its anchor,
-print the tables and write bench/RESULTS.md."""
+print the tables and write bench/RESULTS.md. The last scenario is a soak of 30 minutes at a steady mixed load
+(`--soak-minutes`); `--only` runs some scenarios, e.g. all but the soak with `--only write read latency ingestion
+memory`, and then updates their sections of RESULTS.md, keeping the others."""
 
 import argparse
 import asyncio
@@ -16,12 +18,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench import ingestion
 from bench.event_latency import event_latency
 from bench.http_paths import hello_world_figure, read_path, write_path
-from bench.portal import pid_of, portal, timed_inbox
+from bench.portal import pid_of, portal, resident_memory, timed_inbox
 from bench.report import Report, describe_machine, ratio
+from bench.soak import soak
 from tests.system import RunningSystem
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCENARIOS = ("write", "read", "latency", "ingestion", "memory")
+SCENARIOS = ("write", "read", "latency", "ingestion", "memory", "soak")
 
 
 def main() -> None:
@@ -58,13 +61,24 @@ def main() -> None:
                 bulk_ingestion(system, report, options)
             if "memory" in options.only:
                 memory(report, idle, resident_memory(system))
+            if "soak" in options.only:
+                soak(system, report, minutes=options.soak_minutes)
         finally:
             running.close()
     report.machine["Duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
     print("\n" + report.targets_table().markdown(), flush=True)
     if options.write:
-        (BENCH_DIR / "RESULTS.md").write_text(report.markdown())
-        print(f"\nwritten to {BENCH_DIR / 'RESULTS.md'}")
+        write_results(report, options.only)
+
+
+def write_results(report: Report, scenarios: list[str]) -> None:
+    """RESULTS.md anew after a run of every scenario; after a run of some, their sections and targets in it."""
+    results = BENCH_DIR / "RESULTS.md"
+    if set(scenarios) == set(SCENARIOS) or not results.exists():
+        results.write_text(report.markdown())
+    else:
+        results.write_text(report.update(results.read_text(), f"Run of {', '.join(scenarios)}"))
+    print(f"\nwritten to {results}")
 
 
 def arguments() -> argparse.Namespace:
@@ -78,6 +92,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--latency-seconds", type=float, default=10)
     parser.add_argument("--readings", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--devices", type=int, default=2_000)
+    parser.add_argument("--soak-minutes", type=float, default=30, help="the soak's length (default 30)")
     parser.add_argument("--profile", action="store_true", help="py-spy the meters process during ingestion")
     parser.add_argument("--no-write", dest="write", action="store_false", help="print only, keep RESULTS.md")
     return parser.parse_args()
@@ -181,15 +196,6 @@ def memory(report: Report, idle: dict[str, float], after: dict[str, float]) -> N
     )
     worst = max(idle.values())
     report.target("Each service idle", "< 150 MiB resident", f"largest {worst:.0f} MiB", worst < 150)
-
-
-def resident_memory(system: RunningSystem) -> dict[str, float]:
-    mebibytes = {}
-    for name, process in system.processes.items():
-        status = Path(f"/proc/{process.pid}/status").read_text()
-        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        mebibytes[name] = kib / 1024
-    return mebibytes
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from deploy.demo.load import publish_vendor_events
 from deploy.system import REPO_ROOT
 from shared.db import UtcDateTime
-from shared.events import VENDOR_EXCHANGE, EventData, new_event
+from shared.events import VENDOR_EXCHANGE, CloudEvent, EventData, new_event
 from shared.events.envelope import CONTENT_TYPE
 from shared.events.vendor import Address, CrmAccountUpserted, CrmProductUpserted, FleetMeterCollected
 from tests.system import RunningSystem
@@ -39,38 +40,53 @@ class Fleet:
 
     def readings(self, count: int) -> list[bytes]:
         """`count` readings, a day of the whole fleet at a time (as the fleet software reports), as CloudEvents."""
+        return [event.model_dump_json(exclude_none=True).encode() for event in self.events(count)]
+
+    def events(self, count: int) -> list[CloudEvent]:
         days = -(-count // len(self.serials))
-        bodies = []
+        events = []
         for day in range(self.next_day, self.next_day + days):
             collected_at = datetime.combine(self.first_day + timedelta(days=day), clock(7, 0), tzinfo=UTC)
             for number, serial in enumerate(self.serials):
                 pages = 10_000 + number + day * DAILY_PAGES
                 counters = {"black": pages} if number % 2 else {"black": pages, "colour": pages // 3}
-                event = new_event(
-                    FleetMeterCollected(serial=serial, collected_at=collected_at, counters=counters),
-                    source="fleet",
+                events.append(
+                    new_event(
+                        FleetMeterCollected(serial=serial, collected_at=collected_at, counters=counters),
+                        source="fleet",
+                    )
                 )
-                bodies.append(event.model_dump_json(exclude_none=True).encode())
         self.next_day += days
-        return bodies[:count]
+        return events[:count]
 
 
-def seed_fleet(system: RunningSystem, devices: int, days_needed: int) -> Fleet:
-    """The devices of one more account, sent by the CRM like any other, and awaited until `meters` knows them."""
-    serials = [f"BF{number:06d}" for number in range(devices)]
-    events: list[EventData] = [
-        CrmAccountUpserted(
-            account_number=ACCOUNT,
-            name="Benchmark Fleet S.A.",
-            country="ES",
-            language="es",
-            time_zone="Europe/Madrid",
-            address=MADRID,
-        )
-    ]
+def seed_fleet(
+    system: RunningSystem, devices: int, days_needed: int, *, account: str = ACCOUNT, prefix: str = "BF"
+) -> Fleet:
+    """The devices of one more account, sent by the CRM like any other, and awaited until the services know
+    them."""
+    serials = [f"{prefix}{number:06d}" for number in range(devices)]
+    owner = CrmAccountUpserted(
+        account_number=account,
+        name="Benchmark Fleet S.A.",
+        country="ES",
+        language="es",
+        time_zone="Europe/Madrid",
+        address=MADRID,
+    )
+    add_devices(system, account, serials, before=[owner])
+    return Fleet(serials, first_day=date.today() - timedelta(days=days_needed + 1))
+
+
+def add_devices(
+    system: RunningSystem, account: str, serials: list[str], before: Sequence[EventData] = ()
+) -> None:
+    """Devices of an account (every other one colour), sent by the CRM after `before`, awaited until `meters`
+    and `cases` know every one."""
+    events: list[EventData] = list(before)
     events += [
         CrmProductUpserted(
-            account_number=ACCOUNT,
+            account_number=account,
             serial=serial,
             model="imageRUNNER ADVANCE DX C3826i",
             model_class="mono" if number % 2 else "colour",
@@ -80,23 +96,14 @@ def seed_fleet(system: RunningSystem, devices: int, days_needed: int) -> Fleet:
         for number, serial in enumerate(serials)
     ]
     asyncio.run(publish_vendor_events(system.config.amqp_url, system.config.bus_prefix, events, source="crm"))
-    meters = system.config.database_urls["meters"]
     deadline = time.monotonic() + 300
-    while (
-        asyncio.run(
-            scalar(
-                meters,
-                "SELECT count(*) FROM device d JOIN account a ON a.id = d.account_id "
-                "WHERE a.number = :number",
-                number=ACCOUNT,
-            )
-        )
-        < devices
-    ):
-        if time.monotonic() > deadline:
-            raise TimeoutError("meters did not learn the benchmark's devices")
-        time.sleep(0.5)
-    return Fleet(serials, first_day=date.today() - timedelta(days=days_needed + 1))
+    for service in ("meters", "cases"):
+        url = system.config.database_urls[service]
+        sql = "SELECT count(*) FROM device WHERE serial = ANY(:serials)"
+        while asyncio.run(scalar(url, sql, serials=serials)) < len(serials):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{service} did not learn the benchmark's devices")
+            time.sleep(0.5)
 
 
 async def scalar(url: str, sql: str, **params) -> int:

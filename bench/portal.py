@@ -65,3 +65,13 @@ def cpu_seconds(system: RunningSystem, name: str) -> float:
     stat = Path(f"/proc/{pid_of(system, name)}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (command) ": the state is field 3
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14 and 15
+
+
+def resident_memory(system: RunningSystem) -> dict[str, float]:
+    """Each process's resident memory in MiB, from /proc."""
+    mebibytes = {}
+    for name, process in system.processes.items():
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        mebibytes[name] = kib / 1024
+    return mebibytes

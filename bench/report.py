@@ -55,22 +55,68 @@ class Report:
     def target(self, name: str, goal: str, measured: str, met: bool, *, counted: bool = True) -> None:
         self.targets.append(Target(name, goal, measured, met, counted))
 
-    def markdown(self) -> str:
-        intro = (
-            "Written by `make bench` (bench/__main__.py); each figure stands beside the limit of the stack it "
-            "runs on, measured in the same run."
-        )
-        header = ["# Benchmark results", "", intro, ""]
-        header += [f"- {key}: {value}" for key, value in self.machine.items()]
-        tables = [self.targets_table(), *self.tables]
-        return "\n".join(header) + "\n\n" + "\n\n".join(t.markdown() for t in tables) + "\n"
-
     def targets_table(self) -> Table:
-        return Table(
-            "Targets",
-            ["Target", "Goal", "Measured", "Met"],
-            [[t.name, t.goal, t.measured, t.verdict()] for t in self.targets],
+        return targets_table(self.targets)
+
+    def markdown(self) -> str:
+        return render(self.machine, self.targets, [table.markdown() for table in self.tables])
+
+    def update(self, previous: str, run: str) -> str:
+        """`previous` (a RESULTS.md) with this run's tables and targets in place of its own of the same
+        scenarios, the others kept: a table is known by the number its title begins with, a target by its name.
+        The machine's lines of `previous` stay, and this run's date, commit and duration join them as `run`."""
+        header, _, rest = previous.partition("\n### Targets\n")
+        machine = dict(line[2:].split(": ", 1) for line in header.splitlines() if line.startswith("- "))
+        machine[run] = ", ".join(
+            self.machine[key] for key in ("Date", "Commit", "Duration") if key in self.machine
         )
+        targets_table, *sections = rest.split("\n### ")
+        new = {target.name: target for target in self.targets}
+        targets = [new.pop(old.name, old) for old in parse_targets(targets_table)] + list(new.values())
+        fresh: dict[str, list[str]] = {}
+        for table in self.tables:
+            fresh.setdefault(scenario_of(table.title), []).append(table.markdown())
+        replaced, kept = set(fresh), []
+        for section in sections:
+            scenario = scenario_of(section)
+            kept += fresh.pop(scenario, []) if scenario in replaced else ["### " + section.strip()]
+        return render(machine, targets, kept + [table for tables in fresh.values() for table in tables])
+
+
+def targets_table(targets: list[Target]) -> Table:
+    return Table(
+        "Targets",
+        ["Target", "Goal", "Measured", "Met"],
+        [[t.name, t.goal, t.measured, t.verdict()] for t in targets],
+    )
+
+
+def render(machine: dict[str, str], targets: list[Target], sections: list[str]) -> str:
+    intro = (
+        "Written by `make bench` (bench/__main__.py); each figure stands beside the limit of the stack it "
+        "runs on, measured in the same run."
+    )
+    header = ["# Benchmark results", "", intro, ""]
+    header += [f"- {key}: {value}" for key, value in machine.items()]
+    return "\n".join(header) + "\n\n" + "\n\n".join([targets_table(targets).markdown(), *sections]) + "\n"
+
+
+def parse_targets(table: str) -> list[Target]:
+    """The rows of a Targets table as `render` writes them."""
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| ")
+    ]
+    return [
+        Target(name, goal, measured, met == "yes", counted=met != "not counted")
+        for name, goal, measured, met in rows[1:]
+    ]
+
+
+def scenario_of(title: str) -> str:
+    """The number a table's title begins with ("7." of "7. Soak: ...")."""
+    return title.split(maxsplit=1)[0]
 
 
 def describe_machine(postgres_version: str, rabbitmq_version: str) -> dict[str, str]:
