@@ -29,8 +29,9 @@ NO_MATCH = "zz-nothing-matches-zz"
 MISSING_CASE = "00000000-0000-4000-8000-000000000000"
 LONG_LIST = 21  # cases more than a page of the case lists (20)
 
-# Each step is one check: ("open", path), ("errors", path, form), ("follow", path, link) opens the first link the
-# page lists. Paths take {device}, {case}, {survey} from the cases and devices the module sets up.
+# Each step is one check: ("open", path), ("errors", path, form) sends the form empty, ("follow", path, *then) opens
+# the first link matching each selector in turn, or sends the form (with what it holds) when the selector is one.
+# Paths take {device}, {case}, {survey} from the cases and devices the module sets up.
 PLANS: dict[str, list[tuple[str, ...]]] = {
     ANONYMOUS: [
         ("open", "/login"),
@@ -79,10 +80,12 @@ PLANS: dict[str, list[tuple[str, ...]]] = {
         ("errors", "/profile", "form[action='/profile/password']"),
         ("open", "/help/guides"),
         ("follow", "/help/guides", "main a[href^='/help/guides/']"),
+        ("open", "/logout"),
     ],
     KNOWLEDGE: [
         ("open", "/help/guides"),
         ("follow", "/help/guides", "main a[href^='/help/guides/']"),
+        ("follow", "/help/guides", "main a[href^='/help/guides/']", "form[action='/help/runs']"),
         ("open", "/devices"),
         ("open", "/profile"),
     ],
@@ -101,6 +104,12 @@ PLANS: dict[str, list[tuple[str, ...]]] = {
         ("follow", "/supervisor/calendars", "main a[href^='/supervisor/calendars/']"),
         ("open", "/supervisor/guides"),
         ("follow", "/supervisor/guides", "main a[href^='/supervisor/guides/']:not([href$='/new'])"),
+        (
+            "follow",
+            "/supervisor/guides",
+            "main a[href^='/supervisor/guides/']:not([href$='/new'])",
+            "main a[href*='/edit?language=']",
+        ),
         ("open", "/supervisor/guides/new"),
         ("errors", "/supervisor/guides/new", "form[action='/supervisor/guides/new']"),
         ("open", "/supervisor/reports/service-level"),
@@ -134,6 +143,16 @@ class Audit:
         response = self.page.goto(path)
         assert response is not None and response.status < 500, (path, response and response.status)
 
+    def follow(self, selector: str) -> None:
+        if selector.startswith("form"):
+            self.page.locator(selector).first.locator("button:not([type=button])").last.click()
+            self.page.wait_for_load_state()
+            assert not self.page.locator(".error-summary:not([hidden])").count(), (self.page.url, selector)
+            return
+        href = self.page.locator(selector).first.get_attribute("href")
+        assert href, (self.page.url, selector)
+        self.open(href)
+
     def step(self, step: tuple[str, ...], values: dict[str, str]) -> None:
         kind, path = step[0], step[1].format(**values)
         self.open(path)
@@ -147,9 +166,8 @@ class Audit:
             if not self.page.locator(".error-summary:not([hidden])").count():
                 self.failures.append(f"{path}: {step[2]} sent empty showed no error ({self.where})")
         elif kind == "follow":
-            href = self.page.locator(step[2]).first.get_attribute("href")
-            assert href, (path, step[2])
-            self.open(href)
+            for selector in step[2:]:
+                self.follow(selector)
         self.check(kind)
 
 
