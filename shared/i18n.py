@@ -11,7 +11,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, numbers, units
+from babel import Locale, UnknownLocaleError, dates, numbers, units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -125,7 +125,7 @@ def regional_locale(language: str, country: str | None = None) -> Locale:
     if country.isalpha() and len(country) == 2:
         try:
             return Locale.parse(f"{language}_{country}")
-        except (ValueError, LookupError):
+        except (ValueError, LookupError, UnknownLocaleError):  # Swedish as written in Spain: CLDR has none
             pass
     return Locale.parse(language)
 

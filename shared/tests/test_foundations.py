@@ -118,3 +118,5 @@ def test_dates_follow_the_language_as_written_in_the_country():
     assert (
         LocaleFormatter("sv", "Europe/Stockholm", "ZZ").date(moment) == "1 dec. 2026"
     )  # unknown: the language
+    # A Spanish account's user reading Swedish: no such regional locale, so Swedish as such.
+    assert LocaleFormatter("sv", "Europe/Madrid", "ES").date(moment) == "1 dec. 2026"
