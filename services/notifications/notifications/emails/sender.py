@@ -220,17 +220,14 @@ class EmailSender:
         transaction: its row is claimed (locked, so no other replica sends it meanwhile), sent, and its attempt
         committed as soon as the server answers, so a crash later in the pass sends none of it again. The pass
         keeps one database connection for all its transactions."""
-        tried, more = 0, True
+        tried = 0
         async with self.db.engine.connect() as conn:
-            while more and tried < self.batch:
+            while tried < self.batch:
                 async with conn.begin():
-                    # Two rows locked, one sent: the second says whether another is due, so the pass that sends the
-                    # last due email ends without a transaction that finds nothing. The lock on the second ends
-                    # with this transaction; an email queued meanwhile wakes the sender again (`pending`).
-                    rows = (await conn.execute(CLAIM, {"now": wall_now(), "limit": 2})).mappings().all()
-                    if not rows:
+                    row = (await conn.execute(CLAIM, {"now": wall_now(), "limit": 1})).mappings().first()
+                    if row is None:
                         return tried  # nothing more is due now (or another replica holds it)
-                    email, more = Outgoing(**rows[0]), len(rows) > 1
+                    email = Outgoing(**row)
                     tried += 1
                     if tried == 2 and self.backlog is not None:
                         self.backlog.set()  # emails queue faster than this sender sends them: call in the others
