@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Integer, Table, Update, bindparam, insert, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock
@@ -66,6 +66,7 @@ class OutboxRelay:
     ) -> None:
         self.db, self.outbox, self.publish = db, outbox, publish
         self.batch, self.idle_interval = batch, idle_interval
+        self._claim, self._retry = _statements(outbox.table)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -96,32 +97,15 @@ class OutboxRelay:
                 await asyncio.wait_for(self.outbox.pending.wait(), self.idle_interval)
 
     async def relay_once(self) -> int:
-        """Publish one batch of due rows; returns how many were confirmed by the broker."""
-        table = self.outbox.table
+        """Publish one batch of due rows; returns how many were confirmed by the broker.
+
+        The due rows are locked and marked sent in one statement, and the transaction commits only once the broker
+        has answered: a row whose publish failed gets its retry instead, and a crash rolls every mark back."""
         # Retries are scheduled on the real clock, as periodic jobs are: a test that moves business time back never
         # leaves a row waiting for the moved clock to catch up. `created_at` is the event's (business) time.
         now = clock.wall_now()
-        async with self.db.session() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(
-                        table.c.id,
-                        table.c.event_id,
-                        table.c.event_type,
-                        table.c.exchange,
-                        table.c.payload,
-                        table.c.attempts,
-                        table.c.created_at,
-                    )
-                    .where(
-                        table.c.sent_at.is_(None),
-                        or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-                    )
-                    .order_by(table.c.id)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+        async with self.db.engine.connect() as conn, conn.begin():
+            rows = sorted((await conn.execute(self._claim, {"now": now, "batch": self.batch})).all())
             if not rows:
                 OUTBOX_LAG.set(0)
                 return 0
@@ -130,25 +114,60 @@ class OutboxRelay:
                 *(self.publish(r.exchange, r.event_type, r.payload.encode(), r.event_id) for r in rows),
                 return_exceptions=True,
             )
-            sent = [
-                r.id for r, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)
+            failed = [
+                {"row_id": row.id, "error": repr(result)[:1000], "retry_at": now + _backoff(row.attempts)}
+                for row, result in zip(rows, results, strict=True)
+                if isinstance(result, BaseException)
             ]
-            if sent:
-                await session.execute(update(table).where(table.c.id.in_(sent)).values(sent_at=now))
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, BaseException):
-                    delay = min(60.0, 0.5 * 2**row.attempts)
-                    await session.execute(
-                        update(table)
-                        .where(table.c.id == row.id)
-                        .values(
-                            attempts=row.attempts + 1,
-                            last_error=repr(result)[:1000],
-                            next_attempt_at=now + timedelta(seconds=delay),
-                        )
-                    )
-            if len(sent) < len(rows):
-                log.warning(
-                    "outbox: %d of %d events not confirmed, will retry", len(rows) - len(sent), len(rows)
-                )
-            return len(sent)
+            if failed:
+                await conn.execute(self._retry, failed)
+                log.warning("outbox: %d of %d events not confirmed, will retry", len(failed), len(rows))
+            return len(rows) - len(failed)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60.0, 0.5 * 2**attempts))
+
+
+def _statements(table: Table) -> tuple[Update, Update]:
+    """The relay's claim (lock the due rows and mark them sent, returning them) and its retry of a failed row:
+    built once, so a pass compiles nothing."""
+    now = bindparam("now", type_=table.c.sent_at.type)
+    due = (
+        select(table.c.id)
+        .where(
+            table.c.sent_at.is_(None),
+            or_(
+                table.c.next_attempt_at.is_(None),
+                table.c.next_attempt_at <= now,
+            ),
+        )
+        .order_by(table.c.id)
+        .limit(bindparam("batch", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        update(table)
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(sent_at=now)
+        .returning(
+            table.c.id,
+            table.c.event_id,
+            table.c.event_type,
+            table.c.exchange,
+            table.c.payload,
+            table.c.attempts,
+            table.c.created_at,
+        )
+    )
+    retry = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            sent_at=null(),
+            attempts=table.c.attempts + 1,
+            last_error=bindparam("error"),
+            next_attempt_at=bindparam("retry_at", type_=table.c.next_attempt_at.type),
+        )
+    )
+    return claim, retry

@@ -87,6 +87,24 @@ async def test_back_online_by_signal_or_by_a_later_reading_and_never_by_an_older
     assert len(await portal.staged("cases.device.online")) == 2
 
 
+async def test_a_run_of_readings_ends_an_outage_once_by_its_first_later_reading(portal, clock):
+    clock.set(START + timedelta(days=1))
+    await portal.bus.deliver(offline())
+    await portal.bus.deliver_run(
+        [
+            reading(START - timedelta(hours=2)),  # from before the outage: changes nothing
+            reading(START + timedelta(hours=5), toner={"black": 40}),
+            reading(START + timedelta(hours=6)),
+            reading(START + timedelta(hours=7), serial="SN-nobody"),  # passed over, the run goes on
+        ]
+    )
+    assert await offline_list(portal, "admin") == []
+    assert len(await portal.staged("cases.device.online")) == 1
+    async with portal.app.state.db.session() as session:
+        levels = (await session.scalars(select(TonerLevel.level))).all()
+    assert levels == [40]
+
+
 async def test_the_staff_read_one_accounts_offline_devices(portal, clock):
     clock.set(START + timedelta(hours=1))
     await portal.bus.deliver(offline("SN-d1"))

@@ -96,14 +96,6 @@ async def went_offline(session: AsyncSession, outbox: Outbox, device: Device, si
     return True
 
 
-async def is_offline(session: AsyncSession, device_id: str) -> bool:
-    """Whether an outage is under way, without locking: the cheap look of every automatic reading."""
-    online = await session.scalar(
-        select(DeviceConnection.online).where(DeviceConnection.device_id == device_id)
-    )
-    return online is False
-
-
 async def came_online(session: AsyncSession, outbox: Outbox, device: Device, at: datetime, how: str) -> bool:
     """End the outage under way when `at` is after its start; notes it on the case the outage opened. True when
     an outage ended."""
