@@ -170,9 +170,8 @@ async def _session_revoked(request: Request, session_id: str) -> bool:
     """One statement on a pooled connection in autocommit: a single read needs no transaction of its own (its
     BEGIN and ROLLBACK were two of the request's round trips) and no ORM session."""
     query = _revoked_query(request.app.state.tables.revoked_sessions)
-    async with request.app.state.db.engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        found = await autocommit.scalar(query, {"session_id": session_id})
+    async with request.app.state.db.read_engine.connect() as connection:
+        found = await connection.scalar(query, {"session_id": session_id})
     return found is not None
 
 
