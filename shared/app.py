@@ -192,6 +192,15 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_session)]
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.read_session() as session:
+        yield session
+
+
+# For an endpoint that only reads: no transaction around its statements (shared.db.Database.read_sessionmaker).
+ReadSession = Annotated[AsyncSession, Depends(_read_session)]
+
+
 async def outbox_of(request: Request) -> Outbox:
     outbox: Outbox = request.app.state.outbox
     return outbox

@@ -65,10 +65,20 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads that write nothing need no transaction: each statement sees what was committed when it ran, as
+        # it would in a READ COMMITTED transaction, without that transaction's BEGIN and ROLLBACK round trips.
+        self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for requests that only read (see `read_sessionmaker`)."""
+        async with self.read_sessionmaker() as session:
             yield session
 
     async def ping(self) -> bool:

@@ -74,7 +74,13 @@ def accounts_with_their_calendar() -> Any:
 
 
 # What `calendar_in_row` reads of a query joined by `join_calendar_of_account`.
-CALENDAR_COLUMNS = (Account.country, Account.subdivision, Account.time_zone, Calendar.id, Calendar.version)
+CALENDAR_COLUMNS = (
+    Account.country,
+    Account.subdivision,
+    Account.time_zone,
+    Calendar.id.label("calendar_id"),
+    Calendar.version.label("calendar_version"),
+)
 
 
 def join_calendar_of_account(
@@ -119,15 +125,15 @@ CALENDARS_OF_ACCOUNTS = (
 
 
 async def calendar_in_row(session: AsyncSession, row: Any, account_id: str) -> BusinessCalendar:
-    """The calendar of an account from a row of its `country`, `subdivision`, `time_zone` and its calendar's `id`
-    and `version` (None when none is stored: then the default of its country, or of no country when even the
-    account is unknown)."""
-    if row.id is None:
+    """The calendar of an account from a row of its `country`, `subdivision`, `time_zone` and its `calendar_id`
+    and `calendar_version` (None when none is stored: then the default of its country, or of no country when even
+    the account is unknown)."""
+    if row.calendar_id is None:
         log.warning("no calendar stored for account %s: using the default of its country", account_id)
         if row.country is None:
             return UNKNOWN_ACCOUNT_CALENDAR
         return default_calendar(row.country, row.subdivision, row.time_zone)
-    return await built_calendar(session, row.id, row.version)
+    return await built_calendar(session, row.calendar_id, row.calendar_version)
 
 
 async def calendar_for_case(session: AsyncSession, account_id: str) -> BusinessCalendar:

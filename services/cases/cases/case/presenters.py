@@ -1,10 +1,11 @@
 """Build the responses: the customer's view and the staff's view of a case are built by separate
 functions into separate schemas, and the customer's never even loads internal notes."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit.service import SYSTEM_ACTOR
@@ -231,8 +232,11 @@ async def service_levels(session: AsyncSession, cases: list[Case]) -> dict[str, 
     return levels_on(cases, await calendars_for_accounts(session, {c.account_id for c in cases}))
 
 
-def levels_on(cases: list[Case], calendars: dict[str, BusinessCalendar]) -> dict[str, ServiceLevelOut]:
-    """Each case's level on the calendar of its account, {account id: calendar}, judged at one instant."""
+def levels_on(
+    cases: Sequence[Case | Row[Any]], calendars: dict[str, BusinessCalendar]
+) -> dict[str, ServiceLevelOut]:
+    """Each case's level (of an entity or a list's row) on the calendar of its account, {account id: calendar},
+    judged at one instant."""
     now = utcnow()
     return {
         c.id: ServiceLevelOut.model_validate(

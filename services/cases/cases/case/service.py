@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from cases.audit import service as audit
 from cases.calendars.service import (
@@ -37,7 +36,7 @@ from shared.errors import Problem, field_error, forbidden, not_found
 from shared.events.cases import CaseCreated, CaseMessageAdded, CaseStatusChanged, MessageFile
 from shared.events.vocabulary import CaseStatus, Side
 from shared.outbox import Outbox
-from shared.paging import PageQuery, count_of
+from shared.paging import PageQuery
 
 
 def side_of(principal: Principal) -> str:
@@ -247,11 +246,35 @@ def end_of(value: date | datetime) -> datetime:
     return start_of(value) + timedelta(days=1)
 
 
+# What a list item shows and its service level needs (cases.case.schemas.StaffCaseListItem, servicelevel).
+LIST_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.status,
+    Case.type,
+    Case.category,
+    Case.subject,
+    Case.device_id,
+    Case.account_id,
+    Case.created_at,
+    Case.updated_at,
+    Case.response_due_at,
+    Case.tracking_reference,
+    Case.department,
+    Case.assignee_id,
+    Case.awaiting_release,
+    Case.first_response_at,
+    Case.paused_since,
+    Case.received_outside_business_hours,
+)
+
+
 @dataclass(frozen=True)
 class CaseList:
-    """A page of cases, how many the filters select in all, and the calendar of each account on the page."""
+    """A page of cases (rows of LIST_COLUMNS), how many the filters select in all, and the calendar of each
+    account on the page."""
 
-    cases: list[Case]
+    cases: list[Row[Any]]
     total: int
     calendars: dict[str, BusinessCalendar]
 
@@ -264,19 +287,31 @@ async def list_cases(
     *,
     by_due: bool = False,
 ) -> CaseList:
-    """The visible cases the filters select, newest first; `by_due`: the open ones first, the soonest due first."""
+    """The visible cases the filters select, newest first; `by_due`: the open ones first, the soonest due first.
+    Rows rather than ORM objects: building, tracking and loading entities was a fifth of the request."""
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
-    query = filtered(select(Case).where(visible), filters)
+    query = filtered(select(*LIST_COLUMNS, *CALENDAR_COLUMNS).where(visible), filters)
     ordered = query.order_by(*most_urgent_first()) if by_due else query
     newest_first = ordered.order_by(Case.created_at.desc(), Case.number.desc())
-    # Each row carries its account's calendar (a second query per page was a tenth of the request), and names
-    # no followers (loading them was another query per page).
-    with_calendars = join_calendar_of_account(newest_first.add_columns(*CALENDAR_COLUMNS), Case.account_id)
-    rows = (await session.execute(paging.of(with_calendars.options(raiseload(Case.followers))))).all()
-    calendars = {
-        row.Case.account_id: await calendar_in_row(session, row, row.Case.account_id) for row in rows
-    }
-    return CaseList([row.Case for row in rows], await count_of(session, query), calendars)
+    # Each row carries its account's calendar (a second query per page was a tenth of the request).
+    rows = list(
+        (await session.execute(paging.of(join_calendar_of_account(newest_first, Case.account_id)))).all()
+    )
+    calendars: dict[str, BusinessCalendar] = {}
+    for row in rows:
+        if row.account_id not in calendars:
+            calendars[row.account_id] = await calendar_in_row(session, row, row.account_id)
+    return CaseList(rows, await total_of(session, visible, filters, paging, len(rows)), calendars)
+
+
+async def total_of(
+    session: AsyncSession, visible: ColumnElement[bool], filters: CaseFilters, paging: PageQuery, found: int
+) -> int:
+    """How many cases the filters select: known without counting when the page is the last one (not full)."""
+    if (total := paging.total_when_last(found)) is not None:
+        return total
+    # Counted on the case table alone (an index on the account serves a customer's count).
+    return await session.scalar(filtered(select(func.count()).select_from(Case).where(visible), filters)) or 0
 
 
 def most_urgent_first() -> tuple[Any, ...]:

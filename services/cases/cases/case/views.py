@@ -24,7 +24,7 @@ from cases.case.schemas import (
     parse_new_case,
 )
 from cases.settings import Settings
-from shared.app import DbSession, OutboxDep
+from shared.app import DbSession, OutboxDep, ReadSession
 from shared.auth import CurrentUser, StaffUser
 from shared.errors import field_error, forbidden
 from shared.events.cases import CaseStatus, CaseType, MessageFile
@@ -79,7 +79,7 @@ async def open_case(
 @router.get("/cases", response_model=CasePage | StaffCasePage)
 async def list_cases(
     principal: CurrentUser,
-    session: DbSession,
+    session: ReadSession,
     paging: Paging,
     status: Annotated[
         list[CaseStatus] | None, Query(description="repeat it for any of several (`status=new&status=...`)")
