@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from conftest import create_all
 from notifications.database import Base
+from notifications.devices.models import DeviceCopy
 from notifications.emails.handlers import RecipientsNotKnownYet
 from notifications.emails.models import Email
 from notifications.main import create_app
@@ -125,7 +126,9 @@ def read_request(event_class, recipients: list[str], assigned: dict[str, list[st
     )
 
 
-def device_upserted(device_id: str = "dev-1", serial: str = "SN-4711"):
+def device_upserted(
+    device_id: str = "dev-1", serial: str = "SN-4711", assigned: list[str] | None = None, version=0
+):
     return new_event(
         DeviceUpserted(
             device_id=device_id,
@@ -136,9 +139,26 @@ def device_upserted(device_id: str = "dev-1", serial: str = "SN-4711"):
             counters=["black", "colour"],
             location=Location(street="Calle Mayor 1", city="Madrid", floor="Planta 2", room="Recepción"),
             response_time_hours=8,
+            assigned_user_ids=assigned or [],
+            version=version,
         ),
         source="accounts",
     )
+
+
+async def test_a_late_older_device_snapshot_keeps_the_newer_assignment(service):
+    await service.deliver(device_upserted(serial="SN-2", assigned=["ana"], version=2))
+    await service.deliver(device_upserted(serial="SN-1", assigned=[], version=1))  # committed late
+    await service.deliver(
+        device_upserted(serial="SN-X", assigned=["bo"], version=2)
+    )  # the same version again
+    async with service.app.state.db.session() as session:
+        device = await session.get(DeviceCopy, "dev-1")
+    assert (device.serial, device.assigned_user_ids, device.version) == ("SN-2", ["ana"], 2)
+    await service.deliver(device_upserted(serial="SN-3", assigned=["bo"], version=3))
+    async with service.app.state.db.session() as session:
+        device = await session.get(DeviceCopy, "dev-1")
+    assert (device.serial, device.assigned_user_ids) == ("SN-3", ["bo"])
 
 
 async def test_reading_received_in_spanish_and_swedish_with_the_device_link(service, smtp, user_upserted):

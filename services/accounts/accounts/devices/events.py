@@ -1,5 +1,6 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.database import next_version
 from accounts.devices.models import Device
 from shared.events.accounts import DeviceLocationChanged, DeviceRemoved, DeviceUpserted, Location
 from shared.outbox import Outbox
@@ -7,12 +8,12 @@ from shared.outbox import Outbox
 
 async def publish_device(session: AsyncSession, outbox: Outbox, device: Device) -> None:
     """Publish the device with its full current set of assigned users (never a delta)."""
-    await session.flush()
-    await session.refresh(device, ["assignments"])
+    await next_version(session, device)
     await outbox.add(
         session,
         DeviceUpserted(
             device_id=device.id,
+            version=device.version,
             account_id=device.account_id,
             serial=device.serial,
             model=device.model,
