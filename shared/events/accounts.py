@@ -110,6 +110,11 @@ class DeviceRemoved(EventData):
     event_type = "accounts.device.removed"
     device_id: str
     account_id: str
+    version: int = Field(
+        0,
+        ge=0,
+        description="the device's version after its removal: an older `upserted` arriving later is ignored",
+    )
 
 
 class SessionRevoked(EventData):

@@ -140,6 +140,12 @@ async def test_removed_product_disappears_and_is_published(app, bus, client, tok
         "items"
     ]
     assert [d["serial"] for d in items] == ["SN-1"]
+    # Each a version above the one before, so that no copy undoes the removal with an older snapshot.
+    upserted = await eventually(lambda: bus.of_type("accounts.device.upserted")[1:])
+    versions = [
+        e.data["version"] for e in (bus.of_type("accounts.device.upserted")[0], removed[0], upserted[-1])
+    ]
+    assert versions == [1, 2, 3]
 
 
 async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client):

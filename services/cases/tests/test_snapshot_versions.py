@@ -7,7 +7,7 @@ from cases.directory.models import Account, Device, User
 from services.cases.tests.conftest import account_event, device_event, user_event
 from shared.clock import now
 from shared.events import CloudEvent, new_event
-from shared.events.accounts import AccountCreditStatusChanged
+from shared.events.accounts import AccountCreditStatusChanged, DeviceRemoved
 
 
 def numbered(event: CloudEvent, version: int, **changes) -> CloudEvent:
@@ -48,3 +48,12 @@ async def test_a_late_older_user_or_account_snapshot_is_ignored(portal):
     account = await copy_of(portal, Account, "acc-1")
     # The credit status is not in the snapshot: a newer snapshot keeps it.
     assert (account.name, account.version, account.credit_status) == ("Renamed", 2, "hold")
+
+
+async def test_a_removal_is_not_undone_by_an_older_snapshot_arriving_after_it(portal):
+    await portal.bus.deliver(numbered(device_event("d2", "acc-1", ["manager"]), 1))
+    removal = DeviceRemoved(device_id="d2", account_id="acc-1", version=3)
+    await portal.bus.deliver(new_event(removal, source="accounts"))
+    await portal.bus.deliver(numbered(device_event("d2", "acc-1", ["manager"]), 2))  # published before it
+    device = await copy_of(portal, Device, "d2")
+    assert (device.active, device.version) == (False, 3)

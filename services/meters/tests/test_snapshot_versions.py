@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from meters.devices.models import Account, Device, DeviceAssignment, Membership, User
 from services.meters.tests.meters_support import ACCOUNT, account_event, device_event, user_event
-from shared.events import CloudEvent
+from shared.events import CloudEvent, new_event
+from shared.events.accounts import DeviceRemoved
 
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -70,3 +71,19 @@ async def test_a_snapshot_from_before_versions_applies_only_to_a_copy_without_on
     )  # unnumbered after numbered: ignored
     assigned = await rows(portal, DeviceAssignment, DeviceAssignment.device_id == "d9")
     assert [a.user_id for a in assigned] == ["manager2"]
+
+
+@BOTH_DATABASES
+async def test_a_removal_is_not_undone_by_an_older_snapshot_arriving_after_it(portal):
+    await portal.bus.deliver(numbered(device_event("d9", ACCOUNT, ["manager"]), 1))
+    await portal.bus.deliver(
+        new_event(DeviceRemoved(device_id="d9", account_id=ACCOUNT, version=3), source="accounts")
+    )
+    await portal.bus.deliver(
+        numbered(device_event("d9", ACCOUNT, ["manager"]), 2)
+    )  # published before the removal
+    (device,) = await rows(portal, Device, Device.id == "d9")
+    assert (device.active, device.version) == (False, 3)
+    await portal.bus.deliver(numbered(device_event("d9", ACCOUNT, ["manager"]), 4))  # the CRM brought it back
+    (device,) = await rows(portal, Device, Device.id == "d9")
+    assert (device.active, device.version) == (True, 4)

@@ -20,7 +20,7 @@ from notifications.main import create_app
 from notifications.settings import Settings
 from notifications.testing import email_parts
 from shared.events import new_event
-from shared.events.accounts import DeviceUpserted, Location
+from shared.events.accounts import DeviceRemoved, DeviceUpserted, Location
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded, RequestedDevice
 from shared.testing import app_client, eventually
 
@@ -159,6 +159,12 @@ async def test_a_late_older_device_snapshot_keeps_the_newer_assignment(service):
     async with service.app.state.db.session() as session:
         device = await session.get(DeviceCopy, "dev-1")
     assert (device.serial, device.assigned_user_ids) == ("SN-3", ["bo"])
+    removal = new_event(DeviceRemoved(device_id="dev-1", account_id="acc-1", version=5), source="accounts")
+    await service.deliver(removal)
+    await service.deliver(device_upserted(serial="SN-4", assigned=["bo"], version=4))  # published before it
+    async with service.app.state.db.session() as session:
+        device = await session.get(DeviceCopy, "dev-1")
+    assert (device.active, device.assigned_user_ids, device.version) == (False, [], 5)
 
 
 async def test_reading_received_in_spanish_and_swedish_with_the_device_link(service, smtp, user_upserted):

@@ -30,9 +30,9 @@ async def publish_device(session: AsyncSession, outbox: Outbox, device: Device) 
 
 
 async def publish_device_removed(session: AsyncSession, outbox: Outbox, device: Device) -> None:
-    await outbox.add(
-        session, DeviceRemoved(device_id=device.id, account_id=device.account_id), subject=device.id
-    )
+    await next_version(session, device)
+    removed = DeviceRemoved(device_id=device.id, account_id=device.account_id, version=device.version)
+    await outbox.add(session, removed, subject=device.id)
 
 
 async def publish_location_changed(

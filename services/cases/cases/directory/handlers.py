@@ -4,7 +4,7 @@ from sqlalchemy import delete, insert
 
 from cases.directory.models import Account, Device, DeviceAssignment, User
 from shared.bus import EventHandlers, HandlerContext
-from shared.db import upsert_if_newer
+from shared.db import update_if_newer, upsert_if_newer
 from shared.events.accounts import (
     AccountCreditStatusChanged,
     AccountUpserted,
@@ -67,7 +67,7 @@ async def keep_device(ctx: HandlerContext, data: DeviceUpserted) -> None:
 
 @handlers.on(DeviceRemoved)
 async def deactivate_device(ctx: HandlerContext, data: DeviceRemoved) -> None:
-    session = ctx.session
     # Kept (inactive) so the cases of a removed device still show which device they were about.
-    if device := await session.get(Device, data.device_id):
-        device.active = False
+    await update_if_newer(
+        ctx.session, Device.__table__, "id", data.device_id, data.version, {"active": False}
+    )

@@ -2,7 +2,7 @@
 
 from notifications.devices.models import DeviceCopy
 from shared.bus import EventHandlers, HandlerContext
-from shared.db import upsert_if_newer
+from shared.db import update_if_newer, upsert_if_newer
 from shared.events.accounts import DeviceLocationChanged, DeviceRemoved, DeviceUpserted
 
 handlers = EventHandlers()
@@ -35,6 +35,7 @@ async def keep_device_location(ctx: HandlerContext, data: DeviceLocationChanged)
 
 @handlers.on(DeviceRemoved)
 async def forget_device(ctx: HandlerContext, data: DeviceRemoved) -> None:
-    device = await ctx.session.get(DeviceCopy, data.device_id)
-    if device is not None:
-        device.active, device.assigned_user_ids = False, []
+    removed = {"active": False, "assigned_user_ids": []}
+    await update_if_newer(
+        ctx.session, DeviceCopy.__table__, "device_id", data.device_id, data.version, removed
+    )
