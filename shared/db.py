@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import DateTime, Dialect, Table, event, text
+from sqlalchemy import ColumnElement, DateTime, Dialect, Table, and_, event, literal, or_, text, update
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -125,6 +125,37 @@ def upsert_ignore(session: AsyncSession, table: Table) -> PostgresInsert | Sqlit
     """An INSERT that does nothing when a unique key already exists (PostgreSQL and SQLite alike):
     chain `.values(...).on_conflict_do_nothing()`."""
     return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+async def upsert_if_newer(session: AsyncSession, table: Table, values: dict[str, Any], key: str) -> bool:
+    """Write a copy's row from a numbered snapshot (`values["version"]`) unless the stored copy is as new or newer;
+    whether it was written. One statement (INSERT ... ON CONFLICT DO UPDATE ... WHERE), so two consumers taking
+    snapshots of one row in either order keep the newest (PostgreSQL locks the row until commit: replace its
+    child rows only when this answers True). A snapshot from before versions (0) applies only to a copy that
+    has none either."""
+    insert = upsert_ignore(session, table).values(**values)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={name: insert.excluded[name] for name in values if name != key},
+        where=_older(table, insert.excluded.version),
+    ).returning(table.c[key])
+    return (await session.execute(statement)).first() is not None
+
+
+async def update_if_newer(
+    session: AsyncSession, table: Table, key: str, key_value: str, version: int, values: dict[str, Any]
+) -> None:
+    """Change a copy's row from a numbered event that is not a whole snapshot (a removal), and take its version,
+    unless the copy holds that version or a newer one. One from before versions (0) applies as it always did."""
+    statement = update(table).where(table.c[key] == key_value).values(**values)
+    if version:
+        statement = statement.where(_older(table, literal(version))).values(version=version)
+    await session.execute(statement)
+
+
+def _older(table: Table, incoming: ColumnElement[int]) -> ColumnElement[bool]:
+    stored = table.c.version
+    return or_(stored < incoming, and_(incoming == 0, stored == 0))
 
 
 # SQLSTATEs of a server that is there but will not serve: connection exceptions (class 08), shutting down or

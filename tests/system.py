@@ -177,12 +177,9 @@ def start_system(
     system = RunningSystem(config, inbox, tmp, clock)
     try:
         config.migrate()
-        _start_processes(system, {service: ports[:1] for service, ports in replica_ports.items()})
+        _start_processes(system, replica_ports)
         load(config)
         _wait_for_demo_logins(system)
-        # The demo data goes in before the other processes start: two consumers may apply two snapshots of one
-        # device or user (accounts' events) in either order, and the copy then keeps the older one.
-        _start_processes(system, {service: ports[1:] for service, ports in replica_ports.items()}, first=2)
         yield system
     finally:
         for process in system.processes.values():
@@ -200,13 +197,13 @@ def start_system(
         asyncio.run(delete_bus_objects(config.amqp_url, prefix, BACKEND_SERVICES))
 
 
-def _start_processes(system: RunningSystem, ports: dict[str, list[int]], first: int = 1) -> None:
+def _start_processes(system: RunningSystem, ports: dict[str, list[int]]) -> None:
     """A process of each service on each of its ports (named the service, then `<service>-2`, ...), until they are
     ready. Behind balancers, each process knows the others by the balancers' addresses (the gateway's links in
     emails among them)."""
     started = {}
     for service, service_ports in ports.items():
-        for number, port in enumerate(service_ports, start=first):
+        for number, port in enumerate(service_ports, start=1):
             name = service if number == 1 else f"{service}-{number}"
             log = (system.logs / f"{name}.log").open("w")
             started[name] = replace(system.config, ports={**system.config.ports, service: port})

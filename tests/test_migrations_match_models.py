@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shared.migrate import upgrade
 
 
-@pytest.mark.parametrize("service", ["accounts", "cases", "meters"])
+@pytest.mark.parametrize("service", ["accounts", "cases", "meters", "notifications"])
 async def test_migrations_match_the_models(service, tmp_path):
     importlib.import_module(f"{service}.models")  # registers every table
     metadata = importlib.import_module(f"{service}.database").Base.metadata

@@ -20,6 +20,11 @@ class Membership(BaseModel):
 
 class AccountUpserted(EventData):
     event_type = "accounts.account.upserted"
+    version: int = Field(
+        0,
+        ge=0,
+        description="raised with every change: a copy keeps the snapshot with the highest (0: from before)",
+    )
     account_id: str
     number: str
     name: str
@@ -36,6 +41,11 @@ class UserUpserted(EventData):
     `notification_preferences` maps a kind of message (F-60) to on/off."""
 
     event_type = "accounts.user.upserted"
+    version: int = Field(
+        0,
+        ge=0,
+        description="raised with every change: a copy keeps the snapshot with the highest (0: from before)",
+    )
     user_id: str
     email: str
     name: str
@@ -65,6 +75,11 @@ class DeviceUpserted(EventData):
     """A device with its assignment: `assigned_user_ids` is the full current set (not a delta)."""
 
     event_type = "accounts.device.upserted"
+    version: int = Field(
+        0,
+        ge=0,
+        description="raised with every change: a copy keeps the snapshot with the highest (0: from before)",
+    )
     device_id: str
     account_id: str
     serial: str
@@ -95,6 +110,11 @@ class DeviceRemoved(EventData):
     event_type = "accounts.device.removed"
     device_id: str
     account_id: str
+    version: int = Field(
+        0,
+        ge=0,
+        description="the device's version after its removal: an older `upserted` arriving later is ignored",
+    )
 
 
 class SessionRevoked(EventData):

@@ -140,6 +140,12 @@ async def test_removed_product_disappears_and_is_published(app, bus, client, tok
         "items"
     ]
     assert [d["serial"] for d in items] == ["SN-1"]
+    # Each a version above the one before, so that no copy undoes the removal with an older snapshot.
+    upserted = await eventually(lambda: bus.of_type("accounts.device.upserted")[1:])
+    versions = [
+        e.data["version"] for e in (bus.of_type("accounts.device.upserted")[0], removed[0], upserted[-1])
+    ]
+    assert versions == [1, 2, 3]
 
 
 async def test_an_administrator_contact_is_invited_and_accepts(app, bus, client):
@@ -249,3 +255,26 @@ async def test_a_new_contact_gets_the_accounts_time_zone(app, bus, client):
     await bus.deliver(contact_event("tz@acme.example", number="D-400", role="administrator"))
     user = (await eventually(lambda: bus.of_type("accounts.user.upserted")))[-1].data
     assert user["time_zone"] == "Europe/Madrid"
+
+
+async def test_every_published_snapshot_carries_a_higher_version(app, bus, client):
+    """The copies in other services keep the snapshot with the highest version (F-80)."""
+    await bus.deliver(account_event("A-100", "Acme AB"))
+    await bus.deliver(account_event("A-100", "Acme Group AB"))
+    await bus.deliver(product_event("A-100", "SN-1"))
+    await bus.deliver(contact_event("dm@acme.example", role="device_manager", serials=["SN-1"]))
+    await bus.deliver(contact_event("dm@acme.example", role="administrator", serials=["SN-1"]))
+    await all_published(app)
+
+    def versions(event_type: str) -> list[int]:
+        return [e.data["version"] for e in bus.of_type(event_type)]
+
+    assert versions("accounts.account.upserted") == [1, 2]
+    assert [e.data["name"] for e in bus.of_type("accounts.account.upserted")] == ["Acme AB", "Acme Group AB"]
+    devices, users = versions("accounts.device.upserted"), versions("accounts.user.upserted")
+    assert devices == list(range(1, len(devices) + 1)) and len(devices) >= 2
+    assert users == list(range(1, len(users) + 1)) and len(users) >= 2
+    assert bus.of_type("accounts.device.upserted")[-1].data["assigned_user_ids"]
+    async with app.state.db.session() as session:
+        stored = [await session.scalar(select(m.version)) for m in (Account, Device, User)]
+    assert stored == [2, devices[-1], users[-1]]

@@ -31,6 +31,7 @@ def build_user_event(
     at: datetime | None = None,
     account_id: str | None = "acc-1",
     role: str = "device_manager",
+    version: int = 0,
 ) -> CloudEvent:
     event = new_event(
         UserUpserted(
@@ -42,6 +43,7 @@ def build_user_event(
             active=active,
             memberships=[Membership(account_id=account_id, role=role)] if account_id else [],
             notification_preferences=preferences or {},
+            version=version,
         ),
         source="accounts",
     )

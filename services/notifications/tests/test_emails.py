@@ -3,7 +3,7 @@ with which link; duplicates, refusals and an absent mail server."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -336,9 +336,10 @@ async def test_preferences_and_inactive_recipients(service, smtp, user_upserted,
 async def test_a_newer_user_state_is_not_overwritten_by_a_late_older_one(
     service, smtp, user_upserted, case_created
 ):
-    now = datetime.now(UTC)
-    await service.deliver(user_upserted("ana", language="es", at=now))
-    await service.deliver(user_upserted("ana", language="en", active=False, at=now - timedelta(minutes=5)))
+    await service.deliver(user_upserted("ana", language="es", version=2))
+    await service.deliver(user_upserted("ana", language="en", active=False, version=1))  # committed late
+    await service.deliver(user_upserted("ana", language="sv", version=2))  # the same version again
+    await service.deliver(user_upserted("ana", language="en"))  # from before versions: the copy has one
     await service.deliver(case_created(["ana"]))
     (message,) = await smtp.wait_for(1)
     assert message["Subject"].startswith("Caso CS-2026-000123 creado")

@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from conftest import create_all
 from notifications.database import Base
+from notifications.devices.models import DeviceCopy
 from notifications.emails.handlers import RecipientsNotKnownYet
 from notifications.emails.models import Email
 from notifications.main import create_app
 from notifications.settings import Settings
 from notifications.testing import email_parts
 from shared.events import new_event
-from shared.events.accounts import DeviceUpserted, Location
+from shared.events.accounts import DeviceRemoved, DeviceUpserted, Location
 from shared.events.meters import ReadingAccepted, ReadRequestOpened, ReadRequestReminded, RequestedDevice
 from shared.testing import app_client, eventually
 
@@ -125,7 +126,9 @@ def read_request(event_class, recipients: list[str], assigned: dict[str, list[st
     )
 
 
-def device_upserted(device_id: str = "dev-1", serial: str = "SN-4711"):
+def device_upserted(
+    device_id: str = "dev-1", serial: str = "SN-4711", assigned: list[str] | None = None, version=0
+):
     return new_event(
         DeviceUpserted(
             device_id=device_id,
@@ -136,9 +139,32 @@ def device_upserted(device_id: str = "dev-1", serial: str = "SN-4711"):
             counters=["black", "colour"],
             location=Location(street="Calle Mayor 1", city="Madrid", floor="Planta 2", room="Recepción"),
             response_time_hours=8,
+            assigned_user_ids=assigned or [],
+            version=version,
         ),
         source="accounts",
     )
+
+
+async def test_a_late_older_device_snapshot_keeps_the_newer_assignment(service):
+    await service.deliver(device_upserted(serial="SN-2", assigned=["ana"], version=2))
+    await service.deliver(device_upserted(serial="SN-1", assigned=[], version=1))  # committed late
+    await service.deliver(
+        device_upserted(serial="SN-X", assigned=["bo"], version=2)
+    )  # the same version again
+    async with service.app.state.db.session() as session:
+        device = await session.get(DeviceCopy, "dev-1")
+    assert (device.serial, device.assigned_user_ids, device.version) == ("SN-2", ["ana"], 2)
+    await service.deliver(device_upserted(serial="SN-3", assigned=["bo"], version=3))
+    async with service.app.state.db.session() as session:
+        device = await session.get(DeviceCopy, "dev-1")
+    assert (device.serial, device.assigned_user_ids) == ("SN-3", ["bo"])
+    removal = new_event(DeviceRemoved(device_id="dev-1", account_id="acc-1", version=5), source="accounts")
+    await service.deliver(removal)
+    await service.deliver(device_upserted(serial="SN-4", assigned=["bo"], version=4))  # published before it
+    async with service.app.state.db.session() as session:
+        device = await session.get(DeviceCopy, "dev-1")
+    assert (device.active, device.assigned_user_ids, device.version) == (False, [], 5)
 
 
 async def test_reading_received_in_spanish_and_swedish_with_the_device_link(service, smtp, user_upserted):

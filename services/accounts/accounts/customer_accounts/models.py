@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accounts.database import Base, new_id
@@ -27,3 +27,5 @@ class Account(Base):
     # The CRM's lists as it sends them (F-34): addresses by kind, contacts by topic (shared.events.vendor).
     addresses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Raised with every published snapshot (accounts.database.next_version): the copies keep the newest.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

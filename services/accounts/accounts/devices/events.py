@@ -1,5 +1,6 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.database import next_version
 from accounts.devices.models import Device
 from shared.events.accounts import DeviceLocationChanged, DeviceRemoved, DeviceUpserted, Location
 from shared.outbox import Outbox
@@ -7,12 +8,12 @@ from shared.outbox import Outbox
 
 async def publish_device(session: AsyncSession, outbox: Outbox, device: Device) -> None:
     """Publish the device with its full current set of assigned users (never a delta)."""
-    await session.flush()
-    await session.refresh(device, ["assignments"])
+    await next_version(session, device)
     await outbox.add(
         session,
         DeviceUpserted(
             device_id=device.id,
+            version=device.version,
             account_id=device.account_id,
             serial=device.serial,
             model=device.model,
@@ -29,9 +30,9 @@ async def publish_device(session: AsyncSession, outbox: Outbox, device: Device) 
 
 
 async def publish_device_removed(session: AsyncSession, outbox: Outbox, device: Device) -> None:
-    await outbox.add(
-        session, DeviceRemoved(device_id=device.id, account_id=device.account_id), subject=device.id
-    )
+    await next_version(session, device)
+    removed = DeviceRemoved(device_id=device.id, account_id=device.account_id, version=device.version)
+    await outbox.add(session, removed, subject=device.id)
 
 
 async def publish_location_changed(

@@ -47,6 +47,8 @@ class Device(Base):
     response_time_hours: Mapped[int] = mapped_column(Integer, default=8)
     daily_volume: Mapped[int] = mapped_column(Integer, default=200)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised with every published snapshot (accounts.database.next_version): the copies keep the newest.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     account: Mapped[Account] = relationship(lazy="selectin")
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

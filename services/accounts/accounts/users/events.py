@@ -1,5 +1,6 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.database import next_version
 from accounts.users.models import User
 from shared.events.accounts import Membership as MembershipData
 from shared.events.accounts import UserUpserted
@@ -8,12 +9,12 @@ from shared.outbox import Outbox
 
 async def publish_user(session: AsyncSession, outbox: Outbox, user: User) -> None:
     """Publish the user's full current state (memberships and preferences included)."""
-    await session.flush()
-    await session.refresh(user, ["memberships"])
+    await next_version(session, user)
     await outbox.add(
         session,
         UserUpserted(
             user_id=user.id,
+            version=user.version,
             email=user.email,
             name=user.name,
             phone=user.phone or "",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.customer_accounts.models import Account
@@ -35,6 +35,8 @@ class User(Base):
         JSON, default=default_notification_preferences
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Raised with every published snapshot (accounts.database.next_version): the copies keep the newest.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -1,7 +1,10 @@
 """Keep the local copies of accounts, users and devices from `accounts.*` events."""
 
+from sqlalchemy import delete, insert
+
 from cases.directory.models import Account, Device, DeviceAssignment, User
 from shared.bus import EventHandlers, HandlerContext
+from shared.db import update_if_newer, upsert_if_newer
 from shared.events.accounts import (
     AccountCreditStatusChanged,
     AccountUpserted,
@@ -15,12 +18,11 @@ handlers = EventHandlers()
 
 @handlers.on(AccountUpserted)
 async def keep_account(ctx: HandlerContext, data: AccountUpserted) -> None:
-    session = ctx.session
-    account = await session.get(Account, data.account_id) or Account(id=data.account_id)
-    account.number, account.name, account.country = data.number, data.name, data.country
-    account.subdivision = data.subdivision
-    account.time_zone, account.active = data.time_zone, data.active
-    session.add(account)
+    # The credit status is not in the snapshot: kept as it is (`good` for a new copy).
+    fields = data.model_dump(
+        include={"number", "name", "country", "subdivision", "time_zone", "active", "version"}
+    )
+    await upsert_if_newer(ctx.session, Account.__table__, {"id": data.account_id, **fields}, "id")
 
 
 class AccountNotKnownYet(Exception):
@@ -37,31 +39,35 @@ async def keep_credit_status(ctx: HandlerContext, data: AccountCreditStatusChang
 
 @handlers.on(UserUpserted)
 async def keep_user(ctx: HandlerContext, data: UserUpserted) -> None:
-    session = ctx.session
-    user = await session.get(User, data.user_id) or User(id=data.user_id)
-    user.name, user.email, user.phone = data.name, data.email, data.phone
-    user.language, user.active, user.staff_role = data.language, data.active, data.staff_role
-    user.memberships = {m.account_id: m.role for m in data.memberships}
-    session.add(user)
+    fields = data.model_dump(
+        include={"name", "email", "phone", "language", "active", "staff_role", "version"}
+    )
+    memberships = {m.account_id: m.role for m in data.memberships}
+    await upsert_if_newer(
+        ctx.session, User.__table__, {"id": data.user_id, "memberships": memberships, **fields}, "id"
+    )
 
 
 @handlers.on(DeviceUpserted)
 async def keep_device(ctx: HandlerContext, data: DeviceUpserted) -> None:
     session = ctx.session
-    device = await session.get(Device, data.device_id) or Device(id=data.device_id)
-    device.account_id, device.serial, device.model = data.account_id, data.serial, data.model
-    device.response_time_hours, device.active = data.response_time_hours, data.active
-    device.location = data.location.model_dump()
+    fields = data.model_dump(
+        include={"account_id", "serial", "model", "response_time_hours", "active", "version"}
+    )
+    row = {"id": data.device_id, "location": data.location.model_dump(), **fields}
+    if not await upsert_if_newer(session, Device.__table__, row, "id"):
+        return  # an older snapshot than the copy's: its assignment is older too
     # The event carries the full current set of assigned users, not a delta.
-    device.assignments = [
-        DeviceAssignment(device_id=data.device_id, user_id=u) for u in dict.fromkeys(data.assigned_user_ids)
-    ]
-    session.add(device)
+    await session.execute(delete(DeviceAssignment).where(DeviceAssignment.device_id == data.device_id))
+    if assigned := dict.fromkeys(data.assigned_user_ids):
+        await session.execute(
+            insert(DeviceAssignment), [{"device_id": data.device_id, "user_id": u} for u in assigned]
+        )
 
 
 @handlers.on(DeviceRemoved)
 async def deactivate_device(ctx: HandlerContext, data: DeviceRemoved) -> None:
-    session = ctx.session
     # Kept (inactive) so the cases of a removed device still show which device they were about.
-    if device := await session.get(Device, data.device_id):
-        device.active = False
+    await update_if_newer(
+        ctx.session, Device.__table__, "id", data.device_id, data.version, {"active": False}
+    )

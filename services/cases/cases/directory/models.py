@@ -23,6 +23,8 @@ class Account(Base):
     # consumables order waits for an agent's release; the agent sees it on every case of the account.
     credit_status: Mapped[str] = mapped_column(String(10), default="good")
     credit_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def on_credit_hold(self) -> bool:
@@ -42,6 +44,8 @@ class User(Base):
     staff_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # account id -> role, the same shape as in the access token.
     memberships: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_staff(self) -> bool:
@@ -61,6 +65,8 @@ class Device(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The address and on-site location (accounts' Location): where a consumables order goes by default.
     location: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )

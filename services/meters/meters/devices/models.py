@@ -21,6 +21,8 @@ class Device(Base):
     counters: Mapped[list[str]] = mapped_column(JSON)
     daily_volume: Mapped[int] = mapped_column(Integer, default=200)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     assignments: Mapped[list["DeviceAssignment"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -45,6 +47,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):
@@ -54,6 +58,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     staff_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     memberships: Mapped[list["Membership"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 

@@ -2,6 +2,7 @@
 
 from notifications.devices.models import DeviceCopy
 from shared.bus import EventHandlers, HandlerContext
+from shared.db import update_if_newer, upsert_if_newer
 from shared.events.accounts import DeviceLocationChanged, DeviceRemoved, DeviceUpserted
 
 handlers = EventHandlers()
@@ -9,16 +10,20 @@ handlers = EventHandlers()
 
 @handlers.on(DeviceUpserted)
 async def keep_device(ctx: HandlerContext, data: DeviceUpserted) -> None:
-    session, event = ctx.session, ctx.event
-    device = await session.get(DeviceCopy, data.device_id)
-    if device is not None and device.as_of > event.time:
-        return  # a late, older state of this device
-    device = device or DeviceCopy(device_id=data.device_id)
-    device.account_id, device.serial, device.model = data.account_id, data.serial, data.model
-    device.location = data.location.model_dump()
-    device.assigned_user_ids = list(data.assigned_user_ids)
-    device.active, device.as_of = data.active, event.time
-    session.add(device)
+    # `as_of` stays the event's time: a location change (no version) applies only when newer than it.
+    fields = data.model_dump(
+        include={
+            "device_id",
+            "account_id",
+            "serial",
+            "model",
+            "location",
+            "assigned_user_ids",
+            "active",
+            "version",
+        }
+    )
+    await upsert_if_newer(ctx.session, DeviceCopy.__table__, {**fields, "as_of": ctx.event.time}, "device_id")
 
 
 @handlers.on(DeviceLocationChanged)
@@ -30,6 +35,7 @@ async def keep_device_location(ctx: HandlerContext, data: DeviceLocationChanged)
 
 @handlers.on(DeviceRemoved)
 async def forget_device(ctx: HandlerContext, data: DeviceRemoved) -> None:
-    device = await ctx.session.get(DeviceCopy, data.device_id)
-    if device is not None:
-        device.active, device.assigned_user_ids = False, []
+    removed = {"active": False, "assigned_user_ids": []}
+    await update_if_newer(
+        ctx.session, DeviceCopy.__table__, "device_id", data.device_id, data.version, removed
+    )

@@ -4,7 +4,7 @@ so that an email lists to each reader only the devices they may see."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifications.database import Base
@@ -23,6 +23,8 @@ class DeviceCopy(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Time of the event this copy reflects: an older event arriving late must not overwrite a newer state.
     as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def place(self) -> str:
         """'Calle Mayor 1, Madrid · Edificio A, planta 2, Recepción': the address and the spot, as given."""

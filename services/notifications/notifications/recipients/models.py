@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifications.database import Base
@@ -23,6 +23,8 @@ class Recipient(Base):
     notification_preferences: Mapped[dict[str, bool]] = mapped_column(JSON)
     # Time of the event this copy reflects: an older event arriving late must not overwrite a newer state.
     as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The version of the snapshot from `accounts` this copy holds: an older one arriving late is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def wants(self, preference: str) -> bool:
         """Active, and not opted out of this kind of message (a missing preference means on)."""
