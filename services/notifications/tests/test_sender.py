@@ -99,8 +99,10 @@ class SlowHandler(CollectingHandler):
     that went away meanwhile (aiosmtpd cancels the handler)."""
 
     delay_seconds = 0.5
+    receiving = 0  # messages whose data arrived, accepted or not yet
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        self.receiving += 1
         await asyncio.sleep(self.delay_seconds)
         return await super().handle_DATA(server, session, envelope)
 
@@ -126,7 +128,12 @@ async def test_an_email_the_server_accepted_is_not_sent_again_after_a_crash_in_t
                 service, user_upserted, {"user_id": "ann"}, {"user_id": "bo"}, {"user_id": "cy"}
             )
             await service.deliver(case_created(["ann", "bo", "cy"]))
-            await smtp.wait_for(1)  # the crash comes while the slow server takes the second email
+            # The crash comes while the slow server takes the second email, however late this test gets to it.
+            await eventually(
+                lambda: smtp.handler.receiving == 2,
+                interval=0.01,
+                what="the second email's data at the server",
+            )
             await kill(app.state.email_senders[0])
             restarted = EmailSender(
                 app.state.db, app.state.email_senders[0].settings, app.state.postbox.pending
