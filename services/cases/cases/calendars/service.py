@@ -107,12 +107,24 @@ async def calendars_for_accounts(
     session: AsyncSession, account_ids: Iterable[str]
 ) -> dict[str, BusinessCalendar]:
     """The calendars of these accounts, {account id: calendar}, read in one query; an account with no copy here yet
-    is left out."""
+    is left out. Read once per transaction: a status change moving the due times and its answer judging the
+    service level ask for the same calendar."""
     wanted = set(account_ids)
-    if not wanted:
-        return {}
-    rows = (await session.execute(CALENDARS_OF_ACCOUNTS, {"account_ids": list(wanted)})).all()
-    return {row.account_id: await calendar_in_row(session, row, row.account_id) for row in rows}
+    known = read_in_transaction(session)
+    if missing := wanted - known.keys():
+        rows = (await session.execute(CALENDARS_OF_ACCOUNTS, {"account_ids": list(missing)})).all()
+        known.update({row.account_id: await calendar_in_row(session, row, row.account_id) for row in rows})
+    return {account_id: known[account_id] for account_id in wanted if account_id in known}
+
+
+def read_in_transaction(session: AsyncSession) -> dict[str, BusinessCalendar]:
+    """The calendars the session's current transaction has read, {account id: calendar}: a later transaction
+    reads them anew (a supervisor's change applies from then on)."""
+    transaction = session.sync_session.get_transaction()
+    read = session.info.get("calendars")
+    if read is None or read[0] is not transaction:
+        read = session.info["calendars"] = (transaction, {})
+    return cast(dict[str, BusinessCalendar], read[1])
 
 
 # Built once: every new case reads its account's calendar, and building the statement cost more than running it.

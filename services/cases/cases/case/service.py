@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from cases.audit import service as audit
 from cases.calendars.service import (
@@ -328,9 +329,14 @@ async def visible_case(
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
     query = select(Case).where(Case.id == case_id, visible)
     if for_update:
-        # Serialise concurrent changes of one case on PostgreSQL (SQLite serialises writers anyway).
-        query = query.with_for_update().execution_options(populate_existing=True)
-    case = await session.scalar(query)
+        # Serialise concurrent changes of one case on PostgreSQL (SQLite serialises writers anyway). The followers
+        # every change reads come in the same statement (a second round trip otherwise); only the case is locked.
+        query = (
+            query.options(joinedload(Case.followers))
+            .with_for_update(of=Case)
+            .execution_options(populate_existing=True)
+        )
+    case = (await session.execute(query)).unique().scalar_one_or_none()
     if case is None:
         raise not_found("case")
     return case

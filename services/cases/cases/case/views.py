@@ -247,7 +247,9 @@ async def change_status(
             side=service.side_of(principal),
             reason=request.reason,
         )
-    return json_response(await presenters.changed_case(session, principal, case))
+        # Read in the transaction that wrote the change: no second transaction (BEGIN, ROLLBACK) for the answer.
+        answer = await presenters.changed_case(session, principal, case)
+    return json_response(answer)
 
 
 @router.post("/cases/{case_id}/assign", response_model=StaffCaseDetail)

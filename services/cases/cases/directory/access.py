@@ -8,6 +8,8 @@ they created. Anything else answers 404, exactly like a missing case.
 Who may open which type (SPEC §1): incidents, relocations and removals need the device role; consumables
 orders the stock role; account inquiries the account's administrators. Administrators may do all of them."""
 
+from typing import Any, Protocol
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +39,18 @@ def may_see_device(principal: Principal, device: Device) -> bool:
     return sees_device(principal, device.account_id, device.assigned_user_ids)
 
 
-def principal_of(user: User) -> Principal:
+class UserCopy(Protocol):
+    """What `principal_of` reads of a user's copy: the entity or a row of these columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def memberships(self) -> dict[str, str]: ...
+    @property
+    def staff_role(self) -> str | None: ...
+
+
+def principal_of(user: UserCopy) -> Principal:
     """A user of the local copy as the caller they would be (to decide what they may see)."""
     return Principal(user.id, "", memberships=dict(user.memberships), staff_role=user.staff_role)
 
@@ -128,20 +141,23 @@ def visible_cases_clause(
 async def followers_who_may_see(session: AsyncSession, case) -> list[str]:
     """The case's followers who may still open it: only they are emailed about it, with its link. A follower
     whose copy has not arrived yet is kept (a lost access always arrives as a change of a known copy).
-    One query: each known follower with whether the case's device is assigned to them."""
+    One query: each known follower's columns the rule reads (not whole entities: loading them was half the check)
+    with whether the case's device is assigned to them."""
     assignment = DeviceAssignment.__table__
     assigned = (
         select(assignment.c.user_id)
         .where(assignment.c.device_id == case.device_id, assignment.c.user_id == User.id)
         .exists()
+        .label("assigned")
     )
-    rows = (await session.execute(select(User, assigned).where(User.id.in_(case.follower_ids)))).all()
-    users = {user.id: (user, is_assigned) for user, is_assigned in rows}
+    query = select(User.id, User.active, User.memberships, User.staff_role, assigned)
+    rows = (await session.execute(query.where(User.id.in_(case.follower_ids)))).all()
+    users: dict[str, Any] = {row.id: row for row in rows}
 
     def may_open(user_id: str) -> bool:
         if user_id not in users:
             return True
-        user, is_assigned = users[user_id]
-        return user.active and may_see_case(principal_of(user), case, is_assigned)
+        user = users[user_id]
+        return user.active and may_see_case(principal_of(user), case, user.assigned)
 
     return [user_id for user_id in case.follower_ids if may_open(user_id)]
