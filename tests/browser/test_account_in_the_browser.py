@@ -3,7 +3,6 @@ search, and reads its account data, users, devices, cases, payments and credit s
 account, in good standing) and in Swedish (the Nordisk account, on watch)."""
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shared.events.vendor import FleetDeviceOffline
+from shared.testing import eventually_blocking
 from tests.browser.test_incident_in_the_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -102,12 +102,13 @@ def offline_now(system, serial: str) -> None:
     earlier test), and cases has it."""
     system.publish_vendor_events(FleetDeviceOffline(serial=serial, since=datetime.now(UTC)), source="fleet")
     with system.client(system.login(AGENT)) as api:
-        for _ in range(100):
-            items = api.get("/api/cases/v1/offline-devices").json()["items"]
-            if any(item["serial"] == serial for item in items):
-                return
-            time.sleep(0.1)
-    raise AssertionError(f"{serial} was not reported offline")
+        eventually_blocking(
+            lambda: any(
+                item["serial"] == serial for item in api.get("/api/cases/v1/offline-devices").json()["items"]
+            ),
+            10,
+            what=f"{serial} reported offline",
+        )
 
 
 def test_the_account_on_watch_in_swedish(new_page, system):
