@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.database import Base
@@ -12,10 +12,13 @@ from shared.db import UtcDateTime
 
 class Case(Base):
     __tablename__ = "support_case"
+    # An account's cases newest first, as its lists show them: a page is read off the index, not sorted out of
+    # all of the account's cases (it also serves every lookup by account alone).
+    __table_args__ = (Index("ix_support_case_account_newest", "account_id", "created_at", "number"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    account_id: Mapped[str] = mapped_column(String(36), index=True)
+    account_id: Mapped[str] = mapped_column(String(36))
     device_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
     type: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(40))

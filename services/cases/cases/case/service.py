@@ -16,10 +16,8 @@ from sqlalchemy.orm import joinedload
 
 from cases.audit import service as audit
 from cases.calendars.service import (
-    CALENDAR_COLUMNS,
     calendar_for_case,
-    calendar_in_row,
-    join_calendar_of_account,
+    calendars_for_accounts,
 )
 from cases.case.models import Case, CaseFollower, CaseMessage, StatusChange
 from cases.case.numbering import next_case_number
@@ -291,18 +289,27 @@ async def list_cases(
     """The visible cases the filters select, newest first; `by_due`: the open ones first, the soonest due first.
     Rows rather than ORM objects: building, tracking and loading entities was a fifth of the request."""
     visible = visible_cases_clause(principal, Case.account_id, Case.device_id, Case.created_by, Case.type)
-    query = filtered(select(*LIST_COLUMNS, *CALENDAR_COLUMNS).where(visible), filters)
-    ordered = query.order_by(*most_urgent_first()) if by_due else query
-    newest_first = ordered.order_by(Case.created_at.desc(), Case.number.desc())
-    # Each row carries its account's calendar (a second query per page was a tenth of the request).
-    rows = list(
-        (await session.execute(paging.of(join_calendar_of_account(newest_first, Case.account_id)))).all()
-    )
-    calendars: dict[str, BusinessCalendar] = {}
-    for row in rows:
-        if row.account_id not in calendars:
-            calendars[row.account_id] = await calendar_in_row(session, row, row.account_id)
+    query = filtered(select(*LIST_COLUMNS).where(visible), filters)
+    rows = list((await session.execute(paging.of(query.order_by(*list_order(by_due=by_due))))).all())
+    # The page is read from the case table alone and its accounts' calendars by a statement built once: joined
+    # before the cut, every case of the account was joined and sorted to keep 20 (3 ms of the server's per page),
+    # and a join after it (a subquery) cost more to build than the second round trip costs.
+    calendars = await calendars_for_accounts(session, {row.account_id for row in rows})
     return CaseList(rows, await total_of(session, visible, filters, paging, len(rows)), calendars)
+
+
+def list_order(*, by_due: bool) -> tuple[Any, ...]:
+    """Newest first; `by_due`: open cases before the others, and among them the soonest due first (one without a
+    due time after those with one), ties and the cases no longer open going on newest first."""
+    newest_first = (Case.created_at.desc(), Case.number.desc())
+    if not by_due:
+        return newest_first
+    is_open = Case.status.in_(OPEN)
+    return (
+        when((is_open, 0), else_=1),
+        when((is_open, Case.response_due_at), else_=None).asc().nulls_last(),
+        *newest_first,
+    )
 
 
 async def total_of(
@@ -313,13 +320,6 @@ async def total_of(
         return total
     # Counted on the case table alone (an index on the account serves a customer's count).
     return await session.scalar(filtered(select(func.count()).select_from(Case).where(visible), filters)) or 0
-
-
-def most_urgent_first() -> tuple[Any, ...]:
-    """Open cases before the others, and among them the soonest due first (one without a due time after those
-    with one); ties, and the cases no longer open, go on by the list's own order."""
-    is_open = Case.status.in_(OPEN)
-    return (when((is_open, 0), else_=1), when((is_open, Case.response_due_at), else_=None).asc().nulls_last())
 
 
 async def visible_case(
