@@ -56,8 +56,8 @@ async def case_detail(
 async def changed_case(
     session: AsyncSession, principal: Principal, case: Case
 ) -> CustomerCaseDetail | StaffCaseState:
-    """The answer to a change: the staff get the case without its side panel, which only their case page needs
-    (reading it cost a status change more than half again)."""
+    """The answer to a change: the staff get the case's state without its timeline and side panel, which only
+    their case page needs (reading them cost more than the change itself, and the timeline grows with the case)."""
     if principal.is_staff:
         return await staff_state(session, principal, case)
     return await customer_detail(session, principal, case)
@@ -86,8 +86,6 @@ async def customer_detail(session: AsyncSession, principal: Principal, case: Cas
 
 
 async def staff_state(session: AsyncSession, principal: Principal, case: Case) -> StaffCaseState:
-    messages = await session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))
-    entries = await timeline(session, case, list(messages.all()))
     return StaffCaseState(
         **CaseOut.model_validate(case).model_dump(),
         service_level=(await service_levels(session, [case]))[case.id],
@@ -95,15 +93,17 @@ async def staff_state(session: AsyncSession, principal: Principal, case: Case) -
         first_response_at=case.first_response_at,
         paused_seconds=case.paused_seconds,
         follower_ids=case.follower_ids,
-        timeline=[StaffTimelineEntry(**e) for e in entries],
         **await staff_allowed(session, principal, case),
     )
 
 
 async def staff_detail(session: AsyncSession, principal: Principal, case: Case) -> StaffCaseDetail:
     state = await staff_state(session, principal, case)
+    messages = await session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))
+    entries = await timeline(session, case, list(messages.all()))
     return StaffCaseDetail(
         **state.model_dump(),
+        timeline=[StaffTimelineEntry(**e) for e in entries],
         **await side_panel(session, principal, case),
         survey_answers=await answers_on_case(session, case.id),
         followers=await follower_refs(session, case),

@@ -436,7 +436,8 @@ class CustomerCaseDetail(CaseOut):
 
 
 class StaffCaseState(CaseOut):
-    """The case as the staff see it after changing it: its state, conversation and what may be done next."""
+    """The case as the staff see it after changing it: its state and what may be done next (its conversation is
+    on the case, `GET /cases/{id}`)."""
 
     service_level: ServiceLevelOut
     assignee_id: str | None
@@ -445,7 +446,6 @@ class StaffCaseState(CaseOut):
         description="The business time, in seconds, the clock stood still while the case waited for the customer."
     )
     follower_ids: list[str]
-    timeline: list[StaffTimelineEntry]
     allowed_transitions: list[str]
     allowed_actions: list[CaseAction] = Field(
         default_factory=list, description="what the caller may do on it"
@@ -453,8 +453,9 @@ class StaffCaseState(CaseOut):
 
 
 class StaffCaseDetail(StaffCaseState):
-    """The staff's case page: its state with the side panel of its surroundings."""
+    """The staff's case page: its state, its conversation and history, and the side panel of its surroundings."""
 
+    timeline: list[StaffTimelineEntry]
     assignee: StaffRef | None
     breached: bool = Field(
         description="Its response is overdue: the due time passed, unanswered, not paused."
