@@ -9,7 +9,7 @@ from email.header import decode_header, make_header
 import aiosmtplib
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from conftest import create_all
 from notifications.database import Base
@@ -298,3 +298,33 @@ def test_an_address_that_could_not_go_on_the_smtp_command_line_is_refused():
     with pytest.raises(ValueError):
         written(to_address="ann smith@customer.example")
     assert ENVELOPE_SENDER == "no-reply@selfservice.example"
+
+
+def claims_counted(app) -> list[str]:
+    """The sender's claims of a due email, as they are executed."""
+    claims: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("SELECT email.id") and "ORDER BY email.next_attempt_at" in statement:
+            claims.append(statement)
+
+    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", note)
+    return claims
+
+
+async def test_a_pass_claims_no_further_email_once_the_last_due_one_is_recorded(
+    sqlite_url, jwt_keys, smtp, user_upserted, case_created
+):
+    app, client = await start_service(sqlite_url, jwt_keys, smtp)
+    async with client:
+        service = Service(app)
+        await given_users(service, user_upserted, {"user_id": "ann"}, {"user_id": "bob"})
+        claims = claims_counted(app)
+        await service.deliver(case_created(["ann"], number="CS-2026-000001"))
+        await smtp.wait_for(1)
+        await service.wait_until_settled()
+        assert len(claims) == 1  # the email's own: recording it told that nothing else was due
+        await service.deliver(case_created(["ann", "bob"], number="CS-2026-000002"))  # two in one commit
+        await smtp.wait_for(3)
+        await service.wait_until_settled()
+        assert len(claims) == 3  # one each: the first one's record told that the second was due
