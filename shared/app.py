@@ -20,7 +20,7 @@ from shared.auth import TokenVerifier
 from shared.bus import Bus, EventHandlers, HandlerContext, InMemoryBus, make_bus
 from shared.characters import reject_invalid_characters
 from shared.config import ServiceSettings
-from shared.db import Database, install_database_problem_handlers, upsert_ignore
+from shared.db import Database, install_database_problem_handlers, run_after_commit, upsert_ignore
 from shared.errors import install_problem_handlers
 from shared.events.accounts import SessionRevoked
 from shared.logging import configure_logging
@@ -28,6 +28,7 @@ from shared.messaging_tables import MessagingTables
 from shared.middleware import RequestContextMiddleware
 from shared.outbox import Outbox, OutboxRelay
 from shared.retention import retention_job
+from shared.revocations import RevocationsInDatabase, RevocationsInMemory
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def session_revocation_handlers(tables: MessagingTables) -> EventHandlers:
             .values(session_id=data.session_id, user_id=data.user_id, expires_at=data.expires_at)
             .on_conflict_do_nothing()
         )
+        revocations: RevocationsInMemory = ctx.resources.revocations
+        run_after_commit(ctx.session, lambda: revocations.add(data.session_id))
 
     return handlers
 
@@ -70,6 +73,18 @@ def service_handlers(
     if consume_session_revocations:
         all_handlers.include(session_revocation_handlers(tables))
     return all_handlers
+
+
+def session_revocations(
+    db: Database, tables: MessagingTables, settings: ServiceSettings, consumed: bool
+) -> RevocationsInDatabase | RevocationsInMemory:
+    """How requests are checked against ended sessions: in memory where they arrive as events (`consumed`), in the
+    database where the service ends them itself (shared.revocations)."""
+    if consumed:
+        return RevocationsInMemory(
+            db, tables.revoked_sessions, refresh_seconds=settings.revocation_refresh_seconds
+        )
+    return RevocationsInDatabase(db, tables.revoked_sessions)
 
 
 def create_service_app(
@@ -100,6 +115,11 @@ def create_service_app(
         app.state.verifier = TokenVerifier(
             settings.public_keys_pem(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
         )
+        app.state.revocations = revocations = session_revocations(
+            db, tables, settings, consume_session_revocations
+        )
+        if isinstance(revocations, RevocationsInMemory):
+            await revocations.start()
         await connect_with_retry(bus)
         for hook in on_startup:
             await hook(app)
@@ -114,6 +134,8 @@ def create_service_app(
                 await hook(app)
             await relay.stop()
             await bus.close()
+            if isinstance(revocations, RevocationsInMemory):
+                await revocations.stop()
             await db.dispose()
 
     app = FastAPI(

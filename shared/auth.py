@@ -4,7 +4,6 @@ The token carries the user id, the session id, the language and the memberships 
 device assignments are decided by each service from its local copy, never carried in the token."""
 
 import base64
-import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, Table, bindparam, select
 
 from shared.errors import Problem
 from shared.events.vocabulary import CustomerRole, StaffRole
@@ -160,25 +158,10 @@ async def current_principal(
     if credentials is None:
         raise unauthorized("Missing bearer token.")
     principal: Principal = request.app.state.verifier.verify(credentials.credentials)
-    if await _session_revoked(request, principal.session_id):
+    if await request.app.state.revocations.includes(principal.session_id):  # shared.revocations
         raise unauthorized("This session has ended. Log in again.")
     request.state.principal = principal
     return principal
-
-
-async def _session_revoked(request: Request, session_id: str) -> bool:
-    """One statement on a pooled connection in autocommit: a single read needs no transaction of its own (its
-    BEGIN and ROLLBACK were two of the request's round trips) and no ORM session."""
-    query = _revoked_query(request.app.state.tables.revoked_sessions)
-    async with request.app.state.db.read_engine.connect() as connection:
-        found = await connection.scalar(query, {"session_id": session_id})
-    return found is not None
-
-
-@functools.cache
-def _revoked_query(table: Table) -> Select[tuple[str]]:
-    """Built once per table: building the statement cost about as much as running it."""
-    return select(table.c.session_id).where(table.c.session_id == bindparam("session_id"))
 
 
 async def require_staff(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

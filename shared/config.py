@@ -91,6 +91,8 @@ class ServiceSettings(BusSettings):
     log_level: str = "INFO"
     # How often the sent outbox rows and the inbox rows older than the redelivery window are pruned.
     retention_interval_seconds: float = 3600.0
+    # How often a service reads the ended sessions its other replicas recorded (shared.revocations).
+    revocation_refresh_seconds: float = 1.0
 
     # Tests only: a file holding the business time the services run on (shared.clock reads it; declared here so
     # that a production start refuses it).
