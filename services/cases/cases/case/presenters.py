@@ -247,17 +247,26 @@ def levels_on(
 
 
 def case_page(principal: Principal, found: CaseList, paging: PageQuery) -> CasePage | StaffCasePage:
-    levels = levels_on(found.cases, found.calendars)
-    item = StaffCaseListItem if principal.is_staff else CaseListItem
+    """The page validated once, from the rows' columns and each case's level as they are (a model validated per
+    row and per level was a tenth of the request)."""
+    page, item = (StaffCasePage, StaffCaseListItem) if principal.is_staff else (CasePage, CaseListItem)
+    columns = [name for name in item.model_fields if name != "service_level"]
+    now = utcnow()
     items = [
-        item.model_validate(
-            {name: getattr(c, name) for name in item.model_fields if name != "service_level"}
-            | {"service_level": levels[c.id]}
-        )
-        for c in found.cases
+        columns_of(row._mapping, columns)
+        | {
+            "service_level": service_level(
+                row, found.calendars.get(row.account_id, UNKNOWN_ACCOUNT_CALENDAR), now
+            )
+        }
+        for row in found.cases
     ]
-    page = paging.page(items, found.total)
-    return StaffCasePage(**page) if principal.is_staff else CasePage(**page)
+    return page.model_validate(paging.page(items, found.total))
+
+
+def columns_of(row: Any, names: list[str]) -> dict[str, Any]:
+    """These columns of a row's mapping (read once per row: each `Row._mapping` is built anew)."""
+    return {name: row[name] for name in names}
 
 
 def message_out(
