@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from cases.directory.models import Device, DeviceAssignment, User
 from shared.auth import Principal
@@ -83,7 +84,8 @@ async def device_for_new_case(
 ) -> Device:
     """The device a customer opens a case of this type for: 404 when it is not theirs to see, 403 when their
     role may not open such cases."""
-    device = await session.get(Device, device_id)
+    # With its assignments in the same statement (they are read to check the caller and to pick the followers).
+    device = await session.get(Device, device_id, options=[joinedload(Device.assignments)])
     if device is None or not device.active:
         raise not_found("device")
     role = principal.role_in(device.account_id)
