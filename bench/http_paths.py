@@ -116,6 +116,9 @@ def status_changes(
 
 def read_path(system: RunningSystem, report: Report, *, connections: int, seconds: float) -> None:
     token = system.login(CUSTOMER)
+    timed_inbox(
+        system
+    ).wait_until_quiet()  # the emails of the write path's runs compete for the cores no more
     with bare_anchor(system) as anchor, hello_world() as hello_url:
         paths = {name: base + CASES for name, base in portal_and_anchor(system, anchor).items()}
         paths["bare ASGI hello-world"] = hello_url
