@@ -75,16 +75,39 @@ def service_handlers(
     return all_handlers
 
 
-def session_revocations(
-    db: Database, tables: MessagingTables, settings: ServiceSettings, consumed: bool
-) -> RevocationsInDatabase | RevocationsInMemory:
-    """How requests are checked against ended sessions: in memory where they arrive as events (`consumed`), in the
-    database where the service ends them itself (shared.revocations)."""
-    if consumed:
-        return RevocationsInMemory(
-            db, tables.revoked_sessions, refresh_seconds=settings.revocation_refresh_seconds
+def revocation_hooks(tables: MessagingTables, settings: ServiceSettings, consumed: bool) -> tuple[Hook, Hook]:
+    """Start and stop of the check of requests against ended sessions (`app.state.revocations`): in memory where
+    they arrive as events (`consumed`), in the database where the service ends them itself (shared.revocations)."""
+
+    async def start(app: FastAPI) -> None:
+        db = app.state.db
+        app.state.revocations = (
+            RevocationsInMemory(
+                db, tables.revoked_sessions, refresh_seconds=settings.revocation_refresh_seconds
+            )
+            if consumed
+            else RevocationsInDatabase(db, tables.revoked_sessions)
         )
-    return RevocationsInDatabase(db, tables.revoked_sessions)
+        await app.state.revocations.start()
+
+    async def stop(app: FastAPI) -> None:
+        await app.state.revocations.stop()
+
+    return start, stop
+
+
+def with_shared_hooks(
+    tables: MessagingTables,
+    settings: ServiceSettings,
+    consume_session_revocations: bool,
+    on_startup: Sequence[Hook],
+    on_shutdown: Sequence[Hook],
+) -> tuple[list[Hook], list[Hook]]:
+    """The service's own hooks between the shared ones: the ended sessions are known before anything else starts
+    (and before the first request), the retention job runs once the service's own have started."""
+    start_retention, stop_retention = retention_job(tables, settings)
+    start_revocations, stop_revocations = revocation_hooks(tables, settings, consume_session_revocations)
+    return [start_revocations, *on_startup, start_retention], [*on_shutdown, stop_retention, stop_revocations]
 
 
 def create_service_app(
@@ -100,8 +123,9 @@ def create_service_app(
     large_bodies: re.Pattern[str] | None = None,
 ) -> FastAPI:
     all_handlers = service_handlers(handlers, tables, consume_session_revocations)
-    start_retention, stop_retention = retention_job(tables, settings)
-    on_startup, on_shutdown = [*on_startup, start_retention], [*on_shutdown, stop_retention]
+    on_startup, on_shutdown = with_shared_hooks(
+        tables, settings, consume_session_revocations, on_startup, on_shutdown
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,11 +139,6 @@ def create_service_app(
         app.state.verifier = TokenVerifier(
             settings.public_keys_pem(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
         )
-        app.state.revocations = revocations = session_revocations(
-            db, tables, settings, consume_session_revocations
-        )
-        if isinstance(revocations, RevocationsInMemory):
-            await revocations.start()
         await connect_with_retry(bus)
         for hook in on_startup:
             await hook(app)
@@ -134,8 +153,6 @@ def create_service_app(
                 await hook(app)
             await relay.stop()
             await bus.close()
-            if isinstance(revocations, RevocationsInMemory):
-                await revocations.stop()
             await db.dispose()
 
     app = FastAPI(

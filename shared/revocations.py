@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 class Revocations(Protocol):
     async def includes(self, session_id: str) -> bool: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 
 class RevocationsInDatabase:
@@ -35,6 +37,12 @@ class RevocationsInDatabase:
         async with self.db.read_engine.connect() as connection:
             found = await connection.scalar(self._query, {"session_id": session_id})
         return found is not None
+
+    async def start(self) -> None:
+        """Nothing to read ahead."""
+
+    async def stop(self) -> None:
+        """Nothing running."""
 
 
 class RevocationsInMemory:
