@@ -2,6 +2,8 @@
 
 import logging
 import socket
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -100,10 +102,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # The wait first: a second process (a replica, a command) may hold the file when this one connects.
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode")
-    if cursor.fetchone()[0] != "wal":  # the mode is kept in the file: switching needs the file to itself
-        cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     cursor.close()
+
+
+def _use_wal(cursor: Any, attempts: int = 100) -> None:
+    """The file in WAL mode. The mode is kept in the file, and switching needs the file to itself: two connections
+    switching a new file at once (a command started beside the service) see one of them refused at once, whatever
+    the busy timeout, while the other switches; the refused one then finds the mode set. Only a new file waits
+    here, for a few milliseconds at most."""
+    for attempt in range(attempts):
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 def run_after_commit(session: AsyncSession | Session, callback: Callable[[], object]) -> None:
