@@ -10,7 +10,6 @@ refresh: a token is refused on every replica within that interval of the event's
 
 import asyncio
 import logging
-from typing import Protocol
 
 from sqlalchemy import Table, bindparam, select
 
@@ -18,12 +17,6 @@ from shared.clock import wall_now
 from shared.db import Database
 
 log = logging.getLogger(__name__)
-
-
-class Revocations(Protocol):
-    async def includes(self, session_id: str) -> bool: ...
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
 
 
 class RevocationsInDatabase:
