@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, DateTime, Dialect, Table, and_, event, literal, or_, text, update
@@ -19,6 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from shared.clock import now
@@ -122,6 +125,91 @@ def _use_wal(cursor: Any, attempts: int = 100) -> None:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.02)
+
+
+class ReadRow(asyncpg.Record):  # type: ignore[misc]  # asyncpg has no types
+    """A row of `PreparedRead.rows` on PostgreSQL: its columns by name, as `row["status"]` or `row.status`."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class MappingRow(dict[str, Any]):
+    """A row of `PreparedRead.rows` elsewhere (SQLite): the same two ways to read a column."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class PreparedRead:
+    """A SELECT a hot path runs on every request, built once with named parameters (`bindparam`) and compiled once
+    per dialect. In a read session on PostgreSQL it runs straight on the session's asyncpg connection: SQLAlchemy's
+    execution of a statement (its session, execution context and result objects) costs 0.2-0.3 ms of CPU, asyncpg's
+    own 0.05. Elsewhere (a transaction, SQLite) it runs through the session, so it sees the transaction's writes."""
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[SQLCompiler, dict[str, Callable[[Any], Any]]]] = {}
+
+    async def rows(self, session: AsyncSession, **params: Any) -> list[Any]:
+        """The rows, each column readable by name (`row["x"]`, `row.x`)."""
+        driver = await _autocommit_asyncpg(session)
+        if driver is None:
+            result = await session.execute(self.statement, params)
+            return [MappingRow(row) for row in result.mappings()]
+        compiled, processors = self._compiled_for(session.get_bind().dialect)
+        expanded = compiled.construct_expanded_state(params)
+        convert = processors | dict(expanded.processors)  # the second: the elements of expanded lists
+        values = [
+            convert[name](value) if name in convert else value
+            for name, value in zip(expanded.positiontup or (), expanded.positional_parameters, strict=True)
+        ]
+        try:
+            rows: list[Any] = await driver.fetch(expanded.statement, *values, record_class=ReadRow)
+            return rows
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            raise await _as_dbapi_error(session, driver, expanded.statement, error) from error
+
+    def _compiled_for(self, dialect: Dialect) -> tuple[SQLCompiler, dict[str, Callable[[Any], Any]]]:
+        """The statement compiled for the dialect, and the conversion of each parameter its type asks for (as
+        SQLAlchemy's execution would apply them: a UtcDateTime refuses a time without a zone)."""
+        if (found := self._compiled.get(dialect.name)) is None:
+            compiled = self.statement.compile(dialect=dialect)
+            processors: dict[str, Callable[[Any], Any]] = {
+                name: processor
+                for name, bind in compiled.binds.items()
+                if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            }
+            found = self._compiled[dialect.name] = (compiled, processors)
+        return found
+
+
+async def _autocommit_asyncpg(session: AsyncSession) -> Any:
+    """The asyncpg connection under a session that runs each statement on its own (a read session on
+    PostgreSQL); None for any other session: a statement beside SQLAlchemy's there could miss its transaction."""
+    bind = session.get_bind()
+    if (
+        bind.dialect.driver != "asyncpg"
+        or bind.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+    ):
+        return None
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
+async def _as_dbapi_error(session: AsyncSession, driver: Any, statement: str, error: Exception) -> DBAPIError:
+    """The driver's error as SQLAlchemy's would be: a lost connection is invalidated (not handed out again), and
+    the error answers like any other database error (shared.errors: 503 while the database is unreachable)."""
+    lost = driver.is_closed() or isinstance(error, asyncpg.InterfaceError | OSError)
+    if lost:
+        await (await session.connection()).invalidate()
+    return DBAPIError(statement, None, error, connection_invalidated=lost)
 
 
 def run_after_commit(session: AsyncSession | Session, callback: Callable[[], object]) -> None:

@@ -6,12 +6,12 @@ import socket
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import literal, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.app import DbSession
-from shared.db import Database, install_database_problem_handlers
+from shared.app import DbSession, ReadSession
+from shared.db import Database, PreparedRead, install_database_problem_handlers
 from shared.errors import install_problem_handlers
 from shared.testing import app_client
 
@@ -28,12 +28,20 @@ def probe_app(db) -> FastAPI:
     async def probe(session: DbSession) -> dict:
         return {"answer": await session.scalar(text("SELECT 42"))}
 
+    @app.get("/probe/read")  # a read straight on asyncpg (shared.db.PreparedRead)
+    async def probe_read(session: ReadSession) -> dict:
+        return {"answer": (await ANSWER.rows(session))[0].answer}
+
     return app
 
 
-async def test_lost_connections_answer_503_once_then_the_pool_recovers(db):
+ANSWER = PreparedRead(select(literal(42).label("answer")))
+
+
+@pytest.mark.parametrize("path", ["/probe", "/probe/read"])
+async def test_lost_connections_answer_503_once_then_the_pool_recovers(db, path):
     async with app_client(probe_app(db)) as client:
-        assert (await client.get("/probe")).json() == {"answer": 42}
+        assert (await client.get(path)).json() == {"answer": 42}
         admin = create_async_engine(db.url)
         async with admin.connect() as connection:  # ends the service's sessions, as a restart would
             await connection.execute(
@@ -43,10 +51,10 @@ async def test_lost_connections_answer_503_once_then_the_pool_recovers(db):
                 )
             )
         await admin.dispose()
-        lost = await client.get("/probe")
+        lost = await client.get(path)
         assert lost.status_code == 503, lost.text
         assert lost.json()["code"] == "database_unavailable"
-        assert (await client.get("/probe")).json() == {"answer": 42}
+        assert (await client.get(path)).json() == {"answer": 42}
 
 
 class StoppableProxy:

@@ -29,7 +29,7 @@ from cases.directory.models import Account
 from cases.servicelevel import DEFAULT_WEEK, BusinessCalendar
 from cases.servicelevel.hours import week_of_texts, week_texts
 from cases.servicelevel.public_holidays import PUBLIC, package_subdivision
-from shared.db import upsert_ignore, utcnow
+from shared.db import PreparedRead, upsert_ignore, utcnow
 from shared.errors import Problem
 from shared.events.vocabulary import CalendarDayKind
 
@@ -112,7 +112,7 @@ async def calendars_for_accounts(
     wanted = set(account_ids)
     known = read_in_transaction(session)
     if missing := wanted - known.keys():
-        rows = (await session.execute(CALENDARS_OF_ACCOUNTS, {"account_ids": list(missing)})).all()
+        rows = await CALENDARS_OF_ACCOUNTS.rows(session, account_ids=list(missing))
         known.update({row.account_id: await calendar_in_row(session, row, row.account_id) for row in rows})
     return {account_id: known[account_id] for account_id in wanted if account_id in known}
 
@@ -128,7 +128,7 @@ def read_in_transaction(session: AsyncSession) -> dict[str, BusinessCalendar]:
 
 
 # Built once: every new case reads its account's calendar, and building the statement cost more than running it.
-CALENDARS_OF_ACCOUNTS = (
+CALENDARS_OF_ACCOUNTS = PreparedRead(
     select(Account.id.label("account_id"), *CALENDAR_COLUMNS)
     .select_from(accounts_with_their_calendar())
     .outerjoin(Calendar, Calendar.id == calendar_in_use())

@@ -253,7 +253,7 @@ def case_page(principal: Principal, found: CaseList, paging: PageQuery) -> CaseP
     columns = [name for name in item.model_fields if name != "service_level"]
     now = utcnow()
     items = [
-        columns_of(row._mapping, columns)
+        columns_of(row, columns)
         | {
             "service_level": service_level(
                 row, found.calendars.get(row.account_id, UNKNOWN_ACCOUNT_CALENDAR), now
@@ -265,7 +265,7 @@ def case_page(principal: Principal, found: CaseList, paging: PageQuery) -> CaseP
 
 
 def columns_of(row: Any, names: list[str]) -> dict[str, Any]:
-    """These columns of a row's mapping (read once per row: each `Row._mapping` is built anew)."""
+    """These columns of a row (`shared.db.PreparedRead.rows`)."""
     return {name: row[name] for name in names}
 
 

@@ -10,7 +10,7 @@ orders the stock role; account inquiries the account's administrators. Administr
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -111,32 +111,57 @@ def check_account_inquiry(principal: Principal, account_id: str) -> None:
         raise forbidden(f"Your role does not allow opening {WHAT_BY_TYPE[CaseType.ACCOUNT_INQUIRY]}.")
 
 
+# The shape of the visibility rule for a caller: None for the vendor's staff (every case), else the caller's role
+# in each of their accounts, in turn. Callers of one shape share one statement; their values are its parameters.
+Visibility = tuple[str, ...] | None
+
+
+def visibility_of(principal: Principal) -> tuple[Visibility, dict[str, str]]:
+    """The caller's shape of the rule and its values by parameter name (see `visible_cases_rule`)."""
+    if principal.is_staff:
+        return None, {}
+    values = {f"visible_account_{n}": account_id for n, account_id in enumerate(principal.memberships)}
+    return tuple(principal.memberships.values()), values | {"visible_user": principal.user_id}
+
+
 def visible_cases_clause(
     principal: Principal, account_col, device_col, creator_col, type_col
 ) -> ColumnElement[bool]:
     """A WHERE clause selecting exactly the cases the caller may see."""
-    if principal.is_staff:
+    shape, values = visibility_of(principal)
+    return visible_cases_rule(shape, account_col, device_col, creator_col, type_col, values)
+
+
+def visible_cases_rule(
+    shape: Visibility, account_col, device_col, creator_col, type_col, values: dict[str, str] | None = None
+) -> ColumnElement[bool]:
+    """The clause of `visible_cases_clause` for every caller of a shape: the accounts and the user as named
+    parameters, bound to `values` when given, else left for the statement's execution to supply."""
+    if shape is None:
         return true()
-    assigned_devices = select(DeviceAssignment.device_id).where(DeviceAssignment.user_id == principal.user_id)
+    param: dict[str, BindParameter[str]] = {
+        name: bindparam(name, values[name]) if values is not None else bindparam(name)
+        for name in ("visible_user", *(f"visible_account_{n}" for n in range(len(shape))))
+    }
+    user = param["visible_user"]
+    assigned_devices = select(DeviceAssignment.device_id).where(DeviceAssignment.user_id == user)
     clauses = []
-    for account_id, role in principal.memberships.items():
+    for n, role in enumerate(shape):
+        of_account = account_col == param[f"visible_account_{n}"]
         if role == ADMINISTRATOR:
-            clauses.append(account_col == account_id)
+            clauses.append(of_account)
         elif role in DEVICE_ROLES:
-            clauses.append(
-                (account_col == account_id)
-                & or_(creator_col == principal.user_id, device_col.in_(assigned_devices))
-            )
+            clauses.append(of_account & or_(creator_col == user, device_col.in_(assigned_devices)))
         elif role == CustomerRole.STOCK_MANAGER:
             clauses.append(
-                (account_col == account_id)
+                of_account
                 & or_(
-                    creator_col == principal.user_id,
+                    creator_col == user,
                     (type_col == CaseType.CONSUMABLES) & device_col.in_(assigned_devices),
                 )
             )
         else:
-            clauses.append((account_col == account_id) & (creator_col == principal.user_id))
+            clauses.append(of_account & (creator_col == user))
     return or_(*clauses) if clauses else false()
 
 
