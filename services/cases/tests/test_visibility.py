@@ -67,6 +67,26 @@ async def test_each_role_sees_exactly_its_cases(portal, cases_by_creator, user):
         assert response.status_code == (200 if name in VISIBLE[user] else 404), (name, response.text)
 
 
+async def test_callers_of_one_shape_share_a_statement_but_never_their_cases(portal, cases_by_creator):
+    """The list's statements are built once per shape (two administrators, two device managers): taking turns,
+    with a page of one so that the count runs too, each still sees exactly their own."""
+    for user in [
+        "admin",
+        "other_admin",
+        "manager",
+        "manager2",
+        "other_admin",
+        "admin",
+        "manager2",
+        "manager",
+    ]:
+        expected = {cases_by_creator[name] for name in VISIBLE[user]}
+        listed = (await portal.cases(user, limit=1)).json()
+        assert {c["id"] for c in listed["items"]} <= expected and listed["total"] == len(expected), user
+        everything = (await portal.cases(user, limit=50, sort="due")).json()
+        assert {c["id"] for c in everything["items"]} == expected, user
+
+
 async def test_a_device_manager_keeps_seeing_the_cases_they_created_after_unassignment(portal):
     case = await portal.new_case("manager", "d1")
     other = await portal.new_case("dsm", "d1")
