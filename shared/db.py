@@ -127,24 +127,24 @@ def _use_wal(cursor: Any, attempts: int = 100) -> None:
             time.sleep(0.02)
 
 
-class ReadRow(asyncpg.Record):  # type: ignore[misc]  # asyncpg has no types
-    """A row of `PreparedRead.rows` on PostgreSQL: its columns by name, as `row["status"]` or `row.status`."""
+class ColumnsByName:
+    """A row of `PreparedRead.rows` read by column name, as `row["status"]` or `row.status`."""
+
+    __slots__ = ()
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self[name]
+            return self[name]  # type: ignore[index]  # the row class mixed with this one reads by name
         except KeyError:
             raise AttributeError(name) from None
 
 
-class MappingRow(dict[str, Any]):
-    """A row of `PreparedRead.rows` elsewhere (SQLite): the same two ways to read a column."""
+class ReadRow(ColumnsByName, asyncpg.Record):  # type: ignore[misc]  # asyncpg has no types
+    """A row on PostgreSQL, as asyncpg decoded it."""
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+
+class MappingRow(ColumnsByName, dict[str, Any]):
+    """A row elsewhere (SQLite), from SQLAlchemy's."""
 
 
 class PreparedRead:

@@ -8,7 +8,6 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, inse
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.db import Database, PreparedRead, UtcDateTime, _autocommit_asyncpg
-from shared.testing import fresh_postgres_database
 
 pytestmark = pytest.mark.integration
 
@@ -35,26 +34,23 @@ OPEN_SINCE = PreparedRead(
 )
 
 
-@pytest.fixture
-async def db():
-    async with fresh_postgres_database() as url:
-        database = Database(url)
-        async with database.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-            await connection.execute(
-                insert(ticket),
-                [
-                    {
-                        "id": n,
-                        "owner": "ana" if n % 2 else "bo",
-                        "status": ("new", "open", "closed")[n % 3],
-                        "opened_at": START + timedelta(hours=n),
-                    }
-                    for n in range(1, 31)
-                ],
-            )
-        yield database
-        await database.dispose()
+@pytest.fixture(autouse=True)
+async def tickets(db: Database) -> None:
+    """Thirty tickets in the test's fresh database (the `db` fixture of this folder)."""
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(
+            insert(ticket),
+            [
+                {
+                    "id": n,
+                    "owner": "ana" if n % 2 else "bo",
+                    "status": ("new", "open", "closed")[n % 3],
+                    "opened_at": START + timedelta(hours=n),
+                }
+                for n in range(1, 31)
+            ],
+        )
 
 
 QUERY = {"owner": "ana", "statuses": ["new", "open"], "since": START + timedelta(hours=10), "limit": 5}

@@ -224,9 +224,8 @@ def filter_values(filters: CaseFilters) -> dict[str, Any]:
         if value := getattr(filters, name):
             values[name] = value
     if filters.q and (q := filters.q.strip().lower()):
-        values["q"] = (
-            "%" + q.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-        )  # LIKE ... ESCAPE '/'
+        escaped = q.replace("/", "//").replace("%", "/%").replace("_", "/_")  # for LIKE ... ESCAPE '/'
+        values["q"] = f"%{escaped}%"
     if filters.created_from:
         values["created_from"] = start_of(filters.created_from)
     if filters.created_to:
@@ -333,9 +332,8 @@ async def list_cases(
     # The page is read from the case table alone and its accounts' calendars by a statement built once: joined
     # before the cut, every case of the account was joined and sorted to keep 20 (3 ms of the server's per page).
     calendars = await calendars_for_accounts(session, {row.account_id for row in rows})
-    total = paging.total_when_last(
-        len(rows)
-    )  # known without counting when the page is the last one (not full)
+    # Known without counting when the page is the last one (not full).
+    total = paging.total_when_last(len(rows))
     if total is None:
         total = (await count.rows(session, **values))[0].total
     return CaseList(rows, total, calendars)
@@ -356,9 +354,8 @@ def list_reads(shape: ListShape) -> tuple[PreparedRead, PreparedRead]:
         .offset(bindparam("page_offset"))
         .limit(bindparam("page_limit"))
     )
-    return PreparedRead(page), PreparedRead(
-        select(func.count().label("total")).select_from(Case).where(*where)
-    )
+    count = select(func.count().label("total")).select_from(Case).where(*where)
+    return PreparedRead(page), PreparedRead(count)
 
 
 def list_order(*, by_due: bool) -> tuple[Any, ...]:
