@@ -37,10 +37,6 @@ class PageQuery:
         """The query narrowed to this page (the query orders its rows)."""
         return query.offset(self.offset).limit(self.limit)
 
-    def total_when_last(self, found: int) -> int | None:
-        """The total when `found` rows on this page show it is the last one (not full), without counting."""
-        return self.offset + found if found < self.limit and (found or not self.offset) else None
-
     def page(self, items: list[Any], total: int) -> dict[str, Any]:
         """The page's fields, for `Page[...]` or a model extending it."""
         return {"items": items, "total": total, "limit": self.limit, "offset": self.offset}

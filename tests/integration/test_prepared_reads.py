@@ -4,7 +4,7 @@ session, and both ways give the same rows, take the same parameters and refuse a
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.db import Database, PreparedRead, UtcDateTime, _autocommit_asyncpg
@@ -30,6 +30,24 @@ OPEN_SINCE = PreparedRead(
         ticket.c.opened_at >= bindparam("since"),
     )
     .order_by(ticket.c.id)
+    .limit(bindparam("limit"))
+)
+
+# The same filter twice, as the case list reads its page with the count of every row the filter selects: each
+# parameter, an expanded list among them, is given once and bound in both places.
+FILTER = (ticket.c.owner == bindparam("owner"), ticket.c.status.in_(bindparam("statuses", expanding=True)))
+PAGE_WITH_TOTAL = PreparedRead(
+    select(
+        ticket.c.id,
+        select(func.count())
+        .select_from(ticket)
+        .where(*FILTER)
+        .correlate(None)
+        .scalar_subquery()
+        .label("total"),
+    )
+    .where(*FILTER)
+    .order_by(ticket.c.id.desc())
     .limit(bindparam("limit"))
 )
 
@@ -99,3 +117,11 @@ async def test_a_missing_parameter_is_refused_not_read_as_null(db: Database, rea
     async with db.read_session() if read_only else db.session() as session:
         with pytest.raises(SQLAlchemyError, match="owner"):
             await OPEN_SINCE.rows(session, **without_owner)
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+async def test_parameters_used_twice_are_bound_in_both_places(db: Database, read_only: bool):
+    async with db.read_session() if read_only else db.session() as session:
+        rows = await PAGE_WITH_TOTAL.rows(session, owner="bo", statuses=["new", "closed"], limit=3)
+    # bo's tickets are the even ones; of them, new (n % 3 == 0) or closed (n % 3 == 2): 2, 6, 8, 12, ..., 30
+    assert [(r.id, r.total) for r in rows] == [(30, 10), (26, 10), (24, 10)]

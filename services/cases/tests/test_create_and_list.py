@@ -123,7 +123,9 @@ async def test_list_is_newest_first_and_pages(portal):
     created = [(await portal.new_case("admin", "d4", subject=f"Case {i}"))["id"] for i in range(5)]
     first = (await portal.cases("admin", limit=2)).json()
     second = (await portal.cases("admin", limit=2, offset=4)).json()
+    past_the_last = (await portal.cases("admin", limit=2, offset=6)).json()
     assert (first["total"], first["limit"], first["offset"]) == (5, 2, 0)
+    assert (second["total"], past_the_last["total"], past_the_last["items"]) == (5, 5, [])
     assert [c["id"] for c in first["items"]] == created[::-1][:2]
     assert [c["id"] for c in second["items"]] == created[:1]
     assert set(first["items"][0]) == {

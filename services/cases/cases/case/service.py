@@ -323,38 +323,42 @@ async def list_cases(
 ) -> CaseList:
     """The visible cases the filters select, newest first; `by_due`: the open ones first, the soonest due first.
     Plain rows of statements built and compiled once per shape: building, compiling and executing them through
-    the ORM for every request was most of the request."""
+    the ORM for every request was most of the request. The page carries the count, a round trip fewer."""
     given = filter_values(filters)
     visibility, values = visibility_of(principal)
     page, count = list_reads(ListShape(visibility, tuple(given), by_due))
     values |= given
     rows = await page.rows(session, **values, page_offset=paging.offset, page_limit=paging.limit)
-    # The page is read from the case table alone and its accounts' calendars by a statement built once: joined
-    # before the cut, every case of the account was joined and sorted to keep 20 (3 ms of the server's per page).
-    calendars = await calendars_for_accounts(session, {row.account_id for row in rows})
-    # Known without counting when the page is the last one (not full).
-    total = paging.total_when_last(len(rows))
-    if total is None:
+    if rows:
+        total = rows[0].total
+    elif paging.offset:  # past the last page: no row to carry the count
         total = (await count.rows(session, **values))[0].total
+    else:
+        total = 0
+    # The page is read from the case table alone and its accounts' calendars by a statement built once: joined
+    # before the cut, every case of the account was joined and sorted to keep 20 (3 ms of the server's per page);
+    # joined after it, PostgreSQL planned the statement anew on every run (0.25 ms).
+    calendars = await calendars_for_accounts(session, {row.account_id for row in rows})
     return CaseList(rows, total, calendars)
 
 
 @lru_cache(maxsize=256)
 def list_reads(shape: ListShape) -> tuple[PreparedRead, PreparedRead]:
-    """The page and the count of a list of this shape. The count reads the case table alone (an index on the
-    account serves a customer's)."""
+    """The page of a list of this shape, each row with the total the filters select (a subquery PostgreSQL runs
+    once, as an InitPlan); and the count alone, for a page past the last. Both read the case table alone (an
+    index on the account serves a customer's)."""
     visible = visible_cases_rule(
         shape.visibility, Case.account_id, Case.device_id, Case.created_by, Case.type
     )
     where = (visible, *(FILTER_CLAUSES[name]() for name in shape.filters))
+    count = select(func.count().label("total")).select_from(Case).where(*where)
     page = (
-        select(*LIST_COLUMNS)
+        select(*LIST_COLUMNS, count.correlate(None).scalar_subquery().label("total"))
         .where(*where)
         .order_by(*list_order(by_due=shape.by_due))
         .offset(bindparam("page_offset"))
         .limit(bindparam("page_limit"))
     )
-    count = select(func.count().label("total")).select_from(Case).where(*where)
     return PreparedRead(page), PreparedRead(count)
 
 
