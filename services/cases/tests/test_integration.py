@@ -58,7 +58,14 @@ async def postgres_url():
 async def test_concurrent_creations_on_postgresql_get_distinct_sequential_numbers(
     postgres_url, jwt_keys, token_for
 ):
-    app = create_app(Settings(database_url=postgres_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1]))
+    # The app's own auto-close job (it may run at any moment) leaves the cases to the passes the test runs itself.
+    settings = Settings(
+        database_url=postgres_url,
+        amqp_url="memory://",
+        jwt_public_keys=jwt_keys[1],
+        auto_close_after_days=3650,
+    )
+    app = create_app(settings)
     manager = {"Authorization": f"Bearer {token_for('mgr-int', memberships={'acc-int': 'device_manager'})}"}
     async with app_client(app) as client:
         await app.state.bus.deliver(new_event(DEVICE, source="accounts"))
@@ -75,7 +82,14 @@ async def test_concurrent_creations_on_postgresql_get_distinct_sequential_number
 
 
 async def test_workflow_and_auto_close_on_postgresql(postgres_url, jwt_keys, token_for):
-    app = create_app(Settings(database_url=postgres_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1]))
+    # The app's own auto-close job (it may run at any moment) leaves the cases to the passes the test runs itself.
+    settings = Settings(
+        database_url=postgres_url,
+        amqp_url="memory://",
+        jwt_public_keys=jwt_keys[1],
+        auto_close_after_days=3650,
+    )
+    app = create_app(settings)
     manager = {"Authorization": f"Bearer {token_for('mgr-int', memberships={'acc-int': 'device_manager'})}"}
     agent = {"Authorization": f"Bearer {token_for('agent-int', staff_role='agent')}"}
     async with app_client(app) as client:
