@@ -147,6 +147,12 @@ class MappingRow(ColumnsByName, dict[str, Any]):
     """A row elsewhere (SQLite), from SQLAlchemy's."""
 
 
+# Errors after which the connection cannot serve another statement. InternalClientError: the server ended the
+# session while the connection was idle (a restart) and the driver is still reading its farewell, so the socket
+# is not closed yet but the connection will take no statement.
+UNUSABLE_CONNECTION = (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+
+
 class PreparedRead:
     """A SELECT a hot path runs on every request, built once with named parameters (`bindparam`) and compiled once
     per dialect. In a read session on PostgreSQL it runs straight on the session's asyncpg connection: SQLAlchemy's
@@ -173,7 +179,7 @@ class PreparedRead:
         try:
             rows: list[Any] = await driver.fetch(expanded.statement, *values, record_class=ReadRow)
             return rows
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        except (asyncpg.PostgresError, *UNUSABLE_CONNECTION) as error:
             raise await _as_dbapi_error(session, driver, expanded.statement, error) from error
 
     def _compiled_for(self, dialect: Dialect) -> tuple[SQLCompiler, dict[str, Callable[[Any], Any]]]:
@@ -206,7 +212,7 @@ async def _autocommit_asyncpg(session: AsyncSession) -> Any:
 async def _as_dbapi_error(session: AsyncSession, driver: Any, statement: str, error: Exception) -> DBAPIError:
     """The driver's error as SQLAlchemy's would be: a lost connection is invalidated (not handed out again), and
     the error answers like any other database error (shared.errors: 503 while the database is unreachable)."""
-    lost = driver.is_closed() or isinstance(error, asyncpg.InterfaceError | OSError)
+    lost = driver.is_closed() or isinstance(error, UNUSABLE_CONNECTION)
     if lost:
         await (await session.connection()).invalidate()
     return DBAPIError(statement, None, error, connection_invalidated=lost)

@@ -4,6 +4,7 @@ that invites a retry, and the next one works on fresh connections: no 500, no st
 import asyncio
 import socket
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import literal, select, text
@@ -55,6 +56,28 @@ async def test_lost_connections_answer_503_once_then_the_pool_recovers(db, path)
         assert lost.status_code == 503, lost.text
         assert lost.json()["code"] == "database_unavailable"
         assert (await client.get(path)).json() == {"answer": 42}
+
+
+async def test_a_read_on_a_connection_still_reading_the_servers_farewell_answers_503(db, monkeypatch):
+    """Ended while idle, a connection may not be closed yet when the next read comes, only unable to take it (the
+    driver refuses with InternalClientError): the read answers 503 and the connection is not handed out again."""
+    async with app_client(probe_app(db)) as client:
+        assert (await client.get("/probe/read")).json() == {"answer": 42}
+        fetch, refused = asyncpg.Connection.fetch, list[asyncpg.Connection]()
+
+        async def refuse_once(self, *args, **kwargs):
+            if not refused:
+                refused.append(self)
+                raise asyncpg.InternalClientError(
+                    "cannot switch to state 12; another operation (2) is in progress"
+                )
+            return await fetch(self, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, "fetch", refuse_once)
+        lost = await client.get("/probe/read")
+        assert (lost.status_code, lost.json()["code"]) == (503, "database_unavailable"), lost.text
+        assert (await client.get("/probe/read")).json() == {"answer": 42}
+        assert refused[0].is_closed()  # invalidated: closed, never back in the pool
 
 
 class StoppableProxy:
