@@ -58,14 +58,7 @@ async def postgres_url():
 async def test_concurrent_creations_on_postgresql_get_distinct_sequential_numbers(
     postgres_url, jwt_keys, token_for
 ):
-    # The app's own auto-close job (it may run at any moment) leaves the cases to the passes the test runs itself.
-    settings = Settings(
-        database_url=postgres_url,
-        amqp_url="memory://",
-        jwt_public_keys=jwt_keys[1],
-        auto_close_after_days=3650,
-    )
-    app = create_app(settings)
+    app = create_app(Settings(database_url=postgres_url, amqp_url="memory://", jwt_public_keys=jwt_keys[1]))
     manager = {"Authorization": f"Bearer {token_for('mgr-int', memberships={'acc-int': 'device_manager'})}"}
     async with app_client(app) as client:
         await app.state.bus.deliver(new_event(DEVICE, source="accounts"))
